@@ -1,0 +1,63 @@
+"""The ``landsim`` command line: one sub-command per module in ``landsim.commands``.
+
+Each command module defines ``register(subparsers)``, which adds its parser and sets
+``func`` (called with the parsed arguments; returns the exit status). User mistakes (a bad
+scenario file, a missing path) raise :class:`landsim.errors.UserError`, printed as one clear
+message with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from landsim import __version__
+from landsim.errors import UserError
+
+__all__ = ["main", "build_parser"]
+
+#: command modules, in the order ``landsim --help`` lists them
+COMMANDS: tuple[str, ...] = ()
+
+EPILOG = """examples:
+  landsim run scenarios/baseline.toml --years 30 --out results/baseline
+  landsim --help              this overview; 'landsim COMMAND --help' for one command
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="landsim",
+        description="Agent-based simulation of rural land transfer with Party-branch-led "
+        "cooperatives: run, compare and sweep policy scenarios.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"landsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``landsim`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"landsim: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("landsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The third-party service firm: custodial farming for households, services and professional
+management for cooperatives."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from landsim.cooperative import Cooperative
+    from landsim.model import LandModel
+
+__all__ = ["ServiceFirm", "FIRM_COOP_MARGIN"]
+
+#: firm's margin when it farms pooled, contiguous coop land (share; assumption)
+FIRM_COOP_MARGIN = 0.1
+
+
+class ServiceFirm(mesa.Agent):
+    """A service company (e.g. a supply-and-marketing co-op's farming-service arm).
+
+    Summary of rule: sell full custody to households at the ``custody_price`` per mu (hilly
+    land at ``hilly_cost_factor`` times that) up to its capacity; farm pooled coop land at
+    cost plus a small margin; its cost per mu is a household's cash cost cut by
+    ``custody_cost_cut``; each year capacity moves a share ``firm_capacity_growth`` of the
+    way towards last year's demand.
+    """
+
+    def __init__(self, model: LandModel) -> None:
+        """Create the firm with its initial capacity (mu)."""
+        super().__init__(model)
+        lv = model.params.levers
+        total_mu = model.params.world.n_plots * model.params.world.plot_size_mu
+        self.capacity = lv.firm_capacity_initial * total_mu  # mu
+        self.demand = 0.0  # mu asked for this year (custody + coop service)
+        self.served = 0.0  # mu farmed this year
+        self.revenue = 0.0
+        self.profit = 0.0
+
+    @property
+    def open(self) -> bool:
+        """The firm operates in this town."""
+        return self.model.params.levers.firm_enabled
+
+    def unit_cost(self) -> float:
+        """Firm's own cost of farming a mu of flat land (yuan/mu)."""
+        a, lv = self.model.params.assumptions, self.model.params.levers
+        return a.cash_cost_per_mu * (1.0 - lv.custody_cost_cut)
+
+    def coop_price(self) -> float:
+        """Price per mu of farming a coop's pooled flat land (yuan/mu)."""
+        return self.unit_cost() * (1.0 + FIRM_COOP_MARGIN)
+
+    def start_year(self) -> None:
+        """Reset this year's counters."""
+        self.demand = 0.0
+        self.served = 0.0
+        self.revenue = 0.0
+        self.profit = 0.0
+
+    def room(self) -> float:
+        """Capacity left this year (mu)."""
+        return max(0.0, self.capacity - self.served)
+
+    def serve_coop(self, coop: Cooperative, fee: float, plots: np.ndarray) -> None:
+        """Farm a coop's pooled plots for ``fee`` yuan (contiguous pooled land is always served:
+        it counts towards demand and so towards next year's capacity)."""
+        m = self.model
+        mu = plots.size * m.params.world.plot_size_mu
+        self.demand += mu
+        self.served += mu
+        self.revenue += m.ledger.post(coop.account, m.accounts.firm, "custody_fee", fee)
+        self._pay_costs(plots)
+
+    def serve_households(self, plots: np.ndarray, fee_per_plot: np.ndarray) -> None:
+        """Farm custody plots (capacity was booked when they were signed); the holders pay
+        ``fee_per_plot`` and keep the harvest."""
+        m = self.model
+        self.revenue += m.ledger.post(m.plots.holder[plots], m.accounts.firm, "custody_fee", fee_per_plot)
+        self._pay_costs(plots)
+
+    def _pay_costs(self, plots: np.ndarray) -> None:
+        """The firm's costs: older villagers hired for field work, the rest to suppliers."""
+        m = self.model
+        a, lv = m.params.assumptions, m.params.levers
+        mu = m.params.world.plot_size_mu
+        cf = np.where(m.plots.hilly[plots], a.hilly_cost_factor, 1.0)
+        total = float((self.unit_cost() * cf * mu).sum())
+        days = a.coop_labour_days * float((cf * mu).sum())
+        wages = 0.0
+        for v in np.unique(m.plots.village[plots]):
+            in_v = m.plots.village[plots] == v
+            d = days * float((cf[in_v]).sum() / max(cf.sum(), 1e-12))
+            wages += m.hire_villagers(m.accounts.firm, int(v), d, lv.coop_wage_day, "local_wage")
+        m.ledger.post(m.accounts.firm, m.accounts.outside, "firm_costs", max(0.0, total - wages))
+
+    def close_year(self) -> None:
+        """Book profit and move capacity towards this year's demand."""
+        lv = self.model.params.levers
+        self.profit = float(self.model.ledger.net_this_year(self.model.accounts.firm, self.model.accounts.firm + 1)[0])
+        self.capacity += lv.firm_capacity_growth * (self.demand - self.capacity)

@@ -1,0 +1,223 @@
+"""Double-entry money ledger: every flow of money is an entry (payer, payee, kind, amount).
+
+Amounts are kept as whole fen (0.01 yuan, ``int64``) so that the books close *exactly*: each
+entry moves the same integer amount out of one account and into another, so the sum of all
+balances never changes, and :meth:`Ledger.close_year` re-derives every balance from the year's
+entries and checks it against the running balances.
+
+Accounts are integers laid out in blocks (households, cooperatives, cooperative reserve funds,
+village collectives, the town government, the service firm, and ``outside`` — the rest of the
+economy: grain buyers, input suppliers, city employers, the pension fund, banks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS"]
+
+#: every kind of money flow the model posts (documented in docs/ODD.md, "Money")
+FLOW_KINDS = (
+    "crop_sales",  # outside -> operator: value of the harvest
+    "input_costs",  # operator -> outside: seed, fertiliser, machinery, irrigation
+    "rent",  # lessee -> holder (household lease) or coop -> collective (collective land)
+    "custody_fee",  # household/coop -> firm: custodial farming
+    "firm_costs",  # firm -> outside: the firm's own production costs
+    "remittance",  # outside -> household: migrants' transfers
+    "pension",  # outside -> household: rural basic pension
+    "local_wage",  # outside -> household: local off-farm day work
+    "coop_wage",  # coop -> household: wages for older villagers working for the coop
+    "coop_base",  # coop -> household: fixed rent or guaranteed minimum
+    "coop_bonus",  # coop -> household: dividend or second rebate
+    "coop_overhead",  # coop -> outside: management costs
+    "pro_management",  # coop -> firm: professional management fee
+    "leakage",  # coop -> outside: profit that leaks (opacity, private use)
+    "audit_recovery",  # outside -> coop: leaked money recovered by an audit
+    "to_reserve",  # coop -> its reserve fund
+    "from_reserve",  # reserve fund -> coop: losses covered
+    "to_collective",  # coop -> village collective: its profit share
+    "subsidy",  # government -> coop: per-mu subsidy
+    "startup_grant",  # government -> coop: one-off founding grant
+    "audit_cost",  # government -> outside: audit fees
+    "budget",  # outside -> government: yearly budget from higher levels
+    "borrowing",  # outside -> coop: loans that cover a deficit
+)
+_KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
+
+
+class LedgerError(RuntimeError):
+    """The books do not close: a balance differs from what the entries say."""
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Layout of account numbers for a town of ``households`` and ``villages``."""
+
+    households: int
+    villages: int
+
+    @property
+    def coop0(self) -> int:
+        """First cooperative account (one per village)."""
+        return self.households
+
+    @property
+    def reserve0(self) -> int:
+        """First cooperative reserve-fund account."""
+        return self.households + self.villages
+
+    @property
+    def collective0(self) -> int:
+        """First village-collective account."""
+        return self.households + 2 * self.villages
+
+    @property
+    def government(self) -> int:
+        """The town government."""
+        return self.households + 3 * self.villages
+
+    @property
+    def firm(self) -> int:
+        """The third-party service firm."""
+        return self.government + 1
+
+    @property
+    def outside(self) -> int:
+        """The rest of the economy."""
+        return self.government + 2
+
+    @property
+    def size(self) -> int:
+        """Number of accounts."""
+        return self.government + 3
+
+
+def _to_fen(amount: np.ndarray | float) -> np.ndarray:
+    return np.rint(np.asarray(amount, dtype=np.float64) * 100.0).astype(np.int64)
+
+
+@dataclass
+class Ledger:
+    """Balances of all accounts and the current year's entries.
+
+    Only the current year's entries are kept (memory stays flat over long runs); yearly totals
+    by kind are kept for the whole run in :attr:`totals`.
+    """
+
+    accounts: Accounts
+    balance: np.ndarray = field(init=False)  # fen
+    _opening: np.ndarray = field(init=False)
+    _inflow: np.ndarray = field(init=False)  # fen this year, per account
+    _outflow: np.ndarray = field(init=False)
+    _entries: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = field(init=False)
+    totals: dict[int, np.ndarray] = field(init=False)  # year -> fen per kind
+    year: int = 0
+
+    def __post_init__(self) -> None:
+        n = self.accounts.size
+        self.balance = np.zeros(n, dtype=np.int64)
+        self._opening = self.balance.copy()
+        self._inflow = np.zeros(n, dtype=np.int64)
+        self._outflow = np.zeros(n, dtype=np.int64)
+        self._entries = []
+        self.totals = {}
+
+    def post(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        kind: str,
+        amount: np.ndarray | float,
+    ) -> float:
+        """Record flows of ``amount`` yuan from ``payer`` to ``payee`` (arrays broadcast).
+
+        Negative or zero amounts are dropped (a flow has a direction; post the reverse instead).
+
+        Returns:
+            The total posted, in yuan, after rounding each flow to whole fen.
+        """
+        fen = _to_fen(amount)
+        payer_a, payee_a, fen = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), fen
+        )
+        keep = fen > 0
+        payer_a, payee_a, fen = payer_a[keep], payee_a[keep], fen[keep]
+        if fen.size:
+            n = self.accounts.size
+            out = np.bincount(payer_a, weights=fen, minlength=n).astype(np.int64)
+            inc = np.bincount(payee_a, weights=fen, minlength=n).astype(np.int64)
+            self._outflow += out
+            self._inflow += inc
+            self.balance += inc - out
+            self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
+        return float(fen.sum()) / 100.0
+
+    def net_this_year(self, start: int, stop: int) -> np.ndarray:
+        """Net inflow (yuan) this year of accounts ``start..stop-1``."""
+        return (self._inflow[start:stop] - self._outflow[start:stop]) / 100.0
+
+    def year_total(self, kind: str, payee_start: int | None = None, payee_stop: int | None = None) -> float:
+        """Total yuan of ``kind`` posted this year, optionally only to a block of payees."""
+        total = 0
+        k = _KIND_INDEX[kind]
+        for payer, payee, kk, fen in self._entries:
+            if kk != k:
+                continue
+            if payee_start is None:
+                total += int(fen.sum())
+            else:
+                sel = (payee >= payee_start) & (payee < payee_stop)
+                total += int(fen[sel].sum())
+        return total / 100.0
+
+    def entries(self) -> pd.DataFrame:
+        """This year's entries as a table (payer, payee, kind, amount in yuan)."""
+        if not self._entries:
+            return pd.DataFrame({"payer": [], "payee": [], "kind": [], "amount": []})
+        payer = np.concatenate([e[0] for e in self._entries])
+        payee = np.concatenate([e[1] for e in self._entries])
+        kind = np.concatenate([np.full(e[0].size, e[2]) for e in self._entries])
+        fen = np.concatenate([e[3] for e in self._entries])
+        return pd.DataFrame(
+            {
+                "payer": payer,
+                "payee": payee,
+                "kind": pd.Categorical.from_codes(kind, FLOW_KINDS),
+                "amount": fen / 100.0,
+            }
+        )
+
+    def close_year(self) -> None:
+        """Check that the books close exactly, store yearly totals, and open the next year.
+
+        Raises:
+            LedgerError: if any balance differs from opening balance + entries, or if money was
+                created or destroyed (the sum of all balances changed).
+        """
+        n = self.accounts.size
+        derived = self._opening.copy()
+        by_kind = np.zeros(len(FLOW_KINDS), dtype=np.int64)
+        for payer, payee, k, fen in self._entries:
+            np.subtract.at(derived, payer, fen)
+            np.add.at(derived, payee, fen)
+            by_kind[k] += int(fen.sum())
+        if not np.array_equal(derived, self.balance):
+            bad = np.flatnonzero(derived != self.balance)[:5]
+            raise LedgerError(
+                f"year {self.year}: balances of accounts {bad.tolist()} differ from their entries"
+            )
+        if int(self.balance.sum()) != int(self._opening.sum()):
+            raise LedgerError(f"year {self.year}: money was created or destroyed")
+        self.totals[self.year] = by_kind
+        self._opening = self.balance.copy()
+        self._inflow = np.zeros(n, dtype=np.int64)
+        self._outflow = np.zeros(n, dtype=np.int64)
+        self._entries = []
+        self.year += 1
+
+    def balance_yuan(self, account: int | np.ndarray) -> float | np.ndarray:
+        """Balance in yuan of one account or an array of accounts."""
+        return self.balance[account] / 100.0

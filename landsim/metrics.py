@@ -1,0 +1,243 @@
+"""Outcomes reported every year: named, documented functions of the model's state.
+
+Each function takes the model and returns one number for the current year. Shares run from 0
+(none) to 1 (all); money is in yuan of the year. :data:`METRICS` maps the column names used
+everywhere in the project (DataFrames, scenario comparisons, sweeps, the app) to functions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE
+
+if TYPE_CHECKING:
+    from landsim.model import LandModel
+
+__all__ = ["METRICS", "gini", "MAIN_OUTCOMES"]
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of ``x`` (negatives clipped to 0): 0 equal, towards 1 concentrated."""
+    x = np.sort(np.clip(np.asarray(x, dtype=float), 0, None))
+    n = x.size
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n)
+
+
+def abandonment_rate(m: LandModel) -> float:
+    """Share of all plots left idle this year (0 none abandoned, 1 all)."""
+    return float((m.plots.kind == IDLE).mean())
+
+
+def abandonment_rate_hilly(m: LandModel) -> float:
+    """Share of hilly plots left idle (0 if there is no hilly land)."""
+    h = m.plots.hilly
+    return float((m.plots.kind[h] == IDLE).mean()) if h.any() else 0.0
+
+
+def abandonment_rate_flat(m: LandModel) -> float:
+    """Share of flat plots left idle (0 if all land is hilly)."""
+    f = ~m.plots.hilly
+    return float((m.plots.kind[f] == IDLE).mean()) if f.any() else 0.0
+
+
+def transfer_rate(m: LandModel) -> float:
+    """Share of household-contracted plots whose operation right is transferred (leased to a
+    household or to the coop); custody is not a transfer (the holder keeps the right)."""
+    held = m.plots.holder >= 0
+    if not held.any():
+        return 0.0
+    k = m.plots.kind[held]
+    return float(((k == HOUSEHOLD_LEASE) | (k == COOP)).mean())
+
+
+def transfer_to_households_share(m: LandModel) -> float:
+    """Of transferred contracted plots, the share leased to other households (vs the coop)."""
+    held = m.plots.holder >= 0
+    k = m.plots.kind[held]
+    moved = (k == HOUSEHOLD_LEASE) | (k == COOP)
+    return float((k[moved] == HOUSEHOLD_LEASE).mean()) if moved.any() else 0.0
+
+
+def rent_free_share(m: LandModel) -> float:
+    """Of plots leased household-to-household, the share leased rent-free (0 if none)."""
+    lease = m.plots.kind == HOUSEHOLD_LEASE
+    return float((m.plots.rent[lease] <= 0).mean()) if lease.any() else 0.0
+
+
+def coop_land_share(m: LandModel) -> float:
+    """Share of all plots operated by cooperatives."""
+    return float((m.plots.kind == COOP).mean())
+
+
+def custody_land_share(m: LandModel) -> float:
+    """Share of all plots farmed by the service firm in custody."""
+    return float((m.plots.kind == CUSTODY).mean())
+
+
+def _alive(m: LandModel) -> int:
+    return int(m.population.hh_alive.sum())
+
+
+def coop_member_share(m: LandModel) -> float:
+    """Share of living households with land in a cooperative."""
+    n = _alive(m)
+    return float(m.member_mask().sum() / n) if n else 0.0
+
+
+def participation_rate(m: LandModel) -> float:
+    """Share of living households that are coop members *and* engage (meetings, oversight)."""
+    n = _alive(m)
+    return float((m.population.engaged & m.member_mask()).sum() / n) if n else 0.0
+
+
+def engagement_rate(m: LandModel) -> float:
+    """Of coop member households, the share that engage (0 if there are no members)."""
+    members = m.member_mask()
+    return float(m.population.engaged[members].mean()) if members.any() else 0.0
+
+
+def trust_mean(m: LandModel) -> float:
+    """Mean trust in the cooperative over living households (0-1)."""
+    alive = m.population.hh_alive
+    return float(m.population.trust[alive].mean()) if alive.any() else 0.0
+
+
+def household_income_mean(m: LandModel) -> float:
+    """Mean net income of living households this year (yuan/household)."""
+    alive = m.population.hh_alive
+    return float(m.population.income[alive].mean()) if alive.any() else 0.0
+
+
+def household_income_65plus(m: LandModel) -> float:
+    """Mean net income of living households headed by someone 65 or older (yuan/household)."""
+    pop = m.population
+    sel = pop.hh_alive & (pop.head_age() >= 65)
+    return float(pop.income[sel].mean()) if sel.any() else 0.0
+
+
+def income_gini(m: LandModel) -> float:
+    """Gini coefficient of household net income (0 equal, 1 one household has all)."""
+    pop = m.population
+    return gini(pop.income[pop.hh_alive])
+
+
+def collective_income_mean(m: LandModel) -> float:
+    """Mean income of a village collective this year (yuan/village): coop profit share and
+    rent for collective land."""
+    acc = m.accounts
+    return float(m.ledger.net_this_year(acc.collective0, acc.collective0 + acc.villages).mean())
+
+
+def coop_profit(m: LandModel) -> float:
+    """Total profit of active cooperatives this year, after leakage (yuan)."""
+    return float(sum(c.profit for c in m.active_coops()))
+
+
+def coop_leakage(m: LandModel) -> float:
+    """Total money leaked from cooperatives this year (yuan)."""
+    return float(sum(c.leakage for c in m.active_coops()))
+
+
+def coop_reserve(m: LandModel) -> float:
+    """Total reserve funds of all cooperatives (yuan)."""
+    return float(sum(c.reserve for c in m.coops.values()))
+
+
+def coops_active(m: LandModel) -> int:
+    """Number of operating cooperatives."""
+    return len(m.active_coops())
+
+
+def coops_empty_shell(m: LandModel) -> int:
+    """Number of cooperatives that failed and linger as empty shells."""
+    return len(m.empty_shells())
+
+
+def subsidy_dependence(m: LandModel) -> float:
+    """Government money received by coops this year over their revenue (0 = none; 0 if no
+    revenue)."""
+    revenue = sum(c.revenue for c in m.active_coops())
+    return float(m.government.subsidies / revenue) if revenue > 0 else 0.0
+
+
+def mean_patch_size(m: LandModel) -> float:
+    """Mean size (plots) of contiguous patches farmed by one operator (1 = fully fragmented)."""
+    operated, n = m.patches()
+    return float(operated / n) if n else 0.0
+
+
+def output_value(m: LandModel) -> float:
+    """Value of all crops harvested this year (yuan)."""
+    return m.ledger.year_total("crop_sales")
+
+
+def households_alive(m: LandModel) -> int:
+    """Households with at least one living member."""
+    return _alive(m)
+
+
+def mean_head_age(m: LandModel) -> float:
+    """Mean age of household heads (oldest living member; years)."""
+    pop = m.population
+    return float(pop.head_age()[pop.hh_alive].mean()) if pop.hh_alive.any() else 0.0
+
+
+def lease_rent_mean(m: LandModel) -> float:
+    """Mean rent of household leases signed this year that pay rent (yuan/mu; 0 if none)."""
+    return m.year_lease_rent
+
+
+def firm_capacity(m: LandModel) -> float:
+    """Service firm capacity for next year (mu)."""
+    return float(m.firm.capacity)
+
+
+METRICS: dict[str, Callable[[LandModel], float]] = {
+    f.__name__: f
+    for f in (
+        abandonment_rate,
+        abandonment_rate_hilly,
+        abandonment_rate_flat,
+        transfer_rate,
+        transfer_to_households_share,
+        rent_free_share,
+        coop_land_share,
+        custody_land_share,
+        coop_member_share,
+        participation_rate,
+        engagement_rate,
+        trust_mean,
+        household_income_mean,
+        household_income_65plus,
+        income_gini,
+        collective_income_mean,
+        coop_profit,
+        coop_leakage,
+        coop_reserve,
+        coops_active,
+        coops_empty_shell,
+        subsidy_dependence,
+        mean_patch_size,
+        output_value,
+        households_alive,
+        mean_head_age,
+        lease_rent_mean,
+        firm_capacity,
+    )
+}
+
+#: the outcomes shown first in summaries, figures and the app
+MAIN_OUTCOMES = (
+    "abandonment_rate",
+    "household_income_mean",
+    "household_income_65plus",
+    "participation_rate",
+    "collective_income_mean",
+    "coops_active",
+)

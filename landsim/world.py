@@ -1,0 +1,175 @@
+"""The plot grid: every plot's state as flat numpy arrays (one entry per plot).
+
+A plot is a cell of a ``height x width`` grid, stored in row-major order (``plot = row * width +
+col``). The collective owns every plot; a household holds its *contract right*; someone (or
+no one) holds the *operation right* and farms it. Operation rights move by lease (to another
+household or to the cooperative) or stay with the holder under custody (the service firm farms
+for a fee and the holder keeps the harvest).
+
+Parts: operator kinds (``IDLE`` … ``CUSTODY``), the :class:`Plots` arrays, and
+:func:`build_plots`, which lays out villages, terrain and scattered contract plots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from landsim.params import World
+
+__all__ = [
+    "IDLE",
+    "OWN",
+    "HOUSEHOLD_LEASE",
+    "COOP",
+    "CUSTODY",
+    "KIND_NAMES",
+    "COLLECTIVE",
+    "NOBODY",
+    "Plots",
+    "build_plots",
+]
+
+# operator kinds
+IDLE = 0  #: nobody farms the plot (abandoned this year)
+OWN = 1  #: the contract holder farms it
+HOUSEHOLD_LEASE = 2  #: leased to another household
+COOP = 3  #: leased to / pooled as shares in the village cooperative
+CUSTODY = 4  #: farmed by the service firm for the holder, who keeps the harvest
+KIND_NAMES = ("idle", "own", "household_lease", "coop", "custody")
+
+COLLECTIVE = -1  #: holder value for land whose contract rights returned to the collective
+NOBODY = -1  #: operator / lessee value for none
+
+
+@dataclass
+class Plots:
+    """State of every plot, one array entry per plot.
+
+    Attributes:
+        width, height: grid shape; plot ``i`` sits at row ``i // width``, column ``i % width``.
+        village: village index of the plot.
+        hilly: True on hilly, hard-to-mechanize land.
+        quality: yield multiplier of the plot (1 = average flat land).
+        holder: household index holding the contract right, or ``COLLECTIVE``.
+        kind: operator kind (``IDLE``, ``OWN``, ``HOUSEHOLD_LEASE``, ``COOP``, ``CUSTODY``).
+        operator: household index (own/lease), village index of the coop (``COOP``), 0 for the
+            firm (``CUSTODY``), ``NOBODY`` when idle.
+        rent: yearly rent of the running lease (yuan/mu); 0 when rent-free or no lease.
+        lease_start, lease_end: first and last model year of the running lease (-1 if none).
+        row, col: grid coordinates (derived, kept for distance computations).
+    """
+
+    width: int
+    height: int
+    village: np.ndarray
+    hilly: np.ndarray
+    quality: np.ndarray
+    holder: np.ndarray
+    kind: np.ndarray
+    operator: np.ndarray
+    rent: np.ndarray
+    lease_start: np.ndarray
+    lease_end: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of plots."""
+        return self.village.size
+
+    def leased(self) -> np.ndarray:
+        """Mask of plots under a running lease (to a household or a coop)."""
+        return self.lease_end >= 0
+
+    def end_lease(self, mask: np.ndarray) -> None:
+        """Return the operation right of ``mask`` plots to their holders (idle until decided)."""
+        self.kind[mask] = IDLE
+        self.operator[mask] = NOBODY
+        self.rent[mask] = 0.0
+        self.lease_start[mask] = -1
+        self.lease_end[mask] = -1
+
+    def grid(self, values: np.ndarray) -> np.ndarray:
+        """Reshape a per-plot array to the ``(height, width)`` grid."""
+        return values.reshape(self.height, self.width)
+
+
+def _smooth_field(rng: np.random.Generator, height: int, width: int, passes: int) -> np.ndarray:
+    """Spatially correlated noise: white noise blurred by ``passes`` 3x3 box filters."""
+    field = rng.random((height, width))
+    for _ in range(passes):
+        padded = np.pad(field, 1, mode="edge")
+        field = sum(
+            padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ) / 9.0
+    return field
+
+
+def build_plots(world: World, rng: np.random.Generator) -> tuple[Plots, np.ndarray]:
+    """Lay out villages, terrain and contract plots.
+
+    Villages are rectangular blocks (``villages_x`` by ``villages_y``). Terrain comes from
+    smoothed noise thresholded so that ``hilly_share`` of plots are hilly: hills form patches.
+    Each household of a village draws a number of plots (Poisson around
+    ``plots_per_household``, at least one) scattered at random over its village, as contract
+    plots are in real villages; plots left over stay with the collective.
+
+    Returns:
+        The plots and, for each household, the index of its village.
+    """
+    h, w = world.height, world.width
+    rows, cols = np.divmod(np.arange(h * w), w)
+    vrow = np.minimum(rows * world.villages_y // h, world.villages_y - 1)
+    vcol = np.minimum(cols * world.villages_x // w, world.villages_x - 1)
+    village = (vrow * world.villages_x + vcol).astype(np.int32)
+
+    field = _smooth_field(rng, h, w, world.terrain_smoothness).ravel()
+    if world.hilly_share <= 0:
+        hilly = np.zeros(h * w, dtype=bool)
+    elif world.hilly_share >= 1:
+        hilly = np.ones(h * w, dtype=bool)
+    else:
+        hilly = field >= np.quantile(field, 1.0 - world.hilly_share)
+    quality = np.clip(rng.normal(1.0, 0.1, h * w), 0.6, 1.4)
+
+    n_v = world.n_villages
+    hpv = world.households_per_village
+    holder = np.full(h * w, -1, dtype=np.int64)
+    hh_village = np.repeat(np.arange(n_v, dtype=np.int32), hpv)
+    counts = np.maximum(1, rng.poisson(world.plots_per_household, size=n_v * hpv))
+    order = np.argsort(village, kind="stable")
+    starts = np.searchsorted(village[order], np.arange(n_v))
+    ends = np.searchsorted(village[order], np.arange(n_v), side="right")
+    for v in range(n_v):
+        vplots = rng.permutation(order[starts[v] : ends[v]])
+        want = counts[v * hpv : (v + 1) * hpv]
+        cum = np.cumsum(want)
+        take = int(min(cum[-1], vplots.size))
+        owners = np.repeat(np.arange(v * hpv, (v + 1) * hpv), want)[:take]
+        holder[vplots[:take]] = owners
+
+    n = h * w
+    plots = Plots(
+        width=w,
+        height=h,
+        village=village,
+        hilly=hilly,
+        quality=quality,
+        holder=holder,
+        kind=np.zeros(n, dtype=np.int8),
+        operator=np.full(n, NOBODY, dtype=np.int64),
+        rent=np.zeros(n),
+        lease_start=np.full(n, -1, dtype=np.int32),
+        lease_end=np.full(n, -1, dtype=np.int32),
+        row=rows.astype(np.int32),
+        col=cols.astype(np.int32),
+    )
+    owned = holder >= 0
+    plots.kind[owned] = OWN
+    plots.operator[owned] = holder[owned]
+    return plots, hh_village
