@@ -61,10 +61,21 @@ class LandModel(mesa.Model):
     or both (keywords override): ``LandModel(rng=7, benefit_rule="fixed_rent")``.
     """
 
-    def __init__(self, params: Params | None = None, *, rng: Any = None, **flat: Any) -> None:
-        """Build the town: plots, households, the firm, the government and the ledger."""
+    def __init__(self, params: Params | None = None, **kwargs: Any) -> None:
+        """Build the town: plots, households, the firm, the government and the ledger.
+
+        Args:
+            params: a validated parameter set (defaults: :class:`Params` defaults).
+            **kwargs: ``rng`` (seed or generator), and flat parameter overrides such as
+                ``audit_rate=0.3``. A Mesa ``scenario`` (passed by SolaraViz on Reset) only
+                contributes its ``rng``.
+        """
+        scenario = kwargs.pop("scenario", None)
+        rng = kwargs.pop("rng", None)
+        if rng is None and scenario is not None:
+            rng = getattr(scenario, "rng", None)
         super().__init__(rng=rng)
-        self.params = params_from_flat(params, **flat)
+        self.params = params_from_flat(params, **kwargs)
         self._timeline = sorted(self.params.timeline, key=lambda e: e.year)
         w, a = self.params.world, self.params.assumptions
 
