@@ -34,6 +34,8 @@ AUDIT_RECOVERY = 0.7
 MIN_MEMBERS = 5
 #: consecutive insolvent years (in debt after using its reserve) before a coop fails (assumption)
 FAIL_AFTER_YEARS = 3
+#: debt (yuan) below which a coop is not counted insolvent (rounding of fen)
+DEBT_TOLERANCE = 1.0
 
 
 def founding_probability(strength: np.ndarray, grant: float, rate: float) -> np.ndarray:
@@ -108,7 +110,7 @@ class Cooperative(mesa.Agent):
     @property
     def debt(self) -> float:
         """Debt (yuan): the overdraft when cash is negative."""
-        return max(0.0, -self.cash)
+        return max(0.0, -self.cash) if self.cash < -DEBT_TOLERANCE else 0.0
 
     @property
     def active(self) -> bool:
@@ -146,7 +148,8 @@ class Cooperative(mesa.Agent):
         p = m.plots
         hilly = p.hilly[plots]
         yf = np.where(hilly, a.hilly_yield_factor, 1.0)
-        gross = a.gross_revenue_per_mu * a.price_index * p.quality[plots] * yf
+        gross = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
+        gross = gross * p.quality[plots] * yf
         pooled = p.kind == COOP
         offered = np.zeros(p.n, dtype=bool)
         offered[plots] = True
@@ -178,7 +181,8 @@ class Cooperative(mesa.Agent):
         self.area = mine.size * mu
         hilly = p.hilly[mine]
         yf = np.where(hilly, a.hilly_yield_factor, 1.0)
-        gross = a.gross_revenue_per_mu * a.price_index * p.quality[mine] * yf * shock * mu
+        price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
+        gross = price * p.quality[mine] * yf * shock * mu
         self.revenue = led.post(acc.outside, self.account, "crop_sales", gross.sum())
 
         # production: the firm's service or own farming with hired older villagers
@@ -220,16 +224,18 @@ class Cooperative(mesa.Agent):
         self.leakage = led.post(self.account, acc.outside, "leakage", self.leak_rate * self.revenue)
         self.audited, self.found_leak_rate = m.government.audit(self)
 
-        # profit = this year's net flow into the coop's account
+        # profit = this year's net flow into the coop's account; it first pays off old debt
         self.profit = float(led.net_this_year(self.account, self.account + 1)[0])
+        old_debt = max(0.0, -(self.cash - self.profit))
+        distributable = self.profit - min(max(self.profit, 0.0), old_debt)
         perf = np.zeros(members.size)
-        if self.profit > 0:
-            led.post(self.account, self.reserve_account, "to_reserve", lv.reserve_share * self.profit)
+        if distributable > 0:
+            led.post(self.account, self.reserve_account, "to_reserve", lv.reserve_share * distributable)
             led.post(
                 self.account, acc.collective0 + self.village, "to_collective",
-                lv.collective_share * self.profit,
+                lv.collective_share * distributable,
             )
-            pool = lv.member_share * self.profit
+            pool = lv.member_share * distributable
             if self.rule.performance_linked:
                 perf = self.rule.bonus(pool, stakes)
                 led.post(self.account, members, "coop_bonus", perf)
@@ -244,7 +250,7 @@ class Cooperative(mesa.Agent):
         m.population.perf_pay[members] = perf / member_mu
         if members.size:
             self.expected_bonus = float(perf.sum() / member_mu.sum())
-        self.insolvent_years = self.insolvent_years + 1 if self.cash < 0 else 0
+        self.insolvent_years = self.insolvent_years + 1 if self.debt > DEBT_TOLERANCE else 0
 
     def _stakes(self, mine: np.ndarray, holders: np.ndarray, members: np.ndarray, gross: np.ndarray) -> Stakes:
         m = self.model

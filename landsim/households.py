@@ -90,7 +90,8 @@ class Population:
         """Age members by a year, apply deaths and out-migration.
 
         Death: Gompertz hazard ``q(age) = min(1, multiplier * a * exp(b * age))``.
-        Migration: each resident aged 18-45 leaves with probability ``migration_rate``.
+        Migration: each resident aged 18-45 leaves with probability ``migration_rate``; each
+        migrant aged 50 or more comes home with probability ``return_rate``.
 
         Returns:
             Indices of households that died out this year.
@@ -100,8 +101,12 @@ class Population:
         q = np.minimum(1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * self.m_age))
         dies = alive & (rng.random(self.m_age.size) < q)
         self.m_alive &= ~dies
+        draws = rng.random(self.m_age.size)
         young = self.m_alive & ~self.m_away & (self.m_age >= 18) & (self.m_age <= 45)
-        self.m_away |= young & (rng.random(self.m_age.size) < a.migration_rate)
+        older_away = self.m_alive & self.m_away & (self.m_age >= 50)
+        self.m_away = (self.m_away | (young & (draws < a.migration_rate))) & ~(
+            older_away & (draws < a.return_rate)
+        )
         living = np.bincount(self.m_hh[self.m_alive], minlength=self.n_households) > 0
         died_out = np.flatnonzero(self.hh_alive & ~living)
         self.hh_alive = living & self.hh_alive
@@ -168,10 +173,11 @@ def labour_capacity(age: np.ndarray, a: Assumptions) -> np.ndarray:
 
 
 def shadow_wage(age: np.ndarray, a: Assumptions) -> np.ndarray:
-    """Value of a member's farm day (yuan/day): the local day wage until 55, falling to the
-    elderly value by 65 (older villagers find little paid work)."""
+    """Value of a member's farm day (yuan/day): the local day wage times the chance of finding
+    such work until 55, falling to the elderly value by 65 (older villagers find little paid
+    work)."""
     t = np.clip((age - 55.0) / 10.0, 0.0, 1.0)
-    return (1 - t) * a.day_wage + t * a.shadow_wage_elderly
+    return (1 - t) * a.day_wage * a.offfarm_job_chance + t * a.shadow_wage_elderly
 
 
 @dataclass(frozen=True)

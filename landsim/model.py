@@ -103,6 +103,21 @@ class LandModel(mesa.Model):
         self._wage = np.zeros(hh_village.size)
         self._can_farm = np.zeros(self.plots.n, dtype=bool)
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+        self._initial_tenure()
+
+    def _initial_tenure(self) -> None:
+        """Start from the land use households' own rule gives (not from everyone farming
+        everything): one round of decisions and leases before year 1 (no cooperatives exist
+        yet). Leases signed now are part-way through their terms, so they end in staggered
+        years."""
+        choice = self.decide()
+        self.market(choice)
+        p, a = self.plots, self.params.assumptions
+        signed = p.leased()
+        p.lease_start[signed] = 0
+        p.lease_end[signed] = self.rng.integers(1, a.lease_years_max + 1, int(signed.sum()))
+        self.firm.demand = 0.0
+        self.firm.served = 0.0
 
     # ------------------------------------------------------------------ the farming year
     @property
@@ -247,10 +262,11 @@ class LandModel(mesa.Model):
         )
 
     def market(self, choice: np.ndarray) -> None:
-        """Sign this year's arrangements: coop pooling, household leases, custody.
+        """Sign this year's arrangements: coop pooling, custody, household leases.
 
-        A plot whose chosen arrangement fails (the coop declines it, no lessee bids, the firm
-        is full) is farmed by its holder if the household has the labour, else left idle.
+        A plot whose chosen arrangement fails (the coop declines it, the firm is full) is
+        farmed by its holder if the household has the labour, else offered to other
+        households; a plot nobody takes is left idle.
         """
         p, lv = self.plots, self.params.levers
         year = self.year
@@ -271,10 +287,7 @@ class LandModel(mesa.Model):
             p.rent[take] = coop.base_rate
             p.lease_start[take] = year
             p.lease_end[take] = year + lv.coop_lease_years - 1
-        # 2. household lease market: holders' offers and remaining collective land
-        offer_mask = ((choice == HOUSEHOLD_LEASE) | free_coll) & ~p.leased()
-        self._clear_household_market(np.flatnonzero(offer_mask))
-        # 3. custody, first come first served in random order, up to the firm's capacity
+        # 2. custody, first come first served in random order, up to the firm's capacity
         want = np.flatnonzero((choice == CUSTODY) & ~p.leased())
         firm = self.firm
         if want.size and firm.open:
@@ -285,6 +298,12 @@ class LandModel(mesa.Model):
             p.kind[got] = CUSTODY
             p.operator[got] = 0
             firm.served += got.size * mu  # booked now so capacity is not sold twice
+        # 3. household lease market: holders' offers, the collective's remaining land, and
+        #    plots the coop or the firm turned down that the holder cannot farm itself
+        turned_down = ((choice == COOP) | (choice == CUSTODY)) & ~self._can_farm
+        offer_mask = ((choice == HOUSEHOLD_LEASE) | free_coll | turned_down)
+        offer_mask &= ~p.leased() & (p.kind != CUSTODY)
+        self._clear_household_market(np.flatnonzero(offer_mask))
         # 4. the rest: farmed by the holder unless it chose idle or lacks the labour
         rest = (p.holder >= 0) & ~p.leased() & (p.kind != CUSTODY)
         farm = rest & self._can_farm & (choice != IDLE)
@@ -516,13 +535,13 @@ class LandModel(mesa.Model):
         return paid
 
     def dissolve_coop(self, coop: Cooperative) -> None:
-        """An empty shell stops farming: its leases end and its members lose trust."""
+        """An empty shell stops farming: its leases end with this season and members lose trust."""
         p, pop = self.plots, self.population
         mine = (p.kind == COOP) & (p.operator == coop.village)
         holders = p.holder[mine]
         holders = holders[holders >= 0]
         pop.trust[holders] = np.clip(pop.trust[holders] - SHELL_TRUST_LOSS, 0, 1)
-        p.end_lease(mine)
+        p.lease_end[mine] = self.year  # this season was farmed; holders get the land back next year
 
     def grid_neighbour_share(self, mask: np.ndarray) -> np.ndarray:
         """For every plot, the share of its 4 neighbours (inside the grid) in ``mask``."""

@@ -98,6 +98,9 @@ class Assumptions(_Section):
     migration_rate: float = Field(
         0.06, ge=0, le=1, description="yearly chance a resident aged 18-45 leaves (1/yr)"
     )
+    return_rate: float = Field(
+        0.1, ge=0, le=1, description="yearly chance a migrant aged 50+ comes home (1/yr)"
+    )
     initial_migrant_share: float = Field(
         0.5, ge=0, le=1, description="share of members aged 18-45 already away at start"
     )
@@ -116,7 +119,10 @@ class Assumptions(_Section):
     price_index: float = Field(1.0, gt=0, le=5, description="grain price relative to base (x)")
     # choices
     choice_temperature: float = Field(
-        250, gt=0, description="logit temperature: utility scale of randomness (yuan/mu)"
+        150, gt=0, description="logit temperature: utility scale of randomness (yuan/mu)"
+    )
+    offfarm_job_chance: float = Field(
+        0.5, ge=0, le=1, description="chance a farm day could instead be sold as local day work"
     )
     shadow_wage_elderly: float = Field(
         30, ge=0, description="value of a farm day to a member 65+ (yuan/day)"
@@ -142,7 +148,7 @@ class Assumptions(_Section):
     bid_fraction: float = Field(
         0.8, ge=0, le=1, description="bid = fraction x marginal profit (share)"
     )
-    distance_cost: float = Field(10, ge=0, description="bid reduction per plot of distance (yuan/mu)")
+    distance_cost: float = Field(5, ge=0, description="bid reduction per plot of distance (yuan/mu)")
     kin_rent_free_share: float = Field(
         0.4, ge=0, le=1, description="share of household leases that are rent-free to kin"
     )
@@ -166,6 +172,9 @@ class Assumptions(_Section):
     )
     # cooperative behaviour
     coop_scale_mu: float = Field(300, gt=0, description="area for full economies of scale (mu)")
+    coop_price_premium: float = Field(
+        0.1, ge=0, le=1, description="better price from collective marketing (share of value)"
+    )
     coop_labour_days: float = Field(3, ge=0, description="mechanized labour (days/mu)")
     coop_overhead_per_mu: float = Field(
         120, ge=0, description="management cost at zero standardization (yuan/mu)"
