@@ -336,7 +336,7 @@ class LandModel(mesa.Model):
         own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
         own_days = np.bincount(
             p.holder[self._can_farm], weights=own_need[self._can_farm], minlength=pop.n_households
-        )
+        ).astype(float)
         spare = self._days_left - own_days
         head = pop.head_age()
         cap = np.minimum(MAX_LEASE_IN, np.floor(spare / max(a.scale_labour_days * mu, 1e-9)))
@@ -418,7 +418,9 @@ class LandModel(mesa.Model):
         working = res & (pop.m_age >= 18) & (pop.m_age < 65)
         local_days = pop.per_household(labour_capacity(pop.m_age, a) * a.local_work_days, working)
         own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-        farm_days = np.bincount(p.holder[own], weights=own_need[own], minlength=pop.n_households)
+        farm_days = np.bincount(
+            p.holder[own], weights=own_need[own], minlength=pop.n_households
+        ).astype(float)
         farm_days += np.bincount(lessee, minlength=pop.n_households) * a.scale_labour_days * mu
         spare = np.maximum(0.0, local_days - farm_days)
         led.post(acc.outside, np.arange(pop.n_households), "local_wage", spare * a.day_wage)
