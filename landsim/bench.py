@@ -1,5 +1,4 @@
-"""Benchmark: how long a run takes, how it grows with the size of the world, and where the
-time of a year goes.
+"""Benchmark: run time, its growth with the size of the world, and time per phase of the year.
 
 It measures (see ``landsim bench --help`` and ``docs/performance.md``):
 
@@ -31,6 +30,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -131,8 +131,12 @@ class WorldSize:
 
     def describe(self) -> dict[str, Any]:
         """The size as plain data, with its derived counts."""
-        return {**asdict(self), "plots": self.plots, "villages": self.villages,
-                "households": self.households}
+        return {
+            **asdict(self),
+            "plots": self.plots,
+            "villages": self.villages,
+            "households": self.households,
+        }
 
 
 def _plots_per_household() -> float:
@@ -146,15 +150,23 @@ def town_size() -> WorldSize:
     from landsim.params import World
 
     w = World()
-    return WorldSize("town", w.width, w.height, w.villages_x, w.villages_y, w.households_per_village)
+    return WorldSize(
+        "town", w.width, w.height, w.villages_x, w.villages_y, w.households_per_village
+    )
 
 
 def _split(n: int, aspect: float) -> tuple[int, int]:
-    """Two whole factors ``(x, y)`` with ``x * y`` close to ``n`` and ``x / y`` close to
-    ``aspect``."""
-    x = max(1, math.ceil(math.sqrt(n * aspect) - 1e-9))
-    y = max(1, round(n / x))
-    return x, y
+    """Two whole factors ``(x, y)`` with ``x * y`` close to ``n`` and ``x / y`` near ``aspect``.
+
+    Closeness of the product counts four times as much as closeness of the aspect.
+    """
+    best, best_score = (n, 1), math.inf
+    for x in range(n, 0, -1):
+        y = max(1, round(n / x))
+        score = 4 * abs(math.log(x * y / n)) + abs(math.log(x / y / aspect))
+        if score < best_score - 1e-9:  # ties: the wider split
+            best, best_score = (x, y), score
+    return best
 
 
 def _households_per_village(width: int, height: int, villages: int) -> int:
@@ -163,8 +175,10 @@ def _households_per_village(width: int, height: int, villages: int) -> int:
 
 
 def county_size(plots: int = 1_000_000) -> WorldSize:
-    """A square county of about ``plots`` plots in villages of ~1,667 plots (600 villages and
-    ~200,000 households for the default million plots)."""
+    """A square county of about ``plots`` plots in villages of ~1,667 plots.
+
+    The default million plots make 25 x 24 = 600 villages and ~200,000 households.
+    """
     side = max(2, round(math.sqrt(plots)))
     villages = max(1, round(side * side / COUNTY_PLOTS_PER_VILLAGE))
     vx, vy = _split(villages, 1.0)
@@ -200,7 +214,9 @@ def ladder(town: WorldSize, county: WorldSize, between: int = 4) -> list[WorldSi
         vx, vy = _split(villages, v_aspect)
         vx, vy = min(vx, width), min(vy, height)
         sizes.append(
-            WorldSize(f"size{i}", width, height, vx, vy, _households_per_village(width, height, vx * vy))
+            WorldSize(
+                f"size{i}", width, height, vx, vy, _households_per_village(width, height, vx * vy)
+            )
         )
     sizes.append(county)
     return sizes
@@ -320,9 +336,17 @@ def _child_main(argv: list[str]) -> int:
     for r in range(spec["repeats"]):
 
         def on_year(year: int, t: RunTiming, r: int = r) -> None:
-            emit({"event": "year", "repeat": r, "year": year, "build_s": t.build_s,
-                  "years_s": t.years_s, "methods_s": t.methods_s,
-                  "rss_mb": _maxrss_mb(resource.RUSAGE_SELF)})
+            emit(
+                {
+                    "event": "year",
+                    "repeat": r,
+                    "year": year,
+                    "build_s": t.build_s,
+                    "years_s": t.years_s,
+                    "methods_s": t.methods_s,
+                    "rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
+                }
+            )
 
         time_run(size, spec["years"], spec["seed"] + r, on_year)
     emit({"event": "done", "rss_mb": _maxrss_mb(resource.RUSAGE_SELF)})
@@ -353,10 +377,11 @@ def run_in_child(
 
     spec = {"size": asdict(size), "years": years, "seed": seed, "repeats": repeats}
     children_before = _maxrss_mb(resource.RUSAGE_CHILDREN)
+    errors = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: it can never fill up
     proc = subprocess.Popen(
         [sys.executable, "-m", "landsim.bench", json.dumps(spec)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
     )
     lines: queue.Queue[str | None] = queue.Queue()
@@ -415,9 +440,10 @@ def run_in_child(
     children_after = _maxrss_mb(resource.RUSAGE_CHILDREN)
     if children_after > children_before:  # this child set a new maximum: its own peak
         peak = max(peak, children_after)
+    errors.seek(0)
+    err = errors.read().strip().splitlines()
+    errors.close()
     if status == "error":
-        assert proc.stderr is not None
-        err = proc.stderr.read().strip().splitlines()
         status = f"error: {err[-1] if err else f'exit status {proc.returncode}'}"
     ordered = [runs[r] for r in sorted(runs)]
     return {
@@ -438,7 +464,9 @@ def fit_exponent(plots: list[float], seconds: list[float]) -> float:
     return float(k)
 
 
-def _summarise(size: WorldSize, runs: list[RunTiming | dict[str, Any]], years: int) -> dict[str, Any]:
+def _summarise(
+    size: WorldSize, runs: list[RunTiming | dict[str, Any]], years: int
+) -> dict[str, Any]:
     """Median wall time, time per household-year and mean time per phase over ``runs``."""
     timings = [r if isinstance(r, RunTiming) else RunTiming(**r) for r in runs]
     complete = [t for t in timings if len(t.years_s) == years]
@@ -473,6 +501,36 @@ def _summarise(size: WorldSize, runs: list[RunTiming | dict[str, Any]], years: i
     return out
 
 
+def _git_state() -> dict[str, Any] | None:
+    """Commit of the checkout and its modified ``landsim`` files (None outside git)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {
+        "commit": head,
+        "landsim_files_modified": sorted(
+            line[3:] for line in dirty.splitlines() if line[:2].strip() == "M"
+        ),
+    }
+
+
 def _environment() -> dict[str, Any]:
     import mesa
 
@@ -480,6 +538,7 @@ def _environment() -> dict[str, Any]:
 
     return {
         "landsim": __version__,
+        "git": _git_state(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "mesa": mesa.__version__,
@@ -518,9 +577,14 @@ def run_bench(
     sizes = ladder(town, county_size(county_plots))
     result: dict[str, Any] = {
         "environment": _environment(),
-        "settings": {"years": years, "repeats": repeats, "county_plots": county_plots,
-                     "seed": seed, "time_limit_s": time_limit_s,
-                     "memory_limit_mb": memory_limit_mb},
+        "settings": {
+            "years": years,
+            "repeats": repeats,
+            "county_plots": county_plots,
+            "seed": seed,
+            "time_limit_s": time_limit_s,
+            "memory_limit_mb": memory_limit_mb,
+        },
         "targets": dict(TARGETS),
         "sizes": [],
     }
@@ -529,8 +593,14 @@ def run_bench(
     # (a) the town, in this process
     timings = [
         time_run(town, years, seed + r)
-        for r in tqdm(range(repeats), desc=f"town ({town.plots:,} plots)", unit="run",
-                      disable=not progress, leave=False, file=sys.stderr)
+        for r in tqdm(
+            range(repeats),
+            desc=f"town ({town.plots:,} plots)",
+            unit="run",
+            disable=not progress,
+            leave=False,
+            file=sys.stderr,
+        )
     ]
     row = _summarise(town, timings, years)
     row.update(name="town", process="this", status="done", peak_rss_mb=None)
@@ -542,8 +612,13 @@ def run_bench(
         n = min(repeats, 3) if size.plots <= SMALL_SIZE_PLOTS else 1
         child = run_in_child(size, years, seed, n, time_limit_s, memory_limit_mb, progress)
         row = _summarise(size, child["runs"], years)
-        row.update(name=size.name, process="child", status=child["status"],
-                   peak_rss_mb=child["peak_rss_mb"], baseline_rss_mb=child["baseline_rss_mb"])
+        row.update(
+            name=size.name,
+            process="child",
+            status=child["status"],
+            peak_rss_mb=child["peak_rss_mb"],
+            baseline_rss_mb=child["baseline_rss_mb"],
+        )
         result["sizes"].append(row)
         wall = "-" if row["wall_s"] is None else f"{row['wall_s']:.2f} s"
         say(f"{size.name}: {size.plots:,} plots, {wall}, {child['status']}")
@@ -567,10 +642,14 @@ def _targets_met(result: dict[str, Any], county_plots: int) -> dict[str, bool | 
     k = result["scaling"]["k"]
     return {
         "town_run_s": (town["wall_s"] <= TARGETS["town_run_s"]) if full_town else None,
-        "county_run_s": (county["wall_s"] is not None and county["wall_s"] <= TARGETS["county_run_s"])
-        if full_county else None,
+        "county_run_s": (
+            county["wall_s"] is not None and county["wall_s"] <= TARGETS["county_run_s"]
+        )
+        if full_county
+        else None,
         "county_peak_rss_gb": (county["peak_rss_mb"] / 1024 <= TARGETS["county_peak_rss_gb"])
-        if full_county and county["peak_rss_mb"] else None,
+        if full_county and county["peak_rss_mb"]
+        else None,
         "k": (k <= TARGETS["k"]) if not math.isnan(k) else None,
     }
 
@@ -603,8 +682,11 @@ def format_table(result: dict[str, Any]) -> str:
             f"{runs!s:>6}{wall:>10}{_fmt_s(r.get('build_s')):>9}{us:>10}{rss:>13}  {r['status']}"
         )
     k = result["scaling"]["k"]
-    lines.append(f"time ∝ plots^k: k = {k:.2f} (least squares over {len(result['scaling']['fit_over'])} "
-                 "sizes; * = extrapolated from the years finished)")
+    n_fit = len(result["scaling"]["fit_over"])
+    lines.append(
+        f"time ∝ plots^k: k = {k:.2f} (least squares over {n_fit} sizes; "
+        "* = extrapolated from the years finished)"
+    )
     lines += ["", "time per phase of the year: ms per year (share of step time)"]
     rows = [r for r in result["sizes"] if r.get("phases_s_per_year")]
     lines.append(f"{'phase':<14}" + "".join(f"{r['name']:>17}" for r in rows))
@@ -615,20 +697,25 @@ def format_table(result: dict[str, Any]) -> str:
             share = sec / r["step_s_per_year"] if r["step_s_per_year"] else 0.0
             cells.append(f"{sec * 1e3:>9.1f} ({share:>4.0%})")
         lines.append(f"{g:<14}" + "".join(f"{c:>17}" for c in cells))
-    lines.append(f"{'step total':<14}" + "".join(f"{r['step_s_per_year'] * 1e3:>10.1f}       " for r in rows))
+    totals = "".join(f"{r['step_s_per_year'] * 1e3:>10.1f}       " for r in rows)
+    lines.append(f"{'step total':<14}" + totals)
     lines += ["", "targets (one core):"]
     names = {
         "town_run_s": ("town, 30 years", "s", result["town"]["wall_s"]),
         "county_run_s": ("county, 30 years", "s", result["county"]["wall_s"]),
-        "county_peak_rss_gb": ("county peak RSS", "GB",
-                               (result["county"].get("peak_rss_mb") or 0) / 1024 or None),
+        "county_peak_rss_gb": (
+            "county peak RSS",
+            "GB",
+            (result["county"].get("peak_rss_mb") or 0) / 1024 or None,
+        ),
         "k": ("growth exponent k", "", k),
     }
     for key, met in result["targets_met"].items():
         label, unit, value = names[key]
         verdict = {True: "met", False: "NOT met", None: "not measured at target size"}[met]
-        shown = "-" if value is None else f"{value:.2f}"
-        lines.append(f"  {label:<20} ≤ {TARGETS[key]:g} {unit:<3} measured {shown:>8} {unit:<3} {verdict}")
+        target = f"≤ {TARGETS[key]:g} {unit}".strip()
+        shown = "-" if value is None else f"{value:.2f} {unit}".strip()
+        lines.append(f"  {label:<20} {target:<9} measured {shown:>10}   {verdict}")
     return "\n".join(lines)
 
 
