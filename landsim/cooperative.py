@@ -141,8 +141,15 @@ class Cooperative(mesa.Agent):
         scale = a.scale_cost_cut * min(1.0, area / a.coop_scale_mu)
         return a.cash_cost_per_mu * (1 - scale) + a.coop_labour_days * lv.coop_wage_day
 
-    def accept(self, plots: np.ndarray) -> np.ndarray:
-        """Which of the offered ``plots`` (indices) the coop takes (boolean mask)."""
+    def accept(self, plots: np.ndarray, contiguity: np.ndarray, pooled_mu: float) -> np.ndarray:
+        """Which of the offered ``plots`` (indices) the coop takes (boolean mask).
+
+        Args:
+            plots: offered plot indices (all in this coop's village).
+            contiguity: for each offered plot, the share of its 4 neighbours already pooled by
+                this coop or offered to it.
+            pooled_mu: area the coop already operates under running leases (mu).
+        """
         m = self.model
         a, lv = m.params.assumptions, m.params.levers
         p = m.plots
@@ -150,18 +157,14 @@ class Cooperative(mesa.Agent):
         yf = np.where(hilly, a.hilly_yield_factor, 1.0)
         gross = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
         gross = gross * p.quality[plots] * yf
-        pooled = p.kind == COOP
-        offered = np.zeros(p.n, dtype=bool)
-        offered[plots] = True
-        pool = m.grid_neighbour_share(pooled | offered)[plots]
-        area = (pooled.sum() + plots.size) * m.params.world.plot_size_mu
+        area = pooled_mu + plots.size * m.params.world.plot_size_mu
         subsidy = lv.subsidy_per_mu if self.subsidised_next_year() else 0.0
         margin = (
             gross
             - self.unit_cost(hilly, area)
             - self.base_rate
             + subsidy
-            - FRAGMENTATION_COST * (1.0 - pool)
+            - FRAGMENTATION_COST * (1.0 - contiguity)
         )
         return margin >= -lv.coop_social_mission
 
@@ -171,13 +174,13 @@ class Cooperative(mesa.Agent):
         return lv.subsidy_per_mu > 0 and (self.model.year - self.founded) < lv.subsidy_years
 
     # -- the year's books -------------------------------------------------------------------
-    def farm_and_share(self, shock: float) -> None:
-        """Farm the pool, pay costs and members, split profit, count leakage (one year)."""
+    def farm_and_share(self, shock: float, mine: np.ndarray) -> None:
+        """Farm the pool (plot indices ``mine``), pay costs and members, split profit, count
+        leakage (one year); ``shock`` is the town's yield shock."""
         m = self.model
         a, lv = m.params.assumptions, m.params.levers
         led, acc, p = m.ledger, m.accounts, m.plots
         mu = m.params.world.plot_size_mu
-        mine = np.flatnonzero((p.kind == COOP) & (p.operator == self.village))
         self.area = mine.size * mu
         hilly = p.hilly[mine]
         yf = np.where(hilly, a.hilly_yield_factor, 1.0)

@@ -88,12 +88,15 @@ class ServiceFirm(mesa.Agent):
         mu = m.params.world.plot_size_mu
         cf = np.where(m.plots.hilly[plots], a.hilly_cost_factor, 1.0)
         total = float((self.unit_cost() * cf * mu).sum())
-        days = a.coop_labour_days * float((cf * mu).sum())
+        days_by_village = np.bincount(
+            m.plots.village[plots], weights=a.coop_labour_days * cf * mu,
+            minlength=m.params.world.n_villages,
+        )
         wages = 0.0
-        for v in np.unique(m.plots.village[plots]):
-            in_v = m.plots.village[plots] == v
-            d = days * float((cf[in_v]).sum() / max(cf.sum(), 1e-12))
-            wages += m.hire_villagers(m.accounts.firm, int(v), d, lv.coop_wage_day, "local_wage")
+        for v in np.flatnonzero(days_by_village > 0):
+            wages += m.hire_villagers(
+                m.accounts.firm, int(v), float(days_by_village[v]), lv.coop_wage_day, "local_wage"
+            )
         m.ledger.post(m.accounts.firm, m.accounts.outside, "firm_costs", max(0.0, total - wages))
 
     def close_year(self) -> None:

@@ -95,6 +95,15 @@ class Accounts:
         return self.government + 3
 
 
+def _accumulate(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+    """``target[index] += values`` with repeated indices summed, in time proportional to the
+    number of entries for small posts (most posts touch a few accounts of many)."""
+    if index.size * 8 < target.size:
+        np.add.at(target, index, values)
+    else:
+        target += np.bincount(index, weights=values, minlength=target.size).astype(np.int64)
+
+
 def _to_fen(amount: np.ndarray | float) -> np.ndarray:
     return np.rint(np.asarray(amount, dtype=np.float64) * 100.0).astype(np.int64)
 
@@ -146,12 +155,10 @@ class Ledger:
         keep = fen > 0
         payer_a, payee_a, fen = payer_a[keep], payee_a[keep], fen[keep]
         if fen.size:
-            n = self.accounts.size
-            out = np.bincount(payer_a, weights=fen, minlength=n).astype(np.int64)
-            inc = np.bincount(payee_a, weights=fen, minlength=n).astype(np.int64)
-            self._outflow += out
-            self._inflow += inc
-            self.balance += inc - out
+            _accumulate(self._outflow, payer_a, fen)
+            _accumulate(self._inflow, payee_a, fen)
+            _accumulate(self.balance, payer_a, -fen)
+            _accumulate(self.balance, payee_a, fen)
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
 

@@ -89,37 +89,52 @@ def clear_market(
     Returns:
         The leases; each offered plot appears at most once.
     """
+    empty = np.zeros(0, dtype=np.int64)
+    if offers.plot.size == 0 or bidders.household.size == 0:
+        return Leases(empty, empty, empty, np.zeros(0))
     out_offer: list[np.ndarray] = []
     out_lessee: list[np.ndarray] = []
     out_rent: list[np.ndarray] = []
-    if offers.plot.size == 0 or bidders.household.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Leases(empty, empty, empty, np.zeros(0))
-    order_b = np.lexsort((np.arange(bidders.household.size), -bidders.marginal_profit))
     off_by_v = _group(offers.village)
-    for b in order_b:
-        v = int(bidders.village[b])
-        idx = off_by_v.get(v)
-        if idx is None or idx.size == 0:
+    bid_by_v = _group(bidders.village)
+    for v in sorted(off_by_v):
+        o = off_by_v[v]
+        b = bid_by_v.get(v)
+        if b is None:
             continue
-        dist = np.abs(offers.row[idx] - bidders.row[b]) + np.abs(offers.col[idx] - bidders.col[b])
-        bid = bid_fraction * bidders.marginal_profit[b] * offers.productivity[idx]
-        bid = bid - distance_cost * dist
-        ok = (bid >= offers.reserve[idx]) & (bid > 0) & (offers.holder[idx] != bidders.household[b])
-        if not ok.any():
-            continue
-        cand = np.flatnonzero(ok)
-        k = int(min(bidders.capacity[b], cand.size))
-        if k <= 0:
-            continue
-        best = cand[np.argsort(-bid[cand], kind="stable")[:k]]
-        won = idx[best]
-        out_offer.append(won)
-        out_lessee.append(np.full(k, bidders.household[b], dtype=np.int64))
-        out_rent.append(np.where(offers.rent_free[won], 0.0, bid[best]))
-        off_by_v[v] = np.delete(idx, best)
+        # strongest bidder first; ties by the order bidders were given in
+        b = b[np.lexsort((b, -bidders.marginal_profit[b]))]
+        dist = np.abs(bidders.row[b][:, None] - offers.row[o][None, :]) + np.abs(
+            bidders.col[b][:, None] - offers.col[o][None, :]
+        )
+        bid = bid_fraction * bidders.marginal_profit[b][:, None] * offers.productivity[o][None, :]
+        bid -= distance_cost * dist
+        ok = (bid >= offers.reserve[o][None, :]) & (bid > 0)
+        ok &= offers.holder[o][None, :] != bidders.household[b][:, None]
+        open_ = np.ones(o.size, dtype=bool)
+        # the last bidder (in order) that would take each offer: past the last one for every
+        # open offer, nobody else can lease anything in this village
+        any_ok = ok.any(axis=0)
+        last_ok = np.where(any_ok, ok.shape[0] - 1 - np.argmax(ok[::-1], axis=0), -1)
+        stop = int(last_ok.max())
+        for i in np.flatnonzero(ok.any(axis=1) & (bidders.capacity[b] > 0)):
+            if i > stop:
+                break
+            cand = np.flatnonzero(ok[i] & open_)
+            if cand.size == 0:
+                continue
+            k = int(min(bidders.capacity[b[i]], cand.size))
+            row = bid[i, cand]
+            best = cand[np.argsort(-row, kind="stable")[:k]]
+            open_[best] = False
+            won = o[best]
+            out_offer.append(won)
+            out_lessee.append(np.full(k, bidders.household[b[i]], dtype=np.int64))
+            out_rent.append(np.where(offers.rent_free[won], 0.0, bid[i, best]))
+            if not open_.any():
+                break
+            stop = int(last_ok[open_].max())
     if not out_offer:
-        empty = np.zeros(0, dtype=np.int64)
         return Leases(empty, empty, empty, np.zeros(0))
     offer_idx = np.concatenate(out_offer)
     return Leases(

@@ -275,13 +275,22 @@ class LandModel(mesa.Model):
         p.operator[free] = NOBODY
         free_coll = (p.holder == COLLECTIVE) & free
         # 1. cooperatives take offered land (members' plots and the collective's own)
+        n_v = self.params.world.n_villages
+        coop_open = np.zeros(n_v, dtype=bool)
+        for v, coop in self.coops.items():
+            coop_open[v] = coop.active
+        offered_all = ((choice == COOP) | free_coll) & coop_open[p.village]
+        pool_key = np.where(p.kind == COOP, p.operator, np.where(offered_all, p.village, -1))
+        contiguity = self.same_key_neighbour_share(pool_key)
+        mu = self.params.world.plot_size_mu
+        pooled_mu = np.bincount(p.operator[p.kind == COOP], minlength=n_v) * mu
+        offers_by_village = _group_indices(p.village[offered_all], n_v)
+        offered_idx = np.flatnonzero(offered_all)
         for v, coop in sorted(self.coops.items()):
-            if not coop.active:
+            offered = offered_idx[offers_by_village[v]]
+            if not coop.active or offered.size == 0:
                 continue
-            offered = np.flatnonzero(((choice == COOP) | free_coll) & (p.village == v))
-            if offered.size == 0:
-                continue
-            take = offered[coop.accept(offered)]
+            take = offered[coop.accept(offered, contiguity[offered], float(pooled_mu[v]))]
             p.kind[take] = COOP
             p.operator[take] = v
             p.rent[take] = coop.base_rate
@@ -427,9 +436,12 @@ class LandModel(mesa.Model):
 
     def distribute(self) -> None:
         """Cooperatives farm their pools and share benefits (after custody is served)."""
-        for _, coop in sorted(self.coops.items()):
+        p = self.plots
+        pooled = np.flatnonzero(p.kind == COOP)
+        by_coop = _group_indices(p.operator[pooled], self.params.world.n_villages)
+        for v, coop in sorted(self.coops.items()):
             if coop.active:
-                coop.farm_and_share(self.shock)
+                coop.farm_and_share(self.shock, pooled[by_coop[v]])
 
     def policy_after_season(self) -> None:
         """Management standards, trust, engagement, coop failures and firm capacity."""
@@ -545,20 +557,22 @@ class LandModel(mesa.Model):
         pop.trust[holders] = np.clip(pop.trust[holders] - SHELL_TRUST_LOSS, 0, 1)
         p.lease_end[mine] = self.year  # this season was farmed; holders get the land back next year
 
-    def grid_neighbour_share(self, mask: np.ndarray) -> np.ndarray:
-        """For every plot, the share of its 4 neighbours (inside the grid) in ``mask``."""
-        g = self.plots.grid(mask.astype(np.float64))
-        count = np.zeros_like(g)
-        n = np.zeros_like(g)
-        count[1:, :] += g[:-1, :]
-        count[:-1, :] += g[1:, :]
-        count[:, 1:] += g[:, :-1]
-        count[:, :-1] += g[:, 1:]
-        n[1:, :] += 1
-        n[:-1, :] += 1
-        n[:, 1:] += 1
-        n[:, :-1] += 1
-        return (count / n).ravel()
+    def same_key_neighbour_share(self, key: np.ndarray) -> np.ndarray:
+        """For every plot, the share of its 4 neighbours (inside the grid) with the same
+        non-negative ``key`` (0 where the plot's key is negative)."""
+        g = self.plots.grid(key)
+        count = np.zeros(g.shape)
+        n = np.zeros(g.shape)
+        for here, there in (
+            ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
+            ((slice(None, -1), slice(None)), (slice(1, None), slice(None))),
+            ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+            ((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+        ):
+            count[here] += g[here] == g[there]
+            n[here] += 1
+        share = np.where(g >= 0, count / np.maximum(n, 1), 0.0)
+        return share.ravel()
 
     def patches(self) -> tuple[int, int]:
         """Number of operated plots and of contiguous patches with one operator (4-neighbour)."""
