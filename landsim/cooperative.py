@@ -13,7 +13,6 @@ import mesa
 import numpy as np
 
 from landsim.sharing import SharingRule, Stakes
-from landsim.world import COOP
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
@@ -67,7 +66,9 @@ class Cooperative(mesa.Agent):
         self.founded = model.year
         self.status = ACTIVE
         #: open accounts, audited books, member meetings (0-1)
-        self.transparency = float(np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1))
+        self.transparency = float(
+            np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1)
+        )
         #: standard procedures and book-keeping; cuts overhead (0-1)
         self.standardization = float(
             np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1)
@@ -200,7 +201,11 @@ class Cooperative(mesa.Agent):
             cash = float(((own_cost - labour_cost) * cf * mu).sum())
             led.post(self.account, acc.outside, "input_costs", cash)
             m.hire_villagers(
-                self.account, self.village, a.coop_labour_days * float((cf * mu).sum()), lv.coop_wage_day, "coop_wage"
+                self.account,
+                self.village,
+                a.coop_labour_days * float((cf * mu).sum()),
+                lv.coop_wage_day,
+                "coop_wage",
             )
         overhead = a.coop_overhead_per_mu * (1.0 - self.standardization) * self.area
         led.post(self.account, acc.outside, "coop_overhead", overhead)
@@ -222,7 +227,9 @@ class Cooperative(mesa.Agent):
 
         # leakage: opacity leaks revenue; engaged members' oversight cuts it
         self.leak_rate = (
-            a.leakage_max * (1.0 - self.transparency) * (1.0 - a.oversight_effect * self.engaged_share)
+            a.leakage_max
+            * (1.0 - self.transparency)
+            * (1.0 - a.oversight_effect * self.engaged_share)
         )
         self.leakage = led.post(self.account, acc.outside, "leakage", self.leak_rate * self.revenue)
         self.audited, self.found_leak_rate = m.government.audit(self)
@@ -233,9 +240,13 @@ class Cooperative(mesa.Agent):
         distributable = self.profit - min(max(self.profit, 0.0), old_debt)
         perf = np.zeros(members.size)
         if distributable > 0:
-            led.post(self.account, self.reserve_account, "to_reserve", lv.reserve_share * distributable)
             led.post(
-                self.account, acc.collective0 + self.village, "to_collective",
+                self.account, self.reserve_account, "to_reserve", lv.reserve_share * distributable
+            )
+            led.post(
+                self.account,
+                acc.collective0 + self.village,
+                "to_collective",
                 lv.collective_share * distributable,
             )
             pool = lv.member_share * distributable
@@ -255,7 +266,9 @@ class Cooperative(mesa.Agent):
             self.expected_bonus = float(perf.sum() / member_mu.sum())
         self.insolvent_years = self.insolvent_years + 1 if self.debt > DEBT_TOLERANCE else 0
 
-    def _stakes(self, mine: np.ndarray, holders: np.ndarray, members: np.ndarray, gross: np.ndarray) -> Stakes:
+    def _stakes(
+        self, mine: np.ndarray, holders: np.ndarray, members: np.ndarray, gross: np.ndarray
+    ) -> Stakes:
         m = self.model
         mu = m.params.world.plot_size_mu
         own = holders >= 0

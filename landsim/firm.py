@@ -78,7 +78,9 @@ class ServiceFirm(mesa.Agent):
         """Farm custody plots (capacity was booked when they were signed); the holders pay
         ``fee_per_plot`` and keep the harvest."""
         m = self.model
-        self.revenue += m.ledger.post(m.plots.holder[plots], m.accounts.firm, "custody_fee", fee_per_plot)
+        self.revenue += m.ledger.post(
+            m.plots.holder[plots], m.accounts.firm, "custody_fee", fee_per_plot
+        )
         self._pay_costs(plots)
 
     def _pay_costs(self, plots: np.ndarray) -> None:
@@ -89,7 +91,8 @@ class ServiceFirm(mesa.Agent):
         cf = np.where(m.plots.hilly[plots], a.hilly_cost_factor, 1.0)
         total = float((self.unit_cost() * cf * mu).sum())
         days_by_village = np.bincount(
-            m.plots.village[plots], weights=a.coop_labour_days * cf * mu,
+            m.plots.village[plots],
+            weights=a.coop_labour_days * cf * mu,
             minlength=m.params.world.n_villages,
         )
         wages = 0.0
@@ -102,5 +105,9 @@ class ServiceFirm(mesa.Agent):
     def close_year(self) -> None:
         """Book profit and move capacity towards this year's demand."""
         lv = self.model.params.levers
-        self.profit = float(self.model.ledger.net_this_year(self.model.accounts.firm, self.model.accounts.firm + 1)[0])
+        self.profit = float(
+            self.model.ledger.net_this_year(self.model.accounts.firm, self.model.accounts.firm + 1)[
+                0
+            ]
+        )
         self.capacity += lv.firm_capacity_growth * (self.demand - self.capacity)

@@ -87,7 +87,9 @@ class TownGovernment(mesa.Agent):
         if lv.audit_rate <= 0 or m.rng.random() >= lv.audit_rate or self.left < lv.audit_cost:
             return False, 0.0
         self.spent += m.ledger.post(self.account, m.accounts.outside, "audit_cost", lv.audit_cost)
-        m.ledger.post(m.accounts.outside, coop.account, "audit_recovery", AUDIT_RECOVERY * coop.leakage)
+        m.ledger.post(
+            m.accounts.outside, coop.account, "audit_recovery", AUDIT_RECOVERY * coop.leakage
+        )
         coop.transparency += AUDIT_LEARNING * (1.0 - coop.transparency)
         return True, (coop.leak_rate if lv.audit_disclosure else 0.0)
 

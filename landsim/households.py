@@ -98,7 +98,9 @@ class Population:
         """
         alive = self.m_alive
         self.m_age[alive] += 1.0
-        q = np.minimum(1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * self.m_age))
+        q = np.minimum(
+            1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * self.m_age)
+        )
         dies = alive & (rng.random(self.m_age.size) < q)
         self.m_alive &= ~dies
         draws = rng.random(self.m_age.size)

@@ -166,11 +166,13 @@ class Ledger:
         """Net inflow (yuan) this year of accounts ``start..stop-1``."""
         return (self._inflow[start:stop] - self._outflow[start:stop]) / 100.0
 
-    def year_total(self, kind: str, payee_start: int | None = None, payee_stop: int | None = None) -> float:
+    def year_total(
+        self, kind: str, payee_start: int | None = None, payee_stop: int | None = None
+    ) -> float:
         """Total yuan of ``kind`` posted this year, optionally only to a block of payees."""
         total = 0
         k = _KIND_INDEX[kind]
-        for payer, payee, kk, fen in self._entries:
+        for _payer, payee, kk, fen in self._entries:
             if kk != k:
                 continue
             if payee_start is None:

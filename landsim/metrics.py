@@ -7,7 +7,8 @@ everywhere in the project (DataFrames, scenario comparisons, sweeps, the app) to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -212,9 +212,11 @@ class LandModel(mesa.Model):
         # days already committed to leased-in land
         mu = self.params.world.plot_size_mu
         leased_in = p.kind == HOUSEHOLD_LEASE
-        self._days_left -= np.bincount(
-            p.operator[leased_in], minlength=pop.n_households
-        ) * a.scale_labour_days * mu
+        self._days_left -= (
+            np.bincount(p.operator[leased_in], minlength=pop.n_households)
+            * a.scale_labour_days
+            * mu
+        )
         free = np.flatnonzero((p.holder >= 0) & ~p.leased())
         h = p.holder[free]
         need = np.where(p.hilly[free], a.labour_days_hilly, a.labour_days_flat) * mu
@@ -228,7 +230,16 @@ class LandModel(mesa.Model):
         outlook = self._outlook()
         draws = self.rng.random(free.size)
         chosen = Household.decide_all(
-            h, p.village[free], p.hilly[free], p.quality[free], can, wage, pop.trust, outlook, a, draws
+            h,
+            p.village[free],
+            p.hilly[free],
+            p.quality[free],
+            can,
+            wage,
+            pop.trust,
+            outlook,
+            a,
+            draws,
         )
         choice = np.full(p.n, -1, dtype=np.int8)
         choice[free] = chosen
@@ -310,7 +321,7 @@ class LandModel(mesa.Model):
         # 3. household lease market: holders' offers, the collective's remaining land, and
         #    plots the coop or the firm turned down that the holder cannot farm itself
         turned_down = ((choice == COOP) | (choice == CUSTODY)) & ~self._can_farm
-        offer_mask = ((choice == HOUSEHOLD_LEASE) | free_coll | turned_down)
+        offer_mask = (choice == HOUSEHOLD_LEASE) | free_coll | turned_down
         offer_mask &= ~p.leased() & (p.kind != CUSTODY)
         self._clear_household_market(np.flatnonzero(offer_mask))
         # 4. the rest: farmed by the holder unless it chose idle or lacks the labour
@@ -372,13 +383,17 @@ class LandModel(mesa.Model):
         n_off = np.bincount(offers.village, minlength=n_v)
         n_won = np.bincount(p.village[leases.plot], minlength=n_v)
         paid = leases.rent > 0
-        rent_sum = np.bincount(p.village[leases.plot[paid]], weights=leases.rent[paid], minlength=n_v)
+        rent_sum = np.bincount(
+            p.village[leases.plot[paid]], weights=leases.rent[paid], minlength=n_v
+        )
         rent_n = np.bincount(p.village[leases.plot[paid]], minlength=n_v)
         wgt = EXPECTATION_WEIGHT
         seen = n_off > 0
         self.expect_match[seen] += wgt * (n_won[seen] / n_off[seen] - self.expect_match[seen])
         priced = rent_n > 0
-        self.expect_rent[priced] += wgt * (rent_sum[priced] / rent_n[priced] - self.expect_rent[priced])
+        self.expect_rent[priced] += wgt * (
+            rent_sum[priced] / rent_n[priced] - self.expect_rent[priced]
+        )
         self.year_leases = int(leases.plot.size)
         self.year_lease_rent = float(leases.rent[paid].mean()) if paid.any() else 0.0
 
@@ -402,9 +417,7 @@ class LandModel(mesa.Model):
         led.post(acc.outside, lessee, "crop_sales", gross[lease])
         scale_cost = a.cash_cost_per_mu * (1 - a.scale_cost_cut)
         led.post(lessee, acc.outside, "input_costs", scale_cost * cf[lease] * mu)
-        payee = np.where(
-            p.holder[lease] >= 0, p.holder[lease], acc.collective0 + p.village[lease]
-        )
+        payee = np.where(p.holder[lease] >= 0, p.holder[lease], acc.collective0 + p.village[lease])
         led.post(lessee, payee, "rent", p.rent[lease] * mu)
 
         custody = p.kind == CUSTODY
@@ -419,7 +432,9 @@ class LandModel(mesa.Model):
         alive = pop.m_alive
         away = alive & pop.m_away
         res = alive & ~pop.m_away
-        remit = pop.per_household(np.full(pop.m_age.size, a.offfarm_wage_month * 12 * a.remit_share), away)
+        remit = pop.per_household(
+            np.full(pop.m_age.size, a.offfarm_wage_month * 12 * a.remit_share), away
+        )
         led.post(acc.outside, np.arange(pop.n_households), "remittance", remit)
         old = alive & (pop.m_age >= 60)
         pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
@@ -475,7 +490,9 @@ class LandModel(mesa.Model):
                 continue
             mem = in_v[members[in_v]]
             if coop.active and mem.size:
-                seen_leak = coop.found_leak_rate if coop.audited else coop.leak_rate * coop.engaged_share
+                seen_leak = (
+                    coop.found_leak_rate if coop.audited else coop.leak_rate * coop.engaged_share
+                )
                 signal = (
                     0.3
                     + 0.4 * np.tanh(pop.perf_pay[mem] / 300.0)
@@ -483,7 +500,11 @@ class LandModel(mesa.Model):
                     - 2.0 * seen_leak
                     - 0.3 * (coop.debt > 0)
                 )
-                if coop.audited and coop.found_leak_rate == 0.0 and self.params.levers.audit_disclosure:
+                if (
+                    coop.audited
+                    and coop.found_leak_rate == 0.0
+                    and self.params.levers.audit_disclosure
+                ):
                     signal = signal + 0.1  # a clean, published audit reassures
                 signal = np.clip(signal, 0.0, 1.0)
                 pop.trust[mem] += a.trust_learning * (signal - pop.trust[mem])
@@ -494,8 +515,8 @@ class LandModel(mesa.Model):
                 pop.trust[in_v] = np.clip(pop.trust[in_v] - coop.found_leak_rate, 0, 1)
 
     def _update_engagement(self) -> None:
-        """Each member household engages with probability
-        ``logistic(base + stake x perf_pay/300 + voice x transparency + trust_coef x (trust - 1/2))``."""
+        """Each member household engages with probability ``logistic(base + stake x
+        perf_pay/300 + voice x transparency + trust_coef x (trust - 1/2))``."""
         pop, a = self.population, self.params.assumptions
         members = self.member_mask()
         transparency = np.zeros(self.params.world.n_villages)
@@ -530,7 +551,9 @@ class LandModel(mesa.Model):
         res = pop.residents() & (pop.m_age >= 55) & (pop.m_age <= 75)
         return pop.per_household(labour_capacity(pop.m_age, a) * a.helper_days, res)
 
-    def hire_villagers(self, payer: int, village: int, days: float, wage: float, kind: str) -> float:
+    def hire_villagers(
+        self, payer: int, village: int, days: float, wage: float, kind: str
+    ) -> float:
         """Hire older villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day).
 
         Days are spread over households in proportion to their available days; what the

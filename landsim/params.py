@@ -148,7 +148,9 @@ class Assumptions(_Section):
     bid_fraction: float = Field(
         0.8, ge=0, le=1, description="bid = fraction x marginal profit (share)"
     )
-    distance_cost: float = Field(5, ge=0, description="bid reduction per plot of distance (yuan/mu)")
+    distance_cost: float = Field(
+        5, ge=0, description="bid reduction per plot of distance (yuan/mu)"
+    )
     kin_rent_free_share: float = Field(
         0.4, ge=0, le=1, description="share of household leases that are rent-free to kin"
     )
@@ -275,8 +277,7 @@ class Levers(_Section):
             )
         if self.benefit_rule not in SHARING_RULES:
             raise ValueError(
-                f"benefit_rule must be one of {', '.join(SHARING_RULES)}; "
-                f"got {self.benefit_rule!r}"
+                f"benefit_rule must be one of {', '.join(SHARING_RULES)}; got {self.benefit_rule!r}"
             )
         return self
 
@@ -316,9 +317,7 @@ class Params(_Section):
                 )
             for key in event.set:
                 section, _, name = key.partition(".")
-                if section not in ("levers", "assumptions") or name not in _FIELDS.get(
-                    section, ()
-                ):
+                if section not in ("levers", "assumptions") or name not in _FIELDS.get(section, ()):
                     raise ValueError(
                         f"timeline[{i}].set key {key!r} is not a lever or assumption "
                         "(use 'levers.NAME' or 'assumptions.NAME')"

@@ -102,11 +102,14 @@ def _smooth_field(rng: np.random.Generator, height: int, width: int, passes: int
     field = rng.random((height, width))
     for _ in range(passes):
         padded = np.pad(field, 1, mode="edge")
-        field = sum(
-            padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
-        ) / 9.0
+        field = (
+            sum(
+                padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+            )
+            / 9.0
+        )
     return field
 
 

@@ -47,7 +47,9 @@ def check_invariants(m) -> None:
     # ages and counts stay sane
     alive = pop.m_alive
     assert (pop.m_age[alive] >= 0).all() and (pop.m_age[alive] <= 130).all()
-    assert pop.hh_alive.sum() == (np.bincount(pop.m_hh[alive], minlength=pop.n_households) > 0).sum()
+    assert (
+        pop.hh_alive.sum() == (np.bincount(pop.m_hh[alive], minlength=pop.n_households) > 0).sum()
+    )
     assert len(m.households) == pop.n_households
     # money: nothing is created or destroyed (closing the books also re-derives balances)
     assert int(m.ledger.balance.sum()) == 0
@@ -56,7 +58,9 @@ def check_invariants(m) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
-    rule=st.sampled_from(["fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate"]),
+    rule=st.sampled_from(
+        ["fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate"]
+    ),
     founding=st.sampled_from(["none", "endogenous", "all"]),
     firm=st.booleans(),
     hilly=st.floats(0.0, 1.0),

@@ -14,11 +14,23 @@ from landsim.world import COLLECTIVE, COOP, HOUSEHOLD_LEASE
 from tests.helpers import TINY, run_years, tiny_model
 
 REQUIRED_COLUMNS = [
-    "abandonment_rate", "transfer_rate", "coop_land_share", "custody_land_share",
-    "coop_member_share", "participation_rate", "household_income_mean",
-    "household_income_65plus", "income_gini", "collective_income_mean", "coop_profit",
-    "coop_leakage", "coops_active", "coops_empty_shell", "subsidy_dependence",
-    "mean_patch_size", "output_value",
+    "abandonment_rate",
+    "transfer_rate",
+    "coop_land_share",
+    "custody_land_share",
+    "coop_member_share",
+    "participation_rate",
+    "household_income_mean",
+    "household_income_65plus",
+    "income_gini",
+    "collective_income_mean",
+    "coop_profit",
+    "coop_leakage",
+    "coops_active",
+    "coops_empty_shell",
+    "subsidy_dependence",
+    "mean_patch_size",
+    "output_value",
 ]
 
 
@@ -115,7 +127,7 @@ def test_expired_leases_return_plots_to_their_holders():
     ending = np.flatnonzero((p.kind == HOUSEHOLD_LEASE) & (p.lease_end == m.year))
     assert ending.size > 0
     m.step()
-    renewed = (p.lease_start[ending] == m.year)
+    renewed = p.lease_start[ending] == m.year
     assert ((p.lease_end[ending] == -1) | renewed).all()
 
 
@@ -131,8 +143,13 @@ def test_households_are_mesa_agents_with_views_of_their_state():
 def test_empty_shell_stops_farming_and_returns_land():
     """A coop that becomes an empty shell farms nothing from the next year on."""
     m = tiny_model(
-        3, coop_founding="all", transparency_base=0.0, transparency_slope=0.0,
-        leakage_max=0.9, subsidy_per_mu=0.0, startup_grant=0.0,
+        3,
+        coop_founding="all",
+        transparency_base=0.0,
+        transparency_slope=0.0,
+        leakage_max=0.9,
+        subsidy_per_mu=0.0,
+        startup_grant=0.0,
     )
     run_years(m, 8)
     shells = m.empty_shells()
@@ -147,7 +164,9 @@ def test_strong_villages_found_cooperatives_more_readily():
     founded_strong = founded_weak = 0
     for seed in range(20):
         m = LandModel(
-            rng=seed, **{**TINY, "villages_x": 4, "width": 40}, branch_strength_sd=0.3,
+            rng=seed,
+            **{**TINY, "villages_x": 4, "width": 40},
+            branch_strength_sd=0.3,
             coop_founding="endogenous",
         )
         run_years(m, 3)

@@ -50,7 +50,9 @@ def test_shareholding_guarantees_nothing():
     assert rule.bonus(800.0, STAKES).tolist() == [200.0, 600.0]
 
 
-@pytest.mark.parametrize(("basis", "expected"), [("labour", [300.0, 100.0]), ("sales", [100.0, 300.0])])
+@pytest.mark.parametrize(
+    ("basis", "expected"), [("labour", [300.0, 100.0]), ("sales", [100.0, 300.0])]
+)
 def test_guaranteed_rebate_splits_by_labour_or_sales(basis, expected):
     """The second rebate follows labour days (3:1) or sales (1:3)."""
     rule = GuaranteedRebate(guaranteed=500, basis=basis)
@@ -206,7 +208,9 @@ def _bidders(mp, capacity, village=None, col=None):
 def test_strongest_bidder_takes_the_best_plots_and_pays_its_bid():
     """The highest marginal profit bids first and wins the most productive, nearest plots."""
     offers = _offers(productivity=[0.5, 1.0, 1.0, 0.8])
-    leases = clear_market(offers, _bidders([1000.0, 800.0], [2, 5]), bid_fraction=0.5, distance_cost=10)
+    leases = clear_market(
+        offers, _bidders([1000.0, 800.0], [2, 5]), bid_fraction=0.5, distance_cost=10
+    )
     by_plot = dict(zip(leases.plot.tolist(), leases.lessee.tolist(), strict=True))
     assert by_plot[1] == 0 and by_plot[2] == 0
     assert by_plot[0] == 1 and by_plot[3] == 1

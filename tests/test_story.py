@@ -76,7 +76,9 @@ def test_pattern2_private_transfers_go_to_households_many_rent_free(story):
     assert 0.2 <= base.rent_free_share.mean() <= 0.5
 
 
-@pytest.mark.parametrize("scenario", ["coop_fixed_rent", "coop_guaranteed_dividend", "tri_party_governance"])
+@pytest.mark.parametrize(
+    "scenario", ["coop_fixed_rent", "coop_guaranteed_dividend", "tri_party_governance"]
+)
 def test_pattern3_running_coops_cut_abandonment_and_raise_collective_income(story, scenario):
     """Coops that stay in business lower abandonment over 30 years and raise collective income
     over their first decade."""
@@ -143,9 +145,11 @@ def test_pattern7_tri_party_governance_is_best_on_abandonment_and_income(story, 
     """Government + branch + third party + benefit sharing is at least as good as every other
     cooperative scenario on abandonment and household income (30-year means)."""
     tri = "tri_party_governance"
-    assert per_replicate(story, tri, "abandonment_rate").mean() <= per_replicate(
-        story, scenario, "abandonment_rate"
-    ).mean()
-    assert per_replicate(story, tri, "household_income_mean").mean() >= per_replicate(
-        story, scenario, "household_income_mean"
-    ).mean()
+    assert (
+        per_replicate(story, tri, "abandonment_rate").mean()
+        <= per_replicate(story, scenario, "abandonment_rate").mean()
+    )
+    assert (
+        per_replicate(story, tri, "household_income_mean").mean()
+        >= per_replicate(story, scenario, "household_income_mean").mean()
+    )
