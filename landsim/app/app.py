@@ -1,0 +1,334 @@
+"""The browser page: ``landsim app`` serves :func:`Page` with solara.
+
+Layout: the sidebar holds the run controls (year, Step / Play / Reset), the scenario picker and
+compare switch, the policy levers with the seed, and the lessons; the main area shows the map(s)
+with their legend and the charts, and an open lesson beside them. A switch in the app bar
+changes the language of every label and of the lesson.
+
+Every browser tab gets its own :class:`~landsim.app.session.Session` (models are created inside
+the component with ``use_memo``, never at module level, so a class of thirty does not share one
+model). Why not Mesa's ``SolaraViz``: its controls drive one model, rebuild it from slider values
+only (a scenario file's levers would be overwritten by the slider defaults) and are labelled in
+English; compare mode steps two models in lockstep and lessons switch scenarios, so the page
+drives the models itself and redraws when ``stamp`` changes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+
+import solara
+import solara.lab
+
+from landsim.app.i18n import LANGUAGES, scenario_label, tr
+from landsim.app.lessons import Lesson, load_lessons
+from landsim.app.mapview import LAYERS
+from landsim.app.session import LEVERS, Session, scenario_names, scenario_titles
+from landsim.app.views import CSS, LessonPanel, ModelView
+
+__all__ = ["Page", "PLAY_INTERVAL"]
+
+#: seconds between two years while playing (time to look at the map on a projector)
+PLAY_INTERVAL = 0.6
+#: lessons are read once per server; they are immutable data shared by all tabs
+LESSONS: tuple[Lesson, ...] = tuple(load_lessons())
+_FLOAT_DIGITS = re.compile(r"\.?0+$")
+
+
+def _lever_label(name: str, value: object, lang: str) -> str:
+    if isinstance(value, float):
+        value = _FLOAT_DIGITS.sub("", f"{value:.2f}") if value % 1 else f"{value:.0f}"
+    return f"{tr(name, lang)}: {value}"
+
+
+@solara.component
+def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change):
+    """Sliders and pickers for the levers of run ``index``, and the seed.
+
+    ``stamp`` changes whenever the session does: the session object itself stays the same, so
+    without it reacton would see equal arguments and skip the redraw.
+    """
+    run = session.runs[index]
+    values = run.levers
+    rule = values["benefit_rule"]
+
+    def setter(name):
+        def set_value(value):
+            # look the run up when called: a scenario pick replaces the Run object
+            session.runs[index].set_lever(name, value)
+            on_change()
+
+        return set_value
+
+    for lever in LEVERS:
+        name = lever.name
+        if name == "fixed_rent" and rule != "fixed_rent":
+            continue
+        if name == "guaranteed_rent" and not rule.startswith("guaranteed"):
+            continue
+        with solara.Div(classes=[f"landsim-lever-{name}"]):
+            if lever.kind == "select":
+                items = [{"text": tr(f"rule.{c}", lang), "value": c} for c in lever.choices]
+                solara.v.Select(
+                    label=tr(name, lang),
+                    items=items,
+                    v_model=values[name],
+                    on_v_model=setter(name),
+                    dense=True,
+                )
+            elif lever.kind == "int":
+                solara.SliderInt(
+                    _lever_label(name, values[name], lang),
+                    value=int(values[name]),
+                    min=int(lever.lo),
+                    max=int(lever.hi),
+                    step=int(lever.step),
+                    on_value=setter(name),
+                )
+            else:
+                solara.SliderFloat(
+                    _lever_label(name, values[name], lang),
+                    value=float(values[name]),
+                    min=lever.lo,
+                    max=lever.hi,
+                    step=lever.step,
+                    on_value=setter(name),
+                )
+        if name == "member_share":
+            solara.Text(
+                tr(
+                    "profit_split",
+                    lang,
+                    reserve=values["reserve_share"],
+                    collective=values["collective_share"],
+                ),
+                style={"font-size": "13px", "color": "#555"},
+            )
+
+    def set_seed(value):
+        session.seed = int(value or 0)
+        on_change()
+
+    solara.InputInt(
+        tr("seed", lang), value=session.seed, on_value=set_seed, classes=["landsim-seed"]
+    )
+
+
+@solara.component
+def Page():
+    """One browser tab: its own session, language, map layer and lesson."""
+    session = solara.use_memo(_new_session, [])
+    stamp = solara.use_reactive(0)  # bumped whenever a model or a control changed
+    lang = solara.use_reactive("en")
+    layer = solara.use_reactive("operator")
+    lesson_id = solara.use_reactive(None)
+    editing = solara.use_reactive(0)  # which run the lever panel edits in compare mode
+    playing = solara.use_reactive(False)
+    error = solara.use_reactive(None)
+    titles = solara.use_memo(scenario_titles, [])
+    lg = lang.value
+
+    def changed():
+        stamp.value += 1
+
+    def guarded(action):
+        try:
+            action()
+            error.value = None
+        except Exception as exc:  # shown on the page: a teacher must see what went wrong
+            traceback.print_exc()
+            playing.value = False
+            error.value = f"{type(exc).__name__}: {exc}"
+        changed()
+
+    def do_step():
+        guarded(session.step)
+
+    def do_reset():
+        playing.value = False
+        guarded(session.reset)
+
+    def play_loop():
+        generation = session.generation
+        stop_at = session.horizon if session.year < session.horizon else None
+        while playing.value:
+            started = time.monotonic()
+            try:
+                if not session.step(generation):
+                    return
+            except Exception as exc:
+                traceback.print_exc()
+                error.value = f"{type(exc).__name__}: {exc}"
+                playing.value = False
+            stamp.value += 1  # redraws (synchronously) before the next year
+            if stop_at is not None and session.year >= stop_at:
+                playing.value = False
+            rest = PLAY_INTERVAL - (time.monotonic() - started)
+            if rest > 0 and playing.value:
+                time.sleep(rest)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def open_lesson(lesson: Lesson):
+        playing.value = False
+        b = (lesson.b.scenario, lesson.b.set) if lesson.b else None
+        guarded(lambda: session.setup((lesson.a.scenario, lesson.a.set), b))
+        layer.value = lesson.layer
+        editing.value = 1 if lesson.b else 0
+        lesson_id.value = lesson.id
+
+    def choose(index):
+        def on_value(name):
+            playing.value = False
+            guarded(lambda: session.choose_scenario(index, name))
+
+        return on_value
+
+    def set_compare(on):
+        playing.value = False
+        guarded(lambda: session.set_compare(on))
+
+    solara.Style(CSS)
+    solara.Title(tr("title", lg))
+    with solara.AppBar():
+        solara.AppBarTitle(tr("title", lg))
+        for code, label in LANGUAGES.items():
+            solara.Button(
+                label,
+                on_click=lambda code=code: lang.set(code),
+                text=code != lg,
+                outlined=code == lg,
+                classes=[f"landsim-lang-{code}"],
+                dark=True,
+            )
+
+    with solara.Sidebar():
+        with solara.Card(tr("run", lg)):
+            solara.Text(
+                tr("year_of", lg, year=session.year, years=session.horizon),
+                classes=["landsim-year"],
+            )
+            with solara.Row():
+                solara.Button(
+                    tr("reset", lg), on_click=do_reset, color="primary", classes=["landsim-reset"]
+                )
+                solara.Button(
+                    tr("pause", lg) if playing.value else tr("play", lg),
+                    on_click=lambda: playing.set(not playing.value),
+                    color="primary",
+                    classes=["landsim-play"],
+                )
+                solara.Button(
+                    tr("step", lg),
+                    on_click=do_step,
+                    color="primary",
+                    disabled=playing.value,
+                    classes=["landsim-step"],
+                )
+            if session.year >= session.horizon:
+                solara.Text(
+                    tr("end_of_run", lg, years=session.horizon), style={"font-size": "13px"}
+                )
+            if error.value:
+                solara.Error(error.value, classes=["landsim-error"])
+
+        with solara.Card(tr("scenario", lg)):
+            _scenario_select(session, 0, titles, lg, choose(0))
+            solara.Switch(
+                label=tr("compare", lg),
+                value=session.compare,
+                on_value=set_compare,
+                classes=["landsim-compare"],
+            )
+            if session.compare:
+                _scenario_select(session, 1, titles, lg, choose(1))
+            _timeline_notes(session, lg)
+
+        with solara.Card(tr("levers", lg)):
+            index = editing.value if session.compare else 0
+            if session.compare:
+                with solara.ToggleButtonsSingle(
+                    value=index, on_value=editing.set, classes=["landsim-edit-run"]
+                ):
+                    for i, key in enumerate(("scenario_a", "scenario_b")):
+                        solara.Button(
+                            tr(key, lg), value=i, text=True, classes=[f"landsim-edit-{'ab'[i]}"]
+                        )
+            LeverControls(session, index, lg, stamp.value, changed)
+            pending = session.pending
+            solara.Text(
+                tr("levers_pending" if pending else "levers_applied", lg),
+                classes=["landsim-pending" if pending else "landsim-applied"],
+                style={"font-size": "13px", "color": "#b71c1c" if pending else "#555"},
+            )
+
+        with solara.Card(tr("lessons", lg)):
+            for lesson in LESSONS:
+                solara.Button(
+                    f"{lesson.order}. {lesson.title(lg)}",
+                    on_click=lambda lesson=lesson: open_lesson(lesson),
+                    text=True,
+                    classes=["landsim-open-lesson", f"landsim-open-{lesson.id}"],
+                    style={
+                        "white-space": "normal",
+                        "text-align": "left",
+                        "height": "auto",
+                        "text-transform": "none",
+                        "padding": "4px",
+                    },
+                )
+
+    open_one = next((x for x in LESSONS if x.id == lesson_id.value), None)
+    with solara.Columns([3, 2] if open_one else [1]):
+        with solara.Column():
+            with solara.ToggleButtonsSingle(
+                value=layer.value, on_value=layer.set, classes=["landsim-layers"]
+            ):
+                for x in LAYERS:
+                    solara.Button(
+                        tr(f"layer.{x}", lg), value=x, text=True, classes=[f"landsim-layer-{x}"]
+                    )
+            ModelView(session, layer.value, lg, stamp.value)
+        if open_one:
+            LessonPanel(
+                open_one,
+                lg,
+                on_restart=lambda: open_lesson(open_one),
+                on_close=lambda: lesson_id.set(None),
+            )
+
+
+def _new_session() -> Session:
+    names = scenario_names()
+    return Session("baseline" if "baseline" in names or not names else names[0])
+
+
+def _scenario_select(session: Session, index: int, titles: dict[str, str], lang: str, on_value):
+    run = session.runs[index]
+    titles = titles if run.scenario in titles else {**titles, run.scenario: run.title}
+    items = [{"text": scenario_label(n, lang, t), "value": n} for n, t in titles.items()]
+    solara.v.Select(
+        label=tr("scenario_a" if index == 0 else "scenario_b", lang)
+        if session.compare
+        else tr("scenario", lang),
+        items=items,
+        v_model=run.scenario,
+        on_v_model=on_value,
+        dense=True,
+        class_=f"landsim-scenario-{'ab'[index]}",
+    )
+
+
+def _timeline_notes(session: Session, lang: str):
+    """The dated events of the scenarios on screen (they happen whatever the levers say)."""
+    for i, run in enumerate(session.active):
+        for event in run.base.timeline:
+            prefix = f"{'AB'[i]} · " if session.compare else ""
+            note = event.note or ", ".join(f"{k} = {v}" for k, v in event.set.items())
+            solara.Text(
+                f"{prefix}{tr('timeline_year', lang, year=event.year)}: {note}",
+                style={"font-size": "13px", "color": "#555", "display": "block"},
+                classes=["landsim-timeline"],
+            )

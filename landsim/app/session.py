@@ -1,0 +1,283 @@
+"""What one browser tab runs: one model, or two stepped in lockstep, built from scenarios.
+
+Parts:
+
+* :data:`LEVERS` — the levers the page offers, with their ranges;
+* :func:`scenario_dir`, :func:`scenario_names`, :func:`load_params` — the bundled scenario files;
+* :func:`with_member_share` — change the members' profit share, keeping the split summing to one;
+* :class:`Run` — a scenario, the lever values on the page, and the model built from them;
+* :class:`Session` — the runs of one tab, their shared seed, and Step / Reset.
+
+Nothing here imports solara: the page (``landsim.app.app``) drives these objects, and tests and
+benchmarks use them directly.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from landsim.errors import UserError
+from landsim.model import LandModel
+from landsim.params import SHARING_RULES, Params, params_from_flat
+from landsim.scenario import load_scenario
+
+__all__ = [
+    "LEVERS",
+    "Lever",
+    "Run",
+    "Session",
+    "DEFAULT_SEED",
+    "scenario_dir",
+    "scenario_names",
+    "load_params",
+    "scenario_titles",
+    "with_member_share",
+]
+
+#: seed of a new tab (every tab starts from the same town; the page can change it)
+DEFAULT_SEED = 1
+#: environment variable naming the folder of scenario files (set by ``landsim app --scenarios``)
+SCENARIO_ENV = "LANDSIM_SCENARIOS"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A lever on the page: a flat parameter name and the range of its control."""
+
+    name: str
+    kind: str  # "select", "float" or "int"
+    lo: float = 0.0
+    hi: float = 1.0
+    step: float = 1.0
+    choices: tuple[str, ...] = ()
+
+
+#: the levers of the issue, in page order (names are flat ``Params`` keys)
+LEVERS: tuple[Lever, ...] = (
+    Lever("benefit_rule", "select", choices=SHARING_RULES),
+    Lever("fixed_rent", "float", 0, 1500, 50),
+    Lever("guaranteed_rent", "float", 0, 1500, 50),
+    Lever("member_share", "float", 0, 1, 0.05),
+    Lever("subsidy_per_mu", "float", 0, 500, 25),
+    Lever("subsidy_years", "int", 0, 15, 1),
+    Lever("audit_rate", "float", 0, 1, 0.05),
+    Lever("custody_price", "float", 400, 1600, 50),
+)
+LEVER_NAMES = tuple(lv.name for lv in LEVERS)
+#: levers set together with member_share so that the three shares sum to one
+_SPLIT = ("reserve_share", "collective_share")
+
+
+def scenario_dir() -> Path:
+    """Folder of the scenario files.
+
+    That is ``$LANDSIM_SCENARIOS``, else ``scenarios/`` of the source tree, else ``./scenarios``.
+    """
+    env = os.environ.get(SCENARIO_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"
+
+
+def scenario_names(folder: Path | None = None) -> list[str]:
+    """Stems of the ``*.toml`` scenario files in ``folder``, ``baseline`` first."""
+    folder = folder or scenario_dir()
+    names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    return sorted(names, key=lambda n: n != "baseline")
+
+
+def load_params(name: str, folder: Path | None = None) -> tuple[Params, str, bool]:
+    """Parameters and title of scenario file ``name``; ``(defaults, "", False)`` if not found.
+
+    The file is read with :func:`landsim.scenario.load_scenario`, which validates it; a file that
+    exists but is invalid raises that function's error (the page shows it).
+    """
+    path = (folder or scenario_dir()) / f"{name}.toml"
+    if not name or not path.is_file():
+        return Params(), "", False
+    scenario = load_scenario(path)
+    return scenario.params, scenario.title, True
+
+
+@lru_cache(maxsize=64)
+def _title(path: Path, mtime: float) -> str:
+    try:
+        return load_scenario(path).title
+    except UserError:  # an invalid file is reported when it is picked, not in the list
+        return path.stem
+
+
+def scenario_titles(folder: Path | None = None) -> dict[str, str]:
+    """Title of every scenario file in ``folder`` (file stem -> title)."""
+    folder = folder or scenario_dir()
+    out = {}
+    for name in scenario_names(folder):
+        path = folder / f"{name}.toml"
+        out[name] = _title(path, path.stat().st_mtime)
+    return out
+
+
+def with_member_share(values: dict[str, Any], member_share: float) -> dict[str, Any]:
+    """Return ``values`` with ``member_share`` set and the split still summing to one.
+
+    The rest of the profit goes to the reserve fund and the village collective in their present
+    proportion (equally if both are 0).
+    """
+    m = min(1.0, max(0.0, float(member_share)))
+    reserve, collective = float(values["reserve_share"]), float(values["collective_share"])
+    rest = 1.0 - m
+    new_reserve = rest * reserve / (reserve + collective) if reserve + collective > 0 else rest / 2
+    return {
+        **values,
+        "member_share": m,
+        "reserve_share": new_reserve,
+        "collective_share": max(0.0, 1.0 - m - new_reserve),
+    }
+
+
+def _lever_values(params: Params) -> dict[str, Any]:
+    lv = params.levers
+    return {name: getattr(lv, name) for name in LEVER_NAMES + _SPLIT}
+
+
+@dataclass
+class Run:
+    """One model and what it was built from.
+
+    Attributes:
+        scenario: stem of the scenario file ("" for the default parameters).
+        title: the scenario file's title ("" without a file).
+        found: the scenario file was found and loaded.
+        base: the scenario's parameters with any changes a lesson makes.
+        levers: lever values on the page (they take effect at the next :meth:`rebuild`).
+        applied: lever values the current model was built with.
+        model: the running model.
+    """
+
+    scenario: str
+    title: str
+    found: bool
+    base: Params
+    levers: dict[str, Any]
+    applied: dict[str, Any] = field(default_factory=dict)
+    model: LandModel | None = None
+
+    @classmethod
+    def from_scenario(cls, name: str, changes: dict[str, Any] | None = None) -> Run:
+        """A run of scenario file ``name`` with flat parameter ``changes`` (from a lesson)."""
+        params, title, found = load_params(name)
+        base = params_from_flat(params, **(changes or {}))
+        return cls(name, title, found, base, levers=_lever_values(base))
+
+    @property
+    def horizon(self) -> int:
+        """Years the scenario is meant to run."""
+        return self.base.run.years
+
+    def overrides(self) -> dict[str, Any]:
+        """Lever values on the page that differ from the scenario's."""
+        base = _lever_values(self.base)
+        return {k: v for k, v in self.levers.items() if v != base[k]}
+
+    @property
+    def pending(self) -> bool:
+        """Levers were changed on the page since the model was built."""
+        return self.levers != self.applied
+
+    def set_lever(self, name: str, value: Any) -> None:
+        """Change a lever on the page (member_share also rebalances reserve and collective)."""
+        if name == "member_share":
+            self.levers = with_member_share(self.levers, value)
+        else:
+            self.levers = {**self.levers, name: value}
+
+    def rebuild(self, seed: int) -> None:
+        """Build a fresh model from the scenario, the page's levers and ``seed``."""
+        self.model = LandModel(self.base, rng=seed, **self.overrides())
+        self.applied = dict(self.levers)
+
+
+class Session:
+    """The runs of one browser tab: run A, and run B in compare mode, sharing one seed.
+
+    Both runs start from the same seed, so they begin from the same town and a difference between
+    them comes from their scenarios and levers (common random numbers). Step advances them
+    together. A lock makes Step and Reset safe when Play steps from a background thread; the
+    ``generation`` counter lets a Play loop notice that a Reset happened under it.
+    """
+
+    def __init__(self, scenario: str = "baseline", seed: int = DEFAULT_SEED) -> None:
+        self.seed = seed  # seed on the page; takes effect at the next reset
+        self.applied_seed = seed
+        self.compare = False
+        self.runs: list[Run] = [Run.from_scenario(scenario), Run.from_scenario(scenario)]
+        self.generation = 0
+        self.lock = threading.RLock()
+        self.reset()
+
+    @property
+    def active(self) -> list[Run]:
+        """Runs on screen: A, or A and B in compare mode."""
+        return self.runs if self.compare else self.runs[:1]
+
+    @property
+    def pending(self) -> bool:
+        """The page holds lever or seed changes that the next Reset will apply."""
+        return self.seed != self.applied_seed or any(r.pending for r in self.active)
+
+    @property
+    def year(self) -> int:
+        """Current year of the runs (they move in lockstep)."""
+        return self.runs[0].model.year
+
+    @property
+    def horizon(self) -> int:
+        """Longest horizon of the runs on screen (years)."""
+        return max(r.horizon for r in self.active)
+
+    def step(self, generation: int | None = None) -> bool:
+        """Advance every run on screen by one year; False if a Reset made ``generation`` stale."""
+        with self.lock:
+            if generation is not None and generation != self.generation:
+                return False
+            for run in self.active:
+                run.model.step()
+            return True
+
+    def reset(self) -> None:
+        """Rebuild every run from its scenario, its levers and the seed."""
+        with self.lock:
+            for run in self.runs:
+                run.rebuild(self.seed)
+            self.applied_seed = self.seed
+            self.generation += 1
+
+    def choose_scenario(self, index: int, name: str) -> None:
+        """Load scenario ``name`` into run ``index`` and restart both runs."""
+        with self.lock:
+            self.runs[index] = Run.from_scenario(name)
+            self.reset()
+
+    def set_compare(self, on: bool) -> None:
+        """Switch compare mode; both runs restart so that they stay in lockstep."""
+        with self.lock:
+            self.compare = bool(on)
+            self.reset()
+
+    def setup(
+        self,
+        a: tuple[str, dict[str, Any]],
+        b: tuple[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Load scenario ``a`` (name, changes), and ``b`` for compare mode, then restart."""
+        with self.lock:
+            self.runs[0] = Run.from_scenario(*a)
+            self.runs[1] = Run.from_scenario(*(b or a))
+            self.compare = b is not None
+            self.reset()
