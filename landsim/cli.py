@@ -18,7 +18,9 @@ from landsim.errors import UserError
 __all__ = ["main", "build_parser"]
 
 #: command modules, in the order ``landsim --help`` lists them
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "landsim.commands.app",
+)
 
 EPILOG = """examples:
   landsim run scenarios/baseline.toml --years 30 --out results/baseline
