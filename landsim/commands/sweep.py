@@ -1,0 +1,109 @@
+"""``landsim sweep EXPERIMENT``: run an experiment's design on local cores or a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register", "main"]
+
+HELP = """examples:
+  landsim sweep experiments/benefit_sharing.toml --dry-run
+  landsim sweep experiments/benefit_sharing.toml                  # all local cores
+  landsim sweep experiments/benefit_sharing.toml --workers 2 --out results/bs
+  landsim sweep experiments/benefit_sharing.toml --out results/bs --resume
+  landsim sweep experiments/sobol_levers.toml --executor dask://10.0.0.5:8786
+
+results: DIR/runs/ (one row per run; pandas.read_parquet(DIR / "runs")), DIR/yearly/ (if the
+experiment sets yearly = true), DIR/design.parquet and DIR/provenance.json.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` sub-command."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run a parameter sweep (experiments/*.toml) on all cores or a Dask cluster",
+        description="Run every run of an experiment file and stream the results to Parquet. "
+        "Interrupted sweeps keep every finished run; --resume runs only the missing ones.",
+        epilog=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    p.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|serial|dask://HOST:PORT",
+        help="where runs execute (default: local processes)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="results directory (default: results/NAME)"
+    )
+    p.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume, run failed runs again too"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the design and stop")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run (or describe) the sweep; exit status 0 when every run finished ok."""
+    from landsim.errors import UserError
+    from landsim.sweep import build_design, load_experiment, make_executor, plan_text, run_sweep
+    from landsim.sweep.executors import WorkerLost
+
+    exp = load_experiment(args.experiment)
+    design = build_design(exp)
+    if args.dry_run:
+        print(plan_text(exp, design))
+        return 0
+    if args.retry_failed and not args.resume:
+        raise UserError("--retry-failed goes with --resume")
+    out = args.out if args.out is not None else Path("results") / exp.name
+    with make_executor(args.executor, args.workers) as executor:
+        print(
+            f"landsim sweep: {design.n_points * exp.replicates} runs of {exp.name} on "
+            f"{executor.description} -> {out}",
+            file=sys.stderr,
+        )
+        try:
+            report = run_sweep(
+                exp,
+                out,
+                executor,
+                resume=args.resume,
+                retry_failed=args.retry_failed,
+                progress=not args.no_progress,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"landsim sweep: interrupted; finished runs are saved in {out}; "
+                f"run the same command with --resume to finish",
+                file=sys.stderr,
+            )
+            raise
+        except WorkerLost as err:
+            print(
+                f"landsim sweep: stopped: {err}; finished runs are saved in {out}; "
+                "run the same command with --resume to finish",
+                file=sys.stderr,
+            )
+            return 1
+    skipped = f", {report.already_done} already done" if report.already_done else ""
+    print(
+        f"{report.ran} runs in {report.seconds:.1f} s ({report.ok} ok, {report.failed} failed"
+        f"{skipped}); results in {out}"
+    )
+    if report.failed:
+        print(
+            f"failed runs: see the 'error' column of {out / 'runs'}; "
+            "--resume --retry-failed runs them again",
+            file=sys.stderr,
+        )
+    return 0 if report.failed == 0 else 1
