@@ -153,7 +153,8 @@ def Page():
     def play_loop():
         generation = session.generation
         stop_at = session.horizon if session.year < session.horizon else None
-        while playing.value:
+        # a closed tab or a new Play/Pause cancels this task: stop stepping then
+        while playing.value and task.is_current():
             started = time.monotonic()
             try:
                 if not session.step(generation):
@@ -169,7 +170,7 @@ def Page():
             if rest > 0 and playing.value:
                 time.sleep(rest)
 
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+    task = solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def open_lesson(lesson: Lesson):
         playing.value = False

@@ -158,6 +158,9 @@ def ModelView(session: Session, layer: str, lang: str, stamp: int):
 
 
 _LIST_ITEM = re.compile(r"^(\s*[-*]\s|\s*\d+\.\s)")
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+#: a space between a Chinese character and ``**`` (either order)
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=\*\*)|(?<=\*\*) (?=[{_CJK}])")
 
 
 def unwrap(text: str, lang: str) -> str:
@@ -167,6 +170,8 @@ def unwrap(text: str, lang: str) -> str:
     every line break.
     """
     joiner = "" if lang == "zh" else " "
+    if lang == "zh":  # the lesson files put spaces around bold words; Chinese needs none
+        text = _CJK_SPACE.sub("", text)
     lines: list[str] = []
     for line in text.splitlines():
         if lines and lines[-1].strip() and line.strip() and not _LIST_ITEM.match(line):
