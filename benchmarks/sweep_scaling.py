@@ -81,14 +81,17 @@ def main() -> None:
 
         times: dict[int, list[float]] = {1: [], 2: []}
         for rep in range(args.repeats):
-            for workers in (1, 2):
-                t, per_run = time_sweep(exp, workers, root, f"w{workers}-{rep}")
+            order = (1, 2) if rep % 2 == 0 else (2, 1)  # neither setting always goes first
+            per_run = {}
+            for workers in order:
+                t, per_run[workers] = time_sweep(exp, workers, root, f"w{workers}-{rep}")
                 times[workers].append(t)
-                print(
-                    f"repeat {rep + 1}: {workers} worker(s): {t:6.2f} s "
-                    f"(median run {per_run:.2f} s)",
-                    flush=True,
-                )
+            print(
+                f"repeat {rep + 1}: 1 worker {times[1][-1]:6.2f} s, 2 workers {times[2][-1]:6.2f} s"
+                f" -> {times[1][-1] / times[2][-1]:.2f}x   (median run {per_run[1]:.2f} s / "
+                f"{per_run[2]:.2f} s; a slower run with 2 workers means other load on the cores)",
+                flush=True,
+            )
     m1, m2 = statistics.median(times[1]), statistics.median(times[2])
     print(
         f"{args.runs} runs, {args.repeats} repeats: median {m1:.2f} s with 1 worker, "

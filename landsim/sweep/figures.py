@@ -119,6 +119,8 @@ def _interactions(plt, analysis: Analysis, factors: list[dict], outcome: str):
         order_a = list(fa["levels"]) if fa["levels"] is not None else sorted(means.index)
         order_a = [v for v in order_a if v in means.index]
         means = means.reindex(order_a)
+        order_b = list(fb["levels"]) if fb["levels"] is not None else sorted(means.columns)
+        means = means[[v for v in order_b if v in means.columns]]
         numeric = _is_numeric(order_a)
         x = np.asarray(order_a, dtype=float) if numeric else np.arange(len(order_a))
         for col in means.columns:
