@@ -19,6 +19,9 @@ __all__ = ["main", "build_parser"]
 
 #: command modules, in the order ``landsim --help`` lists them
 COMMANDS: tuple[str, ...] = (
+    "landsim.commands.run",
+    "landsim.commands.compare",
+    "landsim.commands.check",
     "landsim.commands.sweep",
     "landsim.commands.analyze",
     "landsim.commands.app",

@@ -47,7 +47,8 @@ TOP_LEVEL: tuple[str, ...] = ("extends", "title", "description", *SECTIONS, "tim
 TIMELINE_SECTIONS: tuple[str, ...] = ("levers", "assumptions")
 
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
-    name: Params.model_fields[name].annotation for name in SECTIONS  # type: ignore[misc]
+    name: Params.model_fields[name].annotation
+    for name in SECTIONS  # type: ignore[misc]
 }
 _FIELDS: dict[str, tuple[str, ...]] = {s: tuple(m.model_fields) for s, m in _SECTION_MODELS.items()}
 _HOME: dict[str, str] = {name: s for s, names in _FIELDS.items() for name in names}
@@ -55,8 +56,10 @@ _MAX_PROBLEMS = 12
 
 
 class ScenarioError(UserError):
-    """A scenario file that cannot be used; the message lists each problem on its own line as
-    ``FILE:LINE: KEY = VALUE: RULE``."""
+    """A scenario file that cannot be used.
+
+    The message lists each problem on its own line as ``FILE:LINE: KEY = VALUE: RULE``.
+    """
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,17 @@ class _Problem:
     has_value: bool = True
     where: tuple[Any, ...] = ()  # path used to find the line: ("levers", "audit_rate"), ...
 
+    def line(self) -> int | None:
+        """The line of the file where the key is written, if it can be found."""
+        if self.layer is None or not self.where:
+            return None
+        return _find_line(self.layer.text, self.where)
+
     def format(self) -> str:
         """``FILE:LINE: KEY = VALUE: RULE`` (line and value left out when unknown)."""
         head = ""
         if self.layer is not None:
-            line = _find_line(self.layer.text, self.where) if self.where else None
+            line = self.line()
             head = f"{self.layer.shown}:{line}: " if line else f"{self.layer.shown}: "
         key = f"{self.key} = {_show(self.value)}" if self.has_value else self.key
         return f"{head}{key}: {self.rule}" if key else f"{head}{self.rule}"
@@ -136,13 +145,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     problems: list[_Problem] = []
     for layer in layers:
         problems += _check_structure(layer)
+    resolved, origin = _merge(layers)  # keys reported above are left out
+    problems += _check_values(resolved, origin)
     _raise(problems)
-
-    resolved, origin = _merge(layers)
-    problems = _check_values(resolved, origin)
-    _raise(problems)
-    params = Params.model_validate({k: resolved[k] for k in SECTIONS if k in resolved},
-                                   strict=True)
+    params = Params.model_validate({k: resolved[k] for k in SECTIONS if k in resolved}, strict=True)
     problems = _check_timeline(resolved.get("timeline", []), origin.get("timeline"), params)
     _raise(problems)
     try:
@@ -192,6 +198,10 @@ def set_key(params: Params, key: str, value: Any) -> Params:
 def _raise(problems: list[_Problem]) -> None:
     if not problems:
         return
+    files = list(dict.fromkeys(p.layer.shown if p.layer else "" for p in problems))
+    problems = sorted(
+        problems, key=lambda p: (files.index(p.layer.shown if p.layer else ""), p.line() or 0)
+    )
     lines = [p.format() for p in problems[:_MAX_PROBLEMS]]
     if len(problems) > _MAX_PROBLEMS:
         lines.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
@@ -220,16 +230,33 @@ def _read_chain(path: Path) -> list[_Layer]:
             break
         where = ("extends",)
         if not isinstance(parent, str) or not parent.strip():
-            _raise([_Problem(layer, "extends", "must be a file name in quotes, such as "
-                             '"baseline.toml"', parent, where=where)])
+            _raise(
+                [
+                    _Problem(
+                        layer,
+                        "extends",
+                        'must be a file name in quotes, such as "baseline.toml"',
+                        parent,
+                        where=where,
+                    )
+                ]
+            )
         target = (layer.path.parent / parent).resolve()
         if target in seen:
-            loop = " -> ".join(_shown(p) for p in [*seen[seen.index(target):], target])
-            _raise([_Problem(layer, "extends", f"circular extends: {loop}", parent,
-                             where=where)])
+            loop = " -> ".join(_shown(p) for p in [*seen[seen.index(target) :], target])
+            _raise([_Problem(layer, "extends", f"circular extends: {loop}", parent, where=where)])
         if not target.is_file():
-            _raise([_Problem(layer, "extends", f"no such file (looked for {_shown(target)})",
-                             parent, where=where)])
+            _raise(
+                [
+                    _Problem(
+                        layer,
+                        "extends",
+                        f"no such file (looked for {_shown(target)})",
+                        parent,
+                        where=where,
+                    )
+                ]
+            )
         layer = _read(target, _shown(target))
     return chain[::-1]
 
@@ -297,13 +324,13 @@ def _check_structure(layer: _Layer) -> list[_Problem]:
         elif key in ("title", "description") and not isinstance(value, str):
             problems.append(_Problem(layer, key, "must be text in quotes", value, where=(key,)))
         elif key in SECTIONS and not isinstance(value, dict):
-            problems.append(_Problem(layer, key, f"must be a table ([{key}])", value,
-                                     where=(key,)))
+            problems.append(_Problem(layer, key, f"must be a table ([{key}])", value, where=(key,)))
         elif key == "timeline" and not (
             isinstance(value, list) and all(isinstance(e, dict) for e in value)
         ):
-            problems.append(_Problem(layer, key, "must be a list of [[timeline]] tables",
-                                     value, where=(key,)))
+            problems.append(
+                _Problem(layer, key, "must be a list of [[timeline]] tables", value, where=(key,))
+            )
     for section in SECTIONS:
         table = data.get(section)
         if not isinstance(table, dict):
@@ -328,17 +355,29 @@ def _merge(layers: list[_Layer]) -> tuple[dict[str, Any], dict[str, _Layer]]:
     def merge(into: dict[str, Any], new: dict[str, Any], prefix: str, layer: _Layer) -> None:
         for key, value in new.items():
             dotted = f"{prefix}{key}"
-            if isinstance(value, dict) and isinstance(into.get(key), dict):
+            if isinstance(value, dict):
+                if not isinstance(into.get(key), dict):
+                    into[key] = {}
                 merge(into[key], value, dotted + ".", layer)
             else:
                 into[key] = _copy(value)
             origin[dotted] = layer
 
     for layer in layers:
-        data = {k: v for k, v in layer.data.items() if k not in ("extends", "title",
-                                                                  "description")}
-        merge(merged, data, "", layer)  # lists (the timeline) are replaced, not merged
+        merge(merged, _usable(layer.data), "", layer)  # a timeline list replaces the parent's
     return merged, origin
+
+
+def _usable(data: dict[str, Any]) -> dict[str, Any]:
+    """The tables and timeline of a file, without the keys :func:`_check_structure` rejects."""
+    usable: dict[str, Any] = {}
+    for section in SECTIONS:
+        if isinstance(data.get(section), dict):
+            usable[section] = {k: v for k, v in data[section].items() if k in _FIELDS[section]}
+    timeline = data.get("timeline")
+    if isinstance(timeline, list) and all(isinstance(e, dict) for e in timeline):
+        usable["timeline"] = timeline
+    return usable
 
 
 def _copy(value: Any) -> Any:
@@ -396,27 +435,33 @@ def _from_pydantic(err: Any, origin: dict[str, _Layer], fallback: _Layer) -> _Pr
         if f"{section}.{name}" in origin:
             layer = origin[f"{section}.{name}"]
             return _Problem(layer, section, rule, has_value=False, where=(section, name))
-    return _Problem(origin.get(section, fallback), section, rule, has_value=False,
-                    where=(section,) if section else ())
+    return _Problem(
+        origin.get(section, fallback),
+        section,
+        rule,
+        has_value=False,
+        where=(section,) if section else (),
+    )
 
 
 def _rule(err: Any, choices: tuple[str, ...]) -> str:
     """The rule a pydantic error states, in the words of a scenario file."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    quoted = ", not text in quotes" if isinstance(value, str) else ""
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}"
+        return f"must be at most {_num(ctx['le'])}"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}"
+        return f"must be at least {_num(ctx['ge'])}"
     if kind == "less_than":
-        return f"must be less than {ctx['lt']}"
+        return f"must be less than {_num(ctx['lt'])}"
     if kind == "greater_than":
-        return f"must be greater than {ctx['gt']}"
+        return f"must be greater than {_num(ctx['gt'])}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         if isinstance(value, float) and value.is_integer():
             return f"must be a whole number (write {int(value)}, not {value})"
-        return "must be a whole number" + (", not text in quotes" * isinstance(value, str))
+        return f"must be a whole number{quoted}"
     if kind in ("float_type", "float_parsing", "finite_number"):
-        return "must be a number" + (", not text in quotes" * isinstance(value, str))
+        return f"must be a number{quoted}"
     if kind in ("bool_type", "bool_parsing"):
         return "must be true or false (without quotes)"
     if kind in ("string_type", "str_type"):
@@ -437,13 +482,19 @@ def _rule(err: Any, choices: tuple[str, ...]) -> str:
     return str(err["msg"])
 
 
+def _num(x: Any) -> str:
+    """A bound as a person writes it: ``1`` rather than ``1.0``."""
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
 def _literal_choices(ctx: dict[str, Any]) -> tuple[str, ...]:
     return tuple(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
 
 
 # -------------------------------------------------------------------------------- timeline
-def _check_timeline(events: list[dict[str, Any]], layer: _Layer | None,
-                    params: Params) -> list[_Problem]:
+def _check_timeline(
+    events: list[dict[str, Any]], layer: _Layer | None, params: Params
+) -> list[_Problem]:
     """Each event: its fields, a year inside the run, known keys and valid new values."""
     problems: list[_Problem] = []
     years = params.run.years
@@ -458,29 +509,49 @@ def _check_timeline(events: list[dict[str, Any]], layer: _Layer | None,
                 loc = ("timeline", i, *e["loc"])
                 key = f"timeline[{i}]." + ".".join(str(p) for p in e["loc"])
                 rule = _rule(e, tuple(Event.model_fields))
-                problems.append(_Problem(layer, key, rule, e.get("input"),
-                                         e["type"] != "missing", where=loc[:3]))
+                problems.append(
+                    _Problem(
+                        layer, key, rule, e.get("input"), e["type"] != "missing", where=loc[:3]
+                    )
+                )
             continue
         if event["year"] > years:
-            problems.append(_Problem(
-                layer, f"timeline[{i}].year",
-                f"is after the last year of the run (run.years = {years}); an event's year "
-                f"must be between 1 and {years}",
-                event["year"], where=("timeline", i, "year"),
-            ))
+            problems.append(
+                _Problem(
+                    layer,
+                    f"timeline[{i}].year",
+                    f"is after the last year of the run (run.years = {years}); an event's year "
+                    f"must be between 1 and {years}",
+                    event["year"],
+                    where=("timeline", i, "year"),
+                )
+            )
         changes: dict[str, dict[str, Any]] = {}
         for key, value in event["set"].items():
             where = ("timeline", i, "set", key)
             shown = f'timeline[{i}].set."{key}"'
             section, _, name = key.partition(".")
-            if section in _FIELDS and name in _FIELDS[section] and section not in \
-                    TIMELINE_SECTIONS:
-                problems.append(_Problem(layer, shown, "only levers and assumptions can change "
-                                         "during a run", value, where=where))
+            if section in _FIELDS and name in _FIELDS[section] and section not in TIMELINE_SECTIONS:
+                problems.append(
+                    _Problem(
+                        layer,
+                        shown,
+                        "only levers and assumptions can change during a run",
+                        value,
+                        where=where,
+                    )
+                )
             elif section not in TIMELINE_SECTIONS or name not in _FIELDS[section]:
-                problems.append(_Problem(layer, shown, "unknown parameter (use "
-                                         "'levers.NAME' or 'assumptions.NAME')"
-                                         + _suggest_dotted(key), value, where=where))
+                problems.append(
+                    _Problem(
+                        layer,
+                        shown,
+                        "unknown parameter (use "
+                        "'levers.NAME' or 'assumptions.NAME')" + _suggest_dotted(key),
+                        value,
+                        where=where,
+                    )
+                )
             else:
                 changes.setdefault(section, {})[name] = value
         for section, new in changes.items():
@@ -491,16 +562,26 @@ def _check_timeline(events: list[dict[str, Any]], layer: _Layer | None,
                 for e in err.errors():
                     if e["loc"]:
                         key = f"{section}.{e['loc'][0]}"
-                        problems.append(_Problem(
-                            layer, f'timeline[{i}].set."{key}"', _rule(e, ()),
-                            e.get("input"), where=("timeline", i, "set", key),
-                        ))
+                        problems.append(
+                            _Problem(
+                                layer,
+                                f'timeline[{i}].set."{key}"',
+                                _rule(e, ()),
+                                e.get("input"),
+                                where=("timeline", i, "set", key),
+                            )
+                        )
                     else:
                         first = next(iter(new))
-                        problems.append(_Problem(
-                            layer, f"timeline[{i}].set", _rule(e, ()), has_value=False,
-                            where=("timeline", i, "set", f"{section}.{first}"),
-                        ))
+                        problems.append(
+                            _Problem(
+                                layer,
+                                f"timeline[{i}].set",
+                                _rule(e, ()),
+                                has_value=False,
+                                where=("timeline", i, "set", f"{section}.{first}"),
+                            )
+                        )
     return problems
 
 
@@ -626,10 +707,11 @@ def _resolved_text(params: Params, title: str | None, description: str) -> str:
 
 
 def to_toml(data: dict[str, Any]) -> str:
-    """Write ``data`` as TOML: top-level values first, then one ``[table]`` per dict and one
-    ``[[table]]`` per item of a list of dicts; anything deeper is written inline.
+    """Write ``data`` as TOML.
 
-    Supports what scenario files hold: strings, booleans, integers, floats, lists and tables.
+    Top-level values come first, then one ``[table]`` per dict and one ``[[table]]`` per item
+    of a list of dicts; anything deeper is written inline. Supports what scenario files hold:
+    strings, booleans, integers, floats, lists and tables.
     """
     out: list[str] = []
     tables: list[tuple[str, Any]] = []
