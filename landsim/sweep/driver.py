@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from landsim.errors import UserError
 from landsim.sweep.design import Design, build_design, iter_tasks
@@ -242,8 +241,3 @@ def _progress(enabled: bool, total: int, name: str):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=name, unit="run", dynamic_ncols=True, smoothing=0.1)
-
-
-def read_design(out: str | Path):
-    """The saved design table of a sweep directory."""
-    return pq.read_table(Path(out) / "design.parquet").to_pandas()
