@@ -121,14 +121,17 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork workers where the platform can (Linux, macOS), so they start at once with the
-    model already imported; elsewhere spawn them.
+    """How to start workers: fork where it is safe, else a fresh process per worker.
 
-    Forking is safe here because the pool starts before this process has other threads (the
-    progress bar starts after), and Ctrl-C is blocked meanwhile (see :func:`_sigint_deferred`).
+    Forking starts workers at once with the model already imported. It is safe while this
+    process has no other threads (the command line starts its progress bar after the pool),
+    and Ctrl-C is held meanwhile (see :func:`_sigint_deferred`). Inside a threaded host (a
+    notebook, a test runner) workers come from a single-threaded fork server instead.
     """
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _progress(total: int, show: bool) -> tqdm:
