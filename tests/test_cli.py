@@ -262,13 +262,18 @@ def test_ctrl_c_stops_compare_and_keeps_the_record(
         start_new_session=True,  # the signal below goes to this group only
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().startswith("Comparing")
-    time.sleep(1.0)
-    os.killpg(proc.pid, signal.SIGINT)
-    start = time.monotonic()
-    _, err = proc.communicate(timeout=30)
-    assert time.monotonic() - start < 10
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("Comparing")
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGINT)
+        start = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - start < 10
+    finally:
+        if proc.poll() is None:  # never leave a runaway comparison behind
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
     assert proc.returncode == 130
     assert "Traceback" not in err and "interrupted" in err
     assert (
