@@ -230,12 +230,15 @@ class RunTiming:
     Attributes:
         build_s: building the model (plots, households, agents).
         years_s: each year's ``step``.
+        cpu_s: CPU time of this process over the build and all years (on a busy machine it
+            varies less than wall time).
         methods_s: total time per phase method of the model (see :data:`PHASES`).
         wall_s: build plus all years.
     """
 
     build_s: float
     years_s: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0
     methods_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -290,6 +293,7 @@ def time_run(
     """
     from landsim.model import LandModel
 
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     model = LandModel(rng=seed, **size.overrides())
     timing = RunTiming(build_s=time.perf_counter() - t0)
@@ -298,6 +302,7 @@ def time_run(
         t0 = time.perf_counter()
         model.step()
         timing.years_s.append(time.perf_counter() - t0)
+        timing.cpu_s = time.process_time() - cpu0
         if on_year is not None and on_year(year, timing) is False:
             break
     return timing
@@ -343,6 +348,7 @@ def _child_main(argv: list[str]) -> int:
                     "year": year,
                     "build_s": t.build_s,
                     "years_s": t.years_s,
+                    "cpu_s": t.cpu_s,
                     "methods_s": t.methods_s,
                     "rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
                 }
@@ -422,7 +428,7 @@ def run_in_child(
                     baseline = event["rss_mb"]
                 elif event["event"] == "year":
                     runs[event["repeat"]] = {
-                        k: event[k] for k in ("build_s", "years_s", "methods_s")
+                        k: event[k] for k in ("build_s", "years_s", "cpu_s", "methods_s")
                     }
                     bar.update(1)
             rss = _rss_mb(proc.pid)
@@ -475,12 +481,14 @@ def _summarise(
         walls = [t.wall_s for t in complete]
         out["runs_s"] = walls
         out["wall_s"] = statistics.median(walls)
+        out["cpu_s"] = statistics.median(t.cpu_s for t in complete)
         out["extrapolated"] = False
     elif timings and timings[0].years_s:  # stopped early: extrapolate from the mean year
         t = timings[0]
         out["runs_s"] = []
         out["years_done"] = len(t.years_s)
         out["wall_s"] = t.build_s + statistics.fmean(t.years_s) * years
+        out["cpu_s"] = t.cpu_s * out["wall_s"] / t.wall_s
         out["extrapolated"] = True
     else:
         out["wall_s"] = None
@@ -545,6 +553,7 @@ def _environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "load_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -626,11 +635,13 @@ def run_bench(
     timed = [r for r in result["sizes"] if r["wall_s"]]
     result["scaling"] = {
         "k": fit_exponent([r["size"]["plots"] for r in timed], [r["wall_s"] for r in timed]),
+        "k_cpu": fit_exponent([r["size"]["plots"] for r in timed], [r["cpu_s"] for r in timed]),
         "fit_over": [r["name"] for r in timed],
     }
     result["town"] = result["sizes"][0]
     result["county"] = result["sizes"][-1]
     result["targets_met"] = _targets_met(result, county_plots)
+    result["load_after"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return result
 
 
@@ -655,6 +666,18 @@ def _targets_met(result: dict[str, Any], county_plots: int) -> dict[str, bool | 
 
 
 # ---------------------------------------------------------------------------------- table
+def _load_note(result: dict[str, Any]) -> str:
+    """A warning line when other work competed for the CPUs during the benchmark."""
+    env = result["environment"]
+    loads = [x for x in (env.get("load_before"), result.get("load_after")) if x is not None]
+    if loads and env.get("cpus") and max(loads) > env["cpus"]:
+        return (
+            f"(busy machine: load average up to {max(loads):.1f} on {env['cpus']} CPUs; "
+            "wall times are inflated, compare cpu s)\n"
+        )
+    return ""
+
+
 def _fmt_s(x: float | None) -> str:
     if x is None:
         return "-"
@@ -667,9 +690,9 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"landsim {env['landsim']} bench: {st['years']} years per run, one process per run "
         f"(python {env['python']}, numpy {env['numpy']}, mesa {env['mesa']}, {env['cpus']} CPUs)",
-        "",
+        _load_note(result),
         f"{'size':<8}{'plots':>11}{'households':>12}{'villages':>10}{'runs':>6}"
-        f"{'wall s':>10}{'build s':>9}{'µs/hh-yr':>10}{'peak RSS MB':>13}  status",
+        f"{'wall s':>10}{'cpu s':>9}{'build s':>9}{'µs/hh-yr':>10}{'peak RSS MB':>13}  status",
     ]
     for r in result["sizes"]:
         s = r["size"]
@@ -679,12 +702,14 @@ def format_table(result: dict[str, Any]) -> str:
         rss = f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "-"
         lines.append(
             f"{r['name']:<8}{s['plots']:>11,}{s['households']:>12,}{s['villages']:>10,}"
-            f"{runs!s:>6}{wall:>10}{_fmt_s(r.get('build_s')):>9}{us:>10}{rss:>13}  {r['status']}"
+            f"{runs!s:>6}{wall:>10}{_fmt_s(r.get('cpu_s')):>9}{_fmt_s(r.get('build_s')):>9}"
+            f"{us:>10}{rss:>13}  {r['status']}"
         )
     k = result["scaling"]["k"]
     n_fit = len(result["scaling"]["fit_over"])
     lines.append(
-        f"time ∝ plots^k: k = {k:.2f} (least squares over {n_fit} sizes; "
+        f"time ∝ plots^k: k = {k:.2f} (cpu time: {result['scaling']['k_cpu']:.2f}; "
+        f"least squares over {n_fit} sizes; "
         "* = extrapolated from the years finished)"
     )
     lines += ["", "time per phase of the year: ms per year (share of step time)"]
