@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "landsim.commands.run",
     "landsim.commands.compare",
     "landsim.commands.check",
+    "landsim.commands.bench",
     "landsim.commands.sweep",
     "landsim.commands.analyze",
     "landsim.commands.app",
