@@ -46,6 +46,7 @@ FLOW_KINDS = (
     "borrowing",  # outside -> coop: loans that cover a deficit
 )
 _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
+_SCALARS = (int, float, np.integer, np.floating)
 
 
 class LedgerError(RuntimeError):
@@ -148,6 +149,12 @@ class Ledger:
         Returns:
             The total posted, in yuan, after rounding each flow to whole fen.
         """
+        if (
+            isinstance(amount, _SCALARS)
+            and isinstance(payer, int | np.integer)
+            and isinstance(payee, int | np.integer)
+        ):
+            return self._post_one(int(payer), int(payee), kind, float(amount))
         fen = _to_fen(amount)
         payer_a, payee_a, fen = np.broadcast_arrays(
             np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), fen
@@ -161,6 +168,27 @@ class Ledger:
             _accumulate(self.balance, payee_a, fen)
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
+
+    def _post_one(self, payer: int, payee: int, kind: str, amount: float) -> float:
+        """Fast path of :meth:`post` for one flow (most coop and government flows): same
+        rounding, integers added directly."""
+        fen = int(np.rint(amount * 100.0))
+        if fen <= 0:
+            return 0.0
+        self._outflow[payer] += fen
+        self._inflow[payee] += fen
+        self.balance[payer] -= fen
+        self.balance[payee] += fen
+        one = np.array([fen], dtype=np.int64)
+        self._entries.append(
+            (
+                np.array([payer], dtype=np.int64),
+                np.array([payee], dtype=np.int64),
+                _KIND_INDEX[kind],
+                one,
+            )
+        )
+        return fen / 100.0
 
     def net_this_year(self, start: int, stop: int) -> np.ndarray:
         """Net inflow (yuan) this year of accounts ``start..stop-1``."""

@@ -102,6 +102,7 @@ class LandModel(mesa.Model):
         self._days_left = np.zeros(hh_village.size)
         self._wage = np.zeros(hh_village.size)
         self._can_farm = np.zeros(self.plots.n, dtype=bool)
+        self._farm_order_cache: tuple[tuple[float, float, float], np.ndarray] | None = None
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         self._initial_tenure()
 
@@ -217,11 +218,13 @@ class LandModel(mesa.Model):
             * a.scale_labour_days
             * mu
         )
-        free = np.flatnonzero((p.holder >= 0) & ~p.leased())
+        free_mask = (p.holder >= 0) & ~p.leased()
+        free = np.flatnonzero(free_mask)
         h = p.holder[free]
         need = np.where(p.hilly[free], a.labour_days_hilly, a.labour_days_flat) * mu
         # a household farms its easiest, best plots first while its labour lasts
-        order = np.lexsort((-p.quality[free], need, h))
+        farm_order = self._farm_order()
+        order = (np.cumsum(free_mask) - 1)[farm_order[free_mask[farm_order]]]
         cum = _group_cumsum(need[order], h[order])
         can = np.empty(free.size, dtype=bool)
         can[order] = cum <= np.maximum(self._days_left[h[order]], 0)
@@ -244,6 +247,21 @@ class LandModel(mesa.Model):
         choice = np.full(p.n, -1, dtype=np.int8)
         choice[free] = chosen
         return choice
+
+    def _farm_order(self) -> np.ndarray:
+        """Held plots in the order households farm them: by holder, labour need per plot, then
+        best quality first. The keys only change when labour days change (a timeline event) or
+        a household dies out (its plots leave the free set without reordering the rest), so the
+        order is sorted once and reused; filtering it to this year's free plots gives the same
+        order as sorting them (the sort is stable and plot indices rise with position)."""
+        a, p = self.params.assumptions, self.plots
+        key = (a.labour_days_flat, a.labour_days_hilly, self.params.world.plot_size_mu)
+        if self._farm_order_cache is None or self._farm_order_cache[0] != key:
+            idx = np.flatnonzero(p.holder >= 0)
+            need = np.where(p.hilly[idx], a.labour_days_hilly, a.labour_days_flat)
+            order = idx[np.lexsort((-p.quality[idx], need, p.holder[idx]))]
+            self._farm_order_cache = (key, order)
+        return self._farm_order_cache[1]
 
     def _outlook(self) -> Outlook:
         n_v = self.params.world.n_villages
