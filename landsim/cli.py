@@ -29,8 +29,14 @@ COMMANDS: tuple[str, ...] = (
 )
 
 EPILOG = """examples:
+  landsim compare scenarios/*.toml --out results/compare      compare the bundled scenarios
   landsim run scenarios/baseline.toml --years 30 --out results/baseline
-  landsim --help              this overview; 'landsim COMMAND --help' for one command
+  landsim check scenarios/my_policy.toml
+  landsim sweep experiments/benefit_sharing.toml --out results/sweep1
+  landsim analyze results/sweep1
+  landsim app --port 8765                                     the browser app (offline)
+  landsim bench --quick
+  landsim COMMAND --help                                      one command, with examples
 """
 
 
