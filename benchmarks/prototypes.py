@@ -11,9 +11,11 @@ so wall time is noisy).
     .venv/bin/python benchmarks/prototypes.py --size county --years 3 --warmup 6
 
 Prototypes written against commit 67da6c8 (after 8419769, "Scale the year to a county").
-Q1 and Q2 copy a model function with one change; if the model's function changes, the
-exactness check says so. These are measuring devices, not the final code: port the ones worth
-having into the model (the docstrings say where and how), with tests.
+Q1 (farming order sorted once) and Q3 (single-flow ledger fast path) have since been ported
+into the model (commit 4b602d0) and removed from here. Q2 copies a model function with one
+change; if the model's function changes, the exactness check says so.
+These are measuring devices, not the final code: port the ones worth having into the model
+(the docstrings say where and how), with tests.
 """
 
 from __future__ import annotations
@@ -31,83 +33,12 @@ from scipy import ndimage
 
 import landsim.model as model_mod
 from landsim.bench import county_size, ladder, town_size
-from landsim.households import Household
-from landsim.ledger import _KIND_INDEX, Ledger
+from landsim.ledger import Ledger
 from landsim.market import Bidders, Leases, Offers, _group
-from landsim.world import HOUSEHOLD_LEASE, IDLE
+from landsim.world import IDLE
 
 LandModel = model_mod.LandModel
 _original_post = Ledger.post
-
-
-# ---------------------------------------------------------------- Q1 model.LandModel.decide
-def _farm_order(m: LandModel) -> np.ndarray:
-    """All plots held at the start, in the order a household farms them: by holder, labour
-    need, then best quality first.
-
-    Sorted once: quality, terrain and labour days per mu are fixed, and the only change of
-    holder in the model is a household dying out (holder -> COLLECTIVE), which the yearly
-    ``free`` mask drops without reordering the rest.
-    """
-    cache = m.__dict__.get("_proto_farm_order")
-    if cache is None:
-        p = m.plots
-        a, mu = m.params.assumptions, m.params.world.plot_size_mu
-        idx = np.flatnonzero(p.holder >= 0)
-        need = np.where(p.hilly[idx], a.labour_days_hilly, a.labour_days_flat) * mu
-        cache = idx[np.lexsort((-p.quality[idx], need, p.holder[idx]))]
-        m.__dict__["_proto_farm_order"] = cache
-    return cache
-
-
-def decide_presorted(self: LandModel) -> np.ndarray:
-    """LandModel.decide without the yearly ``np.lexsort`` over all free plots.
-
-    Change: the three sort keys (holder, labour need, quality) are fixed plot attributes, so the
-    farming order of *all* held plots is sorted once (and again only when holders change,
-    i.e. a household dies out); each year it is filtered to the free plots, which keeps the
-    relative order. Equal to the original: lexsort is stable and the free plots' positions
-    rise with their plot index, so ties fall the same way. Caveat for the port: if labour
-    days per mu become a timeline-changeable assumption, key the cache on them too.
-    """
-    p, a, pop = self.plots, self.params.assumptions, self.population
-    days, wage = self._labour()
-    self._days_left, self._wage = days.copy(), wage
-    mu = self.params.world.plot_size_mu
-    leased_in = p.kind == HOUSEHOLD_LEASE
-    self._days_left -= (
-        np.bincount(p.operator[leased_in], minlength=pop.n_households) * a.scale_labour_days * mu
-    )
-    free_mask = (p.holder >= 0) & ~p.leased()
-    free = np.flatnonzero(free_mask)
-    h = p.holder[free]
-    need = np.where(p.hilly[free], a.labour_days_hilly, a.labour_days_flat) * mu
-    ordered_plots = _farm_order(self)
-    ordered_plots = ordered_plots[free_mask[ordered_plots]]
-    pos = np.cumsum(free_mask) - 1  # plot index -> position in ``free``
-    order = pos[ordered_plots]
-    cum = model_mod._group_cumsum(need[order], h[order])
-    can = np.empty(free.size, dtype=bool)
-    can[order] = cum <= np.maximum(self._days_left[h[order]], 0)
-    self._can_farm = np.zeros(p.n, dtype=bool)
-    self._can_farm[free] = can
-    outlook = self._outlook()
-    draws = self.rng.random(free.size)
-    chosen = Household.decide_all(
-        h,
-        p.village[free],
-        p.hilly[free],
-        p.quality[free],
-        can,
-        wage,
-        pop.trust,
-        outlook,
-        a,
-        draws,
-    )
-    choice = np.full(p.n, -1, dtype=np.int8)
-    choice[free] = chosen
-    return choice
 
 
 # ---------------------------------------------------------------- Q2 market.clear_market
@@ -172,43 +103,6 @@ def clear_market_winners_only(
     )
 
 
-# ---------------------------------------------------------------- Q3 ledger.Ledger.post
-_SCALARS = (int, float, np.integer, np.floating)
-
-
-def post_scalar_fast(self: Ledger, payer: Any, payee: Any, kind: str, amount: Any) -> float:
-    """Ledger.post with a fast path for one flow between two accounts.
-
-    Most posts in a town year are one coop paying one account (costs, leakage, reserve,
-    collective share, subsidy): the array path spends ~10 µs on broadcasting, masking and four
-    ``np.add.at`` calls for a single number. The fast path rounds the same way (``np.rint``
-    of ``amount * 100``) and adds integers directly; the entry is stored as one-element arrays
-    so ``close_year`` and ``entries`` are unchanged.
-    """
-    if (
-        isinstance(amount, _SCALARS)
-        and isinstance(payer, (int, np.integer))
-        and isinstance(payee, (int, np.integer))
-    ):
-        fen = int(np.rint(float(amount) * 100.0))
-        if fen <= 0:
-            return 0.0
-        self._outflow[payer] += fen
-        self._inflow[payee] += fen
-        self.balance[payer] -= fen
-        self.balance[payee] += fen
-        self._entries.append(
-            (
-                np.array([payer], dtype=np.int64),
-                np.array([payee], dtype=np.int64),
-                _KIND_INDEX[kind],
-                np.array([fen], dtype=np.int64),
-            )
-        )
-        return fen / 100.0
-    return _original_post(self, payer, payee, kind, amount)
-
-
 # ---------------------------------------------------------------- Q4 model.LandModel.patches
 def patches_labelled(self: LandModel) -> tuple[int, int]:
     """LandModel.patches with ``scipy.ndimage.label`` on a doubled grid instead of a sparse
@@ -234,9 +128,7 @@ def patches_labelled(self: LandModel) -> tuple[int, int]:
 
 
 PATCHES = {
-    "Q1 decide presorted": (LandModel, "decide", decide_presorted),
     "Q2 clear_market winners only": (model_mod, "clear_market", clear_market_winners_only),
-    "Q3 ledger.post scalar fast path": (Ledger, "post", post_scalar_fast),
     "Q4 patches by ndimage.label": (LandModel, "patches", patches_labelled),
 }
 
@@ -325,7 +217,7 @@ def main() -> None:
         t = cpu_per_run([name], size, args.years, args.warmup, args.repeats)
         print(f"  {'+ ' + name:<34}{t:8.3f}  ({(t - base) / base:+.0%})")
     t = cpu_per_run(names, size, args.years, args.warmup, args.repeats)
-    print(f"  {'all four':<34}{t:8.3f}  ({(t - base) / base:+.0%})")
+    print(f"  {'all of them':<34}{t:8.3f}  ({(t - base) / base:+.0%})")
 
 
 if __name__ == "__main__":
