@@ -66,13 +66,10 @@ class Cooperative(mesa.Agent):
         self.founded = model.year
         self.status = ACTIVE
         #: open accounts, audited books, member meetings (0-1)
-        self.transparency = float(
-            np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1)
-        )
+        initial = float(np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1))
+        self.transparency = initial
         #: standard procedures and book-keeping; cuts overhead (0-1)
-        self.standardization = float(
-            np.clip(a.transparency_base + a.transparency_slope * strength, 0, 1)
-        )
+        self.standardization = initial
         self.insolvent_years = 0
         self.expected_bonus = PROMISED_BONUS if rule.performance_linked else 0.0
         self.area = 0.0  # mu operated this year

@@ -142,11 +142,12 @@ class LandModel(mesa.Model):
     # ------------------------------------------------------------------ phases
     def apply_timeline(self) -> None:
         """Apply events dated this year (``levers.X``/``assumptions.X`` changes)."""
-        for event in self._timeline:
-            if event.year == self.year:
-                self.params = apply_changes(self.params, event.set)
-        for coop in self.coops.values():
-            coop.rule = make_rule(self.params.levers)
+        events = [e for e in self._timeline if e.year == self.year]
+        for event in events:
+            self.params = apply_changes(self.params, event.set)
+        if events:  # a changed lever may change the benefit-sharing rule or its numbers
+            for coop in self.coops.values():
+                coop.rule = make_rule(self.params.levers)
 
     def policy_before_season(self) -> None:
         """The town's budget arrives; villages may found a cooperative (one per village)."""
