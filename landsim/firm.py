@@ -12,20 +12,19 @@ if TYPE_CHECKING:
     from landsim.cooperative import Cooperative
     from landsim.model import LandModel
 
-__all__ = ["ServiceFirm", "FIRM_COOP_MARGIN"]
-
-#: firm's margin when it farms pooled, contiguous coop land (share; assumption)
-FIRM_COOP_MARGIN = 0.1
+__all__ = ["ServiceFirm"]
 
 
 class ServiceFirm(mesa.Agent):
     """A service company (e.g. a supply-and-marketing co-op's farming-service arm).
 
-    Summary of rule: sell full custody to households at the ``custody_price`` per mu (hilly
-    land at ``hilly_cost_factor`` times that) up to its capacity; farm pooled coop land at
-    cost plus a small margin; its cost per mu is a household's cash cost cut by
-    ``custody_cost_cut``; each year capacity moves a share ``firm_capacity_growth`` of the
-    way towards last year's demand.
+    Summary of rule: sell full custody to households and farming services to coops at its
+    price per mu (hilly land at ``hilly_cost_factor`` times that) up to its capacity. Its unit
+    cost is a household's cash cost cut by ``custody_cost_cut`` (bulk inputs, own machines)
+    plus ``firm_labour_days`` of hired field work; it starts at ``custody_price`` and each year
+    moves its price ``firm_price_adjust`` of the way to unit cost plus ``firm_target_margin``.
+    While it makes a profit, capacity moves ``firm_capacity_growth`` of the way towards demand;
+    after a loss it shrinks by that share.
     """
 
     def __init__(self, model: LandModel) -> None:
@@ -34,6 +33,7 @@ class ServiceFirm(mesa.Agent):
         lv = model.params.levers
         total_mu = model.params.world.n_plots * model.params.world.plot_size_mu
         self.capacity = lv.firm_capacity_initial * total_mu  # mu
+        self.price = lv.custody_price  # yuan/mu of flat land
         self.demand = 0.0  # mu asked for this year (custody + coop service)
         self.served = 0.0  # mu farmed this year
         self.revenue = 0.0
@@ -45,13 +45,12 @@ class ServiceFirm(mesa.Agent):
         return self.model.params.levers.firm_enabled
 
     def unit_cost(self) -> float:
-        """Firm's own cost of farming a mu of flat land (yuan/mu)."""
+        """Firm's own cost of farming a mu of flat land (yuan/mu): cash cost cut by
+        ``custody_cost_cut`` plus hired field labour."""
         a, lv = self.model.params.assumptions, self.model.params.levers
-        return a.cash_cost_per_mu * (1.0 - lv.custody_cost_cut)
-
-    def coop_price(self) -> float:
-        """Price per mu of farming a coop's pooled flat land (yuan/mu)."""
-        return self.unit_cost() * (1.0 + FIRM_COOP_MARGIN)
+        return a.cash_cost_per_mu * (1.0 - lv.custody_cost_cut) + a.firm_labour_days * (
+            lv.coop_wage_day
+        )
 
     def start_year(self) -> None:
         """Reset this year's counters."""
@@ -84,30 +83,33 @@ class ServiceFirm(mesa.Agent):
         self._pay_costs(plots)
 
     def _pay_costs(self, plots: np.ndarray) -> None:
-        """The firm's costs: older villagers hired for field work, the rest to suppliers."""
+        """The firm's costs: older villagers hired for field work (outsiders where the village
+        has too few), inputs and machinery to suppliers."""
         m = self.model
         a, lv = m.params.assumptions, m.params.levers
         mu = m.params.world.plot_size_mu
         cf = np.where(m.plots.hilly[plots], a.hilly_cost_factor, 1.0)
-        total = float((self.unit_cost() * cf * mu).sum())
+        cash = float((a.cash_cost_per_mu * (1.0 - lv.custody_cost_cut) * cf * mu).sum())
+        m.ledger.post(m.accounts.firm, m.accounts.outside, "firm_costs", cash)
         days_by_village = np.bincount(
             m.plots.village[plots],
-            weights=a.coop_labour_days * cf * mu,
+            weights=a.firm_labour_days * cf * mu,
             minlength=m.params.world.n_villages,
         )
-        wages = 0.0
         for v in np.flatnonzero(days_by_village > 0):
-            wages += m.hire_villagers(
+            m.hire_villagers(
                 m.accounts.firm, int(v), float(days_by_village[v]), lv.coop_wage_day, "local_wage"
             )
-        m.ledger.post(m.accounts.firm, m.accounts.outside, "firm_costs", max(0.0, total - wages))
 
     def close_year(self) -> None:
-        """Book profit and move capacity towards this year's demand."""
-        lv = self.model.params.levers
-        self.profit = float(
-            self.model.ledger.net_this_year(self.model.accounts.firm, self.model.accounts.firm + 1)[
-                0
-            ]
-        )
-        self.capacity += lv.firm_capacity_growth * (self.demand - self.capacity)
+        """Book profit; move the price towards unit cost plus the target margin; grow capacity
+        towards demand after a profitable year, shrink it after a loss."""
+        a, lv = self.model.params.assumptions, self.model.params.levers
+        acc = self.model.accounts
+        self.profit = float(self.model.ledger.net_this_year(acc.firm, acc.firm + 1)[0])
+        target = self.unit_cost() * (1.0 + a.firm_target_margin)
+        self.price += a.firm_price_adjust * (target - self.price)
+        if self.profit >= 0:
+            self.capacity += lv.firm_capacity_growth * max(0.0, self.demand - self.capacity)
+        else:
+            self.capacity *= 1.0 - lv.firm_capacity_growth

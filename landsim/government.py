@@ -6,22 +6,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from landsim.cooperative import AUDIT_RECOVERY, Cooperative
+from landsim.cooperative import Cooperative
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
 
-__all__ = ["TownGovernment", "AUDIT_LEARNING", "STANDARD_SPEED"]
-
-#: transparency gained by a coop from one audit (share of the gap to 1; assumption)
-AUDIT_LEARNING = 0.15
-#: share of the gap to full transparency/standardization a full-strength standard closes per
-#: year (assumption)
-STANDARD_SPEED = 0.3
-#: transparency professional managers bring each year (share of the gap to 1; assumption)
-PRO_TRANSPARENCY = 0.1
-#: standardization professional managers guarantee (0-1; assumption)
-PRO_STANDARD = 0.8
+__all__ = ["TownGovernment"]
 
 
 class TownGovernment(mesa.Agent):
@@ -59,15 +49,18 @@ class TownGovernment(mesa.Agent):
         self.spent = 0.0
         self.subsidies = 0.0
 
-    def _pay(self, coop: Cooperative, kind: str, amount: float) -> float:
-        paid = self.model.ledger.post(self.account, coop.account, kind, min(amount, self.left))
+    def _pay(self, coop: Cooperative, kind: str, amount: float, to: int | None = None) -> float:
+        payee = coop.account if to is None else to
+        paid = self.model.ledger.post(self.account, payee, kind, min(amount, self.left))
         self.spent += paid
         self.subsidies += paid
         return paid
 
     def grant(self, coop: Cooperative) -> float:
-        """Pay a new coop its start-up grant (yuan actually paid)."""
-        return self._pay(coop, "startup_grant", self.model.params.levers.startup_grant)
+        """Pay a new coop its start-up grant (yuan actually paid) into its reserve fund: it is
+        working capital, not profit to distribute."""
+        lv = self.model.params.levers
+        return self._pay(coop, "startup_grant", lv.startup_grant, to=coop.reserve_account)
 
     def pay_subsidy(self, coop: Cooperative) -> float:
         """Pay the per-mu subsidy to a coop within its subsidy years (yuan actually paid)."""
@@ -88,17 +81,23 @@ class TownGovernment(mesa.Agent):
             return False, 0.0
         self.spent += m.ledger.post(self.account, m.accounts.outside, "audit_cost", lv.audit_cost)
         m.ledger.post(
-            m.accounts.outside, coop.account, "audit_recovery", AUDIT_RECOVERY * coop.leakage
+            m.accounts.outside,
+            coop.account,
+            "audit_recovery",
+            m.params.assumptions.audit_recovery * coop.leakage,
         )
-        coop.transparency += AUDIT_LEARNING * (1.0 - coop.transparency)
+        coop.transparency += m.params.assumptions.audit_learning * (1.0 - coop.transparency)
         return True, (coop.leak_rate if lv.audit_disclosure else 0.0)
 
     def raise_standards(self, coop: Cooperative) -> None:
-        """Management-standard policy and professional managers improve a coop's management."""
-        lv = self.model.params.levers
-        step = STANDARD_SPEED * lv.management_standard
+        """The management-standard policy moves a coop's transparency and standardization
+        ``standard_speed x management_standard`` of the way to 1; professional managers, who
+        are paid a fee per mu, move standardization ``pro_standard_speed`` and transparency
+        ``pro_transparency_speed`` of the way."""
+        lv, a = self.model.params.levers, self.model.params.assumptions
+        step = a.standard_speed * lv.management_standard
         coop.transparency += step * (1.0 - coop.transparency)
         coop.standardization += step * (1.0 - coop.standardization)
         if lv.professional_management and self.model.firm.open:
-            coop.standardization = max(coop.standardization, PRO_STANDARD)
-            coop.transparency += PRO_TRANSPARENCY * (1.0 - coop.transparency)
+            coop.standardization += a.pro_standard_speed * (1.0 - coop.standardization)
+            coop.transparency += a.pro_transparency_speed * (1.0 - coop.transparency)

@@ -57,6 +57,24 @@ def transfer_rate(m: LandModel) -> float:
     return float(((k == HOUSEHOLD_LEASE) | (k == COOP)).mean())
 
 
+def _transfer_rate_where(m: LandModel, where: np.ndarray) -> float:
+    held = (m.plots.holder >= 0) & where
+    if not held.any():
+        return 0.0
+    k = m.plots.kind[held]
+    return float(((k == HOUSEHOLD_LEASE) | (k == COOP)).mean())
+
+
+def transfer_rate_hilly(m: LandModel) -> float:
+    """Share of household-contracted hilly plots whose operation right is transferred."""
+    return _transfer_rate_where(m, m.plots.hilly)
+
+
+def transfer_rate_flat(m: LandModel) -> float:
+    """Share of household-contracted flat plots whose operation right is transferred."""
+    return _transfer_rate_where(m, ~m.plots.hilly)
+
+
 def transfer_to_households_share(m: LandModel) -> float:
     """Of transferred contracted plots, the share leased to other households (vs the coop)."""
     held = m.plots.holder >= 0
@@ -160,6 +178,19 @@ def coops_empty_shell(m: LandModel) -> int:
     return len(m.empty_shells())
 
 
+def founding_strength_gap(m: LandModel) -> float:
+    """Share of villages with a stronger-than-median Party branch that have founded a coop
+    (active or shell) minus that share among the weaker half (-1 to 1; 0 when equal)."""
+    has = np.zeros(m.strength.size, dtype=bool)
+    has[list(m.coops)] = True
+    order = np.argsort(m.strength, kind="stable")
+    half = m.strength.size // 2
+    weak, strong = order[:half], order[m.strength.size - half :]
+    if half == 0:
+        return 0.0
+    return float(has[strong].mean() - has[weak].mean())
+
+
 def subsidy_dependence(m: LandModel) -> float:
     """Government money received by coops this year over their revenue (0 = none; 0 if no
     revenue)."""
@@ -191,7 +222,31 @@ def mean_head_age(m: LandModel) -> float:
 
 def lease_rent_mean(m: LandModel) -> float:
     """Mean rent of household leases signed this year that pay rent (yuan/mu; 0 if none)."""
-    return m.year_lease_rent
+    return m.year_rent["all"]
+
+
+def lease_rent_flat(m: LandModel) -> float:
+    """Mean rent of paid household leases of flat land signed this year (yuan/mu; 0 if none)."""
+    return m.year_rent["flat"]
+
+
+def lease_rent_hilly(m: LandModel) -> float:
+    """Mean rent of paid household leases of hilly land signed this year (yuan/mu; 0 if
+    none)."""
+    return m.year_rent["hilly"]
+
+
+def collective_land_share(m: LandModel) -> float:
+    """Share of all plots whose contract rights are held by the village collective (land of
+    households that died out without an heir, not yet allotted again)."""
+    return float((m.plots.holder < 0).mean())
+
+
+def collective_income_per_mu(m: LandModel) -> float:
+    """Income of the village collectives this year per mu of village land (yuan/mu)."""
+    acc = m.accounts
+    total = float(m.ledger.net_this_year(acc.collective0, acc.collective0 + acc.villages).sum())
+    return total / float(m.village_mu.sum())
 
 
 def firm_capacity(m: LandModel) -> float:
@@ -206,6 +261,8 @@ METRICS: dict[str, Callable[[LandModel], float]] = {
         abandonment_rate_hilly,
         abandonment_rate_flat,
         transfer_rate,
+        transfer_rate_hilly,
+        transfer_rate_flat,
         transfer_to_households_share,
         rent_free_share,
         coop_land_share,
@@ -223,12 +280,17 @@ METRICS: dict[str, Callable[[LandModel], float]] = {
         coop_reserve,
         coops_active,
         coops_empty_shell,
+        founding_strength_gap,
         subsidy_dependence,
         mean_patch_size,
         output_value,
         households_alive,
         mean_head_age,
         lease_rent_mean,
+        lease_rent_flat,
+        lease_rent_hilly,
+        collective_land_share,
+        collective_income_per_mu,
         firm_capacity,
     )
 }

@@ -1,11 +1,19 @@
 """LandModel: builds the town and orders the farming year.
 
 One step is one farming year. The order of phases follows the calendar of a North China
-village: the town's budget and new cooperatives are settled over winter; people age, die and
-leave for the cities around the Spring Festival; households then decide what to do with each
-plot before spring sowing; leases are signed; the land is farmed and harvested; the
-cooperatives close their books and pay out; and over the next winter audits, standards and the
-year's experience change management, trust and engagement.
+village: the town's budget and new cooperatives are settled over winter; people age, die, are
+born, leave for the cities and set up households of their own around the Spring Festival, and
+heirs take over the land of the dead; households then decide, plot by plot, whether to keep
+farming or to release land before spring sowing; released land is placed (cooperative,
+custody, leases to kin and to other households) or left idle; the land is farmed and
+harvested; the cooperatives close their books and pay out; and over the next winter audits,
+standards and the year's experience change management, trust and engagement.
+
+The rules live with their owners: the land-use decision in :mod:`landsim.households`, labour
+in :mod:`landsim.labour`, demography in :mod:`landsim.demography`, kin in :mod:`landsim.kin`,
+the lease market in :mod:`landsim.market`, trust and participation in :mod:`landsim.trust`,
+the cooperative, the firm and the government in their modules. This module keeps the calendar
+and wires state between them.
 """
 
 from __future__ import annotations
@@ -15,24 +23,21 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from landsim.cooperative import ACTIVE, EMPTY_SHELL, Cooperative, founding_probability
+from landsim.cooperative import ACTIVE, EMPTY_SHELL, Cooperative, appraise
+from landsim.demography import age_one_year, build_population, form_households
 from landsim.firm import ServiceFirm
 from landsim.government import TownGovernment
-from landsim.households import (
-    Household,
-    Outlook,
-    build_population,
-    labour_capacity,
-    shadow_wage,
-)
+from landsim.households import Choices, Household, Outlook, decide_land_use, risk_aversion
+from landsim.kin import build_kin
+from landsim.labour import helper_days, household_labour, labour_capacity, spread_hiring
 from landsim.ledger import Accounts, Ledger
-from landsim.market import Bidders, Offers, clear_market
+from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.metrics import METRICS
 from landsim.params import Params, apply_changes, params_from_flat
 from landsim.sharing import make_rule
+from landsim.spatial import count_patches, same_key_neighbour_share
+from landsim.trust import CoopSignals, engagement_probability, update_trust
 from landsim.world import (
     COLLECTIVE,
     COOP,
@@ -46,23 +51,18 @@ from landsim.world import (
 
 __all__ = ["LandModel"]
 
-#: most plots one household leases in during a year (plots; assumption)
-MAX_LEASE_IN = 20
-#: smoothing of households' market expectations (share of the new observation; assumption)
-EXPECTATION_WEIGHT = 0.5
-#: trust lost by every member when their coop becomes an empty shell (assumption)
-SHELL_TRUST_LOSS = 0.2
-
 
 class LandModel(mesa.Model):
     """Rural land transfer in an aging town with Party-branch-led cooperatives.
 
     Build it from a validated :class:`~landsim.params.Params`, from flat keyword parameters,
-    or both (keywords override): ``LandModel(rng=7, benefit_rule="fixed_rent")``.
+    or both (keywords override): ``LandModel(rng=7, benefit_rule="fixed_rent")``. The
+    defaults are the baseline town of ``scenarios/baseline.toml``.
     """
 
     def __init__(self, params: Params | None = None, **kwargs: Any) -> None:
-        """Build the town: plots, households, the firm, the government and the ledger.
+        """Build the town: plots, households and their kin, the firm, the government, the
+        ledger, and the land use of the year before the first.
 
         Args:
             params: a validated parameter set (defaults: :class:`Params` defaults).
@@ -82,27 +82,33 @@ class LandModel(mesa.Model):
         self.plots, hh_village = build_plots(w, self.rng)
         home_row, home_col = self._homesteads(hh_village.size)
         self.population = build_population(w, a, hh_village, home_row, home_col, self.rng)
+        self.kin = build_kin(hh_village, w.n_villages, a.kin_ties_mean, self.rng)
         self.strength = np.clip(
             self.rng.normal(w.branch_strength_mean, w.branch_strength_sd, w.n_villages), 0, 1
         )
-        self.accounts = Accounts(households=hh_village.size, villages=w.n_villages)
+        n_slots = self.population.n_households
+        self.accounts = Accounts(households=n_slots, villages=w.n_villages)
         self.ledger = Ledger(self.accounts)
-        self.households = [Household(self, i) for i in range(hh_village.size)]
+        self.households = {i: Household(self, i) for i in range(hh_village.size)}
         self.firm = ServiceFirm(self)
         self.government = TownGovernment(self)
         self.coops: dict[int, Cooperative] = {}
-        self._village_households = _group_indices(hh_village, w.n_villages)
-        self.last_coop_days = np.zeros(hh_village.size)
-        self._helper_days = np.zeros(hh_village.size)
-        self.expect_rent = np.full(w.n_villages, a.lease_rent_initial)
-        self.expect_match = np.full(w.n_villages, 0.7)
-        self.year_leases = 0  # household leases signed this year
-        self.year_lease_rent = 0.0  # their mean rent (yuan/mu)
+        self.village_mu = np.bincount(self.plots.village, minlength=w.n_villages) * w.plot_size_mu
+        self.last_coop_days = np.zeros(n_slots)
+        self._helper_days = np.zeros(n_slots)
+        self._village_hh: list[np.ndarray] = []
+        #: expected return of offering a plot on the lease market, by village and terrain
+        self.lease_return = np.tile(
+            [a.lease_rent_initial, a.lease_rent_initial_hilly],
+            (w.n_villages, 1),
+        )
+        self.released = np.zeros(self.plots.n, dtype=bool)  # released (or idle) last year
+        self.year_rent = {"all": 0.0, "flat": 0.0, "hilly": 0.0}  # mean paid rent signed
         self.shock = 1.0  # this year's town-wide yield shock (x)
-        self._days_left = np.zeros(hh_village.size)
-        self._wage = np.zeros(hh_village.size)
-        self._can_farm = np.zeros(self.plots.n, dtype=bool)
-        self._farm_order_cache: tuple[tuple[float, float, float], np.ndarray] | None = None
+        self._days_left = np.zeros(n_slots)
+        self._wage = np.zeros(n_slots)
+        self._free = np.zeros(0, dtype=np.int64)
+        self._farm_order_cache: tuple[tuple, np.ndarray] | None = None
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         self._initial_tenure()
 
@@ -111,8 +117,7 @@ class LandModel(mesa.Model):
         everything): one round of decisions and leases before year 1 (no cooperatives exist
         yet). Leases signed now are part-way through their terms, so they end in staggered
         years."""
-        choice = self.decide()
-        self.market(choice)
+        self.market(self.decide())
         p, a = self.plots, self.params.assumptions
         signed = p.leased()
         p.lease_start[signed] = 0
@@ -129,14 +134,14 @@ class LandModel(mesa.Model):
     def step(self) -> None:
         """One farming year, phase by phase (see the module docstring for why this order)."""
         self.apply_timeline()  # dated policy changes take effect at the start of the year
-        self.policy_before_season()  # budget arrives; branches found cooperatives
-        self.demography()  # aging, deaths, migration; dead households' rights return
+        self.policy_before_season()  # budget arrives; branches may found cooperatives
+        self.demography()  # aging, deaths, births, migration, new households, heirs
         self.expire_leases()  # ended leases give plots back to their holders
-        choice = self.decide()  # households choose a use for each free plot
-        self.market(choice)  # household leases, coop pooling, custody
+        choices = self.decide()  # keep farming or release, plot by plot
+        self.market(choices)  # coop pooling, custody, leases to kin and others; rest idle
         self.farm()  # harvest, costs, rents, custody fees, other incomes
         self.distribute()  # cooperatives pay out by their benefit-sharing rules
-        self.policy_after_season()  # standards, trust, engagement, failures, firm capacity
+        self.policy_after_season()  # standards, trust, engagement, failures, firm prices
         self.observe()  # outcomes of the year, then the books close
 
     # ------------------------------------------------------------------ phases
@@ -150,75 +155,115 @@ class LandModel(mesa.Model):
                 coop.rule = make_rule(self.params.levers)
 
     def policy_before_season(self) -> None:
-        """The town's budget arrives; villages may found a cooperative (one per village)."""
+        """The town's budget arrives; branches without a coop may found one: every branch in
+        year 1 (``all``), or a branch that appraises one (chance ``founding_rate``) and
+        expects it to earn at least ``founding_hurdle`` a year per mu of village land
+        (``endogenous``)."""
         self.government.start_year()
         self.firm.start_year()
+        for coop in self.coops.values():
+            coop.audited, coop.found_leak_rate = False, 0.0
         lv, a = self.params.levers, self.params.assumptions
         if lv.coop_founding == "none":
             return
-        without = np.array([v for v in range(self.params.world.n_villages) if v not in self.coops])
-        if without.size == 0:
-            return
-        eligible = self.strength[without] >= lv.founding_min_strength
-        if lv.coop_founding == "all":
-            found = eligible
-        else:
-            p = founding_probability(self.strength[without], lv.startup_grant, a.founding_rate)
-            found = eligible & (self.rng.random(without.size) < p)
-        for v in without[found]:
-            coop = Cooperative(self, int(v), float(self.strength[v]), make_rule(lv))
-            self.coops[int(v)] = coop
+        p, w = self.plots, self.params.world
+        rule = make_rule(lv)
+        firm_price = self.firm.price if self.firm.open else None
+        looks = self.rng.random(w.n_villages)
+        noise = self.rng.normal(0.0, a.appraisal_sd, w.n_villages)
+        on_offer = self.released | ((p.holder == COLLECTIVE) & ~p.leased())
+        for v in range(w.n_villages):
+            if v in self.coops or self.strength[v] < lv.founding_min_strength:
+                continue
+            if lv.coop_founding == "endogenous" and looks[v] >= a.founding_rate:
+                continue
+            sel = on_offer & (p.village == v)
+            est = appraise(
+                p.hilly[sel],
+                p.quality[sel],
+                float(self.village_mu[v]),
+                w.plot_size_mu,
+                float(self.strength[v]),
+                rule,
+                a,
+                lv,
+                firm_price,
+            )
+            expected = est.profit * np.exp(noise[v] - a.appraisal_sd**2 / 2)
+            hurdle = a.founding_hurdle * float(self.village_mu[v])
+            if lv.coop_founding == "endogenous" and expected < hurdle:
+                continue
+            coop = Cooperative(
+                self, v, float(self.strength[v]), rule, float(self.village_mu[v]), est.dividend
+            )
+            self.coops[v] = coop
             self.government.grant(coop)
 
     def demography(self) -> None:
-        """Age members, apply deaths and migration; return dead households' rights."""
-        pop, p = self.population, self.plots
-        died = pop.age_one_year(self.params.assumptions, self.rng)
-        if died.size == 0:
+        """Age members (deaths, births, migration, return); the land of households that died
+        out passes to their closest living kin household (an heir) or, without one, returns
+        to the collective; grown children found households and take part of the land."""
+        pop, p, a = self.population, self.plots, self.params.assumptions
+        died = age_one_year(pop, a, self.rng)
+        if died.size:
+            heirs = self.kin.closest(died, pop.hh_alive)
+            heir_of = np.full(pop.n_households, COLLECTIVE, dtype=np.int64)
+            heir_of[died] = heirs
+            dead = np.zeros(pop.n_households, dtype=bool)
+            dead[died] = True
+            held = (p.holder >= 0) & dead[np.maximum(p.holder, 0)]
+            # their own/custody plots are free for the new holder to decide; leases they
+            # granted continue with the new holder
+            unleased = held & ~p.leased()
+            p.kind[unleased] = IDLE
+            p.operator[unleased] = NOBODY
+            p.holder[held] = heir_of[p.holder[held]]
+            # leases they held as lessee end, and so do leases an heir now holds itself
+            lessee_dead = (p.kind == HOUSEHOLD_LEASE) & dead[np.maximum(p.operator, 0)]
+            own_lease = (p.kind == HOUSEHOLD_LEASE) & (p.operator == p.holder)
+            p.end_lease(lessee_dead | own_lease)
+            for i in died:
+                self.households.pop(int(i)).remove()
+            self._farm_order_cache = None
+        for parent, child in form_households(pop, a, self.rng):
+            self.households[child] = Household(self, child)
+            self.kin.inherit(parent, child)
+            self._endow(parent, child)
+            self._farm_order_cache = None
+
+    def _endow(self, parent: int, child: int) -> None:
+        """A new household takes ``split_land_share`` of its parents' plots, from the
+        village collective's unlet land first, then from the parents' plots."""
+        p, a = self.plots, self.params.assumptions
+        mine = np.flatnonzero(p.holder == parent)
+        n = int(round(a.split_land_share * mine.size))
+        if n == 0:
             return
-        dead = np.zeros(pop.n_households, dtype=bool)
-        dead[died] = True
-        held = (p.holder >= 0) & dead[np.maximum(p.holder, 0)]
-        # their own/custody plots fall idle; leases they granted continue with the collective
-        unleased = held & ~p.leased()
-        p.kind[unleased] = IDLE
-        p.operator[unleased] = NOBODY
-        p.holder[held] = COLLECTIVE
-        # leases they held as lessee end
-        lessee_dead = (p.kind == HOUSEHOLD_LEASE) & dead[np.maximum(p.operator, 0)]
-        p.end_lease(lessee_dead)
-        for i in died:
-            self.households[i].remove()
+        v = self.population.hh_village[child]
+        spare = np.flatnonzero((p.holder == COLLECTIVE) & (p.village == v) & ~p.leased())
+        take = spare[self.rng.permutation(spare.size)[:n]]
+        rest = n - take.size
+        if rest > 0:
+            take = np.r_[take, mine[self.rng.permutation(mine.size)[:rest]]]
+        p.holder[take] = child
 
     def expire_leases(self) -> None:
         """Leases whose last year has passed return plots to their holders."""
         p = self.plots
         p.end_lease(p.leased() & (p.lease_end < self.year))
 
-    def _labour(self) -> tuple[np.ndarray, np.ndarray]:
-        """Farm labour days each household has, and its shadow wage (yuan/day)."""
-        pop, a = self.population, self.params.assumptions
-        res = pop.residents()
-        cap = labour_capacity(pop.m_age, a) * res
-        days = pop.per_household(cap) * a.farm_days_per_worker
-        wage_sum = pop.per_household(cap * shadow_wage(pop.m_age, a))
-        cap_sum = pop.per_household(cap)
-        wage = np.where(cap_sum > 0, wage_sum / np.maximum(cap_sum, 1e-12), a.day_wage)
-        return days, wage
-
-    def decide(self) -> np.ndarray:
-        """Households choose a use for every free plot they hold (``-1`` for other plots)."""
+    def decide(self) -> Choices:
+        """Households decide, for every free plot they hold, whether to keep farming it or to
+        release it, and through which channel (:func:`landsim.households.decide_land_use`)."""
         p, a, pop = self.plots, self.params.assumptions, self.population
-        days, wage = self._labour()
-        self._days_left, self._wage = days.copy(), wage
-        # days already committed to leased-in land
         mu = self.params.world.plot_size_mu
+        days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a)
         leased_in = p.kind == HOUSEHOLD_LEASE
-        self._days_left -= (
-            np.bincount(p.operator[leased_in], minlength=pop.n_households)
-            * a.scale_labour_days
-            * mu
+        lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
+        days -= np.bincount(
+            p.operator[leased_in], weights=lessee_days[leased_in], minlength=pop.n_households
         )
+        self._days_left, self._wage = days, wage
         free_mask = (p.holder >= 0) & ~p.leased()
         free = np.flatnonzero(free_mask)
         h = p.holder[free]
@@ -228,33 +273,26 @@ class LandModel(mesa.Model):
         order = (np.cumsum(free_mask) - 1)[farm_order[free_mask[farm_order]]]
         cum = _group_cumsum(need[order], h[order])
         can = np.empty(free.size, dtype=bool)
-        can[order] = cum <= np.maximum(self._days_left[h[order]], 0)
-        self._can_farm = np.zeros(p.n, dtype=bool)
-        self._can_farm[free] = can
-        outlook = self._outlook()
-        draws = self.rng.random(free.size)
-        chosen = Household.decide_all(
-            h,
+        can[order] = cum <= np.maximum(days[h[order]], 0)
+        risk = risk_aversion(pop.resident_head_age(), a)
+        choices = decide_land_use(
             p.village[free],
             p.hilly[free],
             p.quality[free],
             can,
-            wage,
-            pop.trust,
-            outlook,
+            wage[h],
+            risk[h],
+            pop.trust[h],
+            self._outlook(),
             a,
-            draws,
+            self.rng.random(free.size),
         )
-        choice = np.full(p.n, -1, dtype=np.int8)
-        choice[free] = chosen
-        return choice
+        self._free = free
+        return choices
 
     def _farm_order(self) -> np.ndarray:
         """Held plots in the order households farm them: by holder, labour need per plot, then
-        best quality first. The keys only change when labour days change (a timeline event) or
-        a household dies out (its plots leave the free set without reordering the rest), so the
-        order is sorted once and reused; filtering it to this year's free plots gives the same
-        order as sorting them (the sort is stable and plot indices rise with position)."""
+        best quality first. Sorted once and reused until holders or labour days change."""
         a, p = self.params.assumptions, self.plots
         key = (a.labour_days_flat, a.labour_days_hilly, self.params.world.plot_size_mu)
         if self._farm_order_cache is None or self._farm_order_cache[0] != key:
@@ -266,7 +304,6 @@ class LandModel(mesa.Model):
 
     def _outlook(self) -> Outlook:
         n_v = self.params.world.n_villages
-        lv = self.params.levers
         coop_open = np.zeros(n_v, dtype=bool)
         coop_base = np.zeros(n_v)
         coop_bonus = np.zeros(n_v)
@@ -276,43 +313,44 @@ class LandModel(mesa.Model):
                 coop_base[v] = coop.base_rate
                 coop_bonus[v] = coop.expected_bonus
         pop = self.population
-        alive = pop.hh_alive
-        members = self.member_mask()
-        per_v = np.bincount(pop.hh_village[alive], minlength=n_v)
-        in_coop = np.bincount(pop.hh_village[members], minlength=n_v)
+        per_v = np.bincount(pop.hh_village[pop.hh_alive], minlength=n_v)
+        in_coop = np.bincount(pop.hh_village[self.member_mask()], minlength=n_v)
         return Outlook(
+            lease_return=self.lease_return,
             coop_open=coop_open,
             coop_base=coop_base,
             coop_bonus=coop_bonus,
             coop_share=in_coop / np.maximum(per_v, 1),
-            lease_rent=self.expect_rent,
-            lease_match=self.expect_match,
             custody_open=self.firm.open,
-            custody_price=lv.custody_price,
+            custody_price=self.firm.price,
         )
 
-    def market(self, choice: np.ndarray) -> None:
-        """Sign this year's arrangements: coop pooling, custody, household leases.
-
-        A plot whose chosen arrangement fails (the coop declines it, the firm is full) is
-        farmed by its holder if the household has the labour, else offered to other
-        households; a plot nobody takes is left idle.
-        """
+    def market(self, choices: Choices) -> None:
+        """Place released land: the cooperatives take what they accept (members' plots and
+        the collective's unlet land), the firm takes custody up to its capacity, and the rest
+        goes to the household lease market (kin first, then strangers). A released plot
+        nobody takes is farmed by its holder if it can and will, else it lies idle."""
         p, lv = self.plots, self.params.levers
-        year = self.year
-        free = ~p.leased()
-        p.kind[free] = IDLE  # last year's own farming and custody were for one season
-        p.operator[free] = NOBODY
-        free_coll = (p.holder == COLLECTIVE) & free
-        # 1. cooperatives take offered land (members' plots and the collective's own)
+        year, mu = self.year, self.params.world.plot_size_mu
         n_v = self.params.world.n_villages
+        free, ch = self._free, choices
+        leased = p.leased()
+        p.kind[~leased] = IDLE  # last year's own farming and custody were for one season
+        p.operator[~leased] = NOBODY
+        channel = np.full(p.n, -1, dtype=np.int8)
+        channel[free] = ch.channel
+        own_value = np.full(p.n, -np.inf)
+        own_value[free] = ch.own_value
+        free_coll = (p.holder == COLLECTIVE) & ~leased
+        released = (channel >= 0) | free_coll
+        self.released = released.copy()
+        # 1. cooperatives
         coop_open = np.zeros(n_v, dtype=bool)
         for v, coop in self.coops.items():
             coop_open[v] = coop.active
-        offered_all = ((choice == COOP) | free_coll) & coop_open[p.village]
+        offered_all = ((channel == COOP) | free_coll) & coop_open[p.village]
         pool_key = np.where(p.kind == COOP, p.operator, np.where(offered_all, p.village, -1))
-        contiguity = self.same_key_neighbour_share(pool_key)
-        mu = self.params.world.plot_size_mu
+        contiguity = same_key_neighbour_share(p.grid(pool_key))
         pooled_mu = np.bincount(p.operator[p.kind == COOP], minlength=n_v) * mu
         offers_by_village = _group_indices(p.village[offered_all], n_v)
         offered_idx = np.flatnonzero(offered_all)
@@ -327,100 +365,137 @@ class LandModel(mesa.Model):
             p.lease_start[take] = year
             p.lease_end[take] = year + lv.coop_lease_years - 1
         # 2. custody, first come first served in random order, up to the firm's capacity
-        want = np.flatnonzero((choice == CUSTODY) & ~p.leased())
+        want = np.flatnonzero((channel == CUSTODY) & ~p.leased())
         firm = self.firm
         if want.size and firm.open:
-            mu = self.params.world.plot_size_mu
             firm.demand += want.size * mu
             order = want[self.rng.permutation(want.size)]
             got = order[: int(firm.room() // mu)]
             p.kind[got] = CUSTODY
             p.operator[got] = 0
             firm.served += got.size * mu  # booked now so capacity is not sold twice
-        # 3. household lease market: holders' offers, the collective's remaining land, and
-        #    plots the coop or the firm turned down that the holder cannot farm itself
-        turned_down = ((choice == COOP) | (choice == CUSTODY)) & ~self._can_farm
-        offer_mask = (choice == HOUSEHOLD_LEASE) | free_coll | turned_down
-        offer_mask &= ~p.leased() & (p.kind != CUSTODY)
-        self._clear_household_market(np.flatnonzero(offer_mask))
-        # 4. the rest: farmed by the holder unless it chose idle or lacks the labour
-        rest = (p.holder >= 0) & ~p.leased() & (p.kind != CUSTODY)
-        farm = rest & self._can_farm & (choice != IDLE)
+        # 3. household leases: everything released and not yet placed
+        offer_mask = released & ~p.leased() & (p.kind != CUSTODY)
+        self._lease_market(np.flatnonzero(offer_mask), own_value, free[ch.keep])
+        # 4. kept plots, and released plots nobody took whose holder can and will farm them
+        placed = p.leased() | (p.kind == CUSTODY)
+        farm = np.zeros(p.n, dtype=bool)
+        farm[free[ch.keep]] = True
+        fallback = released & ~placed & (own_value >= 0)
+        farm |= fallback
+        farm &= ~placed & (p.holder >= 0)
         p.kind[farm] = OWN
         p.operator[farm] = p.holder[farm]
 
-    def _clear_household_market(self, offered: np.ndarray) -> None:
+    def _lease_market(self, offered: np.ndarray, own_value: np.ndarray, kept: np.ndarray) -> None:
+        """Clear the household lease market for ``offered`` plots (:mod:`landsim.market`);
+        ``own_value`` is each plot's value to its holder (its reserve), ``kept`` the plots
+        households farm themselves (their labour is not free for leased land)."""
         p, a, pop = self.plots, self.params.assumptions, self.population
-        year = self.year
-        mu = self.params.world.plot_size_mu
-        yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)
-        cf = np.where(p.hilly, a.hilly_cost_factor, 1.0)
-        cost = a.cash_cost_per_mu * (1 - a.scale_cost_cut)
-        net_flat = a.gross_revenue_per_mu * a.price_index - cost
-        productivity = (a.gross_revenue_per_mu * a.price_index * p.quality * yf - cost * cf) / max(
-            net_flat, 1e-9
-        )
-        kin = self.rng.random(offered.size) < a.kin_rent_free_share
+        year, mu = self.year, self.params.world.plot_size_mu
+        n_v = self.params.world.n_villages
+        holder = p.holder[offered]
+        reserve = np.maximum(own_value[offered], 0.0)
+        market_value = self.lease_return[p.village[offered], p.hilly[offered].astype(np.int64)]
         offers = Offers(
             plot=offered,
             village=p.village[offered],
             row=p.row[offered],
             col=p.col[offered],
-            productivity=productivity[offered],
-            reserve=np.zeros(offered.size),
-            rent_free=kin & (p.holder[offered] >= 0),
-            holder=p.holder[offered],
+            hilly=p.hilly[offered],
+            quality=p.quality[offered],
+            reserve=reserve,
+            market_value=market_value,
+            holder=holder,
         )
-        # bidders: households with a head young enough and labour to spare after own farming
+        # bidders: households with a resident head young enough and field days to spare
+        kept_mask = np.zeros(p.n, dtype=bool)
+        kept_mask[kept] = True
+        kept = kept_mask
         own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-        own_days = np.bincount(
-            p.holder[self._can_farm], weights=own_need[self._can_farm], minlength=pop.n_households
-        ).astype(float)
+        own_days = np.bincount(p.holder[kept], weights=own_need[kept], minlength=pop.n_households)
         spare = self._days_left - own_days
-        head = pop.head_age()
-        cap = np.minimum(MAX_LEASE_IN, np.floor(spare / max(a.scale_labour_days * mu, 1e-9)))
-        ok = pop.hh_alive & (head <= a.bidder_max_head_age) & (cap >= 1)
+        head = pop.resident_head_age()
+        ok = pop.hh_alive & (head > 0) & (head <= a.bidder_max_head_age) & (spare > 0)
         b = np.flatnonzero(ok)
-        mp = net_flat - a.scale_labour_days * self._wage[b]
         bidders = Bidders(
             household=b,
             village=pop.hh_village[b],
             row=pop.home_row[b],
             col=pop.home_col[b],
-            marginal_profit=mp,
-            capacity=cap[b].astype(np.int64),
+            wage=self._wage[b],
+            days=spare[b],
+            max_plots=np.full(b.size, a.max_lease_in_plots, dtype=np.int64),
         )
-        leases = clear_market(offers, bidders, a.bid_fraction, a.distance_cost)
+        kin = self._kin_pairs(holder, b)
+        tech = Technology(
+            gross=a.gross_revenue_per_mu * a.price_index,
+            cash=a.cash_cost_per_mu * (1 - a.scale_cost_cut),
+            hilly_cash=a.cash_cost_per_mu * a.hilly_cost_factor,
+            hilly_yield=a.hilly_yield_factor,
+            days_flat=a.lease_labour_days_flat,
+            days_hilly=a.lease_labour_days_hilly,
+            hired_wage=a.day_wage,
+            plot_mu=mu,
+        )
+        leases = clear_market(
+            offers, bidders, kin, tech, a.bid_fraction, a.distance_cost, a.kin_lease_value
+        )
         terms = self.rng.integers(a.lease_years_min, a.lease_years_max + 1, leases.plot.size)
         p.kind[leases.plot] = HOUSEHOLD_LEASE
         p.operator[leases.plot] = leases.lessee
         p.rent[leases.plot] = leases.rent
         p.lease_start[leases.plot] = year
         p.lease_end[leases.plot] = year + terms - 1
-        # expectations for next year, by village
-        n_v = self.params.world.n_villages
-        n_off = np.bincount(offers.village, minlength=n_v)
-        n_won = np.bincount(p.village[leases.plot], minlength=n_v)
-        paid = leases.rent > 0
-        rent_sum = np.bincount(
-            p.village[leases.plot[paid]], weights=leases.rent[paid], minlength=n_v
-        )
-        rent_n = np.bincount(p.village[leases.plot[paid]], minlength=n_v)
-        wgt = EXPECTATION_WEIGHT
+        # expectations: return per offered plot, by village and terrain (a kin loan is worth
+        # its closeness x kin_lease_value to the holder)
+        t_off = p.hilly[offered].astype(np.int64)
+        key_off = p.village[offered] * 2 + t_off
+        n_off = np.bincount(key_off, minlength=2 * n_v).reshape(n_v, 2)
+        got = np.where(leases.kin, leases.closeness * a.kin_lease_value, leases.rent)
+        key_won = key_off[leases.offer]
+        ret = np.bincount(key_won, weights=got, minlength=2 * n_v).reshape(n_v, 2)
         seen = n_off > 0
-        self.expect_match[seen] += wgt * (n_won[seen] / n_off[seen] - self.expect_match[seen])
-        priced = rent_n > 0
-        self.expect_rent[priced] += wgt * (
-            rent_sum[priced] / rent_n[priced] - self.expect_rent[priced]
-        )
-        self.year_leases = int(leases.plot.size)
-        self.year_lease_rent = float(leases.rent[paid].mean()) if paid.any() else 0.0
+        wgt = a.expectation_weight
+        self.lease_return[seen] += wgt * (ret[seen] / n_off[seen] - self.lease_return[seen])
+        paid = ~leases.kin & (leases.rent > 0)
+        hilly = p.hilly[leases.plot]
+        self.year_rent = {
+            "all": _mean(leases.rent[paid]),
+            "flat": _mean(leases.rent[paid & ~hilly]),
+            "hilly": _mean(leases.rent[paid & hilly]),
+        }
+
+    def _kin_pairs(self, offer_holder: np.ndarray, bidder_hh: np.ndarray) -> KinPairs:
+        """Kin ties between the holders of offered plots and bidders, as index pairs."""
+        n = self.population.n_households
+        is_bidder = np.zeros(n, dtype=bool)
+        is_bidder[bidder_hh] = True
+        is_holder = np.zeros(n, dtype=bool)
+        is_holder[offer_holder[offer_holder >= 0]] = True
+        src, dst, close = self.kin.pairs(is_holder, is_bidder, n)
+        bidx = np.full(n, -1, dtype=np.int64)
+        bidx[bidder_hh] = np.arange(bidder_hh.size)
+        # expand: every offer of a holder x every tie of that holder
+        order = np.argsort(src, kind="stable")
+        src, dst, close = src[order], dst[order], close[order]
+        h = np.where(offer_holder >= 0, offer_holder, 0)
+        lo = np.searchsorted(src, h, side="left")
+        hi = np.searchsorted(src, h, side="right")
+        cnt = np.where(offer_holder >= 0, hi - lo, 0)
+        offer = np.repeat(np.arange(offer_holder.size), cnt)
+        start = np.repeat(lo, cnt)
+        within = np.arange(offer.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        edge = start + within
+        return KinPairs(offer=offer, bidder=bidx[dst[edge]], closeness=close[edge])
 
     def farm(self) -> None:
-        """Harvest and pay: crops, inputs, rents, custody fees; remittances, pensions, wages."""
-        p, a, lv = self.plots, self.params.assumptions, self.params.levers
+        """Harvest and pay: crops, inputs, hired labour, rents, custody fees; remittances,
+        pensions, local wages."""
+        p, a = self.plots, self.params.assumptions
         led, acc, pop = self.ledger, self.accounts, self.population
         mu = self.params.world.plot_size_mu
+        n_h = pop.n_households
         sd = a.yield_shock_sd
         self.shock = float(np.exp(self.rng.normal(0.0, sd) - sd * sd / 2)) if sd > 0 else 1.0
         yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)
@@ -434,18 +509,36 @@ class LandModel(mesa.Model):
         lease = p.kind == HOUSEHOLD_LEASE
         lessee = p.operator[lease]
         led.post(acc.outside, lessee, "crop_sales", gross[lease])
-        scale_cost = a.cash_cost_per_mu * (1 - a.scale_cost_cut)
-        led.post(lessee, acc.outside, "input_costs", scale_cost * cf[lease] * mu)
+        # scale farming cuts cash costs on flat land only (machines save little on hills)
+        cash = np.where(
+            p.hilly,
+            a.cash_cost_per_mu * a.hilly_cost_factor,
+            a.cash_cost_per_mu * (1 - a.scale_cost_cut),
+        )
+        led.post(lessee, acc.outside, "input_costs", cash[lease] * mu)
         payee = np.where(p.holder[lease] >= 0, p.holder[lease], acc.collective0 + p.village[lease])
         led.post(lessee, payee, "rent", p.rent[lease] * mu)
+        # lessees hire day labour for leased land beyond their own field days
+        own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
+        lease_need = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
+        farm_days = np.bincount(p.holder[own], weights=own_need[own], minlength=n_h)
+        lease_days = np.bincount(lessee, weights=lease_need[lease], minlength=n_h)
+        full, _ = household_labour(pop.m_hh, pop.m_age, pop.residents(), n_h, a)
+        hired = np.maximum(0.0, farm_days + lease_days - full) * (lease_days > 0)
+        hired = np.minimum(hired, lease_days)
+        led.post(np.arange(n_h), acc.outside, "input_costs", hired * a.day_wage)
 
         custody = p.kind == CUSTODY
-        self._helper_days = self._helper_availability()
-        self.last_coop_days = np.zeros(pop.n_households)
+        self._helper_days = helper_days(pop.m_hh, pop.m_age, pop.residents(), n_h, a)
+        alive = np.flatnonzero(pop.hh_alive)
+        self._village_hh = [
+            alive[i] for i in _group_indices(pop.hh_village[alive], self.params.world.n_villages)
+        ]
+        self.last_coop_days = np.zeros(n_h)
         if custody.any():
             plots = np.flatnonzero(custody)
             led.post(acc.outside, p.holder[plots], "crop_sales", gross[plots])
-            self.firm.serve_households(plots, lv.custody_price * cf[plots] * mu)
+            self.firm.serve_households(plots, self.firm.price * cf[plots] * mu)
 
         # incomes from outside farming
         alive = pop.m_alive
@@ -454,19 +547,14 @@ class LandModel(mesa.Model):
         remit = pop.per_household(
             np.full(pop.m_age.size, a.offfarm_wage_month * 12 * a.remit_share), away
         )
-        led.post(acc.outside, np.arange(pop.n_households), "remittance", remit)
+        led.post(acc.outside, np.arange(n_h), "remittance", remit)
         old = alive & (pop.m_age >= 60)
         pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
-        led.post(acc.outside, np.arange(pop.n_households), "pension", pension)
+        led.post(acc.outside, np.arange(n_h), "pension", pension)
         working = res & (pop.m_age >= 18) & (pop.m_age < 65)
         local_days = pop.per_household(labour_capacity(pop.m_age, a) * a.local_work_days, working)
-        own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-        farm_days = np.bincount(
-            p.holder[own], weights=own_need[own], minlength=pop.n_households
-        ).astype(float)
-        farm_days += np.bincount(lessee, minlength=pop.n_households) * a.scale_labour_days * mu
-        spare = np.maximum(0.0, local_days - farm_days)
-        led.post(acc.outside, np.arange(pop.n_households), "local_wage", spare * a.day_wage)
+        spare = np.maximum(0.0, local_days - farm_days - lease_days)
+        led.post(acc.outside, np.arange(n_h), "local_wage", spare * a.day_wage)
 
     def distribute(self) -> None:
         """Cooperatives farm their pools and share benefits (after custody is served)."""
@@ -478,16 +566,17 @@ class LandModel(mesa.Model):
                 coop.farm_and_share(self.shock, pooled[by_coop[v]])
 
     def policy_after_season(self) -> None:
-        """Management standards, trust, engagement, coop failures and firm capacity."""
+        """Management standards, trust, engagement, coop failures, the firm's price and
+        capacity, and the year's household incomes."""
         pop = self.population
         for _, coop in sorted(self.coops.items()):
             if coop.active:
                 self.government.raise_standards(coop)
-        self._update_trust()
-        self._update_engagement()
-        for _, coop in sorted(self.coops.items()):
+        self._update_trust_and_engagement()
+        per_v = np.bincount(pop.hh_village[pop.hh_alive], minlength=self.params.world.n_villages)
+        for v, coop in sorted(self.coops.items()):
             if coop.active:
-                coop.review()
+                coop.review(int(per_v[v]))
         self.firm.close_year()
         pop.income = self.ledger.net_this_year(0, pop.n_households)
 
@@ -497,63 +586,39 @@ class LandModel(mesa.Model):
         self.ledger.close_year()
 
     # ------------------------------------------------------------------ trust and engagement
-    def _update_trust(self) -> None:
-        """Members judge their coop by performance pay, openness, leakage they see and debt;
-        other villagers' trust drifts towards the members' (word of mouth)."""
-        pop, a = self.population, self.params.assumptions
-        members = self.member_mask()
-        for v, coop in sorted(self.coops.items()):
-            in_v = self._village_households[v]
-            in_v = in_v[pop.hh_alive[in_v]]
-            if in_v.size == 0:
+    def _coop_signals(self) -> CoopSignals:
+        n_v = self.params.world.n_villages
+        lv = self.params.levers
+        z = np.zeros(n_v)
+        active, transp, seen, debt = z.astype(bool), z.copy(), z.copy(), z.astype(bool)
+        clean, found = z.astype(bool), z.copy()
+        for v, c in self.coops.items():
+            if not c.active:
                 continue
-            mem = in_v[members[in_v]]
-            if coop.active and mem.size:
-                seen_leak = (
-                    coop.found_leak_rate if coop.audited else coop.leak_rate * coop.engaged_share
-                )
-                signal = (
-                    0.3
-                    + 0.4 * np.tanh(pop.perf_pay[mem] / 300.0)
-                    + 0.3 * coop.transparency
-                    - 2.0 * seen_leak
-                    - 0.3 * (coop.debt > 0)
-                )
-                if (
-                    coop.audited
-                    and coop.found_leak_rate == 0.0
-                    and self.params.levers.audit_disclosure
-                ):
-                    signal = signal + 0.1  # a clean, published audit reassures
-                signal = np.clip(signal, 0.0, 1.0)
-                pop.trust[mem] += a.trust_learning * (signal - pop.trust[mem])
-                target = float(pop.trust[mem].mean())
-                others = in_v[~members[in_v]]
-                pop.trust[others] += 0.5 * a.trust_learning * (target - pop.trust[others])
-            if coop.audited and coop.found_leak_rate > 0:
-                pop.trust[in_v] = np.clip(pop.trust[in_v] - coop.found_leak_rate, 0, 1)
+            active[v] = True
+            transp[v] = c.transparency
+            seen[v] = c.found_leak_rate if c.audited else c.leak_rate * c.engaged_share
+            debt[v] = c.debt > 0
+            clean[v] = c.audited and c.found_leak_rate == 0.0 and lv.audit_disclosure
+            found[v] = c.found_leak_rate if c.audited else 0.0
+        return CoopSignals(active, transp, seen, debt, clean, found, self.lease_return[:, 0])
 
-    def _update_engagement(self) -> None:
-        """Each member household engages with probability ``logistic(base + stake x
-        perf_pay/300 + voice x transparency + trust_coef x (trust - 1/2))``."""
+    def _update_trust_and_engagement(self) -> None:
+        """Trust follows what members were paid, openness, leakage and debt; members engage
+        with a probability that rises with their stake, voice and trust (:mod:`landsim.trust`)."""
         pop, a = self.population, self.params.assumptions
         members = self.member_mask()
-        transparency = np.zeros(self.params.world.n_villages)
-        for v, coop in self.coops.items():
-            transparency[v] = coop.transparency if coop.active else 0.0
-        x = (
-            a.engagement_base
-            + a.engagement_stake * pop.perf_pay / 300.0
-            + a.engagement_voice * transparency[pop.hh_village]
-            + a.engagement_trust * (pop.trust - 0.5)
+        sig = self._coop_signals()
+        pop.trust = update_trust(
+            pop.trust, pop.hh_village, pop.hh_alive, members, pop.coop_pay, sig, a
         )
-        p = 1.0 / (1.0 + np.exp(-x))
-        draws = self.rng.random(pop.n_households)
-        pop.engaged = members & (draws < p)
+        p = engagement_probability(pop.perf_pay, sig.transparency[pop.hh_village], pop.trust, a)
+        pop.engaged = members & (self.rng.random(pop.n_households) < p)
+        n_v = self.params.world.n_villages
+        n_mem = np.bincount(pop.hh_village[members], minlength=n_v)
+        n_eng = np.bincount(pop.hh_village[pop.engaged], minlength=n_v)
         for v, coop in sorted(self.coops.items()):
-            in_v = self._village_households[v]
-            n_mem = int(members[in_v].sum())
-            coop.engaged_share = float(pop.engaged[in_v].sum() / n_mem) if n_mem else 0.0
+            coop.engaged_share = float(n_eng[v] / n_mem[v]) if n_mem[v] else 0.0
 
     # ------------------------------------------------------------------ helpers used by agents
     def member_mask(self) -> np.ndarray:
@@ -564,25 +629,13 @@ class LandModel(mesa.Model):
         mask[p.holder[in_coop]] = True
         return mask & pop.hh_alive
 
-    def _helper_availability(self) -> np.ndarray:
-        """Days each household's residents aged 55-75 can work for a coop or the firm."""
-        pop, a = self.population, self.params.assumptions
-        res = pop.residents() & (pop.m_age >= 55) & (pop.m_age <= 75)
-        return pop.per_household(labour_capacity(pop.m_age, a) * a.helper_days, res)
-
     def hire_villagers(
         self, payer: int, village: int, days: float, wage: float, kind: str
     ) -> float:
-        """Hire older villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day).
-
-        Days are spread over households in proportion to their available days; what the
-        village cannot supply is hired from outside. Returns the wages paid to villagers.
-        """
-        hh = self._village_households[village]
-        avail = self._helper_days[hh]
-        total = float(avail.sum())
-        share = min(1.0, days / total) if total > 0 else 0.0
-        hired = avail * share
+        """Hire older villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day);
+        what the village cannot supply is hired from outside. Returns wages paid to villagers."""
+        hh = self._village_hh[village]
+        hired = spread_hiring(self._helper_days[hh], days)
         self._helper_days[hh] -= hired
         if kind == "coop_wage":
             self.last_coop_days[hh] += hired
@@ -591,46 +644,21 @@ class LandModel(mesa.Model):
         return paid
 
     def dissolve_coop(self, coop: Cooperative) -> None:
-        """An empty shell stops farming: its leases end with this season and members lose trust."""
+        """An empty shell stops farming: its leases end with this season and members lose
+        ``shell_trust_loss`` of trust."""
         p, pop = self.plots, self.population
         mine = (p.kind == COOP) & (p.operator == coop.village)
         holders = p.holder[mine]
         holders = holders[holders >= 0]
-        pop.trust[holders] = np.clip(pop.trust[holders] - SHELL_TRUST_LOSS, 0, 1)
+        loss = self.params.assumptions.shell_trust_loss
+        pop.trust[holders] = np.clip(pop.trust[holders] - loss, 0, 1)
         p.lease_end[mine] = self.year  # this season was farmed; holders get the land back next year
-
-    def same_key_neighbour_share(self, key: np.ndarray) -> np.ndarray:
-        """For every plot, the share of its 4 neighbours (inside the grid) with the same
-        non-negative ``key`` (0 where the plot's key is negative)."""
-        g = self.plots.grid(key)
-        count = np.zeros(g.shape)
-        n = np.zeros(g.shape)
-        for here, there in (
-            ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
-            ((slice(None, -1), slice(None)), (slice(1, None), slice(None))),
-            ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
-            ((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
-        ):
-            count[here] += g[here] == g[there]
-            n[here] += 1
-        share = np.where(g >= 0, count / np.maximum(n, 1), 0.0)
-        return share.ravel()
 
     def patches(self) -> tuple[int, int]:
         """Number of operated plots and of contiguous patches with one operator (4-neighbour)."""
         p = self.plots
         key = p.kind.astype(np.int64) * (p.n + 1) + p.operator + 1
-        key = np.where(p.kind == IDLE, -1, key)
-        g = p.grid(key)
-        idx = np.arange(p.n).reshape(g.shape)
-        right = (g[:, :-1] == g[:, 1:]) & (g[:, :-1] >= 0)
-        down = (g[:-1, :] == g[1:, :]) & (g[:-1, :] >= 0)
-        src = np.concatenate([idx[:, :-1][right], idx[:-1, :][down]])
-        dst = np.concatenate([idx[:, 1:][right], idx[1:, :][down]])
-        graph = coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(p.n, p.n))
-        n_comp, _ = connected_components(graph, directed=False)
-        n_idle = int((p.kind == IDLE).sum())
-        return p.n - n_idle, n_comp - n_idle
+        return count_patches(p.grid(np.where(p.kind == IDLE, -1, key)))
 
     def _homesteads(self, n_households: int) -> tuple[np.ndarray, np.ndarray]:
         p = self.plots
@@ -657,6 +685,10 @@ class LandModel(mesa.Model):
     def empty_shells(self) -> list[Cooperative]:
         """Cooperatives that failed and linger as empty shells."""
         return [c for _, c in sorted(self.coops.items()) if c.status == EMPTY_SHELL]
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else 0.0
 
 
 def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -6,9 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from landsim.households import Outlook, choose, labour_capacity, plot_utilities, shadow_wage
+from landsim.households import (
+    Outlook,
+    channel_values,
+    decide_land_use,
+    logit_pick,
+    risk_aversion,
+)
+from landsim.labour import household_labour, labour_capacity, shadow_wage
 from landsim.ledger import Accounts, Ledger, LedgerError
-from landsim.market import Bidders, Offers, clear_market
+from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.metrics import gini
 from landsim.params import Assumptions, Levers
 from landsim.sharing import (
@@ -20,7 +27,7 @@ from landsim.sharing import (
     Stakes,
     make_rule,
 )
-from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN
+from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE
 
 STAKES = Stakes(
     mu=np.array([1.0, 3.0]), labour_days=np.array([30.0, 10.0]), sales=np.array([2000.0, 6000.0])
@@ -78,7 +85,7 @@ def test_no_rule_pays_bonus_from_a_loss(name):
 
 def test_unknown_rule_is_rejected_by_the_levers():
     """An unknown rule name fails validation and names the known rules."""
-    with pytest.raises(ValueError, match="benefit_rule must be one of"):
+    with pytest.raises(ValueError, match="benefit_rule"):
         Levers(benefit_rule="lottery")
 
 
@@ -107,140 +114,226 @@ def test_elderly_value_their_farm_days_less():
     assert w[1] == pytest.approx(a.shadow_wage_elderly)
 
 
-def _outlook(coop_open=True, bonus=0.0, share=0.0, custody=True) -> Outlook:
+def test_household_labour_counts_residents_only():
+    """Field days come from residents: a migrant member adds nothing."""
+    a = Assumptions()
+    m_hh = np.array([0, 0, 1])
+    age = np.array([40.0, 40.0, 40.0])
+    days, _ = household_labour(m_hh, age, np.array([True, False, True]), 2, a)
+    assert days.tolist() == [a.farm_days_per_worker, a.farm_days_per_worker]
+
+
+def test_old_heads_weigh_risk_more():
+    """The risk premium per yuan of sd rises with the head's age."""
+    a = Assumptions()
+    r = risk_aversion(np.array([50.0, 70.0, 85.0]), a)
+    assert r[0] == pytest.approx(a.risk_aversion) and r[0] < r[1] < r[2]
+
+
+def _outlook(coop_open=True, base=600.0, bonus=0.0, share=0.0, custody=True, lease=(800, 50)):
     return Outlook(
+        lease_return=np.array([lease], dtype=float),
         coop_open=np.array([coop_open]),
-        coop_base=np.array([600.0]),
+        coop_base=np.array([base]),
         coop_bonus=np.array([bonus]),
         coop_share=np.array([share]),
-        lease_rent=np.array([800.0]),
-        lease_match=np.array([0.5]),
         custody_open=custody,
         custody_price=1000.0,
     )
 
 
-def _utilities(can_farm=True, trust=0.5, wage=30.0, **outlook):
-    a = Assumptions()
-    return plot_utilities(
-        holder=np.array([0]),
+def _decide(can_farm=True, wage=30.0, hilly=False, trust=0.5, risk=0.5, a=None, **outlook):
+    a = a or Assumptions()
+    return decide_land_use(
         village=np.array([0]),
-        hilly=np.array([False]),
+        hilly=np.array([hilly]),
         quality=np.array([1.0]),
         can_farm=np.array([can_farm]),
         wage=np.array([wage]),
+        risk=np.array([risk]),
         trust=np.array([trust]),
         outlook=_outlook(**outlook),
         a=a,
-    )[0]
+        draws=np.array([0.5]),
+    )
 
 
-def test_household_without_labour_cannot_choose_to_farm():
-    """Farming is impossible without labour; the other options stay open."""
-    u = _utilities(can_farm=False)
-    assert u[OWN] == -np.inf
-    assert np.isfinite(u[[IDLE, HOUSEHOLD_LEASE, COOP, CUSTODY]]).all()
+def test_a_household_without_labour_releases_its_plot():
+    """Without field days a plot cannot be kept: it is released to a channel."""
+    c = _decide(can_farm=False)
+    assert not c.keep[0] and c.channel[0] in (HOUSEHOLD_LEASE, COOP, CUSTODY)
+    assert c.own_value[0] == -np.inf
+
+
+def test_a_household_keeps_land_worth_more_than_releasing_it():
+    """Cheap family labour keeps a plot; a high shadow wage releases it to the market."""
+    assert _decide(wage=10.0).keep[0]
+    assert not _decide(wage=120.0, lease=(900, 50)).keep[0]
 
 
 def test_own_farming_value_falls_with_the_shadow_wage():
     """Each yuan of shadow wage costs labour_days_flat yuan per mu of own farming."""
     a = Assumptions()
-    diff = _utilities(wage=30.0)[OWN] - _utilities(wage=130.0)[OWN]
+    diff = _decide(wage=30.0).own_value[0] - _decide(wage=130.0).own_value[0]
     assert diff == pytest.approx(100.0 * a.labour_days_flat)
 
 
 def test_trust_dividends_and_neighbours_raise_the_coop_option():
     """The coop option rises with trust, expected dividends and the neighbours' share in it."""
     a = Assumptions()
-    base = _utilities()[COOP]
-    assert _utilities(trust=1.0)[COOP] - base == pytest.approx(a.trust_weight * 0.5)
-    assert _utilities(bonus=200.0)[COOP] - base == pytest.approx(200.0)
-    assert _utilities(share=1.0)[COOP] - base == pytest.approx(a.neighbour_weight)
+
+    def coop(**kw):
+        o = _outlook(**{k: v for k, v in kw.items() if k != "trust"})
+        t = np.array([kw.get("trust", 0.5)])
+        one = np.array([False]), np.array([1.0]), np.array([0.5])
+        return channel_values(np.array([0]), one[0], one[1], one[2], t, o, a)[0, 1]
+
+    base = coop()
+    assert coop(trust=1.0) - base == pytest.approx(a.trust_weight * 0.5)
+    assert coop(bonus=200.0) - base == pytest.approx(200.0 * (1 - 0.5 * a.bonus_sd_share))
+    assert coop(share=1.0) - base == pytest.approx(a.neighbour_weight)
 
 
-def test_closed_options_are_impossible():
-    """Without a coop in the village or a firm in town, those options cannot be chosen."""
-    u = _utilities(coop_open=False, custody=False)
-    assert u[COOP] == -np.inf and u[CUSTODY] == -np.inf
+def test_a_guarantee_is_worth_more_to_a_risk_averse_household():
+    """The same expected pay is worth less as a dividend than as a guarantee, and the gap
+    grows with risk aversion."""
+    a = Assumptions()
+    o_div = _outlook(base=0.0, bonus=600.0)
+    o_fix = _outlook(base=600.0, bonus=0.0)
+    args = np.array([0]), np.array([False]), np.array([1.0])
+    for risk in (0.5, 2.0):
+        r, t = np.array([risk]), np.array([0.5])
+        div = channel_values(*args, r, t, o_div, a)[0, 1]
+        fix = channel_values(*args, r, t, o_fix, a)[0, 1]
+        assert fix - div == pytest.approx(risk * a.bonus_sd_share * 600.0)
 
 
-def test_logit_choice_follows_utilities_and_temperature():
-    """Choice shares match exp(u/T) / sum exp(u/T), and impossible options are never chosen."""
-    u = np.tile(np.array([0.0, 150.0, -np.inf, 0.0, -150.0]), (20000, 1))
+def test_closed_channels_are_never_chosen():
+    """Without a coop in the village or a firm in town, a released plot goes to the market."""
+    c = _decide(can_farm=False, coop_open=False, custody=False)
+    assert c.channel[0] == HOUSEHOLD_LEASE
+
+
+def test_logit_channel_choice_follows_values_and_temperature():
+    """Choice shares match exp(v/T) / sum exp(v/T), and closed channels are never chosen."""
+    v = np.tile(np.array([150.0, -np.inf, 0.0]), (20000, 1))
     draws = np.random.default_rng(3).random(20000)
-    picks = choose(u, 150.0, draws)
-    expect = np.exp(np.array([0.0, 1.0, 0.0, 0.0, -1.0]))
-    expect[2] = 0
-    expect /= expect.sum()
-    shares = np.bincount(picks, minlength=5) / picks.size
-    assert shares[2] == 0
+    picks = logit_pick(v, 150.0, draws)
+    expect = np.array([np.e, 0.0, 1.0]) / (np.e + 1.0)
+    shares = np.bincount(picks, minlength=3) / picks.size
+    assert shares[1] == 0
     assert np.allclose(shares, expect, atol=0.015)
-    cold = choose(u[:100], 1e-6, draws[:100])
-    assert (cold == OWN).all(), "near zero temperature the best option always wins"
+    assert (logit_pick(v[:100], 1e-6, draws[:100]) == 0).all()
 
 
 # ---------------------------------------------------------------- land market
-def _offers(n=4, village=0, productivity=None, rent_free=None, holder=None):
+TECH = Technology(
+    gross=2100.0,
+    cash=935.0,
+    hilly_cash=1210.0,
+    hilly_yield=0.75,
+    days_flat=3.0,
+    days_hilly=14.0,
+    hired_wage=120.0,
+    plot_mu=1.0,
+)
+NO_KIN = KinPairs(np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+
+
+def _offers(n=4, village=0, hilly=None, quality=None, holder=None, reserve=None, value=800.0):
     return Offers(
         plot=np.arange(n),
         village=np.full(n, village),
         row=np.zeros(n, dtype=int),
         col=np.arange(n),
-        productivity=np.ones(n) if productivity is None else np.asarray(productivity),
-        reserve=np.zeros(n),
-        rent_free=np.zeros(n, bool) if rent_free is None else np.asarray(rent_free),
+        hilly=np.zeros(n, bool) if hilly is None else np.asarray(hilly),
+        quality=np.ones(n) if quality is None else np.asarray(quality, dtype=float),
+        reserve=np.zeros(n) if reserve is None else np.asarray(reserve, dtype=float),
+        market_value=np.full(n, value),
         holder=np.full(n, 99) if holder is None else np.asarray(holder),
     )
 
 
-def _bidders(mp, capacity, village=None, col=None):
-    n = len(mp)
+def _bidders(wage, days=100.0, max_plots=20, village=None, col=None):
+    n = len(wage)
     return Bidders(
         household=np.arange(n),
         village=np.zeros(n, dtype=int) if village is None else np.asarray(village),
         row=np.zeros(n, dtype=int),
         col=np.zeros(n, dtype=int) if col is None else np.asarray(col),
-        marginal_profit=np.asarray(mp, dtype=float),
-        capacity=np.asarray(capacity),
+        wage=np.asarray(wage, dtype=float),
+        days=np.full(n, days, dtype=float),
+        max_plots=np.full(n, max_plots),
     )
 
 
-def test_strongest_bidder_takes_the_best_plots_and_pays_its_bid():
-    """The highest marginal profit bids first and wins the most productive, nearest plots."""
-    offers = _offers(productivity=[0.5, 1.0, 1.0, 0.8])
-    leases = clear_market(
-        offers, _bidders([1000.0, 800.0], [2, 5]), bid_fraction=0.5, distance_cost=10
-    )
+def _clear(offers, bidders, kin=NO_KIN, fraction=0.9, distance=5.0, kin_value=1000.0):
+    return clear_market(offers, bidders, kin, TECH, fraction, distance, kin_value)
+
+
+def test_a_bid_is_the_bidders_own_margin_on_that_plot():
+    """Rent = bid_fraction x (gross - cash - lessee days x the bidder's wage) - distance cost."""
+    leases = _clear(_offers(n=1), _bidders([30.0]))
+    margin = 2100 - 935 - 3 * 30
+    assert leases.rent[0] == pytest.approx(0.9 * margin - 5 * 0)
+
+
+def test_strongest_bidder_takes_the_best_plots():
+    """The bidder with the cheapest labour bids most and wins the better plots."""
+    offers = _offers(quality=[0.7, 1.2, 1.2, 0.9])
+    leases = _clear(offers, _bidders([30.0, 90.0], max_plots=2))
     by_plot = dict(zip(leases.plot.tolist(), leases.lessee.tolist(), strict=True))
     assert by_plot[1] == 0 and by_plot[2] == 0
     assert by_plot[0] == 1 and by_plot[3] == 1
-    rent = dict(zip(leases.plot.tolist(), leases.rent.tolist(), strict=True))
-    assert rent[1] == pytest.approx(0.5 * 1000 * 1.0 - 10 * 1)
 
 
-def test_each_plot_is_leased_at_most_once_and_capacity_is_respected():
-    """No plot has two lessees; no bidder exceeds its capacity."""
-    leases = clear_market(_offers(n=10), _bidders([900, 900, 900], [2, 3, 20]), 0.8, 5)
-    assert len(set(leases.plot.tolist())) == leases.plot.size == 10
-    counts = np.bincount(leases.lessee, minlength=3)
-    assert counts[0] <= 2 and counts[1] <= 3
+def test_hills_are_worth_less_to_a_lessee_than_flat_land():
+    """Machines save little on hills: a lessee's bid for a hilly plot is far below a flat one,
+    and nothing when the margin is negative."""
+    leases = _clear(_offers(n=2, hilly=[False, True]), _bidders([60.0]))
+    assert leases.plot.tolist() == [0]
+
+
+def test_labour_limits_what_a_bidder_takes_at_family_cost():
+    """Beyond its family days a bidder pays hired labour: its bids there are lower."""
+    leases = _clear(_offers(n=4), _bidders([30.0], days=6.0))
+    rents = np.sort(leases.rent)[::-1]
+    assert leases.plot.size == 4
+    assert rents[0] > rents[-1] + 0.9 * 3 * (120 - 30) - 1e-6 - 5 * 3
+
+
+def test_each_plot_is_leased_at_most_once_and_max_plots_is_respected():
+    """No plot has two lessees; no bidder exceeds its plots."""
+    leases = _clear(_offers(n=10), _bidders([30.0, 40.0, 50.0], max_plots=3))
+    assert len(set(leases.plot.tolist())) == leases.plot.size == 9
+    assert np.bincount(leases.lessee, minlength=3).max() <= 3
 
 
 def test_bidders_only_lease_in_their_own_village_and_never_their_own_plot():
     """Offers in village 1 go unmatched by village-0 bidders; a holder does not lease to itself."""
-    leases = clear_market(_offers(village=1), _bidders([900], [5]), 0.8, 5)
-    assert leases.plot.size == 0
-    own = clear_market(_offers(n=2, holder=[0, 0]), _bidders([900], [5]), 0.8, 5)
-    assert own.plot.size == 0
+    assert _clear(_offers(village=1), _bidders([30.0])).plot.size == 0
+    assert _clear(_offers(n=2, holder=[0, 0]), _bidders([30.0])).plot.size == 0
 
 
-def test_kin_leases_are_rent_free_and_far_plots_unbid():
-    """A rent-free offer pays zero rent; distance cost can make a bid worthless."""
-    leases = clear_market(_offers(n=2, rent_free=[True, False]), _bidders([900], [5]), 0.8, 5)
+def test_a_holders_reserve_must_be_covered():
+    """A plot whose holder values it above every bid is not leased."""
+    assert _clear(_offers(n=1, reserve=[2000.0]), _bidders([30.0])).plot.size == 0
+
+
+def test_close_kin_get_the_land_rent_free_and_distant_kin_do_not():
+    """A tie close enough that lending beats the market rent gives a rent-free lease; a weak
+    tie loses to the market."""
+    kin = KinPairs(offer=np.array([0, 1]), bidder=np.array([1, 1]), closeness=np.array([0.9, 0.3]))
+    leases = _clear(_offers(n=2, value=800.0), _bidders([30.0, 30.0]), kin=kin)
     rent = dict(zip(leases.plot.tolist(), leases.rent.tolist(), strict=True))
-    assert rent[0] == 0.0 and rent[1] > 0
-    far = clear_market(_offers(n=2), _bidders([100], [5], col=[1000]), 0.8, 5)
-    assert far.plot.size == 0
+    who = dict(zip(leases.plot.tolist(), leases.lessee.tolist(), strict=True))
+    assert rent[0] == 0.0 and who[0] == 1 and leases.kin[leases.plot == 0].all()
+    assert rent[1] > 0 and not leases.kin[leases.plot == 1].any()
+
+
+def test_far_plots_go_unbid():
+    """Distance cost can make a bid worthless."""
+    assert _clear(_offers(n=2), _bidders([30.0], col=[1000])).plot.size == 0
 
 
 # ---------------------------------------------------------------- ledger and metrics

@@ -1,11 +1,12 @@
-"""The story the bundled scenarios must tell (MISSION.md patterns 1-7), over replicates.
+"""The levels and patterns of docs/validation.md, over replicates at three world sizes.
 
-One longer test module: every bundled scenario is run for its full horizon (30 years) with
-``REPLICATES`` replicate seeds (the same seeds for every scenario: common random numbers), once
-per test session. Claims compare replicates pairwise (same seed) with margins of two
-standard errors of the mean difference, so no single lucky seed decides them. Nothing here is
-special-cased in the model: the scenarios differ only in the levers and assumptions their
-files set.
+One longer test module: every run that ``landsim/validation/patterns.toml`` names (the bundled
+scenarios and a few variants) is simulated for 30 years at three world sizes — 10 replicate
+seeds at the large size, 20 at the small size and the default town, where the sourced levels are
+checked. Replicate ``i`` uses the same seed in every run (common random numbers), so checks
+compare runs pairwise. Each check is a statement about a mechanism's outcome with a 95 %
+interval over replicates; no check asserts what an input sets, and nothing in the model is
+special-cased for a scenario: the runs differ only in the keys their files set.
 """
 
 from __future__ import annotations
@@ -17,139 +18,52 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from landsim.runner import RunSpec, replicate_seeds, run
-from landsim.scenario import load_scenario
+from landsim.validation import SIZES, evaluate, load_spec, run_all
 
-REPLICATES = 8
+pytestmark = pytest.mark.slow
+
+SPEC = load_spec()
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-COOP_SCENARIOS = [
-    "coop_fixed_rent",
-    "coop_guaranteed_dividend",
-    "coop_weak_management",
-    "coop_subsidy_dependent",
-]
+SEEDS = {"S": 20, "D": 20, "L": 10}
 
 
 @pytest.fixture(scope="module")
-def story() -> pd.DataFrame:
-    """Yearly outcomes of every bundled scenario, every replicate."""
-    specs = []
-    for path in sorted(SCENARIOS.glob("*.toml")):
-        sc = load_scenario(path)
-        for i, seed in enumerate(replicate_seeds(sc.params.run.seed, REPLICATES)):
-            tags = {"scenario": sc.name, "replicate": i}
-            specs.append(RunSpec(sc.params.model_dump(mode="json"), seed, tags=tags))
+def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The patterns table (every check at every size) and the levels table (default town)."""
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
-        return pd.concat(pool.map(run, specs), ignore_index=True)
+        df = pd.concat(
+            run_all(SPEC, [size], SEEDS[size], SCENARIOS, mapper=pool.map) for size in SIZES
+        )
+    return evaluate(SPEC, df)
 
 
-def per_replicate(df: pd.DataFrame, scenario: str, column: str, years=None) -> pd.Series:
-    """Mean of ``column`` over ``years`` (all if None) for each replicate of ``scenario``."""
-    sel = df[df.scenario == scenario]
-    if years is not None:
-        sel = sel[sel.year.isin(list(years))]
-    return sel.groupby("replicate")[column].mean()
+@pytest.mark.parametrize("level", SPEC.levels, ids=lambda lv: lv.name)
+def test_level_is_inside_its_sourced_range(tables, level):
+    """The default town's mean over 20 replicates lies inside the sourced range."""
+    row = tables[1].set_index("quantity").loc[level.name]
+    if level.known_gap and not row.inside:
+        pytest.xfail(f"known gap: {level.known_gap} (model {row.value:.3f})")
+    assert row.n >= 20
+    assert level.low <= row.value <= level.high, (
+        f"{level.name}: {row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}] outside "
+        f"{level.low}-{level.high}"
+    )
 
 
-def clearly_less(a: pd.Series, b: pd.Series, margin: float = 0.0) -> bool:
-    """Paired over replicates (same seeds): ``b - a`` exceeds ``margin`` by more than two
-    standard errors of the mean difference."""
-    d = (b - a).dropna()
-    se = d.std(ddof=1) / d.size**0.5
-    return d.mean() - margin > 2 * se
-
-
-def test_pattern1_abandonment_rises_with_aging_mostly_on_hills(story):
-    """Baseline: abandonment in years 26-30 exceeds years 1-5 by at least a fifth; hills lead."""
-    early = per_replicate(story, "baseline", "abandonment_rate", range(1, 6))
-    late = per_replicate(story, "baseline", "abandonment_rate", range(26, 31))
-    assert clearly_less(early * 1.2, late)
-    hilly = per_replicate(story, "baseline", "abandonment_rate_hilly", [30])
-    flat = per_replicate(story, "baseline", "abandonment_rate_flat", [30])
-    assert clearly_less(2 * flat, hilly)
-
-
-def test_pattern2_private_transfers_go_to_households_many_rent_free(story):
-    """Without coops every transfer goes to a household; 20-50% of them are rent-free."""
-    base = story[story.scenario == "baseline"]
-    assert (base.transfer_to_households_share == 1).all()
-    assert 0.2 <= base.rent_free_share.mean() <= 0.5
+CHECKS = [(p, c, s) for p in SPEC.patterns for c in p.checks for s in SIZES]
 
 
 @pytest.mark.parametrize(
-    "scenario", ["coop_fixed_rent", "coop_guaranteed_dividend", "tri_party_governance"]
+    ("pattern", "check", "size"), CHECKS, ids=[f"{p.id}-{c.label}-{s}" for p, c, s in CHECKS]
 )
-def test_pattern3_running_coops_cut_abandonment_and_raise_collective_income(story, scenario):
-    """Coops that stay in business lower abandonment over 30 years and raise collective income
-    over their first decade."""
-    assert clearly_less(
-        per_replicate(story, scenario, "abandonment_rate"),
-        per_replicate(story, "baseline", "abandonment_rate"),
-    )
-    decade = range(1, 11)
-    assert clearly_less(
-        per_replicate(story, "baseline", "collective_income_mean", decade),
-        per_replicate(story, scenario, "collective_income_mean", decade),
-    )
-
-
-@pytest.mark.parametrize("scenario", COOP_SCENARIOS + ["tri_party_governance"])
-def test_every_coop_scenario_cuts_abandonment_while_its_coops_run(story, scenario):
-    """In years 1-3, when every scenario's coops still operate, all have less abandonment than
-    the baseline (failing coops lose this later: see the weak-management tests)."""
-    assert clearly_less(
-        per_replicate(story, scenario, "abandonment_rate", range(1, 4)),
-        per_replicate(story, "baseline", "abandonment_rate", range(1, 4)),
-    )
-
-
-def test_pattern4_guarantee_plus_dividend_draws_more_participation(story):
-    """Members with a stake engage: participation is at least twice that under fixed rent."""
-    fixed = per_replicate(story, "coop_fixed_rent", "participation_rate")
-    dividend = per_replicate(story, "coop_guaranteed_dividend", "participation_rate")
-    assert clearly_less(2 * fixed, dividend)
-
-
-def test_pattern5_weak_management_erodes_trust_and_participation(story):
-    """Opaque coops lose trust and engagement over their first years, unlike dividend coops."""
-    weak = "coop_weak_management"
-    assert clearly_less(
-        per_replicate(story, weak, "trust_mean", [6]) + 0.2,
-        per_replicate(story, weak, "trust_mean", [1]),
-    )
-    assert clearly_less(
-        per_replicate(story, weak, "participation_rate", [5]) * 2,
-        per_replicate(story, weak, "participation_rate", [1]),
-    )
-    assert clearly_less(
-        per_replicate(story, weak, "trust_mean", range(1, 11)),
-        per_replicate(story, "coop_guaranteed_dividend", "trust_mean", range(1, 11)),
-    )
-
-
-def test_pattern6_subsidy_dependent_coops_fail_after_subsidies_end(story):
-    """Subsidy-dependent coops run while subsidised (year 3), then most become empty shells
-    (year 10); tri-party coops with the same subsidies keep running."""
-    dep = "coop_subsidy_dependent"
-    during = per_replicate(story, dep, "coops_active", [3])
-    after = per_replicate(story, dep, "coops_active", [10])
-    assert during.mean() >= 5.5
-    assert clearly_less(after + 3, during)
-    assert per_replicate(story, dep, "coops_empty_shell", [10]).mean() >= 4
-    tri = per_replicate(story, "tri_party_governance", "coops_active", [10])
-    assert tri.mean() >= 5.5
-
-
-@pytest.mark.parametrize("scenario", COOP_SCENARIOS)
-def test_pattern7_tri_party_governance_is_best_on_abandonment_and_income(story, scenario):
-    """Government + branch + third party + benefit sharing is at least as good as every other
-    cooperative scenario on abandonment and household income (30-year means)."""
-    tri = "tri_party_governance"
-    assert (
-        per_replicate(story, tri, "abandonment_rate").mean()
-        <= per_replicate(story, scenario, "abandonment_rate").mean()
-    )
-    assert (
-        per_replicate(story, tri, "household_income_mean").mean()
-        >= per_replicate(story, scenario, "household_income_mean").mean()
+def test_pattern_holds_at_every_size(tables, pattern, check, size):
+    """The pattern's check holds: its 95 % interval over replicates lies on the stated side."""
+    pats = tables[0]
+    row = pats[(pats.pattern == pattern.id) & (pats.check == check.label) & (pats["size"] == size)]
+    assert len(row) == 1
+    r = row.iloc[0]
+    assert r.n >= 10
+    assert r.holds, (
+        f"pattern {pattern.id} ({check.label}) at {size}: {r.effect:.4f} "
+        f"[{r.ci_low:.4f}, {r.ci_high:.4f}] is not {r.threshold}"
     )

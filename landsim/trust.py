@@ -1,0 +1,100 @@
+"""Trust in the cooperative and members' participation: pure functions of arrays.
+
+Members judge their cooperative each year by what it paid them against their outside option
+(what the same land would have earned on the lease market), by how open its accounts are, by
+the leakage they see (all of it after a disclosed audit, otherwise in proportion to how many
+members watch the books) and by its debts. Other villagers' trust drifts towards the members'
+(word of mouth). A member household *engages* — attends meetings, checks the accounts — with a
+logistic probability that rises with its performance-linked pay (a stake), the coop's openness
+(a voice) and its trust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from landsim.params import Assumptions
+
+__all__ = ["CoopSignals", "update_trust", "engagement_probability"]
+
+
+@dataclass(frozen=True)
+class CoopSignals:
+    """What villagers can see of their coop this year (arrays indexed by village).
+
+    Attributes:
+        active: the village has an operating coop.
+        transparency: its openness (0-1).
+        seen_leak: the leak rate members see (share of surplus).
+        in_debt: the coop is in debt.
+        clean_audit: audited this year, nothing found, findings published.
+        found_leak: leak rate an audit found and published this year (0 if none).
+        outside: members' outside option: expected lease return of flat land (yuan/mu).
+    """
+
+    active: np.ndarray
+    transparency: np.ndarray
+    seen_leak: np.ndarray
+    in_debt: np.ndarray
+    clean_audit: np.ndarray
+    found_leak: np.ndarray
+    outside: np.ndarray
+
+
+def update_trust(
+    trust: np.ndarray,
+    village: np.ndarray,
+    alive: np.ndarray,
+    members: np.ndarray,
+    coop_pay: np.ndarray,
+    sig: CoopSignals,
+    a: Assumptions,
+) -> np.ndarray:
+    """Next year's trust of every household (0-1).
+
+    Member signal: ``1/2 + pay_weight x tanh((pay - outside) / pay_scale) + transparency_weight
+    x (transparency - 1/2) - leak_weight x seen leak - debt_penalty x in debt + audit_bonus x
+    clean audit``, clipped to 0-1; trust moves ``trust_learning`` of the way to it. Non-members
+    move ``trust_word_of_mouth x trust_learning`` of the way to the members' mean. A published
+    audit that found leakage costs everyone in the village that leak rate.
+    """
+    out = trust.copy()
+    v = village
+    act = sig.active[v] & alive
+    mem = act & members
+    signal = (
+        0.5
+        + a.trust_pay_weight * np.tanh((coop_pay - sig.outside[v]) / a.trust_pay_scale)
+        + a.trust_transparency_weight * (sig.transparency[v] - 0.5)
+        - a.trust_leak_weight * sig.seen_leak[v]
+        - a.trust_debt_penalty * sig.in_debt[v]
+        + a.trust_audit_bonus * sig.clean_audit[v]
+    )
+    signal = np.clip(signal, 0.0, 1.0)
+    out[mem] += a.trust_learning * (signal[mem] - out[mem])
+    n_v = sig.active.size
+    cnt = np.bincount(v[mem], minlength=n_v)
+    tot = np.bincount(v[mem], weights=out[mem], minlength=n_v)
+    has = cnt > 0
+    mean = np.where(has, tot / np.maximum(cnt, 1), 0.0)
+    oth = act & ~members & has[v]
+    out[oth] += a.trust_word_of_mouth * a.trust_learning * (mean[v[oth]] - out[oth])
+    hit = alive & (sig.found_leak[v] > 0)
+    out[hit] -= sig.found_leak[v[hit]]
+    return np.clip(out, 0.0, 1.0)
+
+
+def engagement_probability(
+    perf_pay: np.ndarray, transparency: np.ndarray, trust: np.ndarray, a: Assumptions
+) -> np.ndarray:
+    """``logistic(engagement_base + engagement_stake x perf_pay / 300 + engagement_voice x
+    transparency + engagement_trust x (trust - 1/2))`` for each household."""
+    x = (
+        a.engagement_base
+        + a.engagement_stake * perf_pay / 300.0
+        + a.engagement_voice * transparency
+        + a.engagement_trust * (trust - 0.5)
+    )
+    return 1.0 / (1.0 + np.exp(-x))
