@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "landsim.commands.run",
     "landsim.commands.compare",
     "landsim.commands.check",
+    "landsim.commands.scenarios",
     "landsim.commands.bench",
     "landsim.commands.sweep",
     "landsim.commands.analyze",
@@ -29,7 +30,10 @@ COMMANDS: tuple[str, ...] = (
 )
 
 EPILOG = """examples:
-  landsim compare scenarios/*.toml --out results/compare      compare the bundled scenarios
+  landsim scenarios                                           the bundled scenarios, by name
+  landsim compare baseline tri_party_governance               compare two bundled scenarios
+  landsim compare scenarios/*.toml --out results/compare      compare scenario files
+  landsim init my_study                                       copy the bundled files to edit
   landsim run scenarios/baseline.toml --years 30 --out results/baseline
   landsim check scenarios/my_policy.toml
   landsim sweep experiments/benefit_sharing.toml --out results/sweep1

@@ -114,6 +114,7 @@ def prepare_dir(
     allow_existing: bool = False,
     need_bytes: int = 0,
     note=None,
+    hint: str = "add --force to replace them",
 ) -> Path:
     """Create the output folder ``path`` after checking it; return the folder to use.
 
@@ -127,6 +128,7 @@ def prepare_dir(
         need_bytes: the command's estimate of what it will write.
         note: called with one line when another folder than ``path`` is used
             (default: print it to stderr).
+        hint: how to go on when an explicit ``path`` holds results.
 
     Raises:
         OutputError: the folder cannot be used, or holds results and neither ``force`` nor
@@ -139,8 +141,7 @@ def prepare_dir(
     if out.is_dir() and holds_results(out) and not (force or allow_existing):
         if not default:
             raise OutputError(
-                f"{option} {asked}: already holds results; choose another {option}, or add "
-                "--force to replace them"
+                f"{option} {asked}: already holds results; choose another {option}, or {hint}"
             )
         out = _numbered(asked, lambda p: p.exists() and (not p.is_dir() or holds_results(p)))
         _say(note, f"note: {asked} holds earlier results; writing to {out} instead")
