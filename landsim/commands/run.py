@@ -56,7 +56,14 @@ def seed_int(text: str) -> int:
 
 
 def warn_cut_timeline(scenario: Scenario, years: int | None) -> None:
-    """Tell the user when ``--years`` ends a run before some of its timeline events."""
+    """Tell the user when ``--years`` ends a run before some of its timeline events, and when
+    its world leaves households without land (``landsim check`` refuses such a file).
+    """
+    from landsim.capacity import capacity_problem
+
+    problem = capacity_problem(scenario.params.world)
+    if problem:
+        print(f"note: {scenario.name}: {problem}", file=sys.stderr)
     if years is None:
         return
     late = sorted({e.year for e in scenario.params.timeline if e.year > years})

@@ -65,6 +65,11 @@ def main(args: argparse.Namespace) -> int:
 
     exp = load_experiment(args.experiment)
     design = build_design(exp)
+    from landsim.capacity import capacity_problem
+
+    problem = capacity_problem(exp.base.world)
+    if problem:
+        print(f"note: {exp.name}: {problem}", file=sys.stderr)
     if args.dry_run:
         print(plan_text(exp, design))
         return 0
