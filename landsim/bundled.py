@@ -45,15 +45,16 @@ def bare_name(text: str) -> str | None:
 def resolve(text: str | Path, kind: Kind) -> Path:
     """The file ``text`` means: itself when it exists, else the bundled file of that name.
 
-    A path that exists always wins, so a local ``baseline.toml`` shadows the bundled one.
+    A file here always wins: ``baseline`` means ``./baseline.toml`` when that exists.
     Returns ``Path(text)`` unchanged when neither exists (the caller reports it).
     """
     path = Path(text)
     if path.exists():
         return path
     name = bare_name(str(text))
-    if name is not None:
-        candidate = bundled_dir(kind) / f"{name}.toml"
+    if name is None:
+        return path
+    for candidate in (Path(f"{name}.toml"), bundled_dir(kind) / f"{name}.toml"):
         if candidate.is_file():
             return candidate
     return path
