@@ -10,7 +10,6 @@ import time
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect
 
 from landsim import bundled
 
@@ -63,6 +62,8 @@ def wheel_app(installed_wheel):
 
 def test_installed_app_lists_every_bundled_scenario(wheel_app, browser):
     """The scenario picker of the installed app offers every bundled scenario by title."""
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
