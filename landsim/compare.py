@@ -375,8 +375,8 @@ def outcome_legend(metrics: Sequence[str] = MAIN_OUTCOMES) -> str:
     return "\n".join(lines)
 
 
-def plot_outcomes(timeseries: pd.DataFrame, path: Any, **kw: Any) -> None:
+def plot_outcomes(timeseries: pd.DataFrame, path: Any, **kw: Any) -> Any:
     """Draw the main outcomes over time; see :func:`landsim.figures.plot_outcomes`."""
     from landsim.figures import plot_outcomes as draw
 
-    draw(timeseries, path, **kw)
+    return draw(timeseries, path, **kw)

@@ -120,12 +120,12 @@ def plot_outcomes(
     path: str | os.PathLike[str],
     metrics: Sequence[str] = MAIN_OUTCOMES,
     level: float = 0.95,
-) -> None:
+) -> Any:
     """Draw each metric over time: per scenario the mean over replicates and its band.
 
     Bands are the Student-t intervals of :func:`landsim.compare.yearly_bands` (truncated to the
     outcome's range). Series that coincide are named below the panel, and a panel whose axis
-    does not start at zero says so.
+    does not start at zero says so. Returns the figure (after saving it to ``path``).
     """
     from landsim.compare import yearly_bands
 
@@ -188,3 +188,4 @@ def plot_outcomes(
         fontsize=11,
     )
     fig.savefig(Path(path), format="png", dpi=110)
+    return fig

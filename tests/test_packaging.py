@@ -91,3 +91,34 @@ def test_installed_wheel_runs_from_any_folder(installed_wheel) -> None:
     assert checked.returncode == 0, checked.stderr
     again = w.run("init", "study")
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+@pytest.mark.parametrize("command", ["scenarios", "init"])
+def test_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled-file commands' --help shows an example of their use."""
+    from landsim.cli import build_parser
+
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"  landsim {command}" in out
+
+
+def test_unknown_reference_is_one_line_and_exit_2(tiny_scenario: Path, capsys) -> None:
+    """--reference must name one of the scenarios compared."""
+    from landsim.cli import main
+
+    assert main(["compare", str(tiny_scenario), "--reference", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err == "landsim: error: --reference nope: not one of the scenarios compared (tiny)\n"
+
+
+def test_bad_conf_level_is_refused_by_the_parser(capsys) -> None:
+    """--conf-level outside (0, 1) is refused with the rule and exit 2."""
+    from landsim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["compare", "baseline", "--conf-level", "95"])
+    assert info.value.code == 2
+    assert "must be between 0 and 1" in capsys.readouterr().err
