@@ -120,12 +120,14 @@ def plot_outcomes(
     path: str | os.PathLike[str],
     metrics: Sequence[str] = MAIN_OUTCOMES,
     level: float = 0.95,
+    titles: dict[str, str] | None = None,
 ) -> Any:
     """Draw each metric over time: per scenario the mean over replicates and its band.
 
     Bands are the Student-t intervals of :func:`landsim.compare.yearly_bands` (truncated to the
     outcome's range). Series that coincide are named below the panel, and a panel whose axis
-    does not start at zero says so. Returns the figure (after saving it to ``path``).
+    does not start at zero says so. The legend reads each scenario's title (``titles``, by
+    name) with its name, which the notes use. Returns the figure (after saving it to ``path``).
     """
     from landsim.compare import yearly_bands
 
@@ -173,11 +175,14 @@ def plot_outcomes(
         ax.grid(alpha=0.3)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
+    titles = titles or {}
+    names = [h.get_label() for h in handles]
+    shown = [f"{titles[n]} ({n})" if titles.get(n, n) != n else n for n in names]
     fig.legend(
         handles,
-        [h.get_label() for h in handles],
+        shown,
         loc="outside lower center",
-        ncols=min(4, len(handles) or 1),
+        ncols=min(2 if titles else 4, len(handles) or 1),
         fontsize=9,
         frameon=False,
     )

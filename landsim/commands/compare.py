@@ -254,7 +254,7 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
     with atomic_path(paths["differences.csv"]) as tmp:
         diffs.to_csv(tmp, index=False)
     with atomic_path(paths["outcomes.png"]) as tmp:
-        plot_outcomes(timeseries, tmp, level=level)
+        plot_outcomes(timeseries, tmp, level=level, titles={s.name: s.title for s in scenarios})
     write_json(out / "provenance.json", {**record, "status": "complete", "finished": now()})
 
     final = ", ".join(sorted({str(y) for y in years.values()}))
