@@ -211,9 +211,7 @@ def _sobol(t: pd.DataFrame, outcome: str):
     top = float(np.nanmax(t["ST"] + t["ST_conf"])) if len(t) else 1.0
     ax.set_ylim(min(0.0, float(np.nanmin(t["S1"] - t["S1_conf"]))), max(1.0, top * 1.05))
     ax.axhline(0, color="#555", lw=0.8)
-    ax.set_title(
-        f"Sobol indices for {label(outcome).text} (with confidence intervals)", fontsize=10
-    )
+    ax.set_title(f"Sobol indices (with confidence intervals)\n{label(outcome).text}", fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
@@ -237,6 +235,6 @@ def _morris(t: pd.DataFrame, outcome: str):
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"mu*: mean |elementary effect|{unit}")
     ax.set_ylabel(f"sigma: spread of effects{unit}")
-    ax.set_title(f"Morris screening for {lab.text}", fontsize=10)
+    ax.set_title(f"Morris screening\n{lab.text}", fontsize=10)
     ax.grid(alpha=0.3)
     return fig
