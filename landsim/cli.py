@@ -9,13 +9,18 @@ message with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from landsim import __version__
 from landsim.errors import UserError
 
 __all__ = ["main", "build_parser"]
+
+#: errors of writing results that are the user's to fix (space, permissions), not bugs
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 #: command modules, in the order ``landsim --help`` lists them
 COMMANDS: tuple[str, ...] = (
@@ -71,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"landsim: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        # output paths are checked before work starts; this catches a disk that fills up or
+        # a folder made read-only while a command runs
+        if err.errno not in _WRITE_ERRORS:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        print(f"landsim: error: cannot write{where}: {os.strerror(err.errno)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("landsim: interrupted", file=sys.stderr)

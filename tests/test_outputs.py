@@ -175,3 +175,19 @@ def test_hidden_files_are_not_results(tmp_path: Path) -> None:
     """A folder with only hidden files (a lock) is free to use."""
     (tmp_path / ".lock").write_text("")
     assert prepare_dir(tmp_path) == tmp_path
+
+
+def test_a_disk_that_fills_during_the_run_is_one_line(
+    tmp_path: Path, monkeypatch, capsys, tiny_scenario: Path
+) -> None:
+    """A write that fails after the checks (disk filled meanwhile) is still one line, exit 2."""
+    import pandas as pd
+
+    def full(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    status = main(["compare", str(tiny_scenario), "--jobs", "1", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("landsim: error: cannot write ")
+    assert "No space left on device" in err and err.count("\n") == 1

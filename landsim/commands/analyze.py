@@ -75,6 +75,11 @@ def main(args: argparse.Namespace) -> int:
             print()
         print("main effects (range of level means; share of variance between levels):")
         print(result.effects.to_string(index=False))
+        print(
+            f"level means in {out / 'levels.csv'}: {result.conf_level:.0%} Student-t intervals "
+            "over the runs at each level, truncated to the outcome's range (shares [0, 1], "
+            "counts >= 0)"
+        )
         print()
     print(result.summary())
     print(f"\nwrote {len(paths)} files to {out}")
