@@ -292,10 +292,12 @@ def yearly_bands(timeseries: pd.DataFrame, metric: str, level: float = CONFIDENC
     return pd.DataFrame(rows)
 
 
-def _decimals(values: np.ndarray) -> int:
-    """Digits after the point that suit a column: 0 for thousands, 3 for shares."""
+def _decimals(values: np.ndarray, metric: str = "") -> int:
+    """Digits after the point that suit a column: 0 for thousands, 1 for counts, 3 for shares."""
     finite = np.abs(values[np.isfinite(values)])
     top = finite.max() if finite.size else 0.0
+    if label(metric).unit == "count":
+        return 1
     return 0 if top >= 1000 else 1 if top >= 10 else 3
 
 
@@ -325,7 +327,7 @@ def format_table(summary: pd.DataFrame, metrics: Sequence[str] = MAIN_OUTCOMES) 
     columns = []
     for metric in metrics:
         part = summary[summary["metric"] == metric].set_index("scenario")
-        d = _decimals(part[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel())
+        d = _decimals(part[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel(), metric)
 
         def num(x: float, d: int = d) -> str:
             return "n/a" if not math.isfinite(x) else f"{x:,.{d}f}"
@@ -349,7 +351,8 @@ def format_differences(diffs: pd.DataFrame, metrics: Sequence[str] = MAIN_OUTCOM
     columns = []
     for metric in metrics:
         part = diffs[diffs["metric"] == metric].set_index("scenario")
-        d = _decimals(part[["difference", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel())
+        values = part[["difference", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel()
+        d = _decimals(values, metric)
 
         def num(x: float, d: int = d) -> str:
             return "n/a" if not math.isfinite(x) else f"{x:+,.{d}f}"
