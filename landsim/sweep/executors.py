@@ -285,6 +285,15 @@ class DaskExecutor(Executor):
     def _check_versions(self) -> dict[str, dict[str, Any]]:
         """Every worker's code identity; refuse workers whose code or model packages differ."""
         here = code_identity()
+        try:  # Dask's own check: the packages scheduler, workers and client must share
+            self.client.get_versions(check=True)
+        except ValueError as err:
+            self.close()
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UserError(
+                f"Dask scheduler and workers at {self.address} run different Dask packages "
+                f"than this machine ({first}); install the same versions everywhere"
+            ) from None
         try:
             versions = self.client.run(code_identity)
         except Exception as err:  # noqa: BLE001 - unpickling fails where landsim is missing
