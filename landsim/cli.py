@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"landsim: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (landsim scenarios | head): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as err:
         # output paths are checked before work starts; this catches a disk that fills up or
         # a folder made read-only while a command runs
