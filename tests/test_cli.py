@@ -152,6 +152,15 @@ def test_compare_writes_summary_with_intervals(compared: tuple[Result, Path]) ->
     assert (summary["mean"] <= summary["ci_high"] + 1e-9).all()
 
 
+def test_compare_writes_paired_differences(compared: tuple[Result, Path]) -> None:
+    """differences.csv holds each scenario minus the first, replicate by replicate."""
+    diffs = pd.read_csv(compared[1] / "differences.csv")
+    assert set(diffs["scenario"]) == {"tiny_fixed"} and set(diffs["reference"]) == {"tiny"}
+    assert (diffs["n_pairs"] == 2).all() and set(diffs["metric"]) == set(METRICS)
+    assert "Difference from tiny [95% interval], replicate by replicate" in compared[0].stdout
+    assert "tiny_fixed - tiny" in compared[0].stdout
+
+
 def test_compare_writes_every_replicate_and_year(compared: tuple[Result, Path]) -> None:
     """The time series holds every replicate and year, with common random numbers."""
     ts = pd.read_parquet(compared[1] / "timeseries.parquet")
