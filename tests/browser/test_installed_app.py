@@ -8,9 +8,11 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+import landsim
 from landsim import bundled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,11 +78,19 @@ def test_installed_app_lists_every_bundled_scenario(wheel_app, browser):
         titles = {title for _, title in bundled.listing("scenarios")}
         assert titles <= {s.strip() for s in shown}
         page.keyboard.press("Escape")
-        # a lesson sets up its own scenarios by name; from the wheel they must be found too
-        page.locator("button.landsim-open-benefit_sharing").click()
-        expect(page.locator(".landsim-lesson-benefit_sharing")).to_be_visible()
-        expect(page.locator(".landsim-run-a .landsim-run-title")).to_contain_text("fixed rent")
-        expect(page.locator(".landsim-run-b .landsim-run-title")).to_contain_text("dividend")
-        expect(page.get_by_text("was not found")).to_have_count(0)
+        # every lesson sets up its scenarios by name; from the wheel they must be found too
+        lessons = sorted(
+            p.stem for p in (Path(landsim.__file__).parent / "app/lessons").glob("*.toml")
+        )
+        assert len(lessons) == 6
+        for lesson in lessons:
+            page.locator(f"button.landsim-open-{lesson}").click()
+            expect(page.locator(f".landsim-lesson-{lesson}")).to_be_visible()
+            expect(page.get_by_text("was not found")).to_have_count(0)
+            expect(page.locator(".landsim-run-a .landsim-run-title")).not_to_contain_text(
+                "Default parameters"
+            )
+            page.locator("button.landsim-lesson-close").click()
+            expect(page.locator(".landsim-lesson")).to_have_count(0)
     finally:
         context.close()
