@@ -39,11 +39,18 @@ def folder(tmp_path: Path, tiny_text: str) -> Path:
 
 
 @pytest.fixture
-def unwritable() -> Path:
-    """A folder this process cannot write in (a read-only system folder when run as root)."""
+def unwritable(tmp_path: Path):
+    """An output folder this process may not create: under a folder without write permission
+    (for root, which ignores permissions, under the kernel's read-only ``/sys``).
+    """
     if os.geteuid() == 0:
-        return Path("/sys/landsim-cannot-be-here")
-    pytest.skip("needs root for a folder nobody may write; chmod covers the rest")
+        yield Path("/sys/landsim-cannot-be-here")
+        return
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    yield locked / "out"
+    locked.chmod(0o755)
 
 
 @pytest.mark.parametrize(
