@@ -16,13 +16,15 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ## compare the bundled scenarios with replicates; prints the table, writes results/compare/
+## (results/compare-2/ ... when earlier results are there: nothing is overwritten)
 compare: $(STAMP)
-	$(BIN)/landsim compare scenarios/*.toml --out results/compare
+	$(BIN)/landsim compare scenarios/*.toml
 
 ## the whole test suite (browser tests skip without Chromium unless CI=true)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## ruff, at the version pinned in pyproject.toml (CI runs `make lint test`)
 lint: $(STAMP)
 	$(BIN)/ruff check landsim tests
 

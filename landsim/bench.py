@@ -509,48 +509,17 @@ def _summarise(
     return out
 
 
-def _git_state() -> dict[str, Any] | None:
-    """Commit of the checkout and its modified ``landsim`` files (None outside git)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {
-        "commit": head,
-        "landsim_files_modified": sorted(
-            line[3:] for line in dirty.splitlines() if line[:2].strip() == "M"
-        ),
-    }
-
-
 def _environment() -> dict[str, Any]:
-    import mesa
+    """The provenance every command records, plus what a timing needs (CPUs, load)."""
+    from landsim.provenance import environment
 
-    from landsim import __version__
-
+    env = environment()
     return {
-        "landsim": __version__,
-        "git": _git_state(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "mesa": mesa.__version__,
-        "platform": platform.platform(),
+        **env,
+        # short names the table prints
+        "landsim": env["landsim_version"],
+        "numpy": env["packages"].get("numpy"),
+        "mesa": env["packages"].get("mesa"),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "load_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,

@@ -9,7 +9,9 @@ message with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from landsim import __version__
@@ -17,11 +19,15 @@ from landsim.errors import UserError
 
 __all__ = ["main", "build_parser"]
 
+#: errors of writing results that are the user's to fix (space, permissions), not bugs
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
 #: command modules, in the order ``landsim --help`` lists them
 COMMANDS: tuple[str, ...] = (
     "landsim.commands.run",
     "landsim.commands.compare",
     "landsim.commands.check",
+    "landsim.commands.scenarios",
     "landsim.commands.bench",
     "landsim.commands.sweep",
     "landsim.commands.analyze",
@@ -29,7 +35,10 @@ COMMANDS: tuple[str, ...] = (
 )
 
 EPILOG = """examples:
-  landsim compare scenarios/*.toml --out results/compare      compare the bundled scenarios
+  landsim scenarios                                           the bundled scenarios, by name
+  landsim compare baseline tri_party_governance               compare two bundled scenarios
+  landsim compare scenarios/*.toml --out results/compare      compare scenario files
+  landsim init my_study                                       copy the bundled files to edit
   landsim run scenarios/baseline.toml --years 30 --out results/baseline
   landsim check scenarios/my_policy.toml
   landsim sweep experiments/benefit_sharing.toml --out results/sweep1
@@ -67,6 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"landsim: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader went away (landsim scenarios | head): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as err:
+        # output paths are checked before work starts; this catches a disk that fills up or
+        # a folder made read-only while a command runs
+        if err.errno not in _WRITE_ERRORS:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        print(f"landsim: error: cannot write{where}: {os.strerror(err.errno)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("landsim: interrupted", file=sys.stderr)

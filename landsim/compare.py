@@ -5,34 +5,29 @@ The parts, in the order ``landsim compare`` uses them:
 * :func:`plan` — one :class:`~landsim.runner.RunSpec` per scenario x replicate. Replicate ``r``
   gets the same seed in every scenario (common random numbers), so differences between
   scenarios come from the levers, not from luck of the draw;
-* :func:`execute` — runs the specs serially or on local processes with a progress bar; the
-  result does not depend on the number of processes or the order in which runs finish;
-* :func:`summarize` — final-year mean and 95% t-interval over replicates, per scenario and
-  outcome;
-* :func:`format_table` — that summary as a wide text table;
-* :func:`plot_outcomes` — the main outcomes over time, a mean line and a 95% band per scenario.
+* :func:`execute` — runs the specs on any executor of :mod:`landsim.sweep.executors` (this
+  process, local processes, a Dask cluster) with a progress bar; the result does not depend on
+  the executor or the order in which runs finish;
+* :func:`summarize` — final-year mean and Student-t interval over replicates, per scenario and
+  outcome, truncated to the outcome's range (:data:`INTERVAL_METHOD`);
+* :func:`differences` — final-year paired differences against a reference scenario (replicate
+  ``r`` against replicate ``r``: they share a seed), with t-intervals;
+* :func:`format_table` / :func:`format_differences` — those as wide text tables;
+* :func:`plot_outcomes` (in :mod:`landsim.figures`) — the main outcomes over time.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import multiprocessing.context
-import os
-import queue
-import signal
-import sys
-import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
+from landsim.labels import SHARE, label
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.scenario import Scenario
@@ -40,16 +35,33 @@ from landsim.scenario import Scenario
 __all__ = [
     "plan",
     "execute",
+    "run_numbered",
     "t_interval",
+    "bounded_interval",
     "summarize",
+    "differences",
     "yearly_bands",
     "format_table",
+    "format_differences",
+    "outcome_legend",
     "plot_outcomes",
     "CONFIDENCE",
+    "INTERVAL_METHOD",
+    "DIFFERENCE_METHOD",
 ]
 
-#: confidence level of every interval
+#: default confidence level of every interval (``--conf-level``)
 CONFIDENCE = 0.95
+#: how the intervals of :func:`summarize` are made, as printed and recorded
+INTERVAL_METHOD = (
+    "Student-t interval over replicates, truncated to the outcome's range (shares to "
+    "[0, 1], counts and amounts to >= 0); truncation never lowers the coverage"
+)
+#: how the intervals of :func:`differences` are made
+DIFFERENCE_METHOD = (
+    "Student-t interval of the paired differences (replicate r minus the reference's "
+    "replicate r, which shares its seed)"
+)
 
 
 def plan(
@@ -86,52 +98,10 @@ def plan(
     return specs
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the pool cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl-C while the pool starts its processes and threads, then deliver it.
-
-    A KeyboardInterrupt raised half-way through starting a pool can leave workers without a
-    manager (they never exit) or be swallowed by Python's at-fork hooks. The signal is also
-    blocked meanwhile, and the processes and threads started inherit the block: only the
-    main thread reacts to Ctrl-C.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only handled in the main thread anyway
-        return
-    held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    mask = (
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        if hasattr(signal, "pthread_sigmask")
-        else None
-    )
-    try:
-        yield
-    finally:
-        if mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        signal.signal(signal.SIGINT, previous)
-    if held and callable(previous):
-        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """How to start workers: fork where it is safe, else a fresh process per worker.
-
-    Forking starts workers at once with the model already imported. It is safe while this
-    process has no other threads (the command line starts its progress bar after the pool),
-    and Ctrl-C is held meanwhile (see :func:`_sigint_deferred`). Inside a threaded host (a
-    notebook, a test runner) workers come from a single-threaded fork server instead.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def run_numbered(item: tuple[int, RunSpec]) -> tuple[int, pd.DataFrame]:
+    """Run ``item = (i, spec)`` and return ``(i, outcomes)``: the picklable unit of a comparison."""
+    i, spec = item
+    return i, run(spec)
 
 
 def _progress(total: int, show: bool) -> tqdm:
@@ -144,59 +114,36 @@ def execute(
     specs: Sequence[RunSpec],
     jobs: int | None = None,
     progress: bool = True,
+    executor: Any = None,
 ) -> pd.DataFrame:
     """Run every spec and return all yearly outcomes, in the order of ``specs``.
 
     Args:
         specs: the runs.
-        jobs: processes to use (default: ``os.cpu_count()``); 1 runs in this process.
+        jobs: local processes when no ``executor`` is given (default: every available core);
+            1 runs in this process.
         progress: show a progress bar on a terminal.
+        executor: where to run (:mod:`landsim.sweep.executors`); it is not closed here.
 
     Returns:
         One row per run and year: the spec's tags, ``year``, every outcome and ``seed``.
     """
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs) or 1))
+    from landsim.sweep.executors import LocalExecutor, SerialExecutor, available_cores
+
+    own = executor is None
+    if own:
+        jobs = max(1, min(jobs or available_cores(), len(specs) or 1))
+        executor = SerialExecutor() if jobs == 1 else LocalExecutor(jobs)
     results: dict[int, pd.DataFrame] = {}
-    if jobs == 1:
+    try:
         with _progress(len(specs), progress) as bar:
-            for i, spec in enumerate(specs):
-                results[i] = run(spec)
-                bar.update()
-    else:
-        # not a ``with`` block: its exit would wait for every queued run after Ctrl-C
-        pool: ProcessPoolExecutor | None = None
-        pending: dict[Future[pd.DataFrame], int] = {}
-        # finished runs arrive on a queue: concurrent.futures.wait() over thousands of futures
-        # can leave their locks held (and the pool deadlocked) if Ctrl-C lands inside it
-        finished: queue.SimpleQueue[Future[pd.DataFrame]] = queue.SimpleQueue()
-        try:
-            with _sigint_deferred():  # the first submit starts the worker processes
-                pool = ProcessPoolExecutor(jobs, _context(), initializer=_ignore_sigint)
-                for i, spec in enumerate(specs):
-                    future = pool.submit(run, spec)
-                    pending[future] = i
-                    future.add_done_callback(finished.put)
-            with _progress(len(specs), progress) as bar:
-                while pending:
-                    future = finished.get()
-                    results[pending.pop(future)] = future.result()
-                    bar.update()
-        except BaseException as err:
-            # queued runs never start (cancelled here: the pool's own cancel_futures is lost if
-            # the pool is garbage-collected first); runs in progress finish, so that every
-            # worker exits cleanly with this process
-            for future in pending:
-                future.cancel()
-            if isinstance(err, KeyboardInterrupt):
-                print(
-                    "landsim: stopping after the runs in progress (Ctrl-C again to stop at once)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
+            for batch in executor.imap_batches(run_numbered, enumerate(specs)):
+                for i, df in batch:
+                    results[i] = df
+                bar.update(len(batch))
+    finally:
+        if own:
+            executor.close()
     if not results:
         return pd.DataFrame()
     return pd.concat([results[i] for i in range(len(specs))], ignore_index=True)
@@ -218,23 +165,58 @@ def t_interval(
     return mean, mean - half, mean + half
 
 
+def bounded_interval(
+    values: Sequence[float] | np.ndarray,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+    level: float = CONFIDENCE,
+) -> tuple[float, float, float]:
+    """Mean and Student-t interval of ``values``, truncated to ``bounds`` (the outcome's range).
+
+    The true mean lies in ``bounds`` by definition, so cutting the interval there keeps every
+    true value it held: the coverage is unchanged, and a share's interval never leaves [0, 1].
+    """
+    mean, low, high = t_interval(values, level)
+    lo, hi = bounds
+    if math.isfinite(low):
+        low = min(max(low, lo), hi)
+    if math.isfinite(high):
+        high = max(min(high, hi), lo)
+    return mean, low, high
+
+
 def _metrics(timeseries: pd.DataFrame) -> list[str]:
-    return [m for m in METRICS if m in timeseries.columns]
+    known = [m for m in METRICS if m in timeseries.columns]
+    skip = {"year", "seed", "replicate", "scenario", "run_id", "point"}
+    extra = [
+        c
+        for c in timeseries.columns
+        if c not in known and c not in skip and pd.api.types.is_numeric_dtype(timeseries[c])
+    ]
+    return known + extra
 
 
-def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Each scenario's outcomes in its final year: mean and 95% t-interval over replicates.
+def _final(timeseries: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    own = timeseries[timeseries["scenario"] == scenario]
+    return own[own["year"] == own["year"].max()]
+
+
+def summarize(timeseries: pd.DataFrame, level: float = CONFIDENCE) -> pd.DataFrame:
+    """Each scenario's outcomes in its final year: mean and interval over replicates.
+
+    Intervals are Student-t at ``level``, truncated to each outcome's range
+    (:data:`INTERVAL_METHOD`).
 
     Returns:
-        Columns ``scenario, metric, mean, ci_low, ci_high, n``; scenarios in order of first
-        appearance, metrics in the order of :data:`~landsim.metrics.METRICS`.
+        Columns ``scenario, metric, mean, ci_low, ci_high, n, level``; scenarios in order of
+        first appearance, metrics in the order of :data:`~landsim.metrics.METRICS` (columns
+        the table does not know come last).
     """
     rows = []
     for scenario in timeseries["scenario"].unique():
-        own = timeseries[timeseries["scenario"] == scenario]
-        final = own[own["year"] == own["year"].max()]
+        final = _final(timeseries, scenario)
         for metric in _metrics(timeseries):
-            mean, low, high = t_interval(final[metric].to_numpy())
+            x = final[metric].dropna().to_numpy(dtype=float)
+            mean, low, high = bounded_interval(x, label(metric).bounds, level)
             rows.append(
                 {
                     "scenario": scenario,
@@ -242,28 +224,97 @@ def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
                     "mean": mean,
                     "ci_low": low,
                     "ci_high": high,
-                    "n": int(final[metric].count()),
+                    "n": int(x.size),
+                    "level": level,
                 }
             )
-    return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "ci_low", "ci_high", "n"])
+    columns = ["scenario", "metric", "mean", "ci_low", "ci_high", "n", "level"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def yearly_bands(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per scenario and year: mean of ``metric`` and its 95% t-interval over replicates."""
+def differences(
+    timeseries: pd.DataFrame, reference: str, level: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Each scenario minus ``reference`` in the final year, replicate by replicate.
+
+    Replicate ``r`` of every scenario shares its seed with replicate ``r`` of the reference
+    (common random numbers), so the paired differences cancel most of the noise the two share.
+
+    Returns:
+        Columns ``scenario, reference, metric, difference, ci_low, ci_high, n_pairs, level``;
+        a share's difference is truncated to [-1, 1].
+    """
+    ref = _final(timeseries, reference).set_index("replicate")
+    rows = []
+    for scenario in timeseries["scenario"].unique():
+        if scenario == reference:
+            continue
+        own = _final(timeseries, scenario).set_index("replicate")
+        pairs = own.index.intersection(ref.index)
+        for metric in _metrics(timeseries):
+            d = (own.loc[pairs, metric] - ref.loc[pairs, metric]).dropna().to_numpy(dtype=float)
+            bounds = (-1.0, 1.0) if label(metric).bounds == SHARE else (-math.inf, math.inf)
+            mean, low, high = bounded_interval(d, bounds, level)
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "reference": reference,
+                    "metric": metric,
+                    "difference": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n_pairs": int(d.size),
+                    "level": level,
+                }
+            )
+    columns = [
+        "scenario",
+        "reference",
+        "metric",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "n_pairs",
+        "level",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def yearly_bands(timeseries: pd.DataFrame, metric: str, level: float = CONFIDENCE) -> pd.DataFrame:
+    """Per scenario and year: mean of ``metric`` and its interval over replicates (truncated)."""
+    bounds = label(metric).bounds
     rows = []
     for (scenario, year), group in timeseries.groupby(["scenario", "year"], sort=False):
-        mean, low, high = t_interval(group[metric].to_numpy())
+        mean, low, high = bounded_interval(group[metric].dropna().to_numpy(), bounds, level)
         rows.append(
             {"scenario": scenario, "year": year, "mean": mean, "ci_low": low, "ci_high": high}
         )
     return pd.DataFrame(rows)
 
 
-def _decimals(values: np.ndarray) -> int:
-    """Digits after the point that suit a column: 0 for thousands, 3 for shares."""
+def _decimals(values: np.ndarray, metric: str = "") -> int:
+    """Digits after the point that suit a column: 0 for thousands, 1 for counts, 3 for shares."""
     finite = np.abs(values[np.isfinite(values)])
     top = finite.max() if finite.size else 0.0
+    if label(metric).unit == "count":
+        return 1
     return 0 if top >= 1000 else 1 if top >= 10 else 3
+
+
+def _grid(rows: list[str], header: list[str], columns: list[list[str]]) -> str:
+    """Left-aligned first column, right-aligned others, a rule under the header."""
+    cols = [rows, *columns]
+    widths = [max(len(h), *(len(c) for c in col)) for h, col in zip(header, cols, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    out += [line([col[r] for col in cols]) for r in range(len(rows))]
+    return "\n".join(out)
 
 
 def format_table(summary: pd.DataFrame, metrics: Sequence[str] = MAIN_OUTCOMES) -> str:
@@ -273,81 +324,62 @@ def format_table(summary: pd.DataFrame, metrics: Sequence[str] = MAIN_OUTCOMES) 
     """
     metrics = [m for m in metrics if m in set(summary["metric"])]
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    cells: dict[str, list[str]] = {}
+    columns = []
     for metric in metrics:
         part = summary[summary["metric"] == metric].set_index("scenario")
-        d = _decimals(part[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel())
+        d = _decimals(part[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel(), metric)
 
         def num(x: float, d: int = d) -> str:
             return "n/a" if not math.isfinite(x) else f"{x:,.{d}f}"
 
-        cells[metric] = [
-            f"{num(part.at[s, 'mean'])} [{num(part.at[s, 'ci_low'])}, {num(part.at[s, 'ci_high'])}]"
-            if s in part.index
-            else ""
-            for s in scenarios
-        ]
-    header = ["scenario", *metrics]
-    columns = [scenarios] + [cells[m] for m in metrics]
-    widths = [max(len(h), *(len(c) for c in col)) for h, col in zip(header, columns, strict=True)]
-    lines = [
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        columns.append(
+            [
+                f"{num(part.at[s, 'mean'])} [{num(part.at[s, 'ci_low'])}, "
+                f"{num(part.at[s, 'ci_high'])}]"
+                if s in part.index
+                else ""
+                for s in scenarios
+            ]
         )
-    ]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in range(len(scenarios)):
-        lines.append(
-            "  ".join(
-                col[r].ljust(w) if i == 0 else col[r].rjust(w)
-                for i, (col, w) in enumerate(zip(columns, widths, strict=True))
-            )
+    return _grid(scenarios, ["scenario", *metrics], columns)
+
+
+def format_differences(diffs: pd.DataFrame, metrics: Sequence[str] = MAIN_OUTCOMES) -> str:
+    """Paired differences as a wide table: ``difference [ci_low, ci_high]`` per cell."""
+    metrics = [m for m in metrics if m in set(diffs["metric"])]
+    scenarios = list(dict.fromkeys(diffs["scenario"]))
+    columns = []
+    for metric in metrics:
+        part = diffs[diffs["metric"] == metric].set_index("scenario")
+        values = part[["difference", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel()
+        d = _decimals(values, metric)
+
+        def num(x: float, d: int = d) -> str:
+            return "n/a" if not math.isfinite(x) else f"{x:+,.{d}f}"
+
+        columns.append(
+            [
+                f"{num(part.at[s, 'difference'])} [{num(part.at[s, 'ci_low'])}, "
+                f"{num(part.at[s, 'ci_high'])}]"
+                for s in scenarios
+            ]
         )
+    reference = diffs["reference"].iloc[0] if len(diffs) else "reference"
+    return _grid([f"{s} - {reference}" for s in scenarios], ["scenario", *metrics], columns)
+
+
+def outcome_legend(metrics: Sequence[str] = MAIN_OUTCOMES) -> str:
+    """One line per column: what it means and its unit (shares are printed as fractions)."""
+    lines = []
+    for m in metrics:
+        lab = label(m)
+        unit = "fraction of " + lab.unit.removeprefix("% of ") if lab.is_share else lab.unit
+        lines.append(f"  {m}: {lab.title}" + (f" ({unit})" if unit else ""))
     return "\n".join(lines)
 
 
-def plot_outcomes(
-    timeseries: pd.DataFrame, path: str | os.PathLike[str], metrics: Sequence[str] = MAIN_OUTCOMES
-) -> None:
-    """Draw each metric over time: per scenario the mean over replicates and a 95% band.
+def plot_outcomes(timeseries: pd.DataFrame, path: Any, **kw: Any) -> Any:
+    """Draw the main outcomes over time; see :func:`landsim.figures.plot_outcomes`."""
+    from landsim.figures import plot_outcomes as draw
 
-    Uses matplotlib's object API with the Agg canvas (no display, no global state).
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    metrics = [m for m in metrics if m in timeseries.columns]
-    ncols = 3 if len(metrics) > 4 else 2 if len(metrics) > 1 else 1
-    nrows = math.ceil(len(metrics) / ncols)
-    fig = Figure(figsize=(4.8 * ncols, 3.4 * nrows + 0.8), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    colours = [f"C{i % 10}" for i in range(timeseries["scenario"].nunique())]
-    for ax, metric in zip(axes, metrics, strict=False):
-        bands = yearly_bands(timeseries, metric)
-        for colour, (scenario, b) in zip(
-            colours, bands.groupby("scenario", sort=False), strict=True
-        ):
-            ax.plot(b["year"], b["mean"], color=colour, label=scenario, lw=1.6)
-            ax.fill_between(b["year"], b["ci_low"], b["ci_high"], color=colour, alpha=0.18, lw=0)
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel("year")
-        ax.grid(alpha=0.3)
-    for ax in axes[len(metrics) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(4, len(labels) or 1),
-        fontsize=9,
-        frameon=False,
-    )
-    n = timeseries.groupby("scenario")["replicate"].nunique().min()
-    fig.suptitle(
-        f"Main outcomes: mean and {CONFIDENCE:.0%} interval over replicates (n = {n} per scenario)",
-        fontsize=11,
-    )
-    fig.savefig(Path(path), format="png", dpi=110)
+    return draw(timeseries, path, **kw)

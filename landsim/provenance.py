@@ -1,6 +1,9 @@
 """Provenance: the record kept beside every result, and writes that never leave half a file.
 
-* :func:`environment` — landsim version, git commit, Python, platform and key package versions;
+* :func:`environment` — landsim version, the hash of its code, git commit, Python, platform and
+  key package versions (what every command records: compare, run, sweep, bench);
+* :func:`code_identity` / :func:`identity_mismatch` — what a Dask worker must share with the
+  client (the same landsim code, by hash, and the same model dependencies);
 * :func:`scenario_record` — a scenario's file chain, full resolved text and its SHA-256;
 * :func:`now` — a UTC timestamp for "started"/"finished";
 * :func:`atomic_path` / :func:`write_json` — write to a temporary file beside the target and
@@ -11,6 +14,7 @@ Timestamps live only in ``provenance.json``, never in the result tables that tes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -20,6 +24,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,12 +37,16 @@ if TYPE_CHECKING:
 __all__ = [
     "environment",
     "git_commit",
+    "code_hash",
+    "code_identity",
+    "identity_mismatch",
     "scenario_record",
     "command_line",
     "now",
     "atomic_path",
     "write_json",
     "PACKAGES",
+    "MODEL_PACKAGES",
 ]
 
 #: packages whose versions can change results or how they are written
@@ -52,6 +61,20 @@ PACKAGES = (
     "SALib",
     "dask",
     "distributed",
+)
+
+#: packages a Dask worker must share with the client, or its runs could differ (the model's
+#: numbers: mesa, numpy, scipy, pandas, pydantic; how tasks travel: dask, distributed,
+#: cloudpickle)
+MODEL_PACKAGES = (
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pydantic",
+    "dask",
+    "distributed",
+    "cloudpickle",
 )
 
 
@@ -69,9 +92,9 @@ def command_line() -> str:
 
 
 def git_commit() -> dict[str, Any] | None:
-    """The commit of the source tree landsim runs from, and whether it has local changes.
+    """The commit of the source tree landsim runs from, and its modified landsim files.
 
-    Returns ``None`` when landsim is not running from a git checkout.
+    Returns ``None`` when landsim is not running from a git checkout (an installed wheel).
     """
     here = Path(__file__).resolve().parent
 
@@ -85,12 +108,83 @@ def git_commit() -> dict[str, Any] | None:
         top = Path(git("rev-parse", "--show-toplevel")).resolve()
         if top not in here.parents:
             return None
-        return {
-            "commit": git("rev-parse", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        }
+        changed = git("status", "--porcelain", "--untracked-files=no")
+        modified = sorted(
+            line[3:] for line in changed.splitlines() if line[3:].startswith("landsim/")
+        )
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(changed), "modified": modified}
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """SHA-256 of the landsim source code this process runs (every ``*.py`` of the package).
+
+    Each file's path (relative to the package) and bytes go in, in sorted order, so the hash is
+    the same for the same code wherever it is installed, and changes with any edit, committed
+    or not. Data files (scenarios, lessons) are not code: scenarios travel with each run.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def code_identity() -> dict[str, Any]:
+    """What a process runs: landsim's code hash and git commit, Python and model packages.
+
+    Picklable and cheap after the first call; a Dask worker runs it to be checked.
+    """
+    return {
+        "landsim": __version__,
+        "code_sha256": code_hash(),
+        "git": git_commit(),
+        "python": platform.python_version(),
+        "packages": _versions(MODEL_PACKAGES),
+        "host": platform.node(),
+    }
+
+
+def identity_mismatch(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
+    """Why a worker with identity ``theirs`` would not give our results, or ``None``."""
+    if theirs.get("code_sha256") != ours["code_sha256"]:
+
+        def commit(identity: dict[str, Any]) -> str:
+            git = identity.get("git") or {}
+            if not git:
+                return "no git checkout"
+            return git["commit"][:10] + (" with local changes" if git.get("dirty") else "")
+
+        return (
+            f"its landsim code differs (source hash {str(theirs.get('code_sha256'))[:12]}, "
+            f"{commit(theirs)}; here {ours['code_sha256'][:12]}, {commit(ours)})"
+        )
+    mine_py, their_py = ours["python"].rsplit(".", 1)[0], str(theirs.get("python", "?"))
+    if not their_py.startswith(mine_py + "."):
+        return f"it runs Python {their_py}, here {ours['python']}"
+    differ = [
+        f"{name} {theirs.get('packages', {}).get(name, 'missing')} (here {version})"
+        for name, version in ours["packages"].items()
+        if theirs.get("packages", {}).get(name) != version
+    ]
+    if differ:
+        return "its packages differ: " + ", ".join(differ)
+    return None
 
 
 def environment() -> dict[str, Any]:
@@ -103,6 +197,7 @@ def environment() -> dict[str, Any]:
             continue
     return {
         "landsim_version": __version__,
+        "code_sha256": code_hash(),
         "git": git_commit(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -3,14 +3,16 @@
 A scenario file has the sections of :class:`~landsim.params.Params` — ``[world]``,
 ``[assumptions]``, ``[levers]``, ``[run]`` and ``[[timeline]]`` entries
 (``year``, ``note``, ``set = {"levers.subsidy_per_mu" = 0}``) — plus three optional top-level
-keys: ``extends = "baseline.toml"`` (a file, relative to this one, whose settings this file
-overrides; tables are merged key by key, a ``timeline`` given here replaces the parent's),
-``title`` and ``description``.
+keys: ``extends = "baseline.toml"`` (a file, relative to this one, or the bare name of a bundled
+scenario such as ``"baseline"``, whose settings this file overrides; tables are merged key by
+key, a ``timeline`` given here replaces the parent's), ``title`` and ``description``.
 
 The parts:
 
 * :func:`load_scenario` reads a file and its ``extends`` chain, validates everything and
   returns a :class:`Scenario`;
+* :func:`find_scenario` turns what the user typed (a path, or a bundled scenario's bare name)
+  into a file;
 * :class:`ScenarioError` is the one error a bad file raises: every problem on its own line,
   as ``FILE:LINE: KEY = VALUE: RULE``;
 * :func:`set_key` changes one parameter of a validated set (for sweeps), with the same messages;
@@ -34,10 +36,19 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from landsim import bundled
 from landsim.errors import UserError
 from landsim.params import SHARING_RULES, Event, Params, apply_changes
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "set_key", "to_toml", "SECTIONS"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "find_scenario",
+    "set_key",
+    "to_toml",
+    "SECTIONS",
+]
 
 #: the tables of a scenario file, in the order they are written
 SECTIONS: tuple[str, ...] = ("world", "assumptions", "levers", "run")
@@ -128,6 +139,15 @@ class _Problem:
 
 
 # --------------------------------------------------------------------------------- loading
+def find_scenario(text: str | os.PathLike[str]) -> Path:
+    """The scenario file ``text`` means: a path that exists, else a bundled scenario's name.
+
+    ``baseline`` and ``baseline.toml`` mean the bundled ``baseline.toml`` unless such a file
+    exists here. A name that is neither comes back unchanged (loading it reports it).
+    """
+    return bundled.resolve(text, "scenarios")
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read, merge and validate a scenario file.
 
@@ -140,7 +160,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     Raises:
         ScenarioError: naming the file, line, key, rule and value of every problem found.
     """
-    path = Path(path)
+    path = find_scenario(path)
     layers = _read_chain(path)  # farthest ancestor first
     problems: list[_Problem] = []
     for layer in layers:
@@ -242,6 +262,10 @@ def _read_chain(path: Path) -> list[_Layer]:
                 ]
             )
         target = (layer.path.parent / parent).resolve()
+        name = bundled.bare_name(parent)
+        if not target.is_file() and name is not None:  # "baseline": the bundled one
+            shipped = bundled.bundled_dir("scenarios") / f"{name}.toml"
+            target = shipped.resolve() if shipped.is_file() else target
         if target in seen:
             loop = " -> ".join(_shown(p) for p in [*seen[seen.index(target) :], target])
             _raise([_Problem(layer, "extends", f"circular extends: {loop}", parent, where=where)])
@@ -266,7 +290,10 @@ def _read(path: Path, shown: str) -> _Layer:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"{shown}: no such file") from None
+        names = ", ".join(n for n, _ in bundled.listing("scenarios"))
+        raise ScenarioError(
+            f"{shown}: no such file; bundled scenarios (by bare name): {names}"
+        ) from None
     except IsADirectoryError:
         raise ScenarioError(f"{shown}: is a directory, not a scenario file") from None
     except OSError as err:

@@ -1,10 +1,14 @@
-"""Shared fixtures: a tiny scenario file and a way to call the ``landsim`` command."""
+"""Shared fixtures: a tiny scenario file, a way to call ``landsim``, and an installed wheel."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import site
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,92 @@ def tiny_scenario(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.toml"
     path.write_text(TINY_SCENARIO, encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------------ installed wheel
+@dataclass
+class Installed:
+    """landsim built as a wheel and installed in a fresh virtual environment.
+
+    Attributes:
+        python: the environment's interpreter.
+        landsim: its ``landsim`` console script.
+        workdir: an empty folder outside the repository to run commands in.
+        env: environment variables for those commands (no PYTHONPATH, the venv first on PATH).
+    """
+
+    python: Path
+    landsim: Path
+    workdir: Path
+    env: dict[str, str]
+
+    def run(self, *args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run the installed ``landsim`` with ``args`` in :attr:`workdir`."""
+        return subprocess.run(
+            [str(self.landsim), *map(str, args)],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Build the wheel offline and install it, alone, in a fresh virtual environment.
+
+    The source is copied first, so the build never reads stale files from the checkout. Only
+    landsim is installed from the wheel (``--no-deps``); its dependencies are made visible
+    through a ``.pth`` line naming this environment's site-packages, which adds that folder to
+    ``sys.path`` without running its ``.pth`` files, so the editable landsim stays invisible;
+    their data files under ``share/`` and ``etc/`` are linked in.
+    """
+    root = tmp_path_factory.mktemp("wheel")
+    src = root / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in ("landsim", "scenarios", "experiments"):
+        shutil.copytree(REPO / name, src / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    dist = root / "dist"
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = dist.glob("landsim-*.whl")
+    venv = root / "venv"
+    subprocess.run(
+        [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", venv],
+        check=True,
+        timeout=120,
+    )
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    own_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(own_site) / "landsim_test_deps.pth").write_text("\n".join(deps) + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # the dependencies' data files (solara's offline assets, the widgets' notebook extensions)
+    # live under this environment's prefix, where a full install would put them in the new one
+    for data in ("share/solara", "share/jupyter", "etc/jupyter"):
+        if (Path(sys.prefix) / data).is_dir():
+            (venv / data).parent.mkdir(parents=True, exist_ok=True)
+            (venv / data).symlink_to(Path(sys.prefix) / data)
+    workdir = root / "elsewhere"
+    workdir.mkdir()
+    return Installed(python, venv / "bin" / "landsim", workdir, env)

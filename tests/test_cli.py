@@ -142,13 +142,23 @@ def ran(workdir: Path, landsim: Callable[..., Result]) -> tuple[Result, Path]:
 def test_compare_writes_summary_with_intervals(compared: tuple[Result, Path]) -> None:
     """summary.csv has one row per scenario and outcome with a 95% interval over 2 runs."""
     summary = pd.read_csv(compared[1] / "summary.csv")
-    assert list(summary.columns) == ["scenario", "metric", "mean", "ci_low", "ci_high", "n"]
+    columns = ["scenario", "metric", "mean", "ci_low", "ci_high", "n", "level"]
+    assert list(summary.columns) == columns
     assert len(summary) == 2 * len(METRICS)
     assert list(summary["scenario"].unique()) == ["tiny", "tiny_fixed"]
     assert set(summary["metric"]) == set(METRICS)
     assert (summary["n"] == 2).all()
     assert (summary["ci_low"] <= summary["mean"] + 1e-9).all()
     assert (summary["mean"] <= summary["ci_high"] + 1e-9).all()
+
+
+def test_compare_writes_paired_differences(compared: tuple[Result, Path]) -> None:
+    """differences.csv holds each scenario minus the first, replicate by replicate."""
+    diffs = pd.read_csv(compared[1] / "differences.csv")
+    assert set(diffs["scenario"]) == {"tiny_fixed"} and set(diffs["reference"]) == {"tiny"}
+    assert (diffs["n_pairs"] == 2).all() and set(diffs["metric"]) == set(METRICS)
+    assert "Difference from tiny [95% interval], replicate by replicate" in compared[0].stdout
+    assert "tiny_fixed - tiny" in compared[0].stdout
 
 
 def test_compare_writes_every_replicate_and_year(compared: tuple[Result, Path]) -> None:
@@ -307,7 +317,9 @@ def test_missing_scenario_file_is_a_user_error(
 ) -> None:
     """Run on a file that does not exist prints one line and returns 2."""
     assert main(["run", str(tmp_path / "nope.toml")]) == 2
-    assert capsys.readouterr().err == f"landsim: error: {tmp_path / 'nope.toml'}: no such file\n"
+    err = capsys.readouterr().err
+    assert err.startswith(f"landsim: error: {tmp_path / 'nope.toml'}: no such file; bundled ")
+    assert err.count("\n") == 1 and "baseline" in err
 
 
 def test_results_do_not_depend_on_the_number_of_processes(tiny_scenario: Path) -> None:

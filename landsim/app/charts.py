@@ -91,6 +91,8 @@ def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
         values = np.concatenate([s[3] for s in series]) if series else np.zeros(1)
         y_lo = min(0.0, float(values.min()) * 1.1)
         y_hi = max(float(values.max()) * 1.1, y_lo + 1.0)
+    if y_lo == 0.0:  # a little room below zero, so that a line at zero clears the frame
+        y_lo = -0.03 * y_hi
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def px(x: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ CJK font on the server; legends and titles are HTML and use the browser's fonts.
 
 from __future__ import annotations
 
+from landsim.labels import label
+
 __all__ = ["LANGUAGES", "TEXT", "tr", "scenario_label"]
 
 #: language code -> name shown on the switch
@@ -63,13 +65,15 @@ TEXT: dict[str, dict[str, str]] = {
         "age_years": "age of the household head (years)",
         "trust_scale": "0 = none, 1 = full",
         "boundaries": "black lines = village boundaries",
-        "chart.abandonment": "Abandoned land (%)",
-        "chart.income": "Household income (yuan/yr)",
+        # chart titles come from the one table of outcome labels (landsim/labels.py), which
+        # the command line's figures use too
+        "chart.abandonment": label("abandonment_rate").text,
+        "chart.income": label("household_income_mean").text,
         "chart.income_series": "solid: all households · dotted: head 65+",
-        "chart.participation": "Participation in the cooperative (%)",
-        "chart.collective": "Village collective income (yuan/yr)",
-        "chart.coops": "Active cooperatives · dotted: empty shells",
-        "chart.land": "Land in cooperatives (%) · dotted: in custody",
+        "chart.participation": label("participation_rate").text,
+        "chart.collective": label("collective_income_mean").text,
+        "chart.coops": f"{label('coops_active').title} · dotted: empty shells",
+        "chart.land": f"{label('coop_land_share').text} · dotted: in custody",
         "kpi.abandonment": "abandoned",
         "kpi.income": "income / household",
         "kpi.income65": "income, head 65+",

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from landsim.bundled import bundled_dir
 from landsim.errors import UserError
 from landsim.model import LandModel
 from landsim.params import SHARING_RULES, Params, params_from_flat
@@ -76,13 +77,12 @@ _SPLIT = ("reserve_share", "collective_share")
 def scenario_dir() -> Path:
     """Folder of the scenario files.
 
-    That is ``$LANDSIM_SCENARIOS``, else ``scenarios/`` of the source tree, else ``./scenarios``.
+    That is ``$LANDSIM_SCENARIOS``, else the bundled scenarios (in the wheel or the checkout).
     """
     env = os.environ.get(SCENARIO_ENV)
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return here if here.is_dir() else Path.cwd() / "scenarios"
+    return bundled_dir("scenarios")
 
 
 def scenario_names(folder: Path | None = None) -> list[str]:

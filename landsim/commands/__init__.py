@@ -1,0 +1,1 @@
+"""The sub-commands of ``landsim``: one module each, registered by :mod:`landsim.cli`."""

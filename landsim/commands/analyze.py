@@ -10,8 +10,13 @@ __all__ = ["register", "main"]
 HELP = """examples:
   landsim analyze results/benefit_sharing
   landsim analyze results/sobol_levers --outcomes abandonment_rate --no-figures
+  landsim analyze results/benefit_sharing --conf-level 0.9 --force
 
-writes DIR/analysis/: indices.csv (Sobol S1/ST with confidence intervals, or Morris mu*/sigma),
+Main-effect intervals are Student-t at --conf-level over the runs at each level, truncated to
+the outcome's range (shares [0, 1], counts >= 0).
+
+writes DIR/analysis/ (DIR/analysis-2 ... if that holds an earlier analysis; --force replaces
+it): indices.csv (Sobol S1/ST with confidence intervals, or Morris mu*/sigma),
 main_effects.csv, levels.csv, summary.txt and main-effect / interaction / index figures (PNG).
 """
 
@@ -33,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--resamples", type=int, default=1000, help="bootstrap resamples for intervals (1000)"
     )
     p.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    p.add_argument("--force", action="store_true", help="replace an earlier DIR/analysis")
     p.set_defaults(func=main)
 
 
@@ -41,6 +47,7 @@ def main(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from landsim.errors import UserError
+    from landsim.outputs import prepare_dir
     from landsim.sweep.analysis import analyze
     from landsim.sweep.figures import write_analysis
     from landsim.sweep.provenance import read_provenance
@@ -49,9 +56,14 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"--conf-level must be between 0 and 1, got {args.conf_level}")
     if args.resamples < 10:
         raise UserError(f"--resamples must be at least 10, got {args.resamples}")
+    prov = read_provenance(args.directory)
+    if prov is None:
+        raise UserError(f"{args.directory}: not a sweep directory (no provenance.json)")
+    out = prepare_dir(
+        args.directory / "analysis", option="analysis folder", default=True, force=args.force
+    )
     result = analyze(args.directory, args.outcomes, args.conf_level, args.resamples)
-    factors = read_provenance(args.directory)["design"]["factors"]
-    out = args.directory / "analysis"
+    factors = prov["design"]["factors"]
     paths = write_analysis(result, factors, out, figures=not args.no_figures)
     with pd.option_context(
         "display.width", 120, "display.max_rows", 500, "display.float_format", "{:.4g}".format
@@ -63,6 +75,11 @@ def main(args: argparse.Namespace) -> int:
             print()
         print("main effects (range of level means; share of variance between levels):")
         print(result.effects.to_string(index=False))
+        print(
+            f"level means in {out / 'levels.csv'}: {result.conf_level:.0%} Student-t intervals "
+            "over the runs at each level, truncated to the outcome's range (shares [0, 1], "
+            "counts >= 0)"
+        )
         print()
     print(result.summary())
     print(f"\nwrote {len(paths)} files to {out}")

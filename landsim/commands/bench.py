@@ -21,9 +21,13 @@ The table shows, per world size: median wall time of a run (build + all years), 
 household-year, and peak resident memory of the child process that ran it (the town runs in
 this process, so it has none); then the fitted exponent k of time ∝ plots^k and the time
 per phase of the year. Runs stopped by --time-limit or --memory-limit are marked * and
-their full time is extrapolated from the years they finished. This is a benchmark, not a
+their full time is extrapolated from the years they finished. The output file is checked
+before any run; an existing --out is refused unless --force (the default name moves on to
+results/bench-2.json ... instead). This is a benchmark, not a
 test: timings vary from machine to machine and from run to run.
 """
+
+DEFAULT_OUT = "results/bench.json"
 
 #: county size used by --quick (plots)
 QUICK_COUNTY_PLOTS = 100_000
@@ -43,9 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out",
         type=Path,
-        default=Path("results/bench.json"),
-        help="JSON file to write (default: %(default)s)",
+        default=None,
+        help=f"JSON file to write (default: {DEFAULT_OUT}, or bench-2.json ... if it exists)",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--years", type=int, default=30, help="years per run (default: %(default)s)")
     p.add_argument(
         "--repeats",
@@ -106,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if not (args.time_limit > 0 and args.memory_limit > 0 and math.isfinite(args.memory_limit)):
         raise UserError("--time-limit and --memory-limit must be positive numbers")
+    from landsim.outputs import prepare_file
+
+    out = prepare_file(
+        args.out or DEFAULT_OUT, default=args.out is None, force=args.force, need_bytes=2**20
+    )
     result = run_bench(
         years=args.years,
         repeats=repeats,
@@ -117,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
         log=lambda line: print(line, file=sys.stderr),
     )
     print(format_table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nwrote {args.out}")
+    from landsim.provenance import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from landsim.capacity import capacity_problem
 from landsim.scenario import ScenarioError, load_scenario
 
 __all__ = ["register"]
@@ -14,7 +15,8 @@ EPILOG = """examples:
   landsim check my_policy.toml
 
 Prints OK for each valid file. A bad file gets one message per problem,
-FILE:LINE: KEY = VALUE: RULE, and the exit status is 2.
+FILE:LINE: KEY = VALUE: RULE, and the exit status is 2. A [world] whose villages have too few
+plots for their households (some would get no contract plot) is an error too.
 """
 
 
@@ -40,6 +42,11 @@ def main(args: argparse.Namespace) -> int:
             scenario = load_scenario(path)
         except ScenarioError as err:
             print(f"landsim: error: {err}", file=sys.stderr)
+            bad += 1
+            continue
+        problem = capacity_problem(scenario.params.world)
+        if problem:
+            print(f"landsim: error: {path}: {problem}", file=sys.stderr)
             bad += 1
             continue
         run = scenario.params.run

@@ -1,19 +1,31 @@
-"""``landsim compare``: every scenario over replicates, in parallel, with 95% intervals.
+"""``landsim compare``: every scenario over replicates, in parallel, with confidence intervals.
 
-Replicates share seeds across scenarios (common random numbers). Writes a summary table, a
-figure, the full time series and provenance.
+Replicates share seeds across scenarios (common random numbers), so besides each scenario's
+interval the command reports paired differences against a reference scenario. Writes a summary
+table, the differences, a figure, the full time series and provenance.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from landsim.commands.run import output_dir, positive_int, seed_int, warn_cut_timeline
-from landsim.compare import execute, format_table, plan, plot_outcomes, summarize
+from landsim.commands.run import positive_int, seed_int, warn_cut_timeline
+from landsim.compare import (
+    DIFFERENCE_METHOD,
+    INTERVAL_METHOD,
+    differences,
+    execute,
+    format_differences,
+    format_table,
+    outcome_legend,
+    plan,
+    plot_outcomes,
+    summarize,
+)
 from landsim.errors import UserError
+from landsim.outputs import prepare_dir
 from landsim.provenance import (
     atomic_path,
     command_line,
@@ -25,34 +37,58 @@ from landsim.provenance import (
 from landsim.runner import replicate_seeds
 from landsim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["register"]
+__all__ = ["register", "conf_level"]
+
+DEFAULT_OUT = "results/compare"
 
 EPILOG = """examples:
-  landsim compare scenarios/*.toml
-  landsim compare scenarios/coop_fixed_rent.toml scenarios/coop_guaranteed_dividend.toml \\
-      --replicates 20 --jobs 2 --out results/sharing
+  landsim compare baseline tri_party_governance            bundled scenarios, by name
+  landsim compare scenarios/*.toml --replicates 30 --out results/thirty
+  landsim compare coop_fixed_rent coop_guaranteed_dividend --reference coop_fixed_rent \\
+      --conf-level 0.9 --jobs 2 --out results/sharing
+  landsim compare baseline custody_only --executor dask://10.0.0.5:8786
 
 Replicate r uses the same seed in every scenario (common random numbers), derived from the
 root seed (--seed, default: the first file's run.seed) with numpy's SeedSequence.spawn.
-Writes to DIR (default results/compare):
-  summary.csv          scenario, metric, mean, ci_low, ci_high, n  (final year, 95% t-interval)
+Writes to DIR (default results/compare; if that holds earlier results, results/compare-2 ...
+and the command says so; an --out that holds results is refused unless --force):
+  summary.csv          scenario, metric, mean, ci_low, ci_high, n, level (final year; Student-t
+                       interval truncated to the outcome's range: shares [0, 1], counts >= 0)
+  differences.csv      each scenario minus the reference, replicate by replicate (same seeds):
+                       mean difference and its t-interval
   timeseries.parquet   every replicate, every year
-  outcomes.png         main outcomes over time: mean and 95% band per scenario
-  provenance.json      resolved scenarios and their SHA-256, seeds, versions, git commit
+  outcomes.png         main outcomes over time: mean and interval band per scenario
+  provenance.json      resolved scenarios and their SHA-256, seeds, versions, code hash, executor
 """
+
+
+def conf_level(text: str) -> float:
+    """An argparse type: a confidence level strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.95, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.95), got {value:g}")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``landsim compare``."""
     p = subparsers.add_parser(
         "compare",
-        help="compare scenarios over replicates with 95%% confidence intervals",
-        description="Run every scenario N times on local processes and compare their "
-        "outcomes with 95% confidence intervals.",
+        help="compare scenarios over replicates with confidence intervals",
+        description="Run every scenario N times (local processes or a Dask cluster) and compare "
+        "their outcomes with confidence intervals and paired differences.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (TOML)")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario files (TOML) or bundled scenario names (see 'landsim scenarios')",
+    )
     p.add_argument(
         "--replicates",
         type=positive_int,
@@ -63,7 +99,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jobs",
         type=positive_int,
         metavar="J",
-        help=f"local processes (default: all {os.cpu_count()} cores)",
+        help="local processes (default: every core this process may use)",
+    )
+    p.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|serial|dask://HOST:PORT",
+        help="where runs execute (default: local processes)",
     )
     p.add_argument(
         "--years",
@@ -75,11 +117,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--seed", type=seed_int, metavar="S", help="root seed (default: the first file's run.seed)"
     )
     p.add_argument(
+        "--conf-level",
+        type=conf_level,
+        default=0.95,
+        metavar="L",
+        help="confidence level of every interval (default: 0.95)",
+    )
+    p.add_argument(
+        "--reference",
+        metavar="SCENARIO",
+        help="scenario the others are compared with, replicate by replicate (default: the first)",
+    )
+    p.add_argument(
         "--out",
         metavar="DIR",
-        default="results/compare",
-        help="output folder (default: results/compare)",
+        help=f"output folder (default: {DEFAULT_OUT}, or {DEFAULT_OUT}-2 ... if it holds results)",
     )
+    p.add_argument("--force", action="store_true", help="replace earlier results in --out")
     p.set_defaults(func=main)
 
 
@@ -105,10 +159,25 @@ def _load_all(paths: list[str]) -> list[Scenario]:
     return scenarios
 
 
+def _reference(scenarios: list[Scenario], asked: str | None) -> str:
+    if asked is None:
+        return scenarios[0].name
+    names = [s.name for s in scenarios]
+    stem = asked.removesuffix(".toml").rsplit("/", 1)[-1]
+    if stem not in names:
+        raise UserError(
+            f"--reference {asked}: not one of the scenarios compared ({', '.join(names)})"
+        )
+    return stem
+
+
 def main(args: argparse.Namespace) -> int:
-    """Plan, run, summarize and write; print the table and where the figure is."""
+    """Check, plan, run, summarize and write; print the tables and where the figure is."""
+    from landsim.sweep.executors import make_executor
+
     started = now()
     scenarios = _load_all(args.scenarios)
+    reference = _reference(scenarios, args.reference)
     root = args.seed if args.seed is not None else scenarios[0].params.run.seed
     if args.seed is None and len({s.params.run.seed for s in scenarios}) > 1:
         print(
@@ -119,11 +188,22 @@ def main(args: argparse.Namespace) -> int:
     for scenario in scenarios:
         warn_cut_timeline(scenario, args.years)
     specs = plan(scenarios, root, replicates=args.replicates, years=args.years)
-    jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
-    out = output_dir(args.out)
     counts = {s.name: sum(sp.tags["scenario"] == s.name for sp in specs) for s in scenarios}
     years = {s.name: args.years or s.params.run.years for s in scenarios}
+    # about 8 bytes per outcome, year and run in Parquet, twice over for the temporary copy
+    need = 16 * 40 * sum(counts[s] * (years[s] + 1) for s in counts)
+    out = prepare_dir(
+        args.out or DEFAULT_OUT, default=args.out is None, force=args.force, need_bytes=need
+    )
+    if args.executor != "local" and args.jobs is not None:
+        raise UserError("--jobs applies to local processes; leave it out with --executor")
+    executor = make_executor(args.executor, min(args.jobs, len(specs)) if args.jobs else None)
+    with executor:
+        return _run(args, scenarios, reference, root, specs, counts, years, out, executor, started)
 
+
+def _run(args, scenarios, reference, root, specs, counts, years, out, executor, started) -> int:
+    level = args.conf_level
     record: dict[str, Any] = {
         "command": "compare",
         "command_line": command_line(),
@@ -135,7 +215,11 @@ def main(args: argparse.Namespace) -> int:
         "seeds": replicate_seeds(root, max(counts.values())),
         "replicates": counts,
         "years": years,
-        "jobs": jobs,
+        "conf_level": level,
+        "intervals": INTERVAL_METHOD,
+        "reference": reference,
+        "differences": DIFFERENCE_METHOD,
+        **executor.info(),
         "scenarios": [scenario_record(s) for s in scenarios],
         "environment": environment(),
     }
@@ -148,33 +232,44 @@ def main(args: argparse.Namespace) -> int:
         else "replicates " + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
     print(
-        f"Comparing {len(scenarios)} scenarios x {rep_text} ({len(specs)} runs) on {jobs} "
-        f"process{'es' * (jobs > 1)}; common random numbers: replicate r has the same seed "
+        f"Comparing {len(scenarios)} scenarios x {rep_text} ({len(specs)} runs) on "
+        f"{executor.description}; common random numbers: replicate r has the same seed "
         f"in every scenario (root seed {root}).",
         flush=True,
     )
     try:
-        timeseries = execute(specs, jobs=jobs)
+        timeseries = execute(specs, executor=executor)
     except KeyboardInterrupt:
         write_json(out / "provenance.json", {**record, "status": "interrupted", "finished": now()})
         raise
 
-    summary = summarize(timeseries)
-    paths = {name: out / name for name in ("timeseries.parquet", "summary.csv", "outcomes.png")}
+    summary = summarize(timeseries, level)
+    diffs = differences(timeseries, reference, level)
+    names = ("timeseries.parquet", "summary.csv", "differences.csv", "outcomes.png")
+    paths = {name: out / name for name in names}
     with atomic_path(paths["timeseries.parquet"]) as tmp:
         timeseries.to_parquet(tmp, index=False)
     with atomic_path(paths["summary.csv"]) as tmp:
         summary.to_csv(tmp, index=False)
+    with atomic_path(paths["differences.csv"]) as tmp:
+        diffs.to_csv(tmp, index=False)
     with atomic_path(paths["outcomes.png"]) as tmp:
-        plot_outcomes(timeseries, tmp)
+        plot_outcomes(timeseries, tmp, level=level, titles={s.name: s.title for s in scenarios})
     write_json(out / "provenance.json", {**record, "status": "complete", "finished": now()})
 
     final = ", ".join(sorted({str(y) for y in years.values()}))
-    print(f"\nFinal year ({final}): mean [95% confidence interval] over replicates\n")
+    print(f"\nFinal year ({final}): mean [{level:.0%} confidence interval] over replicates")
+    print(f"({INTERVAL_METHOD})\n")
     print(format_table(summary))
+    if len(diffs):
+        print(f"\nDifference from {reference} [{level:.0%} interval], replicate by replicate")
+        print(f"({DIFFERENCE_METHOD})\n")
+        print(format_differences(diffs))
+    print("\ncolumns:\n" + outcome_legend())
     print(f"\nfigure: {paths['outcomes.png']}")
     print(
-        f"summary: {paths['summary.csv']} (every outcome); time series: "
-        f"{paths['timeseries.parquet']}; provenance: {out / 'provenance.json'}"
+        f"summary: {paths['summary.csv']} (every outcome); differences: "
+        f"{paths['differences.csv']}; time series: {paths['timeseries.parquet']}; "
+        f"provenance: {out / 'provenance.json'}"
     )
     return 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import pandas as pd
 
 from landsim.metrics import MAIN_OUTCOMES
+from landsim.outputs import prepare_dir
 from landsim.provenance import (
     atomic_path,
     command_line,
@@ -20,16 +20,18 @@ from landsim.provenance import (
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.scenario import Scenario, load_scenario
 
-__all__ = ["register", "positive_int", "seed_int", "output_dir", "warn_cut_timeline"]
+__all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline"]
 
 EPILOG = """examples:
+  landsim run baseline                              a bundled scenario, by name
   landsim run scenarios/baseline.toml
   landsim run scenarios/coop_fixed_rent.toml --years 10 --seed 42 --out results/fixed
 
 The model's seed is replicate 0 of the seeds 'landsim compare' derives from the same root
 seed (--seed, default: the file's run.seed), so this run repeats that comparison's first
 replicate. Writes DIR/outcomes.csv, DIR/outcomes.parquet (one row per year) and
-DIR/provenance.json; DIR defaults to results/SCENARIO.
+DIR/provenance.json; DIR defaults to results/SCENARIO (results/SCENARIO-2 ... if that
+holds earlier results; an --out that holds results is refused unless --force).
 """
 
 
@@ -53,22 +55,15 @@ def seed_int(text: str) -> int:
     return _whole_number(text, 0)
 
 
-def output_dir(path: str) -> Path:
-    """Create the output folder (and its parents), or explain why it cannot be used."""
-    from landsim.errors import UserError
-
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {path}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"--out {path}: cannot create the folder ({err.strerror})") from None
-    return out
-
-
 def warn_cut_timeline(scenario: Scenario, years: int | None) -> None:
-    """Tell the user when ``--years`` ends a run before some of its timeline events."""
+    """Tell the user when ``--years`` ends a run before some of its timeline events, and when
+    its world leaves households without land (``landsim check`` refuses such a file).
+    """
+    from landsim.capacity import capacity_problem
+
+    problem = capacity_problem(scenario.params.world)
+    if problem:
+        print(f"note: {scenario.name}: {problem}", file=sys.stderr)
     if years is None:
         return
     late = sorted({e.year for e in scenario.params.timeline if e.year > years})
@@ -90,7 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="scenario file (TOML) or a bundled scenario's name"
+    )
     p.add_argument(
         "--years",
         type=positive_int,
@@ -101,6 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--seed", type=seed_int, metavar="S", help="root seed (default: the file's run.seed)"
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: results/SCENARIO)")
+    p.add_argument("--force", action="store_true", help="replace earlier results in --out")
     p.set_defaults(func=main)
 
 
@@ -112,7 +110,9 @@ def main(args: argparse.Namespace) -> int:
     root = args.seed if args.seed is not None else params.run.seed
     years = args.years or params.run.years
     warn_cut_timeline(scenario, args.years)
-    out = output_dir(args.out or f"results/{scenario.name}")
+    out = prepare_dir(
+        args.out or f"results/{scenario.name}", default=args.out is None, force=args.force
+    )
     seed = replicate_seeds(root, 1)[0]
     spec = RunSpec(
         params=params.model_dump(mode="json"),

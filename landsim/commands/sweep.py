@@ -9,12 +9,15 @@ from pathlib import Path
 __all__ = ["register", "main"]
 
 HELP = """examples:
+  landsim sweep benefit_sharing --dry-run                         a bundled experiment, by name
   landsim sweep experiments/benefit_sharing.toml --dry-run
   landsim sweep experiments/benefit_sharing.toml                  # all local cores
   landsim sweep experiments/benefit_sharing.toml --workers 2 --out results/bs
   landsim sweep experiments/benefit_sharing.toml --out results/bs --resume
   landsim sweep experiments/sobol_levers.toml --executor dask://10.0.0.5:8786
 
+DIR defaults to results/NAME, or results/NAME-2 ... if that holds earlier results (the command
+says which); an --out that holds results needs --resume.
 results: DIR/runs/ (one row per run; pandas.read_parquet(DIR / "runs")), DIR/yearly/ (if the
 experiment sets yearly = true), DIR/design.parquet and DIR/provenance.json.
 """
@@ -30,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    p.add_argument(
+        "experiment", type=Path, help="experiment file (TOML) or a bundled experiment's name"
+    )
     p.add_argument(
         "--executor",
         default="local",
@@ -60,12 +65,29 @@ def main(args: argparse.Namespace) -> int:
 
     exp = load_experiment(args.experiment)
     design = build_design(exp)
+    from landsim.capacity import capacity_problem
+
+    problem = capacity_problem(exp.base.world)
+    if problem:
+        print(f"note: {exp.name}: {problem}", file=sys.stderr)
     if args.dry_run:
         print(plan_text(exp, design))
         return 0
     if args.retry_failed and not args.resume:
         raise UserError("--retry-failed goes with --resume")
-    out = args.out if args.out is not None else Path("results") / exp.name
+    from landsim.outputs import prepare_dir
+
+    runs = design.n_points * exp.replicates
+    columns = len(exp.outcome_columns) + len(exp.input_keys) + 10
+    need = 16 * runs * columns * (exp.years + 1 if exp.yearly else 1)
+    out = prepare_dir(
+        args.out if args.out is not None else Path("results") / exp.name,
+        default=args.out is None and not args.resume,
+        allow_existing=args.resume,
+        need_bytes=need,
+        hint="add --resume to run only the missing runs",
+    )
+    again = f"landsim sweep {args.experiment} --out {out} --resume"
     with make_executor(args.executor, args.workers) as executor:
         print(
             f"landsim sweep: {design.n_points * exp.replicates} runs of {exp.name} on "
@@ -83,15 +105,14 @@ def main(args: argparse.Namespace) -> int:
             )
         except KeyboardInterrupt:
             print(
-                f"landsim sweep: interrupted; finished runs are saved in {out}; "
-                f"run the same command with --resume to finish",
+                f"landsim sweep: interrupted; finished runs are saved in {out}; to finish: {again}",
                 file=sys.stderr,
             )
             raise
         except WorkerLost as err:
             print(
                 f"landsim sweep: stopped: {err}; finished runs are saved in {out}; "
-                "run the same command with --resume to finish",
+                f"to finish: {again}",
                 file=sys.stderr,
             )
             return 1

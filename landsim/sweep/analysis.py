@@ -5,8 +5,9 @@
 * Morris designs: mu* (with its confidence interval), mu and sigma, from
   ``SALib.analyze.morris`` on the saved sample matrix;
 * every design: main effects — the mean outcome at each level of each factor (continuous
-  factors in quintile bins) with a 95% confidence interval over runs, the range of those means,
-  and the share of run-to-run variance each factor's levels explain (eta squared).
+  factors in quintile bins) with a Student-t confidence interval over runs at ``conf_level``
+  (truncated to the outcome's range, see :data:`landsim.compare.INTERVAL_METHOD`), the range of
+  those means, and the share of run-to-run variance each factor's levels explain (eta squared).
 
 Sensitivity indices use each design point's mean over its successful replicates; a point
 without any successful run leaves its outcome unanalysed (and says so).
@@ -14,7 +15,6 @@ without any successful run leaves its outcome unanalysed (and says so).
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,8 @@ class Analysis:
             indices per outcome and factor; ``None`` for factorial and Latin designs.
         second_order: Sobol S2 per pair of factors, if the design sampled it.
         effects: main effects per outcome and factor: ``effect_range`` and ``variance_share``.
-        levels: mean outcome per level of each factor, with ``ci95`` and ``n``.
+        levels: mean outcome per level of each factor, with ``ci_low``, ``ci_high`` (Student-t
+            at ``conf_level``, truncated to the outcome's range) and ``n``.
         notes: remarks (failed runs, outcomes that could not be analysed).
         counts: runs planned, present, ok and failed.
     """
@@ -170,7 +171,7 @@ def analyze(
     if counts["missing"]:
         notes.append(f"{counts['missing']} runs have not run yet (resume the sweep)")
 
-    levels, effects = main_effects(ok, design_meta["factors"], outcomes)
+    levels, effects = main_effects(ok, design_meta["factors"], outcomes, conf_level)
     indices = second = None
     if kind in ("sobol", "morris"):
         indices, second, more = _salib(
@@ -208,13 +209,20 @@ def factor_levels(runs: pd.DataFrame, factor: dict[str, Any], bins: int = BINS) 
 
 
 def main_effects(
-    runs: pd.DataFrame, factors: list[dict[str, Any]], outcomes: list[str]
+    runs: pd.DataFrame,
+    factors: list[dict[str, Any]],
+    outcomes: list[str],
+    conf_level: float = 0.95,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Main effects: level means, their range and the variance they explain.
 
-    Returns the mean outcome per factor level (with a 95% CI over runs), and per factor the
-    range of level means and the share of variance between levels (eta squared).
+    Returns the mean outcome per factor level (with a Student-t interval over runs at
+    ``conf_level``, truncated to the outcome's range), and per factor the range of level means
+    and the share of variance between levels (eta squared).
     """
+    from landsim.compare import bounded_interval
+    from landsim.labels import label
+
     level_rows, effect_rows = [], []
     for f in factors:
         lv = factor_levels(runs, f) if len(runs) else pd.Series(dtype=float)
@@ -226,19 +234,21 @@ def main_effects(
                 continue
             g = y[good].groupby(lv[good])
             stats = g.agg(["mean", "std", "count"])
+            bounds = label(outcome).bounds
             for level in order:
                 if level not in stats.index:
                     continue
-                m, s, n = stats.loc[level]
-                ci = 1.96 * s / math.sqrt(n) if n > 1 else math.nan
+                values = y[good][(lv[good] == level).to_numpy()].to_numpy(dtype=float)
+                m, low, high = bounded_interval(values, bounds, conf_level)
                 level_rows.append(
                     {
                         "outcome": outcome,
                         "factor": f["key"],
                         "level": level,
                         "mean": m,
-                        "ci95": ci,
-                        "n": int(n),
+                        "ci_low": low,
+                        "ci_high": high,
+                        "n": int(values.size),
                     }
                 )
             total = float(((y[good] - y[good].mean()) ** 2).sum())
@@ -251,7 +261,9 @@ def main_effects(
                     "variance_share": between / total if total > 0 else 0.0,
                 }
             )
-    levels = pd.DataFrame(level_rows, columns=["outcome", "factor", "level", "mean", "ci95", "n"])
+    levels = pd.DataFrame(
+        level_rows, columns=["outcome", "factor", "level", "mean", "ci_low", "ci_high", "n"]
+    )
     effects = pd.DataFrame(
         effect_rows, columns=["outcome", "factor", "effect_range", "variance_share"]
     )

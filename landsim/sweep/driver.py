@@ -26,7 +26,7 @@ from landsim.sweep.provenance import (
     write_provenance,
 )
 from landsim.sweep.store import ResultStore, write_atomic
-from landsim.sweep.worker import execute
+from landsim.sweep.worker import execute, failed_result
 
 __all__ = ["SweepReport", "run_sweep", "plan_text"]
 
@@ -179,7 +179,7 @@ def run_sweep(
     bar = _progress(progress, todo, exp.name)
     ok = failed = 0
     try:
-        for batch in executor.imap_batches(execute, tasks):
+        for batch in executor.imap_batches(execute, tasks, on_error=failed_result):
             store.append(batch)
             n_failed = sum(r.row["status"] != "ok" for r in batch)
             failed += n_failed

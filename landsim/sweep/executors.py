@@ -1,14 +1,22 @@
 """Where runs execute: in this process, on local processes, or on a Dask cluster.
 
-Every executor takes the same picklable function (:func:`landsim.sweep.worker.execute`) and an
-iterator of :class:`~landsim.sweep.worker.RunTask`, and yields *batches* of results as runs finish
-(whatever finished since the last batch), keeping only a bounded number of runs in flight so
-memory stays flat for any sweep size. Results depend only on each task, never on the executor or
-the order of completion.
+The one executor layer of landsim: ``compare``, ``sweep`` and ``bench`` (its town runs) all
+run through it, so every command gets the same process pool, the same core count and the same
+Dask checks. Every executor takes a picklable function — :func:`landsim.sweep.worker.execute`
+for a sweep, :func:`landsim.compare.run_numbered` for a comparison — and an iterator of tasks,
+and yields *batches* of results as runs finish (whatever finished since the last batch),
+keeping only a bounded number of runs in flight so memory stays flat for any number of runs.
+Results depend only on each task, never on the executor or the order of completion.
 
 * :class:`SerialExecutor` — one run after another in this process (tests, debugging);
-* :class:`LocalExecutor` — a pool of worker processes on this machine (default: all cores);
-* :class:`DaskExecutor` — a ``distributed`` scheduler (``dask://HOST:PORT``) and its workers.
+* :class:`LocalExecutor` — a pool of worker processes on this machine (default: every core
+  this process may use);
+* :class:`DaskExecutor` — a ``distributed`` scheduler (``dask://HOST:PORT``) and its workers,
+  each checked to run exactly this landsim code and the same model dependencies
+  (:func:`landsim.provenance.code_identity`) before any run.
+
+A run that raises is handed to ``on_error(task, error, where)``, whose result takes its place;
+without ``on_error`` the error propagates.
 """
 
 from __future__ import annotations
@@ -17,15 +25,18 @@ import asyncio
 import concurrent.futures
 import multiprocessing as mp
 import os
+import queue
 import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from landsim.errors import UserError
-from landsim.sweep.worker import RunResult, RunTask, failed_result, worker_versions
+from landsim.provenance import code_identity, identity_mismatch
 
 __all__ = [
     "Executor",
@@ -37,7 +48,8 @@ __all__ = [
     "available_cores",
 ]
 
-Fn = Callable[[RunTask], RunResult]
+Fn = Callable[[Any], Any]
+OnError = Callable[[Any, BaseException, str], Any] | None
 
 #: what a lost scheduler or connection raises (CommClosedError is an OSError)
 _LOST = (OSError, TimeoutError, concurrent.futures.CancelledError, asyncio.CancelledError)
@@ -66,7 +78,9 @@ class Executor:
     #: number of runs that can execute at once
     workers: int = 1
 
-    def imap_batches(self, fn: Fn, tasks: Iterable[RunTask]) -> Iterator[list[RunResult]]:
+    def imap_batches(
+        self, fn: Fn, tasks: Iterable[Any], on_error: OnError = None
+    ) -> Iterator[list[Any]]:
         """Yield lists of results, each as soon as at least one run has finished."""
         raise NotImplementedError
 
@@ -89,22 +103,74 @@ class SerialExecutor(Executor):
 
     description = "serial"
 
-    def imap_batches(self, fn: Fn, tasks: Iterable[RunTask]) -> Iterator[list[RunResult]]:
+    def imap_batches(
+        self, fn: Fn, tasks: Iterable[Any], on_error: OnError = None
+    ) -> Iterator[list[Any]]:
         """Yield each result alone, in task order."""
         for task in tasks:
-            yield [fn(task)]
+            try:
+                result = fn(task)
+            except Exception as err:
+                if on_error is None:
+                    raise
+                result = on_error(task, err, "serial")
+            yield [result]
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is handled once, by the main process, which saves and shuts the pool down
+def _worker_init() -> None:
+    """Set up a pool worker: Ctrl-C is handled once, by the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while the pool starts its processes and threads, then deliver it.
+
+    A KeyboardInterrupt raised half-way through starting a pool can leave workers without a
+    manager (they never exit). The signal is also blocked meanwhile, and the threads started
+    inherit the block: only the main thread reacts to Ctrl-C.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only handled in the main thread anyway
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+
+
+def _start_forkserver() -> None:
+    """Start the fork server with Ctrl-C ignored, so that it survives a Ctrl-C meant for us.
+
+    The fork server imports the model before it installs its own handlers; a Ctrl-C in those
+    seconds would kill it and break the pool. An ignored signal stays ignored across ``exec``
+    (and Python keeps it so), while a handler or a blocked mask does not carry over.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LocalExecutor(Executor):
     """A pool of ``workers`` processes on this machine (default: every available core).
 
     Workers are forked from a *forkserver* that has already imported the model, so starting
-    them is cheap and they share no threads or state with the main process.
+    them is cheap, and they share no threads or state with the main process (safe inside a
+    threaded host such as a notebook or a test runner). Finished runs arrive on a queue:
+    ``concurrent.futures.wait()`` can leave its locks held if Ctrl-C lands inside it.
     """
 
     def __init__(self, workers: int | None = None, in_flight_per_worker: int = 4):
@@ -114,44 +180,70 @@ class LocalExecutor(Executor):
         self.description = f"local processes ({self.workers} workers)"
         self.window = self.workers * in_flight_per_worker
 
-    def imap_batches(self, fn: Fn, tasks: Iterable[RunTask]) -> Iterator[list[RunResult]]:
-        """Yield results as they finish; raise :class:`WorkerLost` if a process dies."""
+    def imap_batches(
+        self, fn: Fn, tasks: Iterable[Any], on_error: OnError = None
+    ) -> Iterator[list[Any]]:
+        """Yield results as they finish; raise :class:`WorkerLost` if a process dies.
+
+        On Ctrl-C or any error, queued runs never start and runs in progress finish, so that
+        every worker exits cleanly with this process.
+        """
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["landsim.sweep.worker", "landsim.model"])
-        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+        _start_forkserver()
         it = iter(tasks)
-        pending: dict[Future, RunTask] = {}
-        try:
-            while True:
-                while len(pending) < self.window:
-                    task = next(it, None)
-                    if task is None:
-                        break
-                    pending[pool.submit(fn, task)] = task
-                if not pending:
+        pending: dict[Future, Any] = {}
+        finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        pool: ProcessPoolExecutor | None = None
+
+        def fill() -> None:
+            while len(pending) < self.window:
+                task = next(it, None)
+                if task is None:
                     return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                batch = []
-                for fut in done:
-                    task = pending.pop(fut)
+                future = pool.submit(fn, task)
+                pending[future] = task
+                future.add_done_callback(finished.put)
+
+        try:
+            with _sigint_deferred():  # the first submits start the worker processes
+                pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
+                fill()
+            while pending:
+                done = [finished.get()]
+                while True:
                     try:
-                        batch.append(fut.result())
+                        done.append(finished.get_nowait())
+                    except queue.Empty:
+                        break
+                batch = []
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        batch.append(future.result())
                     except BrokenProcessPool as err:
                         raise WorkerLost(
                             "a worker process died (killed, or out of memory?)"
                         ) from err
                     except Exception as err:  # noqa: BLE001 - e.g. a result that cannot pickle
-                        batch.append(failed_result(task, err, "local"))
+                        if on_error is None:
+                            raise
+                        batch.append(on_error(task, err, "local"))
                 yield batch
+                fill()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for future in pending:
+                future.cancel()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor(Executor):
     """Runs on a Dask ``distributed`` cluster: ``dask://HOST:PORT`` or an existing client.
 
-    Workers must have landsim installed, the same version as here; the executor checks this
-    before any run. Tasks are submitted with ``pure=False`` and a bounded number in flight.
+    Workers must run exactly this landsim code (same source hash) with the same model
+    dependencies; the executor checks every worker before any run and refuses a mismatch.
+    Tasks are submitted with ``pure=False`` and a bounded number in flight.
     """
 
     def __init__(
@@ -190,41 +282,50 @@ class DaskExecutor(Executor):
         self.window = max(threads * in_flight_per_thread, 8)
         self.description = f"dask {self.address} ({threads} worker threads)"
 
-    def _check_versions(self) -> dict[str, dict[str, str]]:
-        import landsim
-
+    def _check_versions(self) -> dict[str, dict[str, Any]]:
+        """Every worker's code identity; refuse workers whose code or model packages differ."""
+        here = code_identity()
+        try:  # Dask's own check: the packages scheduler, workers and client must share
+            self.client.get_versions(check=True)
+        except ValueError as err:
+            self.close()
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UserError(
+                f"Dask scheduler and workers at {self.address} run different Dask packages "
+                f"than this machine ({first}); install the same versions everywhere"
+            ) from None
         try:
-            versions = self.client.run(worker_versions)
+            versions = self.client.run(code_identity)
         except Exception as err:  # noqa: BLE001 - unpickling fails where landsim is missing
             self.close()
             raise UserError(
                 f"Dask workers at {self.address} cannot run landsim ({type(err).__name__}: "
-                f"{err}); install it on every worker with 'pip install -e .' from the same "
-                f"checkout (landsim {landsim.__version__})"
+                f"{err}); install the same landsim on every worker (code "
+                f"{here['code_sha256'][:12]}, landsim {here['landsim']})"
             ) from None
-        wrong = {
-            w: v["landsim"] for w, v in versions.items() if v["landsim"] != landsim.__version__
-        }
-        if wrong:
-            self.close()
-            shown = ", ".join(f"{w} has {v}" for w, v in sorted(wrong.items()))
-            raise UserError(
-                f"Dask workers run a different landsim than this machine "
-                f"({landsim.__version__}): {shown}; reinstall with 'pip install -e .'"
-            )
+        for worker, theirs in sorted(versions.items()):
+            problem = identity_mismatch(here, theirs)
+            if problem:
+                self.close()
+                raise UserError(
+                    f"Dask worker {worker} is refused: {problem}; install the same landsim "
+                    "and dependencies on every worker (pip install of this checkout or wheel)"
+                )
         return versions
 
     def info(self) -> dict[str, Any]:
-        """Executor, scheduler address and every worker's versions."""
+        """Executor, scheduler address and every worker's code identity and versions."""
         return {**super().info(), "scheduler": self.address, "worker_versions": self.versions}
 
-    def imap_batches(self, fn: Fn, tasks: Iterable[RunTask]) -> Iterator[list[RunResult]]:
-        """Yield results as they finish; a run whose worker kept dying is recorded failed."""
+    def imap_batches(
+        self, fn: Fn, tasks: Iterable[Any], on_error: OnError = None
+    ) -> Iterator[list[Any]]:
+        """Yield results as they finish; a run whose worker kept dying goes to ``on_error``."""
         from distributed import as_completed
 
         token = uuid.uuid4().hex[:8]
         it = iter(tasks)
-        pending: dict[str, RunTask] = {}
+        pending: dict[str, Any] = {}
         ac = as_completed()
         futures = []
 
@@ -233,7 +334,9 @@ class DaskExecutor(Executor):
                 task = next(it, None)
                 if task is None:
                     return
-                fut = self.client.submit(fn, task, key=f"landsim-{task.run_id}-{token}", pure=False)
+                fut = self.client.submit(
+                    fn, task, key=f"landsim-{_task_key(task)}-{token}", pure=False
+                )
                 pending[fut.key] = task
                 futures.append(fut)
                 ac.add(fut)
@@ -252,9 +355,11 @@ class DaskExecutor(Executor):
                         if fut.status == "finished":
                             batch.append(fut.result())
                         elif fut.status == "error":
-                            batch.append(failed_result(task, fut.exception(), "dask"))
+                            if on_error is None:
+                                raise fut.exception()
+                            batch.append(on_error(task, fut.exception(), "dask"))
                         else:
-                            lost = RuntimeError(f"run {task.run_id} was {fut.status}")
+                            lost = RuntimeError(f"run {_task_key(task)} was {fut.status}")
                     except _LOST as err:
                         lost = err
                     if lost is not None:
@@ -284,6 +389,11 @@ class DaskExecutor(Executor):
         if self._own_client and self.client is not None:
             self.client.close()
             self.client = None
+
+
+def _task_key(task: Any) -> str:
+    """A readable, unique Dask key part: the sweep's run id or the comparison's run number."""
+    return str(getattr(task, "run_id", None) or uuid.uuid4().hex)
 
 
 def make_executor(spec: str, workers: int | None = None) -> Executor:

@@ -315,11 +315,16 @@ def load_experiment(path: str | Path) -> Experiment:
     Raises:
         ExperimentError: naming the file and the key for any mistake.
     """
-    path = Path(path)
+    from landsim import bundled
+
+    path = bundled.resolve(path, "experiments")  # a bare name means a bundled experiment
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
+        names = ", ".join(n for n, _ in bundled.listing("experiments"))
+        raise ExperimentError(
+            f"{path}: no such experiment file; bundled experiments (by bare name): {names}"
+        ) from None
     except OSError as err:
         raise ExperimentError(f"{path}: cannot read experiment file ({err.strerror})") from None
     return experiment_from_text(text, path)
@@ -383,6 +388,12 @@ def _load_base(spec: ExperimentFile, path: Path | None, where: str):
         return Params(), None, None, None
     anchor = path.parent if path is not None else Path.cwd()
     base_path = (anchor / spec.base).resolve()
+    if not base_path.exists():  # base = "baseline": a bundled scenario
+        from landsim.bundled import bare_name, bundled_dir
+
+        name = bare_name(spec.base)
+        shipped = bundled_dir("scenarios") / f"{name}.toml"
+        base_path = shipped.resolve() if name and shipped.is_file() else base_path
     try:
         from landsim.scenario import load_scenario  # the scenario module loads base files
     except ImportError as err:

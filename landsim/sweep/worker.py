@@ -1,8 +1,9 @@
 """What a worker does with one run: call the model and turn its result or error into a row.
 
 :func:`execute` is the picklable unit every executor ships — in-process, to a local process
-pool, or to Dask workers (which therefore need landsim installed, same version). It never
-raises for a failing model run: the row comes back with ``status = "failed"`` and the error.
+pool, or to Dask workers (which therefore need the same landsim code; see
+:func:`landsim.provenance.code_identity`). It never raises for a failing model run: the row
+comes back with ``status = "failed"`` and the error.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from landsim.runner import RunSpec, run
 
-__all__ = ["RunTask", "RunResult", "execute", "failed_result", "worker_versions"]
+__all__ = ["RunTask", "RunResult", "execute", "failed_result", "describe_error"]
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,3 @@ def describe_error(err: BaseException) -> str:
         frame = tb[-1]
         text += f" (at {os.path.basename(frame.filename)}:{frame.lineno} in {frame.name})"
     return text
-
-
-def worker_versions() -> dict[str, str]:
-    """Versions a Dask worker runs (landsim, Python and the numeric stack)."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    import landsim
-
-    out = {"landsim": landsim.__version__, "python": platform.python_version()}
-    for pkg in ("mesa", "numpy", "pandas", "pydantic"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "missing"
-    return out

@@ -1,0 +1,196 @@
+"""Figures a policy analyst can read: the shared style of every PNG landsim writes.
+
+* :func:`plot_outcomes` — ``compare``'s figure: outcomes over time, one panel each, per scenario
+  the mean over replicates and its interval band;
+* :func:`series_style` — colour, line style and marker of the i-th series (distinct even in
+  grey print, and markers staggered so that lines on top of each other stay visible);
+* :func:`value_axis` — the y axis of an outcome: its title and unit from
+  :mod:`landsim.labels`, shares in percent, zero included for quantities that cannot be
+  negative unless that would flatten the data, in which case the axis says it is zoomed;
+* :func:`overlaps` — groups of series that lie on top of each other, to be named in a note.
+
+Every figure uses matplotlib's object API with the Agg canvas (no display, no global state).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landsim.labels import label
+from landsim.metrics import MAIN_OUTCOMES
+
+__all__ = ["plot_outcomes", "series_style", "value_axis", "overlaps", "new_figure"]
+
+_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)))
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+#: a data range narrower than this share of its distance from zero gets a zoomed axis
+ZOOM_BELOW = 0.15
+
+
+def series_style(i: int, points: int = 30) -> dict[str, Any]:
+    """Matplotlib keywords for series ``i``: colour, line style, marker and staggered markers."""
+    step = max(1, points // 6)
+    return {
+        "color": f"C{i % 10}",
+        "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
+        "marker": _MARKERS[i % len(_MARKERS)],
+        "markevery": (i % step, step),
+        "markersize": 4.5,
+        "linewidth": 1.6,
+    }
+
+
+def overlaps(series: dict[str, np.ndarray], tolerance: float) -> list[list[str]]:
+    """Groups (two or more) of series whose values differ by at most ``tolerance`` everywhere."""
+    groups: list[list[str]] = []
+    for name, values in series.items():
+        for group in groups:
+            first = series[group[0]]
+            if first.shape == values.shape and np.nanmax(np.abs(first - values)) <= tolerance:
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return [g for g in groups if len(g) > 1]
+
+
+def value_axis(ax: Any, metric: str, lo: float, hi: float) -> str | None:
+    """Title, unit and range of ``ax`` for ``metric`` whose shown values span ``[lo, hi]``.
+
+    Returns a note when the axis is zoomed (does not start at zero), naming the shown range.
+    """
+    lab = label(metric)
+    ax.set_title(lab.text, fontsize=10)
+    ax.set_ylabel(lab.unit or "value", fontsize=9)
+    _thousands(ax)
+    if lab.unit == "count":
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    top = lab.bounds[1] * lab.scale
+    span = hi - lo
+    pad = 0.06 * (span if span > 0 else max(abs(hi), 1.0))
+    note = None
+    if lo >= 0 and span > 0 and span < ZOOM_BELOW * hi:
+        y0, y1 = lo - pad, min(hi + pad, top)
+        note = f"y axis zoomed to {_fmt(y0)}–{_fmt(y1)} (does not start at 0)"
+    elif lo >= 0:  # start at zero, a little below so that a line at zero clears the frame
+        y1 = min(hi + pad, top) if hi > 0 else 1.0
+        y0 = -0.03 * y1
+    else:
+        y0, y1 = lo - pad, hi + pad
+    ax.set_ylim(y0, y1)
+    return note
+
+
+def _thousands(ax: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}")
+    )
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def new_figure(width: float, height: float) -> tuple[Any, Any]:
+    """A figure with the Agg canvas and constrained layout, and its canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, FigureCanvasAgg(fig)
+
+
+def plot_outcomes(
+    timeseries: pd.DataFrame,
+    path: str | os.PathLike[str],
+    metrics: Sequence[str] = MAIN_OUTCOMES,
+    level: float = 0.95,
+    titles: dict[str, str] | None = None,
+) -> Any:
+    """Draw each metric over time: per scenario the mean over replicates and its band.
+
+    Bands are the Student-t intervals of :func:`landsim.compare.yearly_bands` (truncated to the
+    outcome's range). Series that coincide are named below the panel, and a panel whose axis
+    does not start at zero says so. The legend reads each scenario's title (``titles``, by
+    name) with its name, which the notes use. Returns the figure (after saving it to ``path``).
+    """
+    from landsim.compare import yearly_bands
+
+    metrics = [m for m in metrics if m in timeseries.columns]
+    ncols = 3 if len(metrics) > 4 else 2 if len(metrics) > 1 else 1
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, _ = new_figure(5.0 * ncols, 3.7 * nrows + 1.1)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    scenarios = list(dict.fromkeys(timeseries["scenario"]))
+    years = int(timeseries["year"].nunique())
+    handles = []
+    for ax, metric in zip(axes, metrics, strict=False):
+        scale = label(metric).scale
+        bands = yearly_bands(timeseries, metric, level)
+        means: dict[str, np.ndarray] = {}
+        shown = []
+        for i, scenario in enumerate(scenarios):
+            b = bands[bands["scenario"] == scenario]
+            y = b["mean"].to_numpy(dtype=float) * scale
+            means[scenario] = y
+            style = series_style(i, years)
+            (line,) = ax.plot(b["year"], y, label=scenario, **style)
+            if ax is axes[0]:
+                handles.append(line)
+            ax.fill_between(
+                b["year"],
+                b["ci_low"] * scale,
+                b["ci_high"] * scale,
+                color=style["color"],
+                alpha=0.13,
+                lw=0,
+            )
+            shown.append(b[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float) * scale)
+        values = np.concatenate([s.ravel() for s in shown]) if shown else np.zeros(1)
+        values = values[np.isfinite(values)]
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        notes = []
+        zoom = value_axis(ax, metric, lo, hi)
+        y0, y1 = ax.get_ylim()
+        for group in overlaps(means, 0.005 * (y1 - y0)):
+            notes.append("on top of each other: " + ", ".join(group))
+        if zoom:
+            notes.append(zoom)
+        ax.set_xlabel("\n".join(["Year", *notes]), fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    titles = titles or {}
+    names = [h.get_label() for h in handles]
+    shown = [f"{titles[n]} ({n})" if titles.get(n, n) != n else n for n in names]
+    fig.legend(
+        handles,
+        shown,
+        loc="outside lower center",
+        ncols=min(2 if titles else 4, len(handles) or 1),
+        fontsize=9,
+        frameon=False,
+    )
+    n = timeseries.groupby("scenario")["replicate"].nunique().min()
+    fig.suptitle(
+        f"Outcomes over time: mean of {n} replicates per scenario; band = {level:.0%} "
+        "t-interval, truncated to each outcome's range",
+        fontsize=11,
+    )
+    fig.savefig(Path(path), format="png", dpi=110)
+    return fig
