@@ -97,6 +97,9 @@ OUTCOMES: dict[str, Label] = {
     "lease_rent_flat": Label("Rent of new paid leases, flat land", "yuan/mu/yr", NONNEGATIVE),
     "lease_rent_hilly": Label("Rent of new paid leases, hilly land", "yuan/mu/yr", NONNEGATIVE),
     "firm_capacity": Label("Service firm capacity", "mu", NONNEGATIVE),
+    "founding_strength_gap": Label(
+        "Co-ops founded: stronger minus weaker branches", "share of villages", (-1.0, 1.0)
+    ),
 }
 
 #: plain names of sweep factors (``section.key``); others are made from the key
