@@ -179,16 +179,15 @@ def coops_empty_shell(m: LandModel) -> int:
 
 
 def founding_strength_gap(m: LandModel) -> float:
-    """Share of villages with a stronger-than-median Party branch that have founded a coop
-    (active or shell) minus that share among the weaker half (-1 to 1; 0 when equal)."""
+    """Share of villages with a Party branch stronger than the town's mean strength parameter
+    (``branch_strength_mean``) that have founded a coop (active or shell), minus that share
+    among the weaker villages (-1 to 1; 0 when one group is empty)."""
     has = np.zeros(m.strength.size, dtype=bool)
     has[list(m.coops)] = True
-    order = np.argsort(m.strength, kind="stable")
-    half = m.strength.size // 2
-    weak, strong = order[:half], order[m.strength.size - half :]
-    if half == 0:
+    strong = m.strength >= m.params.world.branch_strength_mean
+    if strong.all() or not strong.any():
         return 0.0
-    return float(has[strong].mean() - has[weak].mean())
+    return float(has[strong].mean() - has[~strong].mean())
 
 
 def subsidy_dependence(m: LandModel) -> float:

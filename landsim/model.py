@@ -171,7 +171,11 @@ class LandModel(mesa.Model):
         firm_price = self.firm.price if self.firm.open else None
         looks = self.rng.random(w.n_villages)
         noise = self.rng.normal(0.0, a.appraisal_sd, w.n_villages)
-        on_offer = self.released | ((p.holder == COLLECTIVE) & ~p.leased())
+        # land a co-op could pool: released or idle last year, the collective's unlet land, and
+        # land households lease to each other (its holders could join instead)
+        on_offer = (
+            self.released | ((p.holder == COLLECTIVE) & ~p.leased()) | (p.kind == HOUSEHOLD_LEASE)
+        )
         for v in range(w.n_villages):
             if v in self.coops or self.strength[v] < lv.founding_min_strength:
                 continue

@@ -316,7 +316,7 @@ class Assumptions(_Section):
         0.4, ge=0, le=1, description="yearly chance a branch appraises founding a coop (1/yr)"
     )
     founding_hurdle: float = Field(
-        50,
+        100,
         ge=0,
         description="expected yearly profit a branch needs to found, per mu of village "
         "land (yuan/mu/yr)",

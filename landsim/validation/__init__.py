@@ -49,15 +49,16 @@ __all__ = [
 
 SPEC_FILE = Path(__file__).with_name("patterns.toml")
 
-#: world sizes the patterns must hold at: two villages, the default town of six, a large town
-#: of 24 (villages keep about 360-500 plots and land per household stays the same)
+#: world sizes the patterns must hold at: a town of four villages, the default town of six, a
+#: large town of 24 (villages keep 500 plots and 100 households: the start-up grant is a fixed
+#: sum per co-op, so much smaller villages would all find founding worthwhile)
 SIZES: dict[str, dict[str, int]] = {
     "S": {
-        "width": 30,
-        "height": 24,
+        "width": 50,
+        "height": 40,
         "villages_x": 2,
-        "villages_y": 1,
-        "households_per_village": 72,
+        "villages_y": 2,
+        "households_per_village": 100,
     },
     "D": {},
     "L": {

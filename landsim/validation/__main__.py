@@ -1,4 +1,9 @@
-"""Print the levels and patterns tables: ``python -m landsim.validation [SEEDS] [SIZES]``."""
+"""Print the levels and patterns tables for the bundled model.
+
+``python -m landsim.validation [SEEDS] [SIZES]``: by default 20 replicates at the small size and
+the default town and 10 at the large size (as ``tests/test_story.py``); ``SEEDS`` sets one
+count for every size, ``SIZES`` a comma-separated subset of ``S,D,L``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,20 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
+
 from landsim.validation import evaluate, format_tables, load_spec, run_all
 
+DEFAULT_SEEDS = {"S": 20, "D": 20, "L": 10}
+
 if __name__ == "__main__":
-    seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    given = int(sys.argv[1]) if len(sys.argv) > 1 else None
     sizes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["S", "D", "L"]
     spec = load_spec()
     scen = Path(__file__).resolve().parents[2] / "scenarios"
     with ProcessPoolExecutor(2) as pool:
-        df = run_all(spec, sizes, seeds, scen, mapper=pool.map)
+        df = pd.concat(
+            run_all(spec, [s], given or DEFAULT_SEEDS[s], scen, mapper=pool.map) for s in sizes
+        )
     pats, levels = evaluate(spec, df)
     print(format_tables(pats, levels))
