@@ -1,7 +1,7 @@
 """Print the levels and patterns tables for the bundled model.
 
-``python -m landsim.validation [SEEDS] [SIZES]``: by default 20 replicates at the small size and
-the default town and 10 at the large size (as ``tests/test_story.py``); ``SEEDS`` sets one
+``python -m landsim.validation [SEEDS] [SIZES]``: by default 40 replicates at the small size, 20
+at the default town and 10 at the large size (as ``tests/test_story.py``); ``SEEDS`` sets one
 count for every size, ``SIZES`` a comma-separated subset of ``S,D,L``.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from landsim.validation import evaluate, format_tables, load_spec, run_all
 
-DEFAULT_SEEDS = {"S": 20, "D": 20, "L": 10}
+DEFAULT_SEEDS = {"S": 40, "D": 20, "L": 10}
 
 if __name__ == "__main__":
     given = int(sys.argv[1]) if len(sys.argv) > 1 else None
