@@ -59,14 +59,14 @@ class KinTies:
         out = np.full(households.size, -1, dtype=np.int64)
         if households.size == 0 or self.src.size == 0:
             return out
-        pos = {int(h): i for i, h in enumerate(households)}
-        sel = np.isin(self.src, households) & alive[self.dst]
+        pos = np.full(alive.size, -1, dtype=np.int64)
+        pos[households] = np.arange(households.size)
+        sel = (pos[self.src] >= 0) & alive[self.dst]
         src, dst, close = self.src[sel], self.dst[sel], self.closeness[sel]
         order = np.lexsort((dst, -close, src))  # per source: closest first, then lowest index
         src, dst = src[order], dst[order]
         first = np.r_[True, src[1:] != src[:-1]] if src.size else np.zeros(0, dtype=bool)
-        for s, d in zip(src[first], dst[first], strict=True):
-            out[pos[int(s)]] = d
+        out[pos[src[first]]] = dst[first]
         return out
 
 

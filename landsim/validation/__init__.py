@@ -6,7 +6,7 @@ What to check is data, not code: ``patterns.toml`` beside this module declares
   no out-migration) that some checks need;
 * **levels** — a quantity of one run with its sourced range (``hilly abandonment at year 30 in
   10-20 %``);
-* **patterns** — the brief's eight patterns, each with one or more *checks* that compare two
+* **patterns** — the eight patterns of docs/validation.md, each with one or more *checks* that compare two
   measures paired by replicate seed (every run of a replicate uses the same seed: common random
   numbers), and the mechanism that produces it.
 
@@ -134,7 +134,7 @@ class Level:
 
 @dataclass(frozen=True)
 class Pattern:
-    """One of the brief's patterns: its checks and the mechanism behind it."""
+    """One of the patterns of docs/validation.md: its checks and the mechanism behind it."""
 
     id: int
     name: str
