@@ -6,9 +6,9 @@ What to check is data, not code: ``patterns.toml`` beside this module declares
   no out-migration) that some checks need;
 * **levels** — a quantity of one run with its sourced range (``hilly abandonment at year 30 in
   10-20 %``);
-* **patterns** — the eight patterns of docs/validation.md, each with one or more *checks* that compare two
-  measures paired by replicate seed (every run of a replicate uses the same seed: common random
-  numbers), and the mechanism that produces it.
+* **patterns** — the eight patterns of docs/validation.md, each with one or more *checks*
+  that compare two measures paired by replicate seed (every run of a replicate uses the same
+  seed: common random numbers), and the mechanism that produces it.
 
 A *measure* is the mean of one outcome column over some years of one run, per replicate; a
 check's statistic is ``a - b`` (``kind = "diff"``) or ``a / b - 1`` (``kind = "ratio"``) with a
