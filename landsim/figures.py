@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,8 @@ def plot_outcomes(
         zoom = value_axis(ax, metric, lo, hi)
         y0, y1 = ax.get_ylim()
         for group in overlaps(means, 0.005 * (y1 - y0)):
-            notes.append("on top of each other: " + ", ".join(group))
+            # wrapped so a long list of scenario names stays inside the panel
+            notes.append(textwrap.fill("on top of each other: " + ", ".join(group), 48))
         if zoom:
             notes.append(zoom)
         ax.set_xlabel("\n".join(["Year", *notes]), fontsize=9)
