@@ -305,7 +305,7 @@ MAIN_OUTCOMES = (
 )
 
 #: outcomes that measure the year's money and harvest flows: 0 in year 0, the initial state,
-#: since no season has been farmed yet (docs/ODD.md §7.11); figures over time start them at year 1
+#: since no season has been farmed yet (docs/ODD.md §7.10); figures over time start them at year 1
 FLOW_METRICS = (
     "household_income_mean",
     "household_income_65plus",

@@ -601,7 +601,7 @@ class Assumptions(_Section):
         50,
         ge=0,
         description="debt per mu operated a coop carries without counting insolvent (yuan/mu)",
-        json_schema_extra=_plausible(25, 100),
+        json_schema_extra=_plausible(50, 200),
     )
     fragmentation_cost: float = Field(
         200,
@@ -719,7 +719,7 @@ class Assumptions(_Section):
         ge=0,
         description="expected yearly profit a branch needs to found, per mu of village "
         "land (yuan/mu/yr)",
-        json_schema_extra=_plausible(25, 100),
+        json_schema_extra=_plausible(50, 200),
     )
     appraisal_sd: float = Field(
         0.3,
