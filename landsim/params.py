@@ -601,7 +601,7 @@ class Assumptions(_Section):
         50,
         ge=0,
         description="debt per mu operated a coop carries without counting insolvent (yuan/mu)",
-        json_schema_extra=_plausible(50, 200),
+        json_schema_extra=_plausible(25, 100),
     )
     fragmentation_cost: float = Field(
         200,
