@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from landsim.labels import label
-from landsim.metrics import MAIN_OUTCOMES
+from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
 
 __all__ = ["plot_outcomes", "series_style", "value_axis", "overlaps", "new_figure"]
 
@@ -130,6 +130,8 @@ def plot_outcomes(
     does not start at zero says so. The legend reads each scenario's title (``titles``, by
     name) with its name, which the notes use. Returns the figure (after saving it to ``path``).
     """
+    from matplotlib.ticker import MaxNLocator
+
     from landsim.compare import yearly_bands
 
     metrics = [m for m in metrics if m in timeseries.columns]
@@ -139,10 +141,14 @@ def plot_outcomes(
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     scenarios = list(dict.fromkeys(timeseries["scenario"]))
     years = int(timeseries["year"].nunique())
+    first, last = int(timeseries["year"].min()), int(timeseries["year"].max())
+    pad = 0.02 * max(last - first, 1)
     handles = []
     for ax, metric in zip(axes, metrics, strict=False):
         scale = label(metric).scale
-        bands = yearly_bands(timeseries, metric, level)
+        # a flow (income, profit, output) has no value before the first season: from year 1
+        ts = timeseries[timeseries["year"] >= 1] if metric in FLOW_METRICS else timeseries
+        bands = yearly_bands(ts, metric, level)
         means: dict[str, np.ndarray] = {}
         shown = []
         for i, scenario in enumerate(scenarios):
@@ -174,6 +180,8 @@ def plot_outcomes(
         if zoom:
             notes.append(zoom)
         ax.set_xlabel("\n".join(["Year", *notes]), fontsize=9)
+        ax.set_xlim(first - pad, last + pad)  # one year axis for all panels (flows start at 1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)

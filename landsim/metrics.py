@@ -17,7 +17,7 @@ from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE
 if TYPE_CHECKING:
     from landsim.model import LandModel
 
-__all__ = ["METRICS", "gini", "MAIN_OUTCOMES"]
+__all__ = ["METRICS", "gini", "MAIN_OUTCOMES", "FLOW_METRICS"]
 
 
 def gini(x: np.ndarray) -> float:
@@ -302,4 +302,18 @@ MAIN_OUTCOMES = (
     "participation_rate",
     "collective_income_mean",
     "coops_active",
+)
+
+#: outcomes that measure the year's money and harvest flows: 0 in year 0, the initial state,
+#: since no season has been farmed yet (docs/ODD.md §7.10); figures over time start them at year 1
+FLOW_METRICS = (
+    "household_income_mean",
+    "household_income_65plus",
+    "income_gini",
+    "collective_income_mean",
+    "coop_profit",
+    "coop_leakage",
+    "subsidy_dependence",
+    "output_value",
+    "collective_income_per_mu",
 )

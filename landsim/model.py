@@ -18,11 +18,13 @@ and wires state between them.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.discrete_space import OrthogonalVonNeumannGrid, PropertyLayer
 
 from landsim.cooperative import ACTIVE, EMPTY_SHELL, Cooperative, appraise
 from landsim.demography import age_one_year, build_population, form_households
@@ -49,7 +51,7 @@ from landsim.world import (
     build_plots,
 )
 
-__all__ = ["LandModel"]
+__all__ = ["LandModel", "LAYERS"]
 
 
 class LandModel(mesa.Model):
@@ -74,7 +76,7 @@ class LandModel(mesa.Model):
         rng = kwargs.pop("rng", None)
         if rng is None and scenario is not None:
             rng = getattr(scenario, "rng", None)
-        super().__init__(rng=rng)
+        super().__init__(rng=_seed_like(rng))
         self.params = params_from_flat(params, **kwargs)
         self._timeline = sorted(self.params.timeline, key=lambda e: e.year)
         w, a = self.params.world, self.params.assumptions
@@ -88,7 +90,7 @@ class LandModel(mesa.Model):
         )
         n_slots = self.population.n_households
         self.accounts = Accounts(households=n_slots, villages=w.n_villages)
-        self.ledger = Ledger(self.accounts)
+        self.ledger = Ledger(self.accounts, year=1)  # the books of year 1 close in step 1
         self.households = {i: Household(self, i) for i in range(hh_village.size)}
         self.firm = ServiceFirm(self)
         self.government = TownGovernment(self)
@@ -109,8 +111,13 @@ class LandModel(mesa.Model):
         self._wage = np.zeros(n_slots)
         self._free = np.zeros(0, dtype=np.int64)
         self._farm_order_cache: tuple[tuple, np.ndarray] | None = None
+        self._grid: OrthogonalVonNeumannGrid | None = None
+        self._layers: dict[str, PropertyLayer] = {}
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         self._initial_tenure()
+        # year 0: the land use before the first season; no money has flowed yet (docs/ODD.md)
+        self.datacollector.collect(self)
+        self.running = self.params.run.years > 0
 
     def _initial_tenure(self) -> None:
         """Start from the land use households' own rule gives (not from everyone farming
@@ -143,6 +150,7 @@ class LandModel(mesa.Model):
         self.distribute()  # cooperatives pay out by their benefit-sharing rules
         self.policy_after_season()  # standards, trust, engagement, failures, firm prices
         self.observe()  # outcomes of the year, then the books close
+        self.running = self.year < self.params.run.years  # Mesa stops at the horizon
 
     # ------------------------------------------------------------------ phases
     def apply_timeline(self) -> None:
@@ -588,6 +596,46 @@ class LandModel(mesa.Model):
         """Collect this year's outcomes, then close the books (which checks they balance)."""
         self.datacollector.collect(self)
         self.ledger.close_year()
+        if self._grid is not None:
+            self._refresh_layers()
+
+    # ------------------------------------------------------------------ Mesa grid
+    @property
+    def grid(self) -> OrthogonalVonNeumannGrid:
+        """The plots as a Mesa grid (``width x height`` cells, cell ``(x, y)`` = plot in column
+        ``x``, row ``height - 1 - y``, so north is up in Mesa's drawings) with one property
+        layer per entry of :data:`LAYERS`. Built on first use and refreshed every step after
+        that, so runs that never draw pay nothing for it."""
+        if self._grid is None:
+            w = self.params.world
+            grid = OrthogonalVonNeumannGrid((w.width, w.height), torus=False, random=self.random)
+            self._layers = {
+                name: grid.create_property_layer(name, default_value=dtype(0), dtype=dtype)
+                for name, dtype in LAYERS.items()
+            }
+            self._grid = grid
+            self._refresh_layers()
+        return self._grid
+
+    def layer_values(self) -> dict[str, np.ndarray]:
+        """The plot layers as per-plot arrays: who farms (operator kind, 0 idle ... 4
+        custody), terrain (1 hilly, 0 flat), the age of the contract holder's head (0 for
+        collective land) and the holder's trust in the cooperative (0-1; 0 for collective
+        land)."""
+        p, pop = self.plots, self.population
+        held = p.holder >= 0
+        h = np.maximum(p.holder, 0)
+        return {
+            "farmed_by": p.kind.astype(np.int64),
+            "terrain": p.hilly.astype(np.int64),
+            "holder_age": np.where(held, pop.head_age()[h], 0.0),
+            "trust": np.where(held, pop.trust[h], 0.0),
+        }
+
+    def _refresh_layers(self) -> None:
+        for name, values in self.layer_values().items():
+            # plots are row-major (row 0 north); Mesa layers are indexed [x, y], y up
+            self._layers[name].data[:] = self.plots.grid(values)[::-1].T
 
     # ------------------------------------------------------------------ trust and engagement
     def _coop_signals(self) -> CoopSignals:
@@ -677,9 +725,10 @@ class LandModel(mesa.Model):
 
     # ------------------------------------------------------------------ results
     def outcomes(self) -> pd.DataFrame:
-        """Yearly outcomes as a DataFrame indexed by year (1, 2, ...)."""
+        """Yearly outcomes, one row per year with a ``year`` column: 0 (the initial state,
+        before the first season) to the current year."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        df.insert(0, "year", np.arange(1, len(df) + 1))
+        df.insert(0, "year", np.arange(len(df)))
         return df
 
     def active_coops(self) -> list[Cooperative]:
@@ -689,6 +738,38 @@ class LandModel(mesa.Model):
     def empty_shells(self) -> list[Cooperative]:
         """Cooperatives that failed and linger as empty shells."""
         return [c for _, c in sorted(self.coops.items()) if c.status == EMPTY_SHELL]
+
+
+#: Mesa property layers on :attr:`LandModel.grid` (name -> dtype); see
+#: :meth:`LandModel.layer_values` for what each holds
+LAYERS: dict[str, type] = {"farmed_by": int, "terrain": int, "holder_age": float, "trust": float}
+
+
+def _seed_like(rng: Any) -> Any:
+    """What Mesa's own inputs pass as ``rng``, as numpy accepts it: a seed typed into
+    SolaraViz's text box arrives as a string (``"42"``; blank means a fresh seed), a slider
+    may give ``42.0``; generators, seed sequences and ints pass through.
+
+    Raises:
+        ValueError: for a string or number that is not a whole, non-negative seed.
+    """
+    if isinstance(rng, str):
+        text = rng.strip()
+        if not text:
+            return None
+        try:
+            rng = int(text)
+        except ValueError:
+            raise ValueError(f"rng must be a whole number (a seed), got {rng!r}") from None
+    elif isinstance(rng, Real) and not isinstance(rng, Integral):
+        if not float(rng).is_integer():
+            raise ValueError(f"rng must be a whole number (a seed), got {rng!r}")
+        rng = int(rng)
+    if isinstance(rng, Integral):
+        if rng < 0:
+            raise ValueError(f"rng must be a non-negative seed, got {rng}")
+        rng = int(rng)  # Mesa seeds Python's random with it, which refuses numpy integers
+    return rng
 
 
 def _mean(x: np.ndarray) -> float:

@@ -9,6 +9,13 @@ Parameters are grouped the way the scenario files group them (EMA Workbench voca
 * ``timeline`` — dated changes of levers or assumptions ("year 3: per-mu subsidy ends");
 * ``run`` — horizon, replicates and root seed.
 
+Each numeric assumption and lever carries two ranges: its *validity bounds* (``ge``/``le``:
+values the model accepts at all) and, beside them, its *plausible range* (``_plausible(lo,
+hi)``: where the value may lie in a Shandong town, in the field's unit), which exploratory
+modelling samples (:func:`plausible_ranges`, :mod:`landsim.ema`). A sourced value's range spans
+its source (rents 750-930 yuan/mu, day wage 100-150 yuan); an assumption's range is a band
+around its default. Choices (``Literal`` and ``bool`` fields) list their values in the schema.
+
 Every field name is unique across sections, so a model can also be built from flat keyword
 arguments (``LandModel(rng=1, guaranteed_rent=600)``), which is how SolaraViz and Mesa's
 ``batch_run`` construct models. Units are in each field's description; sources live beside the
@@ -17,7 +24,7 @@ values in ``scenarios/baseline.toml`` and in ``docs/ODD.md``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,9 +39,17 @@ __all__ = [
     "SHARING_RULES",
     "params_from_flat",
     "apply_changes",
+    "plausible_ranges",
+    "choices",
 ]
 
 SHARING_RULES = ("fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate")
+
+
+def _plausible(lo: float, hi: float) -> dict[str, Any]:
+    """Schema entry declaring a field's plausible range ``[lo, hi]`` (in the field's unit),
+    apart from its validity bounds."""
+    return {"plausible": [lo, hi]}
 
 
 class _Section(BaseModel):
@@ -50,20 +65,40 @@ class World(_Section):
     villages_y: int = Field(2, ge=1, le=200, description="villages down the grid")
     households_per_village: int = Field(100, ge=1, le=100_000, description="households")
     plots_per_household: float = Field(
-        5.0, gt=0, le=50, description="mean contract plots per household (plots)"
+        5.0,
+        gt=0,
+        le=50,
+        description="mean contract plots per household (plots)",
+        json_schema_extra=_plausible(4, 7),
     )
     plot_size_mu: float = Field(1.0, gt=0, le=20, description="area of one plot (mu)")
     hilly_share: float = Field(
-        0.3, ge=0, le=1, description="share of plots on hilly, hard-to-mechanize land"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of plots on hilly, hard-to-mechanize land",
+        json_schema_extra=_plausible(0.1, 0.5),
     )
     terrain_smoothness: int = Field(
-        3, ge=0, le=20, description="box-filter passes that make hills contiguous (passes)"
+        3,
+        ge=0,
+        le=20,
+        description="box-filter passes that make hills contiguous (passes)",
+        json_schema_extra=_plausible(1, 5),
     )
     branch_strength_mean: float = Field(
-        0.5, ge=0, le=1, description="mean strength of village Party branches (0-1)"
+        0.5,
+        ge=0,
+        le=1,
+        description="mean strength of village Party branches (0-1)",
+        json_schema_extra=_plausible(0.3, 0.7),
     )
     branch_strength_sd: float = Field(
-        0.2, ge=0, le=1, description="spread of branch strength across villages (0-1)"
+        0.2,
+        ge=0,
+        le=1,
+        description="spread of branch strength across villages (0-1)",
+        json_schema_extra=_plausible(0.1, 0.3),
     )
 
     @property
@@ -85,17 +120,50 @@ class Assumptions(_Section):
     """
 
     # demography
-    head_age_mean: float = Field(56.0, ge=18, le=90, description="household head age (years)")
-    head_age_sd: float = Field(11.0, ge=0, le=30, description="head age spread (years)")
-    children_mean: float = Field(1.2, ge=0, le=6, description="adult/minor children per household")
-    mortality_a: float = Field(2.35e-5, ge=0, le=0.01, description="Gompertz level (1/yr)")
-    mortality_b: float = Field(0.1, ge=0, le=0.3, description="Gompertz slope (1/yr of age)")
-    mortality_multiplier: float = Field(1.0, ge=0, le=5, description="scales death risk (x)")
+    head_age_mean: float = Field(
+        56.0,
+        ge=18,
+        le=90,
+        description="household head age (years)",
+        json_schema_extra=_plausible(52, 60),
+    )
+    head_age_sd: float = Field(
+        11.0,
+        ge=0,
+        le=30,
+        description="head age spread (years)",
+        json_schema_extra=_plausible(8, 14),
+    )
+    children_mean: float = Field(
+        1.2,
+        ge=0,
+        le=6,
+        description="adult/minor children per household",
+        json_schema_extra=_plausible(0.8, 1.6),
+    )
+    mortality_a: float = Field(
+        2.35e-5,
+        ge=0,
+        le=0.01,
+        description="Gompertz level (1/yr)",
+        json_schema_extra=_plausible(1.8e-05, 3e-05),
+    )
+    mortality_b: float = Field(
+        0.1,
+        ge=0,
+        le=0.3,
+        description="Gompertz slope (1/yr of age)",
+        json_schema_extra=_plausible(0.09, 0.11),
+    )
+    mortality_multiplier: float = Field(
+        1.0, ge=0, le=5, description="scales death risk (x)", json_schema_extra=_plausible(0.8, 1.2)
+    )
     birth_rate: float = Field(
         0.06,
         ge=0,
         le=1,
         description="yearly birth chance of a household with a resident aged 20-38 (1/yr)",
+        json_schema_extra=_plausible(0.03, 0.09),
     )
     household_formation_rate: float = Field(
         0.05,
@@ -103,236 +171,583 @@ class Assumptions(_Section):
         le=1,
         description="yearly chance a resident aged 25-40 who is not the head "
         "founds a household of their own (1/yr)",
+        json_schema_extra=_plausible(0.025, 0.075),
     )
     split_land_share: float = Field(
-        0.4, ge=0, le=1, description="share of the parents' plots a new household takes (share)"
+        0.4,
+        ge=0,
+        le=1,
+        description="share of the parents' plots a new household takes (share)",
+        json_schema_extra=_plausible(0.25, 0.55),
     )
     aging_speed: float = Field(
-        1.0, ge=0.25, le=4, description="scales how fast labour declines with age (x)"
+        1.0,
+        ge=0.25,
+        le=4,
+        description="scales how fast labour declines with age (x)",
+        json_schema_extra=_plausible(0.75, 2.0),
     )
-    labour_decline_age: float = Field(60, ge=40, le=90, description="labour starts to fall (yr)")
-    labour_zero_age: float = Field(83, ge=50, le=100, description="labour reaches zero (years)")
+    labour_decline_age: float = Field(
+        60,
+        ge=40,
+        le=90,
+        description="labour starts to fall (yr)",
+        json_schema_extra=_plausible(55, 65),
+    )
+    labour_zero_age: float = Field(
+        83,
+        ge=50,
+        le=100,
+        description="labour reaches zero (years)",
+        json_schema_extra=_plausible(78, 88),
+    )
     farm_days_per_worker: float = Field(
-        70, gt=0, le=365, description="days of field work one full worker gives a year (days)"
+        70,
+        gt=0,
+        le=365,
+        description="days of field work one full worker gives a year (days)",
+        json_schema_extra=_plausible(50, 90),
     )
     migration_rate: float = Field(
-        0.06, ge=0, le=1, description="yearly chance a resident aged 18-45 leaves (1/yr)"
+        0.06,
+        ge=0,
+        le=1,
+        description="yearly chance a resident aged 18-45 leaves (1/yr)",
+        json_schema_extra=_plausible(0.02, 0.15),
     )
     return_rate: float = Field(
-        0.1, ge=0, le=1, description="yearly chance a migrant aged 50+ comes home (1/yr)"
+        0.1,
+        ge=0,
+        le=1,
+        description="yearly chance a migrant aged 50+ comes home (1/yr)",
+        json_schema_extra=_plausible(0.05, 0.15),
     )
     initial_migrant_share: float = Field(
-        0.5, ge=0, le=1, description="share of members aged 18-45 already away at start"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of members aged 18-45 already away at start",
+        json_schema_extra=_plausible(0.35, 0.65),
     )
-    remit_share: float = Field(0.25, ge=0, le=1, description="share of wage sent home")
-    offfarm_wage_month: float = Field(4100, ge=0, description="migrant wage (yuan/month)")
-    day_wage: float = Field(120, ge=0, description="local day wage (yuan/day)")
-    pension_month: float = Field(123, ge=0, description="rural basic pension (yuan/month)")
+    remit_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="share of wage sent home",
+        json_schema_extra=_plausible(0.15, 0.35),
+    )
+    offfarm_wage_month: float = Field(
+        4100,
+        ge=0,
+        description="migrant wage (yuan/month)",
+        json_schema_extra=_plausible(3700, 4500),
+    )
+    day_wage: float = Field(
+        120, ge=0, description="local day wage (yuan/day)", json_schema_extra=_plausible(100, 150)
+    )
+    pension_month: float = Field(
+        123,
+        ge=0,
+        description="rural basic pension (yuan/month)",
+        json_schema_extra=_plausible(123, 180),
+    )
     # farming
-    gross_revenue_per_mu: float = Field(2100, ge=0, description="grain output value (yuan/mu)")
-    cash_cost_per_mu: float = Field(1100, ge=0, description="inputs+machinery (yuan/mu)")
-    labour_days_flat: float = Field(10, ge=0, description="own labour on flat land (days/mu)")
-    labour_days_hilly: float = Field(13, ge=0, description="own labour on hills (days/mu)")
+    gross_revenue_per_mu: float = Field(
+        2100,
+        ge=0,
+        description="grain output value (yuan/mu)",
+        json_schema_extra=_plausible(1900, 2300),
+    )
+    cash_cost_per_mu: float = Field(
+        1100,
+        ge=0,
+        description="inputs+machinery (yuan/mu)",
+        json_schema_extra=_plausible(1000, 1200),
+    )
+    labour_days_flat: float = Field(
+        10,
+        ge=0,
+        description="own labour on flat land (days/mu)",
+        json_schema_extra=_plausible(8, 12),
+    )
+    labour_days_hilly: float = Field(
+        13, ge=0, description="own labour on hills (days/mu)", json_schema_extra=_plausible(10, 16)
+    )
     lease_labour_days_flat: float = Field(
-        3, ge=0, description="labour of a lessee farming at scale with machines, flat (days/mu)"
+        3,
+        ge=0,
+        description="labour of a lessee farming at scale with machines, flat (days/mu)",
+        json_schema_extra=_plausible(2, 5),
     )
     lease_labour_days_hilly: float = Field(
-        13, ge=0, description="labour of a lessee on hills, where machines save little (days/mu)"
+        13,
+        ge=0,
+        description="labour of a lessee on hills, where machines save little (days/mu)",
+        json_schema_extra=_plausible(10, 16),
     )
-    hilly_yield_factor: float = Field(0.75, gt=0, le=1.5, description="hill yield (x flat)")
-    hilly_cost_factor: float = Field(1.1, gt=0, le=3, description="hill cash cost (x flat)")
-    yield_shock_sd: float = Field(0.08, ge=0, le=1, description="yearly yield shock (sd, x)")
-    price_index: float = Field(1.0, gt=0, le=5, description="grain price relative to base (x)")
+    hilly_yield_factor: float = Field(
+        0.75,
+        gt=0,
+        le=1.5,
+        description="hill yield (x flat)",
+        json_schema_extra=_plausible(0.65, 0.85),
+    )
+    hilly_cost_factor: float = Field(
+        1.1,
+        gt=0,
+        le=3,
+        description="hill cash cost (x flat)",
+        json_schema_extra=_plausible(1.0, 1.25),
+    )
+    yield_shock_sd: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="yearly yield shock (sd, x)",
+        json_schema_extra=_plausible(0.04, 0.12),
+    )
+    price_index: float = Field(
+        1.0,
+        gt=0,
+        le=5,
+        description="grain price relative to base (x)",
+        json_schema_extra=_plausible(0.85, 1.15),
+    )
     # choices
     choice_temperature: float = Field(
-        100, gt=0, description="logit temperature of the release-channel choice (yuan/mu)"
+        100,
+        gt=0,
+        description="logit temperature of the release-channel choice (yuan/mu)",
+        json_schema_extra=_plausible(50, 200),
     )
     offfarm_job_chance: float = Field(
-        0.2, ge=0, le=1, description="chance a farm day could instead be sold as local day work"
+        0.2,
+        ge=0,
+        le=1,
+        description="chance a farm day could instead be sold as local day work",
+        json_schema_extra=_plausible(0.1, 0.3),
     )
     shadow_wage_elderly: float = Field(
-        13, ge=0, description="value of a farm day to a member 65+ (yuan/day)"
+        13,
+        ge=0,
+        description="value of a farm day to a member 65+ (yuan/day)",
+        json_schema_extra=_plausible(0, 30),
     )
     farming_attachment: float = Field(
-        265, ge=0, description="non-money value of farming one's own land (yuan/mu)"
+        265,
+        ge=0,
+        description="non-money value of farming one's own land (yuan/mu)",
+        json_schema_extra=_plausible(150, 400),
     )
     risk_aversion: float = Field(
-        0.5, ge=0, le=10, description="risk premium per yuan of income sd, head under 60 (x)"
+        0.5,
+        ge=0,
+        le=10,
+        description="risk premium per yuan of income sd, head under 60 (x)",
+        json_schema_extra=_plausible(0.25, 0.75),
     )
     risk_aversion_old: float = Field(
-        1.5, ge=0, le=10, description="extra risk premium per yuan of sd at head age 80 (x)"
+        1.5,
+        ge=0,
+        le=10,
+        description="extra risk premium per yuan of sd at head age 80 (x)",
+        json_schema_extra=_plausible(1.0, 2.0),
     )
     custody_hassle: float = Field(
-        200, ge=0, description="risk and supervision cost of custody to a household (yuan/mu)"
+        200,
+        ge=0,
+        description="risk and supervision cost of custody to a household (yuan/mu)",
+        json_schema_extra=_plausible(100, 300),
     )
     coop_lockin_cost: float = Field(
-        50, ge=0, description="loss of control from putting land in the coop (yuan/mu)"
+        50,
+        ge=0,
+        description="loss of control from putting land in the coop (yuan/mu)",
+        json_schema_extra=_plausible(0, 100),
     )
     neighbour_weight: float = Field(
-        200, ge=0, description="pull of the village's coop share on the coop option (yuan/mu)"
+        200,
+        ge=0,
+        description="pull of the village's coop share on the coop option (yuan/mu)",
+        json_schema_extra=_plausible(100, 300),
     )
     trust_weight: float = Field(
-        400, ge=0, description="value of full vs no trust in the coop option (yuan/mu)"
+        400,
+        ge=0,
+        description="value of full vs no trust in the coop option (yuan/mu)",
+        json_schema_extra=_plausible(200, 600),
     )
-    trust_initial: float = Field(0.5, ge=0, le=1, description="initial trust in coop (0-1)")
-    trust_learning: float = Field(0.3, ge=0, le=1, description="trust update speed (1/yr)")
+    trust_initial: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="initial trust in coop (0-1)",
+        json_schema_extra=_plausible(0.3, 0.7),
+    )
+    trust_learning: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="trust update speed (1/yr)",
+        json_schema_extra=_plausible(0.15, 0.45),
+    )
     trust_pay_scale: float = Field(
-        300, gt=0, description="pay above the outside option that moves trust halfway (yuan/mu)"
+        300,
+        gt=0,
+        description="pay above the outside option that moves trust halfway (yuan/mu)",
+        json_schema_extra=_plausible(150, 450),
     )
     trust_pay_weight: float = Field(
-        0.4, ge=0, le=1, description="weight of pay vs outside option in members' trust signal"
+        0.4,
+        ge=0,
+        le=1,
+        description="weight of pay vs outside option in members' trust signal",
+        json_schema_extra=_plausible(0.2, 0.6),
     )
     trust_transparency_weight: float = Field(
-        0.5, ge=0, le=1, description="weight of open accounts in members' trust signal"
+        0.5,
+        ge=0,
+        le=1,
+        description="weight of open accounts in members' trust signal",
+        json_schema_extra=_plausible(0.3, 0.7),
     )
     trust_leak_weight: float = Field(
-        3.0, ge=0, le=10, description="trust signal lost per unit of leak rate members see"
+        3.0,
+        ge=0,
+        le=10,
+        description="trust signal lost per unit of leak rate members see",
+        json_schema_extra=_plausible(1.5, 4.5),
     )
     trust_debt_penalty: float = Field(
-        0.3, ge=0, le=1, description="trust signal lost while the coop is in debt"
+        0.3,
+        ge=0,
+        le=1,
+        description="trust signal lost while the coop is in debt",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     trust_audit_bonus: float = Field(
-        0.1, ge=0, le=1, description="trust signal gained from a clean, published audit"
+        0.1,
+        ge=0,
+        le=1,
+        description="trust signal gained from a clean, published audit",
+        json_schema_extra=_plausible(0.05, 0.2),
     )
     trust_word_of_mouth: float = Field(
-        0.5, ge=0, le=1, description="speed of non-members' trust towards members' (x learning)"
+        0.5,
+        ge=0,
+        le=1,
+        description="speed of non-members' trust towards members' (x learning)",
+        json_schema_extra=_plausible(0.25, 0.75),
     )
     shell_trust_loss: float = Field(
-        0.2, ge=0, le=1, description="trust lost by members when their coop becomes a shell"
+        0.2,
+        ge=0,
+        le=1,
+        description="trust lost by members when their coop becomes a shell",
+        json_schema_extra=_plausible(0.1, 0.3),
     )
     expectation_weight: float = Field(
-        0.5, gt=0, le=1, description="weight of this year's market in expected rents (share)"
+        0.5,
+        gt=0,
+        le=1,
+        description="weight of this year's market in expected rents (share)",
+        json_schema_extra=_plausible(0.3, 0.7),
     )
     # land market (AgriPoliS-style bids)
     bid_fraction: float = Field(
-        0.89, ge=0, le=1, description="bid = fraction x bidder's marginal return on the plot"
+        0.89,
+        ge=0,
+        le=1,
+        description="bid = fraction x bidder's marginal return on the plot",
+        json_schema_extra=_plausible(0.5, 0.95),
     )
     distance_cost: float = Field(
-        5, ge=0, description="bid reduction per plot of distance (yuan/mu)"
+        5,
+        ge=0,
+        description="bid reduction per plot of distance (yuan/mu)",
+        json_schema_extra=_plausible(2, 10),
     )
     kin_ties_mean: float = Field(
-        2.2, ge=0, le=20, description="kin ties of a household within its village (ties)"
+        2.2,
+        ge=0,
+        le=20,
+        description="kin ties of a household within its village (ties)",
+        json_schema_extra=_plausible(1.5, 3.0),
     )
     kin_lease_value: float = Field(
-        1150, ge=0, description="value to a holder of lending land to the closest kin (yuan/mu)"
+        1150,
+        ge=0,
+        description="value to a holder of lending land to the closest kin (yuan/mu)",
+        json_schema_extra=_plausible(900, 1400),
     )
-    lease_years_min: int = Field(3, ge=1, le=30, description="shortest household lease (years)")
-    lease_years_max: int = Field(8, ge=1, le=30, description="longest household lease (years)")
-    bidder_max_head_age: float = Field(65, ge=30, le=100, description="oldest lessee head (years)")
+    lease_years_min: int = Field(
+        3,
+        ge=1,
+        le=30,
+        description="shortest household lease (years)",
+        json_schema_extra=_plausible(2, 5),
+    )
+    lease_years_max: int = Field(
+        8,
+        ge=1,
+        le=30,
+        description="longest household lease (years)",
+        json_schema_extra=_plausible(6, 12),
+    )
+    bidder_max_head_age: float = Field(
+        65,
+        ge=30,
+        le=100,
+        description="oldest lessee head (years)",
+        json_schema_extra=_plausible(60, 70),
+    )
     max_lease_in_plots: int = Field(
-        20, ge=0, le=1000, description="most plots one household leases in a year (plots)"
+        20,
+        ge=0,
+        le=1000,
+        description="most plots one household leases in a year (plots)",
+        json_schema_extra=_plausible(10, 30),
     )
     local_work_days: float = Field(
-        100, ge=0, description="days of local paid work a resident aged 18-64 can find (days/yr)"
+        100,
+        ge=0,
+        description="days of local paid work a resident aged 18-64 can find (days/yr)",
+        json_schema_extra=_plausible(60, 140),
     )
     helper_days: float = Field(
-        100, ge=0, description="days a resident aged 55-75 can work for a coop or firm (days/yr)"
+        100,
+        ge=0,
+        description="days a resident aged 55-75 can work for a coop or firm (days/yr)",
+        json_schema_extra=_plausible(60, 140),
     )
     lease_rent_initial: float = Field(
-        800, ge=0, description="flat-land rent expected before any market (yuan/mu)"
+        800,
+        ge=0,
+        description="flat-land rent expected before any market (yuan/mu)",
+        json_schema_extra=_plausible(750, 930),
     )
     lease_rent_initial_hilly: float = Field(
-        100, ge=0, description="hilly-land rent expected before any market (yuan/mu)"
+        100,
+        ge=0,
+        description="hilly-land rent expected before any market (yuan/mu)",
+        json_schema_extra=_plausible(0, 200),
     )
     scale_cost_cut: float = Field(
-        0.15, ge=0, le=0.9, description="cost cut of scale farmers and coops at full scale"
+        0.15,
+        ge=0,
+        le=0.9,
+        description="cost cut of scale farmers and coops at full scale",
+        json_schema_extra=_plausible(0.1, 0.2),
     )
     # cooperative behaviour
     coop_scale_share: float = Field(
-        0.3, gt=0, le=1, description="share of village land for full economies of scale"
+        0.3,
+        gt=0,
+        le=1,
+        description="share of village land for full economies of scale",
+        json_schema_extra=_plausible(0.2, 0.4),
     )
     coop_price_premium: float = Field(
-        0.1, ge=0, le=1, description="better price from collective marketing (share of value)"
+        0.1,
+        ge=0,
+        le=1,
+        description="better price from collective marketing (share of value)",
+        json_schema_extra=_plausible(0.05, 0.15),
     )
-    coop_labour_days: float = Field(3, ge=0, description="mechanized labour (days/mu)")
+    coop_labour_days: float = Field(
+        3, ge=0, description="mechanized labour (days/mu)", json_schema_extra=_plausible(2, 5)
+    )
     coop_overhead_per_mu: float = Field(
-        120, ge=0, description="management cost at zero standardization (yuan/mu)"
+        120,
+        ge=0,
+        description="management cost at zero standardization (yuan/mu)",
+        json_schema_extra=_plausible(80, 160),
     )
     coop_prefinance_share: float = Field(
-        0.5, ge=0, le=1, description="share of a year's costs a coop must finance up front"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a year's costs a coop must finance up front",
+        json_schema_extra=_plausible(0.3, 0.7),
     )
     coop_credit_per_mu: float = Field(
         200,
         ge=0,
         description="working-capital credit a coop can draw, per mu of village land (yuan/mu)",
+        json_schema_extra=_plausible(100, 300),
     )
     coop_span_share: float = Field(
-        0.6, gt=0, le=1, description="share of village land one coop's managers can run"
+        0.6,
+        gt=0,
+        le=1,
+        description="share of village land one coop's managers can run",
+        json_schema_extra=_plausible(0.4, 0.8),
     )
     coop_min_member_share: float = Field(
-        0.03, ge=0, le=1, description="members (share of village households) a coop needs"
+        0.03,
+        ge=0,
+        le=1,
+        description="members (share of village households) a coop needs",
+        json_schema_extra=_plausible(0.02, 0.05),
     )
     coop_fail_years: int = Field(
-        3, ge=1, le=30, description="years in debt beyond the tolerance before a coop fails"
+        3,
+        ge=1,
+        le=30,
+        description="years in debt beyond the tolerance before a coop fails",
+        json_schema_extra=_plausible(2, 5),
     )
     coop_debt_tolerance: float = Field(
         50,
         ge=0,
         description="debt per mu operated a coop carries without counting insolvent (yuan/mu)",
+        json_schema_extra=_plausible(25, 100),
     )
     fragmentation_cost: float = Field(
-        200, ge=0, description="coop's cost of a plot with no pooled neighbour (yuan/mu)"
+        200,
+        ge=0,
+        description="coop's cost of a plot with no pooled neighbour (yuan/mu)",
+        json_schema_extra=_plausible(100, 300),
     )
     bonus_sd_share: float = Field(
-        0.5, ge=0, le=5, description="members' uncertainty about a dividend (sd as share of it)"
+        0.5,
+        ge=0,
+        le=5,
+        description="members' uncertainty about a dividend (sd as share of it)",
+        json_schema_extra=_plausible(0.25, 0.75),
     )
     leakage_max: float = Field(
-        0.3, ge=0, le=1, description="share of the coop's surplus leaking at zero transparency"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the coop's surplus leaking at zero transparency",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     oversight_effect: float = Field(
-        0.6, ge=0, le=1, description="leakage cut when every member engages (share)"
+        0.6,
+        ge=0,
+        le=1,
+        description="leakage cut when every member engages (share)",
+        json_schema_extra=_plausible(0.4, 0.8),
     )
     audit_recovery: float = Field(
-        0.7, ge=0, le=1, description="share of leaked money an audit recovers"
+        0.7,
+        ge=0,
+        le=1,
+        description="share of leaked money an audit recovers",
+        json_schema_extra=_plausible(0.5, 0.9),
     )
     audit_learning: float = Field(
-        0.15, ge=0, le=1, description="transparency gained from an audit (share of gap to 1)"
+        0.15,
+        ge=0,
+        le=1,
+        description="transparency gained from an audit (share of gap to 1)",
+        json_schema_extra=_plausible(0.05, 0.25),
     )
     standard_speed: float = Field(
-        0.3, ge=0, le=1, description="gap to full standards a full-strength policy closes a year"
+        0.3,
+        ge=0,
+        le=1,
+        description="gap to full standards a full-strength policy closes a year",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     pro_standard_speed: float = Field(
-        0.3, ge=0, le=1, description="gap to full standards professional managers close a year"
+        0.3,
+        ge=0,
+        le=1,
+        description="gap to full standards professional managers close a year",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     pro_transparency_speed: float = Field(
-        0.1, ge=0, le=1, description="gap to full openness professional managers close a year"
+        0.1,
+        ge=0,
+        le=1,
+        description="gap to full openness professional managers close a year",
+        json_schema_extra=_plausible(0.05, 0.2),
     )
     pro_cost_cut: float = Field(
-        0.05, ge=0, le=0.5, description="production cost cut by professional managers (share)"
+        0.05,
+        ge=0,
+        le=0.5,
+        description="production cost cut by professional managers (share)",
+        json_schema_extra=_plausible(0.02, 0.1),
     )
-    engagement_base: float = Field(-2.0, description="engagement logit intercept")
+    engagement_base: float = Field(
+        -2.0, description="engagement logit intercept", json_schema_extra=_plausible(-3.0, -1.0)
+    )
     engagement_stake: float = Field(
-        2.5, ge=0, description="engagement logit per 300 yuan/mu performance pay"
+        2.5,
+        ge=0,
+        description="engagement logit per 300 yuan/mu performance pay",
+        json_schema_extra=_plausible(1.5, 3.5),
     )
-    engagement_voice: float = Field(1.5, ge=0, description="engagement logit per unit voice")
-    engagement_trust: float = Field(3.0, ge=0, description="engagement logit per unit trust")
+    engagement_voice: float = Field(
+        1.5,
+        ge=0,
+        description="engagement logit per unit voice",
+        json_schema_extra=_plausible(0.75, 2.25),
+    )
+    engagement_trust: float = Field(
+        3.0,
+        ge=0,
+        description="engagement logit per unit trust",
+        json_schema_extra=_plausible(2.0, 4.0),
+    )
     transparency_base: float = Field(
-        0.2, ge=0, le=1, description="coop transparency/standardization with the weakest branch"
+        0.2,
+        ge=0,
+        le=1,
+        description="coop transparency/standardization with the weakest branch",
+        json_schema_extra=_plausible(0.1, 0.3),
     )
     transparency_slope: float = Field(
-        0.6, ge=0, le=1, description="extra transparency/standardization per unit branch strength"
+        0.6,
+        ge=0,
+        le=1,
+        description="extra transparency/standardization per unit branch strength",
+        json_schema_extra=_plausible(0.4, 0.8),
     )
     founding_rate: float = Field(
-        0.4, ge=0, le=1, description="yearly chance a branch appraises founding a coop (1/yr)"
+        0.4,
+        ge=0,
+        le=1,
+        description="yearly chance a branch appraises founding a coop (1/yr)",
+        json_schema_extra=_plausible(0.2, 0.6),
     )
     founding_hurdle: float = Field(
         100,
         ge=0,
         description="expected yearly profit a branch needs to found, per mu of village "
         "land (yuan/mu/yr)",
+        json_schema_extra=_plausible(50, 200),
     )
     appraisal_sd: float = Field(
-        0.3, ge=0, le=3, description="error of a branch's profit appraisal (sd, share)"
+        0.3,
+        ge=0,
+        le=3,
+        description="error of a branch's profit appraisal (sd, share)",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     # service firm
     firm_labour_days: float = Field(
-        1.0, ge=0, description="firm's field labour per mu farmed (days/mu)"
+        1.0,
+        ge=0,
+        description="firm's field labour per mu farmed (days/mu)",
+        json_schema_extra=_plausible(0.5, 1.5),
     )
     firm_target_margin: float = Field(
-        0.05, ge=0, le=1, description="markup over unit cost the firm prices towards (share)"
+        0.05,
+        ge=0,
+        le=1,
+        description="markup over unit cost the firm prices towards (share)",
+        json_schema_extra=_plausible(0.02, 0.1),
     )
     firm_price_adjust: float = Field(
-        0.3, ge=0, le=1, description="share of the gap to its target price closed a year"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the gap to its target price closed a year",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
 
     @model_validator(mode="after")
@@ -359,49 +774,144 @@ class Levers(_Section):
         "pay; all: every village founds one in year 1",
     )
     founding_min_strength: float = Field(
-        0.0, ge=0, le=1, description="only villages with branch strength at least this found"
+        0.0,
+        ge=0,
+        le=1,
+        description="only villages with branch strength at least this found",
+        json_schema_extra=_plausible(0.0, 0.6),
     )
     benefit_rule: Literal[
         "fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate"
     ] = Field("guaranteed_dividend", description="benefit-sharing rule name")
-    fixed_rent: float = Field(700, ge=0, description="fixed-rent rule payment (yuan/mu/yr)")
-    guaranteed_rent: float = Field(600, ge=0, description="guaranteed minimum (yuan/mu/yr)")
-    rebate_basis: Literal["labour", "sales"] = Field("labour", description="second rebate basis")
-    reserve_share: float = Field(0.1, ge=0, le=1, description="profit share to reserve fund")
-    collective_share: float = Field(0.1, ge=0, le=1, description="profit share to collective")
-    member_share: float = Field(0.8, ge=0, le=1, description="profit share to members")
-    coop_lease_years: int = Field(5, ge=1, le=30, description="coop lease term (years)")
-    coop_wage_day: float = Field(100, ge=0, description="coop wage to older villagers (yuan/day)")
-    coop_social_mission: float = Field(
-        100, ge=0, description="loss per mu a coop accepts to keep land farmed (yuan/mu)"
+    fixed_rent: float = Field(
+        700,
+        ge=0,
+        description="fixed-rent rule payment (yuan/mu/yr)",
+        json_schema_extra=_plausible(500, 930),
     )
-    startup_grant: float = Field(50_000, ge=0, description="one-off grant per new coop (yuan)")
-    subsidy_per_mu: float = Field(100, ge=0, description="coop subsidy (yuan/mu/yr)")
-    subsidy_years: int = Field(3, ge=0, le=100, description="years a coop receives the subsidy")
-    government_budget: float = Field(2_000_000, ge=0, description="town budget (yuan/yr)")
-    audit_rate: float = Field(0.0, ge=0, le=1, description="yearly chance a coop is audited")
+    guaranteed_rent: float = Field(
+        600,
+        ge=0,
+        description="guaranteed minimum (yuan/mu/yr)",
+        json_schema_extra=_plausible(400, 800),
+    )
+    rebate_basis: Literal["labour", "sales"] = Field("labour", description="second rebate basis")
+    reserve_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="profit share to reserve fund",
+        json_schema_extra=_plausible(0.05, 0.15),
+    )
+    collective_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="profit share to collective",
+        json_schema_extra=_plausible(0.05, 0.2),
+    )
+    member_share: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="profit share to members",
+        json_schema_extra=_plausible(0.6, 0.9),
+    )
+    coop_lease_years: int = Field(
+        5, ge=1, le=30, description="coop lease term (years)", json_schema_extra=_plausible(3, 10)
+    )
+    coop_wage_day: float = Field(
+        100,
+        ge=0,
+        description="coop wage to older villagers (yuan/day)",
+        json_schema_extra=_plausible(80, 150),
+    )
+    coop_social_mission: float = Field(
+        100,
+        ge=0,
+        description="loss per mu a coop accepts to keep land farmed (yuan/mu)",
+        json_schema_extra=_plausible(0, 200),
+    )
+    startup_grant: float = Field(
+        50_000,
+        ge=0,
+        description="one-off grant per new coop (yuan)",
+        json_schema_extra=_plausible(0, 100000),
+    )
+    subsidy_per_mu: float = Field(
+        100, ge=0, description="coop subsidy (yuan/mu/yr)", json_schema_extra=_plausible(0, 200)
+    )
+    subsidy_years: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="years a coop receives the subsidy",
+        json_schema_extra=_plausible(0, 6),
+    )
+    government_budget: float = Field(
+        2_000_000,
+        ge=0,
+        description="town budget (yuan/yr)",
+        json_schema_extra=_plausible(500000, 4000000),
+    )
+    audit_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="yearly chance a coop is audited",
+        json_schema_extra=_plausible(0.0, 1.0),
+    )
     audit_disclosure: bool = Field(True, description="audit findings disclosed to villagers")
-    audit_cost: float = Field(5_000, ge=0, description="cost of one audit (yuan)")
+    audit_cost: float = Field(
+        5_000,
+        ge=0,
+        description="cost of one audit (yuan)",
+        json_schema_extra=_plausible(2000, 10000),
+    )
     management_standard: float = Field(
-        0.0, ge=0, le=1, description="strength of the management-standard policy (0-1)"
+        0.0,
+        ge=0,
+        le=1,
+        description="strength of the management-standard policy (0-1)",
+        json_schema_extra=_plausible(0.0, 1.0),
     )
     firm_enabled: bool = Field(False, description="a third-party service firm operates")
     custody_price: float = Field(
-        1000, ge=0, description="custody price the firm starts from (yuan/mu/yr)"
+        1000,
+        ge=0,
+        description="custody price the firm starts from (yuan/mu/yr)",
+        json_schema_extra=_plausible(800, 1200),
     )
     custody_cost_cut: float = Field(
-        0.175, ge=0, le=0.9, description="firm's cash-cost cut vs a household (share)"
+        0.175,
+        ge=0,
+        le=0.9,
+        description="firm's cash-cost cut vs a household (share)",
+        json_schema_extra=_plausible(0.15, 0.2),
     )
     firm_capacity_initial: float = Field(
-        0.05, ge=0, le=1, description="firm capacity at start (share of town land)"
+        0.05,
+        ge=0,
+        le=1,
+        description="firm capacity at start (share of town land)",
+        json_schema_extra=_plausible(0.02, 0.1),
     )
     firm_capacity_growth: float = Field(
-        0.3, ge=0, le=1, description="share of the gap to demand closed a year while profitable"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the gap to demand closed a year while profitable",
+        json_schema_extra=_plausible(0.15, 0.45),
     )
     professional_management: bool = Field(
         False, description="coops hire the firm's professional managers"
     )
-    pro_management_fee: float = Field(40, ge=0, description="professional management (yuan/mu)")
+    pro_management_fee: float = Field(
+        40,
+        ge=0,
+        description="professional management (yuan/mu)",
+        json_schema_extra=_plausible(20, 60),
+    )
 
     @model_validator(mode="after")
     def _split(self) -> Levers:
@@ -501,3 +1011,36 @@ def params_from_flat(params: Params | None = None, **flat: Any) -> Params:
     for key, value in flat.items():
         data[FLAT_KEYS[key]][key] = value
     return Params.model_validate(data)
+
+
+def plausible_ranges(*sections: str) -> dict[str, tuple[float, float]]:
+    """Plausible range ``(lo, hi)`` of every field that declares one, by flat name.
+
+    Args:
+        *sections: restrict to these sections (``"world"``, ``"assumptions"``, ``"levers"``);
+            all of them when empty.
+    """
+    out: dict[str, tuple[float, float]] = {}
+    for section in sections or tuple(_SECTIONS):
+        for name, info in _SECTIONS[section].model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and "plausible" in extra:
+                lo, hi = extra["plausible"]
+                out[name] = (lo, hi)
+    return out
+
+
+def choices(*sections: str) -> dict[str, tuple[Any, ...]]:
+    """The possible values of every choice field (``Literal`` or ``bool``), by flat name.
+
+    Args:
+        *sections: restrict to these sections; all of them when empty.
+    """
+    out: dict[str, tuple[Any, ...]] = {}
+    for section in sections or tuple(_SECTIONS):
+        for name, info in _SECTIONS[section].model_fields.items():
+            if info.annotation is bool:
+                out[name] = (False, True)
+            elif get_origin(info.annotation) is Literal:
+                out[name] = get_args(info.annotation)
+    return out

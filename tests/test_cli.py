@@ -165,7 +165,7 @@ def test_compare_writes_every_replicate_and_year(compared: tuple[Result, Path]) 
     """The time series holds every replicate and year, with common random numbers."""
     ts = pd.read_parquet(compared[1] / "timeseries.parquet")
     assert {"scenario", "replicate", "year", "seed", *METRICS} <= set(ts.columns)
-    assert len(ts) == 2 * 2 * 3
+    assert len(ts) == 2 * 2 * (3 + 1)  # years 0 (the initial state) to 3
     seeds = ts.groupby(["replicate", "scenario"])["seed"].first().unstack()
     assert (seeds["tiny"] == seeds["tiny_fixed"]).all()
     assert seeds["tiny"].nunique() == 2
@@ -203,14 +203,15 @@ def test_compare_prints_the_table_and_the_figure(compared: tuple[Result, Path]) 
 
 
 def test_run_writes_yearly_outcomes(ran: tuple[Result, Path]) -> None:
-    """Run writes one row per year to CSV and Parquet, and prints first and last year."""
+    """Run writes one row per year, from the initial state (year 0), to CSV and Parquet, and
+    prints the first and last year."""
     result, out = ran
     csv = pd.read_csv(out / "outcomes.csv")
-    assert list(csv["year"]) == [1, 2, 3]
+    assert list(csv["year"]) == [0, 1, 2, 3]
     assert {"scenario", "replicate", "seed", *METRICS} <= set(csv.columns)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "outcomes.parquet"), csv, check_dtype=False)
     assert json.loads((out / "provenance.json").read_text())["status"] == "complete"
-    assert re.search(r"^outcome\s+year 1\s+year 3$", result.stdout, re.M)
+    assert re.search(r"^outcome\s+year 0\s+year 3$", result.stdout, re.M)
     assert re.search(r"^abandonment_rate\s+[\d.]+\s+[\d.]+$", result.stdout, re.M)
 
 
@@ -231,7 +232,7 @@ def test_run_options_change_horizon_and_seed(
     result = landsim("run", "tiny.toml", "--years", "2", "--seed", "5", "--out", "two", cwd=workdir)
     assert result.returncode == 0, result.stderr
     two = pd.read_csv(workdir / "two" / "outcomes.csv")
-    assert list(two["year"]) == [1, 2]
+    assert list(two["year"]) == [0, 1, 2]
     assert two["seed"].iloc[0] != pd.read_csv(ran[1] / "outcomes.csv")["seed"].iloc[0]
 
 

@@ -89,9 +89,10 @@ def test_replicate_seeds_are_reproducible_and_distinct():
 
 
 def test_default_run_reports_every_outcome_column_every_year():
-    """A default-size 30-year run yields one row per year with all required columns."""
+    """A default-size 30-year run yields one row per year, the initial state (year 0) first,
+    with all required columns."""
     df = run_years(LandModel(rng=11), 30).outcomes()
-    assert len(df) == 30 and df["year"].tolist() == list(range(1, 31))
+    assert len(df) == 31 and df["year"].tolist() == list(range(0, 31))
     missing = [c for c in REQUIRED_COLUMNS if c not in df]
     assert not missing
     assert df[REQUIRED_COLUMNS].notna().all().all()
@@ -240,3 +241,89 @@ def test_coop_pools_contiguous_land():
     base = run_years(tiny_model(5, coop_founding="none"), 5).outcomes()["mean_patch_size"]
     coop = run_years(tiny_model(5, coop_founding="all"), 5).outcomes()["mean_patch_size"]
     assert coop.iloc[-1] > base.iloc[-1]
+
+
+# ---------------------------------------------------------------------- Mesa conventions
+def test_running_turns_false_at_the_horizon():
+    """``running`` stays True until the scenario's last year is simulated, so run_model()
+    returns after exactly ``run.years`` steps."""
+    m = tiny_model(3, years=4)
+    assert m.running
+    run_years(m, 3)
+    assert m.running
+    m.step()
+    assert not m.running
+    m = tiny_model(3, years=5)
+    m.run_model()
+    assert m.year == 5 and m.outcomes()["year"].tolist() == [0, 1, 2, 3, 4, 5]
+
+
+def test_batch_run_without_max_steps_stops_at_the_horizon():
+    """mesa.batch_run without max_steps stops every run at the horizon and reports Step 0
+    (the initial state) to the last year."""
+    import mesa
+
+    rows = mesa.batch_run(
+        LandModel,
+        parameters={**TINY, "years": 3, "audit_rate": [0.0, 0.5]},
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
+        rng=[1],
+    )
+    df = pd.DataFrame(rows)
+    assert sorted(df.groupby("RunId")["Step"].max().unique()) == [3]
+    assert sorted(df["Step"].unique()) == [0, 1, 2, 3]
+
+
+def test_year_zero_is_the_initial_state_before_any_money_flows():
+    """Row 0 of the outcomes is the land use before the first season, with no income yet."""
+    m = tiny_model(4)
+    df = m.outcomes()
+    assert df["year"].tolist() == [0]
+    assert df.loc[0, "household_income_mean"] == 0.0 and df.loc[0, "output_value"] == 0.0
+    assert 0.0 <= df.loc[0, "abandonment_rate"] < 1.0
+    m.step()
+    assert m.outcomes().loc[1, "output_value"] > 0
+
+
+@pytest.mark.parametrize("seed", ["42", " 42 ", 42.0, np.int64(42)])
+def test_rng_accepts_what_mesa_inputs_pass(seed):
+    """A seed typed into SolaraViz (a string) or given as a whole float builds the same town
+    as the integer seed."""
+    a = tiny_model(seed).plots.holder
+    b = tiny_model(42).plots.holder
+    assert np.array_equal(a, b)
+
+
+def test_rng_rejects_a_seed_that_is_not_a_whole_number():
+    """A seed box holding text that is not a whole number is an error naming the value."""
+    with pytest.raises(ValueError, match="rng must be a whole number.*'forty'"):
+        tiny_model("forty")
+
+
+def test_reset_with_a_mesa_scenario_holding_a_string_seed():
+    """SolaraViz's Reset passes a Mesa Scenario whose rng is the text of the seed box."""
+    from mesa.experimental.scenarios import Scenario
+
+    m = LandModel(scenario=Scenario(rng="7"), **TINY)
+    assert np.array_equal(m.plots.holder, tiny_model(7).plots.holder)
+
+
+def test_grid_layers_show_the_plot_state():
+    """The Mesa grid's property layers hold who farms, terrain, holder age and trust, cell
+    (x, y) being the plot in column x, row height-1-y, and follow the model every step."""
+    from landsim.model import LAYERS
+
+    m = tiny_model(5, coop_founding="all")
+    grid = m.grid
+    assert (grid.width, grid.height) == (20, 10)
+    p = m.plots
+    for name in LAYERS:
+        layer = getattr(grid, name)
+        assert layer.data.shape == (20, 10)
+    plot = 3 * 20 + 7  # row 3, column 7
+    assert grid.terrain.data[7, 10 - 1 - 3] == int(p.hilly[plot])
+    m.step()
+    assert grid.farmed_by.data[7, 6] == p.kind[plot]
+    assert np.array_equal(np.sort(grid.farmed_by.data.ravel()), np.sort(p.kind))

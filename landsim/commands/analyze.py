@@ -11,6 +11,7 @@ HELP = """examples:
   landsim analyze results/benefit_sharing
   landsim analyze results/sobol_levers --outcomes abandonment_rate --no-figures
   landsim analyze results/benefit_sharing --conf-level 0.9 --force
+  landsim analyze results/aging_migration --discover "abandonment_rate > 0.1"
 
 Main-effect intervals are Student-t at --conf-level over the runs at each level, truncated to
 the outcome's range (shares [0, 1], counts >= 0).
@@ -18,6 +19,11 @@ the outcome's range (shares [0, 1], counts >= 0).
 writes DIR/analysis/ (DIR/analysis-2 ... if that holds an earlier analysis; --force replaces
 it): indices.csv (Sobol S1/ST with confidence intervals, or Morris mu*/sigma),
 main_effects.csv, levels.csv, summary.txt and main-effect / interaction / index figures (PNG).
+
+--discover "OUTCOME OP NUMBER" (OP one of > >= < <=) adds scenario discovery: PRIM boxes over
+the sweep's inputs that hold the runs where the condition is true, with each box's coverage
+(share of those runs inside it) and density (share of its runs where it is true), as
+discovery_boxes.csv, discovery_limits.csv and discovery.png. Needs pip install 'landsim[ema]'.
 """
 
 
@@ -39,6 +45,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-figures", action="store_true", help="tables and summary only")
     p.add_argument("--force", action="store_true", help="replace an earlier DIR/analysis")
+    p.add_argument(
+        "--discover",
+        metavar="CONDITION",
+        default=None,
+        help='scenario discovery (PRIM) for a condition such as "abandonment_rate > 0.1"',
+    )
+    p.add_argument(
+        "--density",
+        type=float,
+        default=0.8,
+        help="density a discovered box should reach (default: %(default)s)",
+    )
     p.set_defaults(func=main)
 
 
@@ -56,9 +74,19 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"--conf-level must be between 0 and 1, got {args.conf_level}")
     if args.resamples < 10:
         raise UserError(f"--resamples must be at least 10, got {args.resamples}")
+    if not 0 < args.density <= 1:
+        raise UserError(f"--density must be above 0 and at most 1, got {args.density}")
     prov = read_provenance(args.directory)
     if prov is None:
         raise UserError(f"{args.directory}: not a sweep directory (no provenance.json)")
+    condition = None
+    if args.discover is not None:  # checked before any output is written
+        from landsim.ema import require_ema
+        from landsim.sweep.discovery import parse_condition
+
+        kept = prov["experiment"].get("outcome_columns", prov["experiment"]["outcomes"])
+        condition = parse_condition(args.discover, kept)
+        require_ema()
     out = prepare_dir(
         args.directory / "analysis", option="analysis folder", default=True, force=args.force
     )
@@ -82,5 +110,30 @@ def main(args: argparse.Namespace) -> int:
         )
         print()
     print(result.summary())
+    if condition is not None:
+        paths += _discover(result.runs, [f["key"] for f in factors], condition, args, out)
     print(f"\nwrote {len(paths)} files to {out}")
     return 0
+
+
+def _discover(runs, inputs: list[str], condition, args: argparse.Namespace, out: Path) -> list:
+    """Scenario discovery: print and write the PRIM boxes (and their figure)."""
+    import pandas as pd
+
+    from landsim.sweep.discovery import discover, discovery_figure
+
+    d = discover(runs, inputs, condition, density=args.density)
+    paths = [out / "discovery_boxes.csv", out / "discovery_limits.csv"]
+    d.boxes.to_csv(paths[0], index=False)
+    d.limits.to_csv(paths[1], index=False)
+    print()
+    with pd.option_context("display.width", 120, "display.float_format", "{:.4g}".format):
+        print(f"scenario discovery (PRIM) for {condition}:")
+        print(d.boxes.to_string(index=False))
+        print(d.limits.to_string(index=False))
+    print(d.summary())
+    if not args.no_figures:
+        fig = discovery_figure(d)
+        fig.savefig(out / "discovery.png", dpi=120)
+        paths.append(out / "discovery.png")
+    return paths

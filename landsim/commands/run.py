@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from landsim.metrics import MAIN_OUTCOMES
+from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
 from landsim.outputs import prepare_dir
 from landsim.provenance import (
     atomic_path,
@@ -150,7 +150,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def first_last(df: pd.DataFrame) -> str:
-    """The main outcomes in the first and the last year, one per line."""
+    """The main outcomes in the first and the last year, one per line (flows show "-" in
+    year 0, before the first season)."""
     first, last = df.iloc[0], df.iloc[-1]
     head = [f"year {int(first['year'])}", f"year {int(last['year'])}"]
     width = max(len(m) for m in MAIN_OUTCOMES)
@@ -160,5 +161,7 @@ def first_last(df: pd.DataFrame) -> str:
         top = max(abs(a), abs(b))
         whole = a.is_integer() and b.is_integer()
         d = 0 if top >= 1000 or whole else 1 if top >= 10 else 3
-        rows.append(f"{metric.ljust(width)}  {a:>12,.{d}f}  {b:>12,.{d}f}")
+        # a flow (income) has no value in year 0, before the first season
+        shown = "-" if metric in FLOW_METRICS and int(first["year"]) == 0 else f"{a:,.{d}f}"
+        rows.append(f"{metric.ljust(width)}  {shown:>12}  {b:>12,.{d}f}")
     return "\n".join(rows)

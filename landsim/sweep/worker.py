@@ -77,8 +77,9 @@ def execute(task: RunTask) -> RunResult:
         df = fn(RunSpec(params=task.params, seed=task.seed, years=task.years, tags=tags))
         last = df.iloc[-1]
         outcomes = {o: float(last[o]) for o in task.outcomes}
+        simulated = df[df["year"] >= 1]  # year 0 is the initial state, before any season
         for stat in task.aggregates:
-            values = df[list(task.outcomes)].agg(stat)
+            values = simulated[list(task.outcomes)].agg(stat)
             outcomes.update({f"{o}:{stat}": float(values[o]) for o in task.outcomes})
         yearly = None
         if task.yearly:

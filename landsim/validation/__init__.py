@@ -97,6 +97,8 @@ class Measure:
         sel = df[df["run"] == self.run]
         if self.years:
             sel = sel[sel["year"].isin(self.years)]
+        else:  # "all" years are the simulated ones: year 0 is the initial state
+            sel = sel[sel["year"] >= 1]
         return sel.groupby("replicate")[self.column].mean()
 
     def describe(self) -> str:

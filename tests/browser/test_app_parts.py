@@ -134,8 +134,9 @@ def test_charts_draw_runs_and_grow_with_the_years():
     assert before != chart_svg(CHARTS[0], [a.outcomes()], 30)
     for chart, svg in zip(CHARTS, after, strict=True):
         assert svg.startswith("<svg") and svg.count("<polyline") == 2 * len(chart.columns)
-    empty = chart_svg(CHARTS[0], [LandModel(rng=1).outcomes()], 30)
-    assert "<polyline" not in empty
+    start = chart_svg(CHARTS[0], [LandModel(rng=1).outcomes()], 30)
+    assert start.count("<circle") == len(CHARTS[0].columns)  # the initial state, year 0
+    assert "<polyline" not in chart_svg(CHARTS[0], [LandModel(rng=1).outcomes()[:0]], 30)
 
 
 def test_nice_ticks_are_round_and_cover_the_range():

@@ -1,0 +1,273 @@
+"""EMA Workbench adapter: a landsim scenario or experiment file as an EMA Workbench ``Model``.
+
+Exploratory modelling in EMA's vocabulary: *uncertainties* are assumptions (and world
+settings) sampled over their plausible ranges, *levers* are policy choices, *outcomes* are
+final-year values of :data:`landsim.metrics.METRICS`. Ranges come from the parameters' own
+declarations (:func:`landsim.params.plausible_ranges`), choices from their ``Literal`` types,
+so nothing is restated here. Each experiment is one call of :func:`landsim.runner.run`, the
+project's unit of parallel work, so EMA's sequential and multiprocessing evaluators both
+work.
+
+Install with ``pip install 'landsim[ema]'``. Scenario discovery in under ten lines::
+
+    from ema_workbench import perform_experiments
+    from ema_workbench.analysis import prim
+    from landsim.ema import build_model
+
+    model = build_model("baseline", uncertainties=["aging_speed", "migration_rate"], years=10)
+    experiments, outcomes = perform_experiments(model, scenarios=100)
+    x = experiments[[u.name for u in model.uncertainties]]
+    box = prim.Prim(x, outcomes["abandonment_rate"] > 0.05, threshold=0.6).find_box()
+    print(box.inspect())
+
+Parts: :func:`build_model` (scenario or experiment -> EMA ``Model``), :func:`parameter`
+(one landsim parameter as an EMA parameter) and :class:`LandsimFunction` (the picklable
+callable EMA runs).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from landsim.errors import UserError
+from landsim.metrics import MAIN_OUTCOMES, METRICS
+from landsim.params import FLAT_KEYS, Params, apply_changes, choices, plausible_ranges
+
+__all__ = ["build_model", "parameter", "LandsimFunction", "require_ema", "SPLIT"]
+
+#: the profit split, which must sum to 1: keys sampled are kept, the others take the rest in
+#: proportion to their base values (all three sampled: scaled to sum to 1)
+SPLIT = ("reserve_share", "collective_share", "member_share")
+
+#: levers left out of the default lever set: the two split shares the member share rebalances
+_NOT_DEFAULT_LEVERS = ("reserve_share", "collective_share")
+
+
+def require_ema():
+    """Import and return ``ema_workbench``, or explain how to install it.
+
+    Raises:
+        UserError: when EMA Workbench is not installed.
+    """
+    try:
+        with warnings.catch_warnings():
+            # EMA warns at import that optional cluster back-ends (ipyparallel) are missing
+            warnings.simplefilter("ignore", UserWarning)
+            import ema_workbench
+    except ImportError:
+        raise UserError(
+            "EMA Workbench is not installed: pip install 'landsim[ema]' (or ema_workbench)"
+        ) from None
+    return ema_workbench
+
+
+def parameter(name: str, bounds: tuple[float, float] | None = None, levels: Sequence | None = None):
+    """The landsim parameter ``name`` (flat) as an EMA parameter.
+
+    Args:
+        name: a flat parameter name (``aging_speed``).
+        bounds: ``(low, high)``; default: the parameter's plausible range.
+        levels: discrete values; default for choice fields: all their values.
+
+    Raises:
+        UserError: for an unknown name or a numeric parameter without a plausible range.
+    """
+    ema = require_ema()
+    if name not in FLAT_KEYS:
+        raise UserError(f"{name!r} is not a landsim parameter")
+    section = FLAT_KEYS[name]
+    field = Params.model_fields[section].annotation.model_fields[name]
+    options = choices().get(name)
+    if levels is None and bounds is None and options is not None:
+        levels = options
+    if levels is not None:
+        if tuple(levels) == (False, True):
+            return ema.BooleanParameter(name)
+        return ema.CategoricalParameter(name, list(levels))
+    if bounds is None:
+        bounds = plausible_ranges().get(name)
+        if bounds is None:
+            raise UserError(
+                f"{section}.{name} has no plausible range to sample; give bounds or levels"
+            )
+    lo, hi = bounds
+    if field.annotation is int:
+        return ema.IntegerParameter(name, int(lo), int(hi))
+    return ema.RealParameter(name, float(lo), float(hi))
+
+
+@dataclass(frozen=True)
+class LandsimFunction:
+    """The callable an EMA ``Model`` runs: one landsim run per experiment, returning the
+    final-year value of each outcome. Picklable, so EMA can send it to worker processes.
+
+    Attributes:
+        base: the base parameters as plain data (``Params.model_dump(mode="json")``).
+        seed: the model seed of every experiment (common random numbers across experiments).
+        years: years each run simulates.
+        outcomes: outcome names (keys of :data:`landsim.metrics.METRICS`).
+        rebalance: ``{factor: keys}`` of an experiment file's rebalanced factors.
+    """
+
+    base: dict[str, Any]
+    seed: int
+    years: int
+    outcomes: tuple[str, ...]
+    rebalance: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __call__(self, **inputs: Any) -> dict[str, float]:
+        """Run one experiment with ``inputs`` (flat names) and return its outcomes."""
+        from landsim.runner import RunSpec, run
+
+        params = apply_changes(Params.model_validate(self.base), self.changes(inputs))
+        df = run(RunSpec(params=params.model_dump(mode="json"), seed=self.seed, years=self.years))
+        last = df.iloc[-1]
+        return {o: float(last[o]) for o in self.outcomes}
+
+    def changes(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Dotted parameter changes for ``inputs``, with the profit split kept at 1."""
+        flat = {k: v.item() if hasattr(v, "item") else v for k, v in inputs.items()}
+        for key, keys in self.rebalance:  # an experiment file's own rebalance rules
+            if key in flat:
+                total = self._base(key) + sum(self._base(k) for k in keys)
+                share = sum(self._base(k) for k in keys)
+                for k in keys:
+                    w = self._base(k) / share if share > 0 else 1 / len(keys)
+                    flat[k] = (total - flat[key]) * w
+        sampled = [k for k in SPLIT if k in flat]
+        if sampled:
+            rest = [k for k in SPLIT if k not in flat]
+            left = 1.0 - sum(flat[k] for k in sampled)
+            weight = sum(self._base(k) for k in rest)
+            if rest and left >= 0:
+                for k in rest:
+                    flat[k] = left * (self._base(k) / weight if weight > 0 else 1 / len(rest))
+            else:
+                total = sum(flat[k] for k in SPLIT)
+                for k in SPLIT:
+                    flat[k] = flat[k] / total
+        return {f"{FLAT_KEYS[k]}.{k}": v for k, v in flat.items()}
+
+    def _base(self, name: str) -> float:
+        return float(self.base[FLAT_KEYS[name]][name])
+
+
+def build_model(
+    source: str | os.PathLike[str] | Params = "baseline",
+    *,
+    uncertainties: Sequence[str] | None = None,
+    levers: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+    years: int | None = None,
+    seed: int | None = None,
+    name: str = "landsim",
+):
+    """An EMA Workbench ``Model`` of a landsim scenario or experiment file.
+
+    From a **scenario** (a file, a bundled name such as ``"baseline"``, or ``Params``):
+    uncertainties default to every assumption with a plausible range, levers to every lever
+    (numeric ones over their plausible ranges, choices over their values; the member share
+    rebalances the reserve and collective shares), outcomes to the main outcomes. From an
+    **experiment** file (one with ``[factors]``): its factors on ``levers.*`` become levers and
+    the others uncertainties, over the file's levels or ranges; its base, horizon, seed and
+    outcomes are used. Arguments given here override either.
+
+    Args:
+        source: scenario or experiment file, bundled name, or parameters.
+        uncertainties: flat names of assumptions (or world settings) to sample.
+        levers: flat names of levers to sample.
+        outcomes: outcome names (final-year values); default the main outcomes.
+        years: years each run simulates (default: the file's ``run.years``).
+        seed: model seed of every run (default: the first replicate seed of the file's root
+            seed, so every experiment shares random numbers).
+        name: the EMA model's name (a Python identifier).
+
+    Raises:
+        UserError: for an unknown parameter or outcome, or EMA Workbench missing.
+    """
+    ema = require_ema()
+    from landsim.runner import replicate_seeds
+
+    factors: dict[str, Any] = {}
+    rebalance: list[tuple[str, tuple[str, ...]]] = []
+    exp = _experiment(source)
+    if exp is not None:
+        base, file_years, root, file_outcomes = exp.base, exp.years, exp.seed, exp.outcomes
+        for f in exp.factors:
+            flat = f.key.partition(".")[2]
+            factors[flat] = (f.key.startswith("levers."), f)
+            if f.rebalance:
+                rebalance.append((flat, tuple(k.partition(".")[2] for k in f.rebalance)))
+    else:
+        base = source if isinstance(source, Params) else _scenario_params(source)
+        file_years, root, file_outcomes = base.run.years, base.run.seed, MAIN_OUTCOMES
+
+    def params_of(names, default):
+        return list(default if names is None else names)
+
+    if exp is not None:
+        u_names = params_of(
+            uncertainties, [k for k, (is_lever, _) in factors.items() if not is_lever]
+        )
+        l_names = params_of(levers, [k for k, (is_lever, _) in factors.items() if is_lever])
+    else:
+        u_names = params_of(uncertainties, plausible_ranges("assumptions"))
+        default_levers = [*plausible_ranges("levers"), *choices("levers")]
+        l_names = params_of(levers, [k for k in default_levers if k not in _NOT_DEFAULT_LEVERS])
+    for n in (*u_names, *l_names):
+        if n not in FLAT_KEYS:
+            raise UserError(f"{n!r} is not a landsim parameter")
+    out_names = tuple(outcomes if outcomes is not None else file_outcomes)
+    unknown = [o for o in out_names if o not in METRICS]
+    if unknown:
+        raise UserError(f"unknown outcome(s): {', '.join(unknown)}")
+
+    def ema_parameter(n: str):
+        spec = factors.get(n)
+        if spec is None:
+            return parameter(n)
+        f = spec[1]
+        return parameter(n, bounds=f.bounds, levels=f.levels)
+
+    function = LandsimFunction(
+        base=base.model_dump(mode="json"),
+        seed=seed if seed is not None else replicate_seeds(root, 1)[0],
+        years=years if years is not None else file_years,
+        outcomes=out_names,
+        rebalance=tuple(rebalance),
+    )
+    model = ema.Model(name, function=function)
+    model.uncertainties = [ema_parameter(n) for n in u_names]
+    model.levers = [ema_parameter(n) for n in l_names]
+    model.outcomes = [ema.ScalarOutcome(o) for o in out_names]
+    return model
+
+
+def _scenario_params(source: str | os.PathLike[str]) -> Params:
+    from landsim.scenario import load_scenario
+
+    return load_scenario(source).params
+
+
+def _experiment(source: Any):
+    """The experiment ``source`` names, or ``None`` when it is a scenario."""
+    if isinstance(source, Params):
+        return None
+    from landsim import bundled
+    from landsim.sweep.experiment import load_experiment
+
+    path = Path(source)
+    if not path.exists():
+        found = bundled.resolve(source, "scenarios")
+        path = found if found.exists() else bundled.resolve(source, "experiments")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # loading it as a scenario reports the problem
+    return load_experiment(path) if "factors" in data else None
