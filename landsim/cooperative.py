@@ -160,6 +160,9 @@ class Cooperative(mesa.Agent):
         self.village = village
         self.strength = strength
         self.rule = rule
+        #: the branch's own terms (rule, rents, profit split) when a person set them (a class's
+        #: branch secretary, :mod:`landsim.decisions`); None: the town's levers
+        self.terms: Levers | None = None
         self.village_mu = village_mu
         self.founded = model.year
         self.status = ACTIVE
@@ -350,17 +353,21 @@ class Cooperative(mesa.Agent):
         distributable = self.profit - min(max(self.profit, 0.0), old_debt)
         distributable = min(distributable, max(self.cash, 0.0))
         perf = np.zeros(members.size)
+        split = self.terms or lv
         if distributable > 0:
             led.post(
-                self.account, self.reserve_account, "to_reserve", lv.reserve_share * distributable
+                self.account,
+                self.reserve_account,
+                "to_reserve",
+                split.reserve_share * distributable,
             )
             led.post(
                 self.account,
                 acc.collective0 + self.village,
                 "to_collective",
-                lv.collective_share * distributable,
+                split.collective_share * distributable,
             )
-            pool = lv.member_share * distributable
+            pool = split.member_share * distributable
             if self.rule.performance_linked:
                 # the collective's own pooled land holds shares like any member's
                 shared = Stakes(

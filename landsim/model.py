@@ -27,6 +27,7 @@ import pandas as pd
 from mesa.discrete_space import OrthogonalVonNeumannGrid, PropertyLayer
 
 from landsim.cooperative import ACTIVE, EMPTY_SHELL, Cooperative, appraise
+from landsim.decisions import PLOT_CHOICES, Decisions, branch_terms, check
 from landsim.demography import age_one_year, build_population, form_households
 from landsim.firm import ServiceFirm
 from landsim.government import TownGovernment
@@ -77,6 +78,10 @@ class LandModel(mesa.Model):
         if rng is None and scenario is not None:
             rng = getattr(scenario, "rng", None)
         super().__init__(rng=_seed_like(rng))
+        # Mesa replaces ``step`` by a wrapper that advances time and then calls the calendar
+        # below; ours first takes the year's decisions, then calls Mesa's wrapper
+        self._mesa_step = self.step
+        self.step = self._step_with_decisions
         self.params = params_from_flat(params, **kwargs)
         self._timeline = sorted(self.params.timeline, key=lambda e: e.year)
         w, a = self.params.world, self.params.assumptions
@@ -113,6 +118,10 @@ class LandModel(mesa.Model):
         self._farm_order_cache: tuple[tuple, np.ndarray] | None = None
         self._grid: OrthogonalVonNeumannGrid | None = None
         self._layers: dict[str, PropertyLayer] = {}
+        #: people's decisions for the year being stepped (:mod:`landsim.decisions`), or None
+        self._decisions: Decisions | None = None
+        #: every decision handed to :meth:`step`, one dict per decision (see decision_log)
+        self._decision_rows: list[dict[str, Any]] = []
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         self._initial_tenure()
         # year 0: the land use before the first season; no money has flowed yet (docs/ODD.md)
@@ -138,8 +147,24 @@ class LandModel(mesa.Model):
         """Current model year (1 during the first step; 0 before it)."""
         return self.steps
 
+    def _step_with_decisions(self, decisions: Decisions | None = None) -> None:
+        """One farming year, with people's ``decisions`` (what ``model.step(decisions=...)``
+        calls; see :meth:`step`)."""
+        self._decisions = self._take(decisions)
+        try:
+            self._mesa_step()
+        finally:
+            self._decisions = None
+
     def step(self) -> None:
-        """One farming year, phase by phase (see the module docstring for why this order)."""
+        """One farming year, phase by phase (see the module docstring for why this order).
+
+        Call it as ``model.step()``, or as ``model.step(decisions=...)`` to hand it what some
+        agents decide this year instead of following the model's rule
+        (:class:`landsim.decisions.Decisions`; checked before the year starts, logged in
+        :meth:`decision_log`). A decision that breaks a rule raises
+        :class:`landsim.decisions.DecisionError` and the year does not run.
+        """
         self.apply_timeline()  # dated policy changes take effect at the start of the year
         self.policy_before_season()  # budget arrives; branches may found cooperatives
         self.demography()  # aging, deaths, births, migration, new households, heirs
@@ -152,15 +177,29 @@ class LandModel(mesa.Model):
         self.observe()  # outcomes of the year, then the books close
         self.running = self.year < self.params.run.years  # Mesa stops at the horizon
 
+    def _take(self, decisions: Decisions | None) -> Decisions | None:
+        """Check and log ``decisions`` for the coming year; None when there are none."""
+        if decisions is None:
+            return None
+        check(self, decisions)
+        if not decisions:
+            return None
+        self._decision_rows.extend(decisions.log_rows(self.year + 1))
+        return decisions
+
     # ------------------------------------------------------------------ phases
     def apply_timeline(self) -> None:
         """Apply events dated this year (``levers.X``/``assumptions.X`` changes)."""
         events = [e for e in self._timeline if e.year == self.year]
         for event in events:
             self.params = apply_changes(self.params, event.set)
+        d = self._decisions
+        if d is not None and d.government:  # the town government's choice this year wins
+            changes = {f"levers.{k}": v for k, v in d.government.items()}
+            self.params = apply_changes(self.params, changes)
         if events:  # a changed lever may change the benefit-sharing rule or its numbers
             for coop in self.coops.values():
-                coop.rule = make_rule(self.params.levers)
+                coop.rule = make_rule(coop.terms or self.params.levers)
 
     def policy_before_season(self) -> None:
         """The town's budget arrives; branches without a coop may found one: every branch in
@@ -172,23 +211,35 @@ class LandModel(mesa.Model):
         for coop in self.coops.values():
             coop.audited, coop.found_leak_rate = False, 0.0
         lv, a = self.params.levers, self.params.assumptions
-        if lv.coop_founding == "none":
+        branches = self._decisions.branches if self._decisions is not None else {}
+        for v, choice in sorted(branches.items()):  # a secretary's terms for a running coop
+            if v in self.coops and choice.lever_changes():
+                coop = self.coops[v]
+                coop.terms = branch_terms(lv, choice)
+                coop.rule = make_rule(coop.terms)
+        if lv.coop_founding == "none" and not branches:
             return
         p, w = self.plots, self.params.world
-        rule = make_rule(lv)
         firm_price = self.firm.price if self.firm.open else None
-        looks = self.rng.random(w.n_villages)
-        noise = self.rng.normal(0.0, a.appraisal_sd, w.n_villages)
+        model_founds = lv.coop_founding != "none"
+        looks = self.rng.random(w.n_villages) if model_founds else np.ones(w.n_villages)
+        noise = self.rng.normal(0.0, a.appraisal_sd, w.n_villages) if model_founds else looks * 0
         # land a co-op could pool: released or idle last year, the collective's unlet land, and
         # land households lease to each other (its holders could join instead)
         on_offer = (
             self.released | ((p.holder == COLLECTIVE) & ~p.leased()) | (p.kind == HOUSEHOLD_LEASE)
         )
         for v in range(w.n_villages):
-            if v in self.coops or self.strength[v] < lv.founding_min_strength:
+            choice = branches.get(v)  # a secretary decides instead of the branch's rule
+            if v in self.coops or (choice is not None and not choice.found):
                 continue
-            if lv.coop_founding == "endogenous" and looks[v] >= a.founding_rate:
-                continue
+            if choice is None:
+                if not model_founds or self.strength[v] < lv.founding_min_strength:
+                    continue
+                if lv.coop_founding == "endogenous" and looks[v] >= a.founding_rate:
+                    continue
+            terms = branch_terms(lv, choice) if choice is not None else None
+            rule = make_rule(terms or lv)
             sel = on_offer & (p.village == v)
             est = appraise(
                 p.hilly[sel],
@@ -198,16 +249,17 @@ class LandModel(mesa.Model):
                 float(self.strength[v]),
                 rule,
                 a,
-                lv,
+                terms or lv,
                 firm_price,
             )
             expected = est.profit * np.exp(noise[v] - a.appraisal_sd**2 / 2)
             hurdle = a.founding_hurdle * float(self.village_mu[v])
-            if lv.coop_founding == "endogenous" and expected < hurdle:
+            if choice is None and lv.coop_founding == "endogenous" and expected < hurdle:
                 continue
             coop = Cooperative(
                 self, v, float(self.strength[v]), rule, float(self.village_mu[v]), est.dividend
             )
+            coop.terms = terms
             self.coops[v] = coop
             self.government.grant(coop)
 
@@ -269,12 +321,7 @@ class LandModel(mesa.Model):
         release it, and through which channel (:func:`landsim.households.decide_land_use`)."""
         p, a, pop = self.plots, self.params.assumptions, self.population
         mu = self.params.world.plot_size_mu
-        days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a)
-        leased_in = p.kind == HOUSEHOLD_LEASE
-        lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
-        days -= np.bincount(
-            p.operator[leased_in], weights=lessee_days[leased_in], minlength=pop.n_households
-        )
+        days, wage = self._labour()
         self._days_left, self._wage = days, wage
         free_mask = (p.holder >= 0) & ~p.leased()
         free = np.flatnonzero(free_mask)
@@ -300,7 +347,26 @@ class LandModel(mesa.Model):
             self.rng.random(free.size),
         )
         self._free = free
+        if self._decisions is not None and self._decisions.plots:
+            choices = _override(choices, free, can, p.holder, self._decisions.plots)
         return choices
+
+    def _labour(self) -> tuple[np.ndarray, np.ndarray]:
+        """Field days each household has for its own plots this year (after the days its
+        leased-in land takes) and its members' shadow wage."""
+        p, a, pop = self.plots, self.params.assumptions, self.population
+        mu = self.params.world.plot_size_mu
+        days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a)
+        leased_in = p.kind == HOUSEHOLD_LEASE
+        lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
+        days -= np.bincount(
+            p.operator[leased_in], weights=lessee_days[leased_in], minlength=pop.n_households
+        )
+        return days, wage
+
+    def field_days(self) -> np.ndarray:
+        """Field days each household has now for farming its own plots (by household index)."""
+        return self._labour()[0]
 
     def _farm_order(self) -> np.ndarray:
         """Held plots in the order households farm them: by holder, labour need per plot, then
@@ -666,6 +732,9 @@ class LandModel(mesa.Model):
         )
         p = engagement_probability(pop.perf_pay, sig.transparency[pop.hh_village], pop.trust, a)
         pop.engaged = members & (self.rng.random(pop.n_households) < p)
+        if self._decisions is not None:  # members who decided for themselves
+            for h, on in self._decisions.engage.items():
+                pop.engaged[h] = bool(members[h] and on)
         n_v = self.params.world.n_villages
         n_mem = np.bincount(pop.hh_village[members], minlength=n_v)
         n_eng = np.bincount(pop.hh_village[pop.engaged], minlength=n_v)
@@ -731,6 +800,11 @@ class LandModel(mesa.Model):
         df.insert(0, "year", np.arange(len(df)))
         return df
 
+    def decision_log(self) -> pd.DataFrame:
+        """Every decision handed to :meth:`step`: year, role, index, who, what, value."""
+        cols = ["year", "role", "index", "who", "what", "value"]
+        return pd.DataFrame(self._decision_rows, columns=cols)
+
     def active_coops(self) -> list[Cooperative]:
         """Cooperatives that operate, by village."""
         return [c for _, c in sorted(self.coops.items()) if c.status == ACTIVE]
@@ -770,6 +844,32 @@ def _seed_like(rng: Any) -> Any:
             raise ValueError(f"rng must be a non-negative seed, got {rng}")
         rng = int(rng)  # Mesa seeds Python's random with it, which refuses numpy integers
     return rng
+
+
+def _override(
+    choices: Choices,
+    free: np.ndarray,
+    can: np.ndarray,
+    holder: np.ndarray,
+    plots: dict[int, dict[int, str]],
+) -> Choices:
+    """``choices`` with people's plot decisions in place of the rule's, for exactly the plots
+    they decided that are still theirs and free. A released plot is never farmed by its holder
+    as a fall-back (own value -inf); a kept plot beyond the household's labour lies idle."""
+    pos = np.full(holder.size, -1, dtype=np.int64)
+    pos[free] = np.arange(free.size)
+    keep, channel, own = choices.keep.copy(), choices.channel.copy(), choices.own_value.copy()
+    for h, mine in plots.items():
+        for plot, choice in mine.items():
+            i = pos[plot]
+            if i < 0 or holder[plot] != h:  # inherited away or leased since: nothing to do
+                continue
+            code = PLOT_CHOICES[choice]
+            keep[i] = code < 0 and bool(can[i])
+            channel[i] = code
+            if code >= 0:
+                own[i] = -np.inf
+    return Choices(keep=keep, channel=channel, own_value=own)
 
 
 def _mean(x: np.ndarray) -> float:
