@@ -148,8 +148,14 @@ class Decisions:
         def row(role, index, what, value):
             who = self.who.get((role, index), str(index))
             rows.append(
-                {"year": year, "role": role, "index": index, "who": who, "what": what,
-                 "value": str(value)}
+                {
+                    "year": year,
+                    "role": role,
+                    "index": index,
+                    "who": who,
+                    "what": what,
+                    "value": str(value),
+                }
             )
 
         for h, plots in sorted(self.plots.items()):
@@ -304,9 +310,7 @@ def check_government(model: LandModel, changes: Mapping[Any, Any]) -> None:
     """
     for name, value in changes.items():
         if name not in GOVERNMENT_LEVERS:
-            raise DecisionError(
-                f"the government sets {', '.join(GOVERNMENT_LEVERS)}; not {name!r}"
-            )
+            raise DecisionError(f"the government sets {', '.join(GOVERNMENT_LEVERS)}; not {name!r}")
         x = _number(name, value, *GOVERNMENT_LEVERS[name])
         if name == "subsidy_years" and x != int(x):
             raise DecisionError(f"subsidy_years must be a whole number, got {value!r}")
