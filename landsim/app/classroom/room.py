@@ -1,0 +1,641 @@
+"""One class playing one shared town, and the registry of classes on this server.
+
+Parts:
+
+* :class:`ClassTown` — the class's model; it also keeps each household's income by source of
+  the year just closed (what a student sees);
+* :class:`Role` — what a joined student plays: a household, a village's Party branch, or the
+  town government;
+* :class:`Classroom` — one class: its town, the same town run by the model's own rule with the
+  same seed (for the debrief), who joined as what, this year's decisions, and the year's clock;
+* :class:`Registry` — classes by code, behind one lock; nothing else holds a class, so one
+  class never sees another and a plain app tab sees none.
+
+Every decision goes through :mod:`landsim.decisions`' checks before it is stored; a student
+acts only on their own role (the role is looked up on the server from the name and the class
+code, never taken from the browser). Nothing here imports solara: the pages
+(:mod:`landsim.app.classroom.pages`), tests and the load benchmark drive these objects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landsim.app.session import load_params, scenario_names
+from landsim.decisions import (
+    BranchChoice,
+    DecisionError,
+    Decisions,
+    check_branch,
+    check_engagement,
+    check_government,
+    check_plots,
+    free_plots,
+    options,
+)
+from landsim.model import LandModel
+from landsim.params import Params
+
+__all__ = [
+    "ClassTown",
+    "Role",
+    "Classroom",
+    "Registry",
+    "REGISTRY",
+    "ClassError",
+    "CODE_ALPHABET",
+    "DEBRIEF_METRICS",
+    "MAX_STUDENTS",
+]
+
+#: class codes use letters and digits nobody confuses when read off a projector
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 5
+MAX_STUDENTS = 200
+MAX_CLASSES = 50
+MAX_NAME = 40
+#: outcomes compared in the debrief (column of LandModel.outcomes())
+DEBRIEF_METRICS = (
+    "abandonment_rate",
+    "household_income_mean",
+    "household_income_65plus",
+    "participation_rate",
+    "coop_land_share",
+    "collective_income_mean",
+)
+#: income sources a household sees, from the ledger's flow kinds
+INCOME_SOURCES = (
+    "crop_sales",
+    "input_costs",
+    "rent",
+    "custody_fee",
+    "remittance",
+    "pension",
+    "local_wage",
+    "coop_wage",
+    "coop_base",
+    "coop_bonus",
+)
+
+
+class ClassError(ValueError):
+    """A request a class cannot serve (unknown code, wrong key, bad name, class full)."""
+
+
+class ClassTown(LandModel):
+    """The class's model: a :class:`LandModel` that also keeps, for the year just closed,
+    each household's money by source (what its student sees after the year)."""
+
+    def __init__(self, params: Params | None = None, **kwargs: Any) -> None:
+        """Build the town like :class:`LandModel`."""
+        self.income_by_source: dict[int, dict[str, float]] = {}
+        super().__init__(params, **kwargs)
+
+    def observe(self) -> None:
+        """Keep this year's income by source of every household, then observe as usual."""
+        e = self.ledger.entries()
+        n = self.population.n_households
+        e = e[e["kind"].isin(INCOME_SOURCES)]
+        into = e[e["payee"] < n].groupby(["payee", "kind"], observed=True)["amount"].sum()
+        out = e[e["payer"] < n].groupby(["payer", "kind"], observed=True)["amount"].sum()
+        net: dict[int, dict[str, float]] = {}
+        for (h, kind), amount in into.items():
+            net.setdefault(int(h), {})[str(kind)] = float(amount)
+        for (h, kind), amount in out.items():
+            row = net.setdefault(int(h), {})
+            row[str(kind)] = row.get(str(kind), 0.0) - float(amount)
+        self.income_by_source = net
+        super().observe()
+
+
+@dataclass
+class Role:
+    """What one student plays.
+
+    Attributes:
+        name: the name the student joined with (their key, with the class code).
+        kind: "household", "branch" or "government".
+        index: household index, village index, or 0 for the government.
+        lang: the language the student chose ("en" or "zh").
+    """
+
+    name: str
+    kind: str
+    index: int
+    lang: str = "en"
+
+
+def _new_code(taken: set[str]) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code not in taken:
+            return code
+
+
+def _clean_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise ClassError("a name must be text")
+    text = " ".join(name.split())
+    if not text:
+        raise ClassError("please type your name")
+    if len(text) > MAX_NAME:
+        raise ClassError(f"a name has at most {MAX_NAME} characters")
+    return text
+
+
+@dataclass
+class Classroom:
+    """One class and its shared town (see the module docstring).
+
+    Attributes:
+        code: the class code students type.
+        teacher_key: secret in the teacher's address; only it advances or ends the class.
+        scenario: the scenario file's stem.
+        years: years the class plays.
+        seconds_per_round: the round timer (0: the teacher advances by hand).
+        seed: the town's seed (the model's own run uses the same).
+    """
+
+    code: str
+    teacher_key: str
+    scenario: str
+    years: int
+    seconds_per_round: int
+    seed: int
+    town: ClassTown = field(init=False)
+    model_town: LandModel = field(init=False)
+    roles: dict[str, Role] = field(default_factory=dict)
+    plots: dict[int, dict[int, str]] = field(default_factory=dict)
+    engage: dict[int, bool] = field(default_factory=dict)
+    branches: dict[int, BranchChoice] = field(default_factory=dict)
+    government: dict[str, float] = field(default_factory=dict)
+    decided_by: dict[str, float] = field(default_factory=dict)
+    #: names that did not decide, by year (they kept the model's rule)
+    model_ruled: dict[int, list[str]] = field(default_factory=dict)
+    paused: bool = False
+    ended: bool = False
+    deadline: float | None = None
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        params, _, found = load_params(self.scenario)
+        if not found:
+            raise ClassError(f"unknown scenario {self.scenario!r}")
+        self.town = ClassTown(params, rng=self.seed)
+        self.model_town = LandModel(params, rng=self.seed)
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self._households = self._playable_households()
+        self.started = time.time()
+        self._start_round()
+
+    # ------------------------------------------------------------------ joining
+    def _playable_households(self) -> list[int]:
+        """Households students get, in join order: alive, with a resident under 70 and at
+        least two free plots, taken round-robin over the villages."""
+        m = self.town
+        pop = m.population
+        head = pop.resident_head_age()
+        n_v = m.params.world.n_villages
+        per_v: list[list[int]] = [[] for _ in range(n_v)]
+        for h in range(pop.n_households):
+            if pop.hh_alive[h] and 0 < head[h] < 70 and free_plots(m, h).size >= 2:
+                per_v[int(pop.hh_village[h])].append(h)
+        out = []
+        for i in range(max(len(x) for x in per_v)):
+            out.extend(x[i] for x in per_v if i < len(x))
+        return out
+
+    def join(self, name: Any, wish: str = "household", lang: str = "en") -> Role:
+        """Join as ``name`` (or rejoin: the same name gets the same role back). ``wish`` is
+        "household", "branch" or "government"; a branch or the government taken by someone
+        else gives a household instead.
+
+        Raises:
+            ClassError: for an empty or too long name, or a full class.
+        """
+        key = _clean_name(name)
+        with self.lock:
+            if key in self.roles:
+                role = self.roles[key]
+                role.lang = lang if lang in ("en", "zh") else role.lang
+                return role
+            if len(self.roles) >= MAX_STUDENTS:
+                raise ClassError("this class is full")
+            taken = {(r.kind, r.index) for r in self.roles.values()}
+            role = None
+            if wish == "government" and ("government", 0) not in taken:
+                role = Role(key, "government", 0)
+            elif wish == "branch":
+                for v in range(self.town.params.world.n_villages):
+                    if ("branch", v) not in taken:
+                        role = Role(key, "branch", v)
+                        break
+            if role is None:
+                free = [h for h in self._households if ("household", h) not in taken]
+                if not free:
+                    raise ClassError("every household of the town has a student")
+                role = Role(key, "household", free[0])
+            role.lang = lang if lang in ("en", "zh") else "en"
+            self.roles[key] = role
+            self._touch()
+            return role
+
+    def role_of(self, name: Any) -> Role:
+        """The role of a joined ``name``.
+
+        Raises:
+            ClassError: for a name that has not joined this class.
+        """
+        key = _clean_name(name)
+        with self.lock:
+            if key not in self.roles:
+                raise ClassError(f"nobody called {key!r} has joined class {self.code}")
+            return self.roles[key]
+
+    # ------------------------------------------------------------------ deciding
+    def decide(self, name: Any, decision: dict[str, Any]) -> str:
+        """Store the decision of student ``name`` for this year, after checking it against
+        their role; returns "ok".
+
+        ``decision`` holds, for a household, ``plots`` ({plot: choice}) and optionally
+        ``engage``; for a branch, the fields of :class:`BranchChoice`; for the government, the
+        levers of :data:`~landsim.decisions.GOVERNMENT_LEVERS`.
+
+        Raises:
+            ClassError: when the class has ended or the name has not joined.
+            DecisionError: for a decision that breaks a rule (another's plot, an option not
+                open, a lever out of range).
+        """
+        with self.lock:
+            if self.ended:
+                raise ClassError("the class has ended")
+            role = self.role_of(name)
+            if not isinstance(decision, dict):
+                raise DecisionError("a decision must be a mapping")
+            m = self.town
+            if role.kind == "household":
+                unknown = set(decision) - {"plots", "engage"}
+                if unknown:
+                    raise DecisionError(f"a household decides plots and engage, not {unknown}")
+                plots = decision.get("plots", {})
+                if not isinstance(plots, dict):
+                    raise DecisionError("plots must map plot numbers to choices")
+                check_plots(m, role.index, plots)
+                engage = decision.get("engage")
+                if engage is not None:
+                    check_engagement(m, role.index, engage)
+                self.plots[role.index] = {int(k): v for k, v in plots.items()}
+                if engage is not None:
+                    self.engage[role.index] = bool(engage)
+            elif role.kind == "branch":
+                try:
+                    choice = BranchChoice(**decision)
+                except TypeError:
+                    raise DecisionError(
+                        "a branch decides found, benefit_rule, guaranteed_rent, fixed_rent "
+                        f"and member_share; got {sorted(decision)}"
+                    ) from None
+                check_branch(m, role.index, choice)
+                self.branches[role.index] = choice
+            else:
+                check_government(m, decision)
+                self.government = {k: float(v) for k, v in decision.items()}
+            self.decided_by[role.name] = time.time()
+            self._touch()
+            return "ok"
+
+    def decisions(self) -> Decisions:
+        """This year's stored decisions, with students' names for the log."""
+        return Decisions(
+            plots=dict(self.plots),
+            engage=dict(self.engage),
+            branches=dict(self.branches),
+            government=dict(self.government),
+            who={(r.kind, r.index): r.name for r in self.roles.values()},
+        )
+
+    # ------------------------------------------------------------------ the year
+    @property
+    def year(self) -> int:
+        """Years played so far."""
+        return self.town.year
+
+    @property
+    def finished(self) -> bool:
+        """All years played."""
+        return self.year >= self.years
+
+    def advance(self) -> int:
+        """Close the year: the class's town steps with this year's decisions, the model's own
+        town steps alone; students who did not decide are recorded as following the model.
+        Returns the new year.
+
+        Raises:
+            ClassError: when the class has ended or played all its years.
+        """
+        with self.lock:
+            if self.ended or self.finished:
+                raise ClassError("the class has played all its years")
+            undecided = sorted(set(self.roles) - set(self.decided_by))
+            self.model_ruled[self.year + 1] = undecided
+            self.town.step(decisions=self.decisions())
+            self.model_town.step()
+            self.plots, self.engage, self.branches, self.government = {}, {}, {}, {}
+            self.decided_by = {}
+            self._start_round()
+            self._touch()
+            return self.year
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume the round timer."""
+        with self.lock:
+            self.paused = bool(paused)
+            self.deadline = None if paused else self._deadline()
+            self._touch()
+
+    def end(self) -> None:
+        """End the class: no more decisions; the debrief is shown."""
+        with self.lock:
+            self.ended = True
+            self.deadline = None
+            self._touch()
+
+    def _deadline(self) -> float | None:
+        return time.time() + self.seconds_per_round if self.seconds_per_round > 0 else None
+
+    def _start_round(self) -> None:
+        self.deadline = None if self.paused or self.finished else self._deadline()
+
+    def _touch(self) -> None:
+        self.version += 1
+        self.changed.notify_all()
+
+    def wait(self, version: int, timeout: float) -> int:
+        """Block until the class changes after ``version`` (or ``timeout`` seconds); returns
+        the current version."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != version, timeout=timeout)
+            return self.version
+
+    # ------------------------------------------------------------------ what people see
+    def status(self) -> dict[str, Any]:
+        """Who joined as what and who has decided this year (for the teacher)."""
+        with self.lock:
+            return {
+                "year": self.year,
+                "years": self.years,
+                "students": [
+                    {
+                        "name": r.name,
+                        "kind": r.kind,
+                        "index": r.index,
+                        "decided": r.name in self.decided_by,
+                    }
+                    for r in sorted(self.roles.values(), key=lambda r: r.name.lower())
+                ],
+            }
+
+    def household_view(self, household: int) -> dict[str, Any]:
+        """What a household knows: members and ages, field days, its plots, last year's
+        income by source, and this year's offers."""
+        m = self.town
+        with self.lock:
+            pop, p, a = m.population, m.plots, m.params.assumptions
+            h = household
+            v = int(pop.hh_village[h])
+            sel = (pop.m_hh == h) & pop.m_alive
+            members = [
+                {"age": int(age), "away": bool(away)}
+                for age, away in zip(pop.m_age[sel], pop.m_away[sel], strict=True)
+            ]
+            free = set(free_plots(m, h).tolist())
+            mine = np.flatnonzero(p.holder == h)
+            plots = [
+                {
+                    "plot": int(i),
+                    "row": int(p.row[i]),
+                    "col": int(p.col[i]),
+                    "hilly": bool(p.hilly[i]),
+                    "quality": round(float(p.quality[i]), 2),
+                    "kind": int(p.kind[i]),
+                    "free": int(i) in free,
+                    "lease_end": int(p.lease_end[i]) if not int(i) in free else None,
+                }
+                for i in mine
+            ]
+            coop = m.coops.get(v)
+            offers = {
+                "rent_flat": float(m.lease_return[v, 0]),
+                "rent_hilly": float(m.lease_return[v, 1]),
+                "coop": None,
+                "custody_price": float(m.firm.price) if m.firm.open else None,
+            }
+            if coop is not None and coop.active:
+                offers["coop"] = {
+                    "rule": coop.rule.name,
+                    "base": float(coop.base_rate),
+                    "bonus": float(coop.expected_bonus),
+                }
+            days = float(m.field_days()[h])
+            need = a.labour_days_flat * m.params.world.plot_size_mu
+            return {
+                "household": h,
+                "village": v,
+                "alive": bool(pop.hh_alive[h]),
+                "members": members,
+                "field_days": max(days, 0.0),
+                "plots_you_can_farm": int(max(days, 0.0) // need) if need else 0,
+                "plots": plots,
+                "income": dict(m.income_by_source.get(h, {})),
+                "income_total": float(pop.income[h]) if m.year else 0.0,
+                "offers": offers,
+                "options": list(options(m, h)),
+                "member": bool(m.member_mask()[h]),
+                "engaged": bool(pop.engaged[h]),
+                "decision": dict(self.plots.get(h, {})),
+            }
+
+    def branch_view(self, village: int) -> dict[str, Any]:
+        """What a branch secretary knows: the village's co-op (if any) and the town's terms."""
+        m = self.town
+        with self.lock:
+            coop = m.coops.get(village)
+            lv = (coop.terms if coop is not None and coop.terms else None) or m.params.levers
+            out = {
+                "village": village,
+                "coop": None,
+                "benefit_rule": lv.benefit_rule,
+                "guaranteed_rent": lv.guaranteed_rent,
+                "fixed_rent": lv.fixed_rent,
+                "member_share": lv.member_share,
+                "decision": self.branches.get(village),
+            }
+            if coop is not None:
+                out["coop"] = {
+                    "status": coop.status,
+                    "area": float(coop.area),
+                    "members": int(coop.members),
+                    "profit": float(coop.profit),
+                    "rule": coop.rule.name,
+                }
+            return out
+
+    def government_view(self) -> dict[str, Any]:
+        """What the town government knows: its levers and the town's outcomes."""
+        lv = self.town.params.levers
+        return {
+            "subsidy_per_mu": lv.subsidy_per_mu,
+            "subsidy_years": lv.subsidy_years,
+            "audit_rate": lv.audit_rate,
+            "decision": dict(self.government),
+        }
+
+    # ------------------------------------------------------------------ debrief and export
+    def debrief(self) -> pd.DataFrame:
+        """The class's town against the model's own run, last year, one row per outcome."""
+        with self.lock:
+            a, b = self.town.outcomes(), self.model_town.outcomes()
+        if a.empty:
+            return pd.DataFrame(columns=["outcome", "class", "model"])
+        rows = [
+            {"outcome": k, "class": float(a[k].iloc[-1]), "model": float(b[k].iloc[-1])}
+            for k in DEBRIEF_METRICS
+        ]
+        return pd.DataFrame(rows)
+
+    def role_results(self) -> pd.DataFrame:
+        """Each student's result: a household's income in the class's town and in the
+        model's; a branch's co-op; the government's levers."""
+        rows = []
+        with self.lock:
+            t, mt = self.town, self.model_town
+            for r in sorted(self.roles.values(), key=lambda r: r.name.lower()):
+                row = {"name": r.name, "role": r.kind, "index": r.index, "class": "", "model": ""}
+                if r.kind == "household":
+                    row["class"] = f"{float(t.population.income[r.index]):,.0f}"
+                    row["model"] = f"{float(mt.population.income[r.index]):,.0f}"
+                elif r.kind == "branch":
+                    for key, town in (("class", t), ("model", mt)):
+                        c = town.coops.get(r.index)
+                        row[key] = f"{c.area:.0f} mu, {c.members}" if c else "-"
+                else:
+                    lv = t.params.levers
+                    row["class"] = f"{lv.subsidy_per_mu:.0f}/{lv.subsidy_years}/{lv.audit_rate}"
+                    lv = mt.params.levers
+                    row["model"] = f"{lv.subsidy_per_mu:.0f}/{lv.subsidy_years}/{lv.audit_rate}"
+                rows.append(row)
+        return pd.DataFrame(rows, columns=["name", "role", "index", "class", "model"])
+
+    def export_zip(self) -> bytes:
+        """The class's results as a zip: both towns' outcomes (CSV and Parquet), the decision
+        log, each role's result, and provenance (JSON)."""
+        from landsim.provenance import environment, now
+
+        with self.lock:
+            tables = {
+                "outcomes_class": self.town.outcomes(),
+                "outcomes_model": self.model_town.outcomes(),
+                "decisions": self.town.decision_log(),
+                "roles": self.role_results(),
+            }
+            provenance = {
+                "created": now(),
+                "class_code": self.code,
+                "scenario": self.scenario,
+                "seed": self.seed,
+                "years_played": self.year,
+                "model_ruled": {str(k): v for k, v in self.model_ruled.items()},
+                "params": self.town.params.model_dump(mode="json"),
+                "environment": environment(),
+            }
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, df in tables.items():
+                z.writestr(f"{name}.csv", df.to_csv(index=False))
+                pq = io.BytesIO()
+                df.to_parquet(pq, index=False)
+                z.writestr(f"{name}.parquet", pq.getvalue())
+            z.writestr("provenance.json", json.dumps(provenance, indent=2, default=str))
+        return buf.getvalue()
+
+
+class Registry:
+    """The classes on this server, by code, behind one lock."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, Classroom] = {}
+        self._lock = threading.Lock()
+
+    def start(
+        self, scenario: str, years: int, seconds_per_round: int, seed: int = 1
+    ) -> Classroom:
+        """Start a class on a bundled scenario (names from the app's scenario list only).
+
+        Raises:
+            ClassError: for an unknown scenario, years or seconds out of range, too many
+                classes.
+        """
+        if scenario not in scenario_names():
+            raise ClassError(f"unknown scenario {scenario!r}")
+        for label, value, lo, hi in (
+            ("years", years, 1, 30),
+            ("seconds per round", seconds_per_round, 0, 3600),
+            ("seed", seed, 0, 2**31 - 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ClassError(f"{label} must be a whole number from {lo} to {hi}, got {value}")
+        with self._lock:
+            if len(self._classes) >= MAX_CLASSES:
+                self._cull()
+            if len(self._classes) >= MAX_CLASSES:
+                raise ClassError("too many classes on this server; end one first")
+            code = _new_code(set(self._classes))
+            room = Classroom(
+                code, secrets.token_urlsafe(12), scenario, years, seconds_per_round, seed
+            )
+            self._classes[code] = room
+            return room
+
+    def get(self, code: Any) -> Classroom:
+        """The class of ``code`` (case and spaces ignored).
+
+        Raises:
+            ClassError: for an unknown code.
+        """
+        key = "".join(str(code).split()).upper() if isinstance(code, str) else ""
+        with self._lock:
+            room = self._classes.get(key)
+        if room is None:
+            raise ClassError(f"no class with code {key or code!r}")
+        return room
+
+    def teacher(self, code: Any, key: Any) -> Classroom:
+        """The class of ``code`` if ``key`` is its teacher's key.
+
+        Raises:
+            ClassError: for an unknown code or a wrong key.
+        """
+        room = self.get(code)
+        if not isinstance(key, str) or not secrets.compare_digest(key, room.teacher_key):
+            raise ClassError("this address is not the teacher's address of the class")
+        return room
+
+    def _cull(self) -> None:
+        """Forget ended classes (their results were downloadable while they were shown)."""
+        for code in [c for c, r in self._classes.items() if r.ended]:
+            del self._classes[code]
+
+
+#: the server's classes (one per process)
+REGISTRY = Registry()
