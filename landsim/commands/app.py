@@ -26,15 +26,22 @@ EPILOG = """examples:
                                        let the laptops of a class reach this machine
   landsim app --scenarios my_scenarios/
                                        offer your own scenario files in the picker
+  landsim app --classroom --host 0.0.0.0
+                                       a class plays one shared town: the teacher opens
+                                       /teacher, students open /join (docs/classroom.md)
 
 Works with no internet. Every browser tab gets its own model. Stop with Ctrl-C.
 """
 
 
-def offline_environment(scenarios: Path | None = None) -> dict[str, str]:
+#: the module whose routes ``landsim app --classroom`` serves (the app, /teacher and /join)
+CLASSROOM_MODULE = "landsim.app.classroom.pages"
+
+
+def offline_environment(scenarios: Path | None = None, classroom: bool = False) -> dict[str, str]:
     """Environment variables that make solara serve everything locally and call no one."""
     env = {
-        "SOLARA_APP": APP_MODULE,
+        "SOLARA_APP": CLASSROOM_MODULE if classroom else APP_MODULE,
         "SOLARA_MODE": "production",  # no dev reloader, no solara.dev "check" iframe
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         # assets come from solara-assets via /_solara/cdn; a miss must not go to the internet
@@ -46,13 +53,23 @@ def offline_environment(scenarios: Path | None = None) -> dict[str, str]:
     return env
 
 
-def serve(host: str, port: int, scenarios: Path | None = None, log_level: str = "warning") -> None:
+def serve(
+    host: str,
+    port: int,
+    scenarios: Path | None = None,
+    log_level: str = "warning",
+    classroom: bool = False,
+) -> None:
     """Serve the app until interrupted (blocks)."""
     # solara reads its settings when first imported, so the environment comes first
-    os.environ.update(offline_environment(scenarios))
+    os.environ.update(offline_environment(scenarios, classroom))
     import uvicorn
 
     print(f"landsim app: serving on http://{host}:{port}/ (offline; Ctrl-C to stop)", flush=True)
+    if classroom:
+        from landsim.app.classroom.network import announce
+
+        os.environ.update(announce(host, port))
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level=log_level, ws="auto")
 
 
@@ -69,7 +86,7 @@ def _port(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.scenarios is not None and not args.scenarios.is_dir():
         raise UserError(f"--scenarios {args.scenarios}: not a folder of scenario files")
-    serve(args.host, args.port, args.scenarios, args.log_level)
+    serve(args.host, args.port, args.scenarios, args.log_level, args.classroom)
     return 0
 
 
@@ -97,6 +114,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="folder of scenario files for the picker (default: the bundled scenarios/)",
+    )
+    parser.add_argument(
+        "--classroom",
+        action="store_true",
+        help="classroom mode: the teacher starts a class at /teacher and students join at "
+        "/join to play households, Party branches or the town government in one town",
     )
     parser.add_argument(
         "--log-level",

@@ -185,7 +185,10 @@ class Classroom:
     paused: bool = False
     ended: bool = False
     deadline: float | None = None
+    #: bumped by every change (a student's decision too): the teacher's page follows it
     version: int = 0
+    #: bumped when the year turns, the timer pauses or the class ends: students' pages follow it
+    round: int = 0
 
     def __post_init__(self) -> None:
         params, _, found = load_params(self.scenario)
@@ -354,7 +357,7 @@ class Classroom:
             self.plots, self.engage, self.branches, self.government = {}, {}, {}, {}
             self.decided_by = {}
             self._start_round()
-            self._touch()
+            self._touch(new_round=True)
             return self.year
 
     def set_paused(self, paused: bool) -> None:
@@ -362,14 +365,14 @@ class Classroom:
         with self.lock:
             self.paused = bool(paused)
             self.deadline = None if paused else self._deadline()
-            self._touch()
+            self._touch(new_round=True)
 
     def end(self) -> None:
         """End the class: no more decisions; the debrief is shown."""
         with self.lock:
             self.ended = True
             self.deadline = None
-            self._touch()
+            self._touch(new_round=True)
 
     def _deadline(self) -> float | None:
         return time.time() + self.seconds_per_round if self.seconds_per_round > 0 else None
@@ -377,16 +380,17 @@ class Classroom:
     def _start_round(self) -> None:
         self.deadline = None if self.paused or self.finished else self._deadline()
 
-    def _touch(self) -> None:
+    def _touch(self, new_round: bool = False) -> None:
         self.version += 1
+        self.round += new_round
         self.changed.notify_all()
 
-    def wait(self, version: int, timeout: float) -> int:
-        """Block until the class changes after ``version`` (or ``timeout`` seconds); returns
-        the current version."""
+    def wait(self, seen: int, timeout: float, counter: str = "version") -> int:
+        """Block until ``counter`` ("version" or "round") moves past ``seen``, or ``timeout``
+        seconds pass; returns its current value."""
         with self.changed:
-            self.changed.wait_for(lambda: self.version != version, timeout=timeout)
-            return self.version
+            self.changed.wait_for(lambda: getattr(self, counter) != seen, timeout=timeout)
+            return getattr(self, counter)
 
     # ------------------------------------------------------------------ what people see
     def status(self) -> dict[str, Any]:
@@ -430,7 +434,7 @@ class Classroom:
                     "quality": round(float(p.quality[i]), 2),
                     "kind": int(p.kind[i]),
                     "free": int(i) in free,
-                    "lease_end": int(p.lease_end[i]) if not int(i) in free else None,
+                    "lease_end": int(p.lease_end[i]) if int(i) not in free else None,
                 }
                 for i in mine
             ]
@@ -577,9 +581,7 @@ class Registry:
         self._classes: dict[str, Classroom] = {}
         self._lock = threading.Lock()
 
-    def start(
-        self, scenario: str, years: int, seconds_per_round: int, seed: int = 1
-    ) -> Classroom:
+    def start(self, scenario: str, years: int, seconds_per_round: int, seed: int = 1) -> Classroom:
         """Start a class on a bundled scenario (names from the app's scenario list only).
 
         Raises:

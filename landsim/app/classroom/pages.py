@@ -1,0 +1,656 @@
+"""The classroom's pages and the routes ``landsim app --classroom`` serves.
+
+* ``/`` — the plain app (its own town per tab; it never sees a class);
+* ``/teacher`` — start a class; then, at ``/teacher?code=...&key=...``, the class: code, join
+  address and QR code in large type, the town map with the students' households outlined, who
+  has decided, the charts, Next year / timer / Pause / End, and the debrief;
+* ``/join`` — a student types the class code and their name (and picks a role and a language);
+  the page then lives at ``/join?code=...&name=...``, so a reload rejoins as the same role.
+
+Pages hold no class state: every click goes to the class in
+:data:`~landsim.app.classroom.room.REGISTRY`, which checks it. A page follows its class from a
+background task that waits on the class's condition variable (students on the round counter,
+so forty decisions do not redraw forty pages forty times).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import numpy as np
+import solara
+import solara.lab
+
+from landsim.app.app import Page as AppPage
+from landsim.app.charts import CHARTS, RUN_COLOURS, chart_svg
+from landsim.app.classroom.qr import outlined_map_png, qr_svg
+from landsim.app.classroom.room import REGISTRY, ClassError, Classroom, Role
+from landsim.app.classroom.text import t
+from landsim.app.i18n import LANGUAGES, scenario_label
+from landsim.app.session import scenario_titles
+from landsim.app.views import CSS
+from landsim.decisions import BRANCH_LEVERS, GOVERNMENT_LEVERS, DecisionError
+from landsim.params import SHARING_RULES
+
+__all__ = ["routes", "TeacherPage", "StudentPage", "JOIN_URL_ENV"]
+
+#: environment variable with the address students open (set by ``landsim app --classroom``)
+JOIN_URL_ENV = "LANDSIM_CLASSROOM_URL"
+#: how often a waiting page wakes up to redraw the round timer (seconds)
+TICK = 1.0
+
+CLASS_CSS = """
+.landsim-code { font-size: 72px; font-weight: 700; letter-spacing: 8px; line-height: 1; }
+.landsim-join-url { font-size: 28px; font-weight: 600; word-break: break-all; }
+.landsim-qr svg { width: 180px; height: 180px; }
+.landsim-students { font-size: 14px; columns: 3; }
+.landsim-student-done { color: #1b5e20; }
+.landsim-student-waiting { color: #9e9e9e; }
+.landsim-table td, .landsim-table th { padding: 2px 10px; text-align: right; }
+.landsim-table td:first-child, .landsim-table th:first-child { text-align: left; }
+.landsim-plot-row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+.landsim-ack { color: #1b5e20; font-weight: 600; }
+.landsim-reject { color: #b71c1c; font-weight: 600; }
+"""
+
+
+def _query() -> dict[str, str]:
+    router = solara.use_router()
+    return {k: v[0] for k, v in parse_qs(router.search or "").items()}
+
+
+def _follow(room: Classroom | None, counter: str, teacher: bool = False) -> int:
+    """Redraw when ``room``'s ``counter`` moves (and each second for the timer); on the
+    teacher's page, also close the round when its timer runs out."""
+    seen = solara.use_reactive(0)
+    tick = solara.use_reactive(0)
+
+    def watch():
+        if room is None:
+            return
+        value = getattr(room, counter)
+        while task.is_current():
+            value = room.wait(value, TICK, counter)
+            seen.value = value
+            if room.deadline is not None:
+                tick.value = int(time.time())
+            if teacher and room.deadline is not None and time.time() >= room.deadline:
+                try:
+                    room.advance()
+                except ClassError:
+                    pass
+
+    task = solara.lab.use_task(watch, dependencies=[room], prefer_threaded=True)
+    return seen.value + tick.value
+
+
+def _lang_switch(lang: solara.Reactive[str]) -> None:
+    for code, label in LANGUAGES.items():
+        solara.Button(
+            label,
+            on_click=lambda code=code: lang.set(code),
+            text=code != lang.value,
+            outlined=code == lang.value,
+            classes=[f"landsim-lang-{code}"],
+            dark=True,
+        )
+
+
+def _html(text: str, cls: str, tag: str = "div") -> None:
+    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text), classes=[cls])
+
+
+def _role_label(role: Role, lang: str) -> str:
+    return t(f"role.{role.kind}", lang, index=role.index)
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str) -> None:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+        classes=["landsim-table", cls],
+    )
+
+
+def _fmt(key: str, value: float) -> str:
+    if key.endswith(("_rate", "_share")):
+        return f"{value:.1%}"
+    return f"{value:,.0f}"
+
+
+# ---------------------------------------------------------------------- teacher
+@solara.component
+def TeacherPage():
+    """Start a class, then run it (see the module docstring)."""
+    lang = solara.use_reactive("en")
+    query = _query()
+    room, problem = None, None
+    if "code" in query:
+        try:
+            room = REGISTRY.teacher(query["code"], query.get("key", ""))
+        except ClassError as exc:
+            problem = str(exc)
+    solara.Style(CSS + CLASS_CSS)
+    solara.Title(t("title", lang.value))
+    with solara.AppBar():
+        solara.AppBarTitle(t("title", lang.value))
+        _lang_switch(lang)
+    if problem:
+        solara.Error(problem, classes=["landsim-error"])
+    if room is None:
+        StartForm(lang.value)
+    else:
+        ClassDashboard(room, lang.value)
+
+
+@solara.component
+def StartForm(lang: str):
+    """Scenario, years and seconds per round; Start creates the class."""
+    router = solara.use_router()
+    titles = solara.use_memo(scenario_titles, [])
+    scenario = solara.use_reactive(
+        "coop_guaranteed_dividend"
+        if "coop_guaranteed_dividend" in titles
+        else next(iter(titles), "baseline")
+    )
+    years = solara.use_reactive(5)
+    seconds = solara.use_reactive(0)
+    error = solara.use_reactive(None)
+
+    def start():
+        try:
+            room = REGISTRY.start(scenario.value, int(years.value), int(seconds.value))
+        except ClassError as exc:
+            error.value = str(exc)
+            return
+        router.push(f"/teacher?code={room.code}&key={quote(room.teacher_key)}")
+
+    with solara.Card(t("start_class", lang), style={"max-width": "640px"}):
+        items = [{"text": scenario_label(n, lang, x), "value": n} for n, x in titles.items()]
+        solara.v.Select(
+            label=t("scenario", lang),
+            items=items,
+            v_model=scenario.value,
+            on_v_model=scenario.set,
+            class_="landsim-class-scenario",
+        )
+        solara.InputInt(t("years", lang), value=years, classes=["landsim-class-years"])
+        solara.InputInt(t("seconds", lang), value=seconds, classes=["landsim-class-seconds"])
+        solara.Button(
+            t("start", lang), on_click=start, color="primary", classes=["landsim-start-class"]
+        )
+        if error.value:
+            solara.Error(error.value)
+
+
+def _join_url(code: str) -> str:
+    base = os.environ.get(JOIN_URL_ENV) or "http://127.0.0.1:8765/join"
+    return f"{base}?code={code}"
+
+
+@solara.component
+def ClassDashboard(room: Classroom, lang: str):
+    """The running class on the teacher's screen."""
+    _follow(room, "version", teacher=True)
+    error = solara.use_reactive(None)
+    status = room.status()
+    year = status["year"]
+
+    def guarded(action):
+        def run():
+            try:
+                action()
+                error.value = None
+            except (ClassError, DecisionError) as exc:
+                error.value = str(exc)
+
+        return run
+
+    with solara.Columns([2, 3]):
+        with solara.Column():
+            _html(t("class_code", lang), "landsim-code-label")
+            _html(room.code, "landsim-code")
+            _html(t("join_at", lang), "landsim-code-label")
+            url = _join_url(room.code)
+            _html(url, "landsim-join-url")
+            solara.HTML(tag="div", unsafe_innerHTML=qr_svg(url), classes=["landsim-qr"])
+            _html(t("teacher_link", lang), "landsim-note")
+        with solara.Column():
+            _html(t("year", lang, year=year, years=room.years), "landsim-year")
+            if room.deadline is not None:
+                left = max(0, int(room.deadline - time.time()))
+                _html(t("seconds_left", lang, s=left), "landsim-timer")
+            with solara.Row():
+                solara.Button(
+                    t("next_year", lang),
+                    on_click=guarded(room.advance),
+                    color="primary",
+                    disabled=room.ended or room.finished,
+                    classes=["landsim-next-year"],
+                )
+                if room.seconds_per_round > 0:
+                    solara.Button(
+                        t("resume" if room.paused else "pause", lang),
+                        on_click=guarded(lambda: room.set_paused(not room.paused)),
+                        classes=["landsim-pause"],
+                    )
+                solara.Button(
+                    t("end", lang),
+                    on_click=guarded(room.end),
+                    disabled=room.ended,
+                    classes=["landsim-end"],
+                )
+            if error.value:
+                solara.Error(error.value, classes=["landsim-error"])
+            students = status["students"]
+            _html(t("students", lang, n=len(students)), "landsim-students-title")
+            items = "".join(
+                f'<div class="landsim-student landsim-student-'
+                f'{"done" if s["decided"] else "waiting"}" data-name="{html.escape(s["name"])}">'
+                f"{'✔' if s['decided'] else '…'} {html.escape(s['name'])} · "
+                f"{html.escape(t('role.' + s['kind'], lang, index=s['index']))}</div>"
+                for s in students
+            )
+            solara.HTML(tag="div", unsafe_innerHTML=items, classes=["landsim-students"])
+    if room.ended:
+        Debrief(room, lang)
+    else:
+        ClassTownView(room, lang, year, len(room.roles))
+
+
+@solara.component
+def ClassTownView(room: Classroom, lang: str, year: int, n_roles: int):
+    """The class's town with the students' households outlined, and its charts."""
+    households = [r.index for r in room.roles.values() if r.kind == "household"]
+    held = np.flatnonzero(np.isin(room.town.plots.holder, households))
+    key = [room.code, year, n_roles]
+    png = solara.use_memo(lambda: outlined_map_png(room.town, held), key)
+    solara.Image(png, classes=["landsim-map", "landsim-class-map"])
+    frames = [room.town.outcomes()]
+    svgs = solara.use_memo(lambda: [chart_svg(c, frames, room.years) for c in CHARTS], key)
+    _charts(svgs, lang)
+
+
+def _charts(svgs: list[str], lang: str) -> None:
+    with solara.Div(classes=["landsim-charts"]):
+        for chart, svg in zip(CHARTS, svgs, strict=True):
+            with solara.Div():
+                _html(t(f"chart.{chart.id}", lang), "landsim-chart-title")
+                solara.HTML(tag="div", unsafe_innerHTML=svg)
+
+
+@solara.component
+def Debrief(room: Classroom, lang: str):
+    """The class's town against the model's own town, and each role's result."""
+    _html(t("debrief", lang), "landsim-run-title")
+    df = room.debrief()
+    rows = [
+        [t(f"metric.{r.outcome}", lang), _fmt(r.outcome, r["class"]), _fmt(r.outcome, r.model)]
+        for _, r in df.iterrows()
+    ]
+    _table(
+        [t("outcome", lang), t("class_town", lang), t("model_town", lang)], rows, "landsim-debrief"
+    )
+    towns = ((room.town, "class_town"), (room.model_town, "model_town"))
+    pngs = solara.use_memo(
+        lambda: [outlined_map_png(town, []) for town, _ in towns], [room.code, room.year]
+    )
+    with solara.Columns([1, 1]):
+        for (_, name), png in zip(towns, pngs, strict=True):
+            with solara.Column(classes=[f"landsim-debrief-{name}"]):
+                _html(t(name, lang), "landsim-run-title")
+                solara.Image(png, classes=["landsim-map"])
+    frames = [room.town.outcomes(), room.model_town.outcomes()]
+    svgs = solara.use_memo(
+        lambda: [chart_svg(c, frames, room.years) for c in CHARTS],
+        [room.code, room.year, "debrief"],
+    )
+    legend = " · ".join(
+        f'<span style="color:{RUN_COLOURS[i]}">━ {html.escape(t(k, lang))}</span>'
+        for i, k in enumerate(("class_town", "model_town"))
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["landsim-legend"])
+    _charts(svgs, lang)
+    _html(t("roles_result", lang), "landsim-run-title")
+    res = room.role_results()
+    _table(
+        ["", "", t("class_town", lang), t("model_town", lang)],
+        [
+            [r["name"], t(f"role.{r.role}", lang, index=r["index"]), r["class"], r.model]
+            for _, r in res.iterrows()
+        ],
+        "landsim-roles",
+    )
+    solara.FileDownload(
+        room.export_zip,
+        filename=f"landsim-class-{room.code}.zip",
+        label=t("download", lang),
+    )
+
+
+# ---------------------------------------------------------------------- students
+@solara.component
+def StudentPage():
+    """Join a class, then play one role (see the module docstring)."""
+    router = solara.use_router()
+    query = _query()
+    lang = solara.use_reactive(query.get("lang", "en") if query.get("lang") in LANGUAGES else "en")
+    code = solara.use_reactive(query.get("code", ""))
+    name = solara.use_reactive(query.get("name", ""))
+    wish = solara.use_reactive("household")
+    error = solara.use_reactive(None)
+    room, role = None, None
+    if query.get("code") and query.get("name"):
+        try:
+            room = REGISTRY.get(query["code"])
+            role = room.role_of(query["name"])
+        except ClassError as exc:
+            room, role = None, None
+            error.value = error.value or str(exc)
+
+    def join():
+        try:
+            r = REGISTRY.get(code.value)
+            joined = r.join(name.value, wish.value, lang.value)
+        except ClassError as exc:
+            error.value = str(exc)
+            return
+        error.value = None
+        router.push(f"/join?code={r.code}&name={quote(joined.name)}&lang={lang.value}")
+
+    solara.Style(CSS + CLASS_CSS)
+    solara.Title(t("title", lang.value))
+    with solara.AppBar():
+        solara.AppBarTitle(t("title", lang.value))
+        _lang_switch(lang)
+    if room is None or role is None:
+        with solara.Card(t("join_title", lang.value), style={"max-width": "520px"}):
+            solara.InputText(t("code", lang.value), value=code, classes=["landsim-join-code"])
+            solara.InputText(t("your_name", lang.value), value=name, classes=["landsim-join-name"])
+            with solara.ToggleButtonsSingle(value=wish, classes=["landsim-join-wish"]):
+                for w in ("household", "branch", "government"):
+                    solara.Button(
+                        t(f"wish.{w}", lang.value),
+                        value=w,
+                        text=True,
+                        classes=[f"landsim-wish-{w}"],
+                    )
+            solara.Button(
+                t("join", lang.value), on_click=join, color="primary", classes=["landsim-join"]
+            )
+            if error.value:
+                solara.Error(error.value, classes=["landsim-error"])
+        return
+    StudentView(room, role, lang.value)
+
+
+@solara.component
+def StudentView(room: Classroom, role: Role, lang: str):
+    """The page of one joined student."""
+    _follow(room, "round")
+    year = room.year
+    _html(t("you_are", lang, name=role.name, role=_role_label(role, lang)), "landsim-you")
+    _html(t("year", lang, year=year, years=room.years), "landsim-year")
+    if room.ended:
+        solara.Info(t("ended", lang), classes=["landsim-ended"])
+    # keyed by the year: a new year starts with fresh controls and no acknowledgement
+    view = {"household": HouseholdView, "branch": BranchView}.get(role.kind, GovernmentView)
+    view(room, role, lang, year).key(f"{role.kind}-{year}-{room.ended}")
+
+
+def _feedback(message: solara.Reactive[Any], lang: str) -> None:
+    kind, text = message.value or (None, None)
+    if kind == "ok":
+        _html(text, "landsim-ack")
+    elif kind == "rejected":
+        _html(t("rejected", lang, msg=text), "landsim-reject")
+
+
+def _send(room: Classroom, role: Role, decision: dict, message, lang: str, year: int):
+    try:
+        room.decide(role.name, decision)
+        message.value = ("ok", t("acknowledged", lang, year=year + 1))
+    except (ClassError, DecisionError) as exc:
+        message.value = ("rejected", str(exc))
+
+
+@solara.component
+def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
+    """Members, labour, plots on the map, last year's income, offers, and the decision."""
+    view = room.household_view(role.index)
+    message = solara.use_reactive(None)
+    default = {
+        p["plot"]: view["decision"].get(p["plot"], "keep" if p["kind"] == 1 else "lease")
+        for p in view["plots"]
+        if p["free"]
+    }
+    choices = solara.use_reactive(default)
+    engage = solara.use_reactive(view["engaged"])
+    mine = np.array([p["plot"] for p in view["plots"]], dtype=np.int64)
+    png = solara.use_memo(lambda: outlined_map_png(room.town, mine), [room.code, year, role.index])
+    if not view["alive"]:
+        solara.Warning(t("died_out", lang))
+        return
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            _html(t("members", lang), "landsim-section")
+            ages = ", ".join(
+                f"{m['age']}" + (f" ({t('away', lang)})" if m["away"] else "")
+                for m in view["members"]
+            )
+            _html(ages, "landsim-members")
+            _html(
+                t("field_days", lang, days=view["field_days"], n=view["plots_you_can_farm"]),
+                "landsim-field-days",
+            )
+            _html(t("offers", lang), "landsim-section")
+            o = view["offers"]
+            _html(
+                t("offer.rent", lang, flat=o["rent_flat"], hilly=o["rent_hilly"]),
+                "landsim-offer-rent",
+            )
+            if o["coop"]:
+                _html(
+                    t(
+                        "offer.coop",
+                        lang,
+                        rule=t(f"rule.{o['coop']['rule']}", lang),
+                        base=o["coop"]["base"],
+                        bonus=o["coop"]["bonus"],
+                    ),
+                    "landsim-offer-coop",
+                )
+            else:
+                _html(t("offer.no_coop", lang), "landsim-offer-coop")
+            if o["custody_price"] is not None:
+                _html(t("offer.custody", lang, price=o["custody_price"]), "landsim-offer-custody")
+            else:
+                _html(t("offer.no_custody", lang), "landsim-offer-custody")
+            _html(t("your_plots", lang), "landsim-section")
+            for p in view["plots"]:
+                label = (
+                    t("plot", lang, plot=p["plot"])
+                    + " · "
+                    + t("hilly" if p["hilly"] else "flat", lang)
+                    + " · "
+                    + t("quality", lang, q=p["quality"])
+                    + " · "
+                    + t(f"kind.{p['kind']}", lang)
+                )
+                with solara.Div(classes=["landsim-plot-row", f"landsim-plot-{p['plot']}"]):
+                    _html(label, "landsim-plot-label", tag="span")
+                    if not p["free"]:
+                        _html(
+                            t("leased_until", lang, year=p["lease_end"]),
+                            "landsim-plot-lease",
+                            tag="span",
+                        )
+                        continue
+
+                    def pick(value, plot=p["plot"]):
+                        choices.value = {**choices.value, plot: value}
+
+                    with solara.ToggleButtonsSingle(
+                        value=choices.value[p["plot"]], on_value=pick, dense=True
+                    ):
+                        for c in view["options"]:
+                            solara.Button(
+                                t(f"choice.{c}", lang),
+                                value=c,
+                                text=True,
+                                classes=[f"landsim-choice-{c}"],
+                            )
+            if view["offers"]["coop"]:
+                with solara.Div(classes=["landsim-engage"]):
+                    solara.Checkbox(label=t("engage", lang), value=engage)
+            if not room.ended:
+                decision: dict[str, Any] = {"plots": dict(choices.value)}
+                if view["offers"]["coop"]:
+                    decision["engage"] = bool(engage.value)
+                solara.Button(
+                    t("submit", lang),
+                    on_click=lambda: _send(room, role, decision, message, lang, year),
+                    color="primary",
+                    classes=["landsim-submit"],
+                )
+            _feedback(message, lang)
+            if message.value is None and not room.ended:
+                _html(t("not_decided", lang), "landsim-pending")
+        with solara.Column():
+            solara.Image(png, classes=["landsim-map", "landsim-student-map"])
+            _html(t("income", lang), "landsim-section")
+            if view["income"]:
+                _table(
+                    ["", ""],
+                    [[t(f"src.{k}", lang), f"{v:,.0f}"] for k, v in sorted(view["income"].items())]
+                    + [["=", f"{view['income_total']:,.0f}"]],
+                    "landsim-income",
+                )
+            else:
+                _html(t("no_income", lang), "landsim-income")
+
+
+@solara.component
+def BranchView(room: Classroom, role: Role, lang: str, year: int):
+    """A branch secretary: found a co-op, its rule, guaranteed rent and profit split."""
+    view = room.branch_view(role.index)
+    message = solara.use_reactive(None)
+    found = solara.use_reactive(True)
+    rule = solara.use_reactive(view["benefit_rule"])
+    numbers = {k: solara.use_reactive(float(view[k])) for k in BRANCH_LEVERS}
+    c = view["coop"]
+    if c:
+        _html(
+            t(
+                "coop_now",
+                lang,
+                status=c["status"],
+                area=c["area"],
+                members=c["members"],
+                profit=c["profit"],
+            ),
+            "landsim-coop-now",
+        )
+    else:
+        _html(t("no_coop_now", lang), "landsim-coop-now")
+    with solara.Div(classes=["landsim-found"]):
+        solara.Checkbox(label=t("branch_found", lang), value=found)
+    solara.v.Select(
+        label=t("benefit_rule", lang),
+        items=[{"text": t(f"rule.{r}", lang), "value": r} for r in SHARING_RULES],
+        v_model=rule.value,
+        on_v_model=rule.set,
+        class_="landsim-benefit-rule",
+    )
+    steps = {"guaranteed_rent": 50.0, "fixed_rent": 50.0, "member_share": 0.05}
+    for k, (lo, hi) in BRANCH_LEVERS.items():
+        solara.SliderFloat(
+            f"{t(k, lang)}: {numbers[k].value:g}",
+            value=numbers[k],
+            min=lo,
+            max=hi,
+            step=steps[k],
+            classes=[f"landsim-branch-{k}"],
+        )
+    decision = {
+        "found": bool(found.value),
+        "benefit_rule": rule.value,
+        **{k: float(v.value) for k, v in numbers.items()},
+    }
+    if not room.ended:
+        solara.Button(
+            t("submit", lang),
+            color="primary",
+            classes=["landsim-submit"],
+            on_click=lambda: _send(room, role, decision, message, lang, year),
+        )
+    _feedback(message, lang)
+    TownFigures(room, lang)
+
+
+@solara.component
+def GovernmentView(room: Classroom, role: Role, lang: str, year: int):
+    """The town government: subsidy per mu, its years, the audit rate."""
+    view = room.government_view()
+    message = solara.use_reactive(None)
+    numbers = {k: solara.use_reactive(float(view[k])) for k in GOVERNMENT_LEVERS}
+    steps = {"subsidy_per_mu": 25.0, "subsidy_years": 1.0, "audit_rate": 0.05}
+    for k, (lo, hi) in GOVERNMENT_LEVERS.items():
+        solara.SliderFloat(
+            f"{t(k, lang)}: {numbers[k].value:g}",
+            value=numbers[k],
+            min=lo,
+            max=hi,
+            step=steps[k],
+            classes=[f"landsim-gov-{k}"],
+        )
+    decision = {
+        k: (int(v.value) if k == "subsidy_years" else float(v.value)) for k, v in numbers.items()
+    }
+    if not room.ended:
+        solara.Button(
+            t("submit", lang),
+            color="primary",
+            classes=["landsim-submit"],
+            on_click=lambda: _send(room, role, decision, message, lang, year),
+        )
+    _feedback(message, lang)
+    TownFigures(room, lang)
+
+
+@solara.component
+def TownFigures(room: Classroom, lang: str):
+    """The town's outcomes of last year (what a branch or the government reads in reports)."""
+    df = room.town.outcomes()
+    if df.empty:
+        return
+    last = df.iloc[-1]
+    from landsim.app.classroom.room import DEBRIEF_METRICS
+
+    _html(t("town_outcomes", lang), "landsim-section")
+    _table(
+        ["", ""],
+        [[t(f"metric.{k}", lang), _fmt(k, float(last[k]))] for k in DEBRIEF_METRICS],
+        "landsim-town",
+    )
+
+
+@solara.component
+def Layout(children=()):
+    """The app's frame without solara's page tabs (each page is reached by its address)."""
+    return solara.AppLayout(children=list(children), navigation=False)
+
+
+routes = [
+    solara.Route(path="/", component=AppPage, layout=Layout),
+    solara.Route(path="teacher", component=TeacherPage),
+    solara.Route(path="join", component=StudentPage),
+]

@@ -1,0 +1,38 @@
+"""Pictures of the classroom drawn on the server with no network: the join address as a QR
+code (``segno``, pure Python) and the town map with some households' plots outlined."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import segno
+from PIL import Image
+
+from landsim.app.mapview import layer_rgb, pick_scale
+
+__all__ = ["qr_svg", "outlined_map_png"]
+
+OUTLINE = (255, 255, 255)
+OUTLINE_DARK = (0, 0, 0)
+
+
+def qr_svg(text: str, scale: int = 6) -> str:
+    """``text`` (the join address) as an inline SVG QR code, black on white."""
+    return segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff")
+
+
+def outlined_map_png(model, plots: np.ndarray, scale: int | None = None) -> bytes:
+    """The "who farms" map of ``model`` with ``plots`` outlined (white inside black), as PNG."""
+    p = model.plots
+    k = scale or max(pick_scale(p.width, p.height), 6)
+    img = layer_rgb(model, "operator").repeat(k, axis=0).repeat(k, axis=1)
+    for i in np.asarray(plots, dtype=np.int64):
+        r, c = int(p.row[i]) * k, int(p.col[i]) * k
+        img[r : r + k, c] = img[r : r + k, c + k - 1] = OUTLINE_DARK
+        img[r, c : c + k] = img[r + k - 1, c : c + k] = OUTLINE_DARK
+        img[r + 1 : r + k - 1, c + 1] = img[r + 1 : r + k - 1, c + k - 2] = OUTLINE
+        img[r + 1, c + 1 : c + k - 1] = img[r + k - 2, c + 1 : c + k - 1] = OUTLINE
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
