@@ -73,11 +73,22 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def app_url():
     """URL of a ``landsim app`` server started for this test session."""
+    yield from _serve("server.log")
+
+
+@pytest.fixture(scope="session")
+def classroom_url():
+    """URL of a ``landsim app --classroom`` server started for this test session."""
+    yield from _serve("classroom-server.log", "--classroom")
+
+
+def _serve(log_name: str, *extra: str):
     _need_browser()
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    log = open(OUT / "server.log", "w")
+    log = open(OUT / log_name, "w")
     cmd = [sys.executable, "-m", "landsim", "app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += list(extra)
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -428,9 +428,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
     view = room.household_view(role.index)
     message = solara.use_reactive(None)
     default = {
-        p["plot"]: view["decision"].get(p["plot"], "keep" if p["kind"] == 1 else "lease")
-        for p in view["plots"]
-        if p["free"]
+        p["plot"]: view["decision"].get(p["plot"], p["default"]) for p in view["plots"] if p["free"]
     }
     choices = solara.use_reactive(default)
     engage = solara.use_reactive(view["engaged"])
@@ -552,6 +550,7 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
             t(
                 "coop_now",
                 lang,
+                rule=t(f"rule.{c['rule']}", lang),
                 status=c["status"],
                 area=c["area"],
                 members=c["members"],
@@ -572,14 +571,14 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
     )
     steps = {"guaranteed_rent": 50.0, "fixed_rent": 50.0, "member_share": 0.05}
     for k, (lo, hi) in BRANCH_LEVERS.items():
-        solara.SliderFloat(
-            f"{t(k, lang)}: {numbers[k].value:g}",
-            value=numbers[k],
-            min=lo,
-            max=hi,
-            step=steps[k],
-            classes=[f"landsim-branch-{k}"],
-        )
+        with solara.Div(classes=[f"landsim-branch-{k}"]):
+            solara.SliderFloat(
+                f"{t(k, lang)}: {numbers[k].value:g}",
+                value=numbers[k],
+                min=lo,
+                max=hi,
+                step=steps[k],
+            )
     decision = {
         "found": bool(found.value),
         "benefit_rule": rule.value,
@@ -604,14 +603,14 @@ def GovernmentView(room: Classroom, role: Role, lang: str, year: int):
     numbers = {k: solara.use_reactive(float(view[k])) for k in GOVERNMENT_LEVERS}
     steps = {"subsidy_per_mu": 25.0, "subsidy_years": 1.0, "audit_rate": 0.05}
     for k, (lo, hi) in GOVERNMENT_LEVERS.items():
-        solara.SliderFloat(
-            f"{t(k, lang)}: {numbers[k].value:g}",
-            value=numbers[k],
-            min=lo,
-            max=hi,
-            step=steps[k],
-            classes=[f"landsim-gov-{k}"],
-        )
+        with solara.Div(classes=[f"landsim-gov-{k}"]):
+            solara.SliderFloat(
+                f"{t(k, lang)}: {numbers[k].value:g}",
+                value=numbers[k],
+                min=lo,
+                max=hi,
+                step=steps[k],
+            )
     decision = {
         k: (int(v.value) if k == "subsidy_years" else float(v.value)) for k, v in numbers.items()
     }

@@ -40,11 +40,13 @@ from landsim.decisions import (
     check_engagement,
     check_government,
     check_plots,
+    field_days_needed,
     free_plots,
     options,
 )
 from landsim.model import LandModel
 from landsim.params import Params
+from landsim.world import OWN
 
 __all__ = [
     "ClassTown",
@@ -452,6 +454,14 @@ class Classroom:
                     "bonus": float(coop.expected_bonus),
                 }
             days = float(m.field_days()[h])
+            # the page's starting choice: keep what it farmed while its field days last
+            left = days
+            for plot in plots:
+                if plot["free"]:
+                    cost = field_days_needed(m, np.array([plot["plot"]]))
+                    keep = plot["kind"] == OWN and cost <= left
+                    left -= cost if keep else 0.0
+                    plot["default"] = "keep" if keep else "lease"
             need = a.labour_days_flat * m.params.world.plot_size_mu
             return {
                 "household": h,

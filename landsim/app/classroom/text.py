@@ -82,7 +82,8 @@ TEXT: dict[str, dict[str, str]] = {
         "guaranteed_rent": "Guaranteed rent (yuan/mu/yr)",
         "fixed_rent": "Fixed rent (yuan/mu/yr)",
         "member_share": "Members' share of profit",
-        "coop_now": "Your co-op: {status}, {area:.0f} mu, {members} members, profit {profit:,.0f}",
+        "coop_now": "Your co-op ({rule}): {status}, {area:.0f} mu, {members} members, "
+        "profit {profit:,.0f}",
         "no_coop_now": "Your village has no co-op.",
         "subsidy_per_mu": "Subsidy (yuan/mu/yr)",
         "subsidy_years": "Subsidy years",
@@ -181,7 +182,8 @@ TEXT: dict[str, dict[str, str]] = {
         "guaranteed_rent": "保底租金（元/亩/年）",
         "fixed_rent": "固定租金（元/亩/年）",
         "member_share": "社员利润分成",
-        "coop_now": "你的合作社：{status}，{area:.0f} 亩，{members} 名社员，利润 {profit:,.0f}",
+        "coop_now": "你的合作社（{rule}）：{status}，{area:.0f} 亩，{members} 名社员，"
+        "利润 {profit:,.0f}",
         "no_coop_now": "本村没有合作社。",
         "subsidy_per_mu": "补贴（元/亩/年）",
         "subsidy_years": "补贴年数",

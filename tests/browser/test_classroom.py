@@ -1,0 +1,197 @@
+"""Classroom mode in a real Chromium: a teacher and twenty students play one town."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+STUDENTS = 20
+TIMEOUT = 30_000
+
+
+def expect(locator):
+    """Playwright's auto-waiting assertions (imported late: Playwright may be missing)."""
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=TIMEOUT)
+    return _expect(locator)
+
+
+class Person:
+    """One browser context (a laptop) on a classroom page."""
+
+    def __init__(self, browser, url: str, request) -> None:
+        self.context = browser.new_context(viewport={"width": 1300, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        request.node.landsim_tabs.append(self)
+
+    def text(self, cls: str) -> str:
+        """Text of the first element with class ``landsim-<cls>``."""
+        return self.page.locator(f".landsim-{cls}").first.inner_text()
+
+    def wait_year(self, year: int) -> None:
+        """Wait until the page shows ``year``."""
+        self.page.wait_for_function(
+            """y => { const e = document.querySelector('.landsim-year');
+                      const m = e && e.textContent.match(/\\d+/);
+                      return m && Number(m[0]) === y; }""",
+            arg=year,
+            timeout=TIMEOUT,
+        )
+
+    def close(self) -> None:
+        """Close the context (the page's session ends on the server)."""
+        self.context.close()
+
+
+@pytest.fixture
+def people(request, classroom_url, browser):
+    """Factory: ``people(path)`` opens ``path`` of the classroom server in a new context."""
+    request.node.landsim_tabs = []
+
+    def open_page(path: str) -> Person:
+        return Person(browser, classroom_url.rstrip("/") + path, request)
+
+    yield open_page
+    for person in request.node.landsim_tabs:
+        person.close()
+
+
+def start_class(people, years: int = 3) -> tuple[Person, str]:
+    """A teacher starts a class of ``years``; returns the teacher's page and the code."""
+    teacher = people("/teacher")
+    teacher.page.locator(".landsim-class-years input").fill(str(years))
+    teacher.page.locator("button.landsim-start-class").click()
+    code = teacher.page.locator(".landsim-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{5}", code)
+    return teacher, code
+
+
+def join(people, code: str, name: str, wish: str = "household") -> Person:
+    """A student joins class ``code`` as ``name`` wishing for ``wish``."""
+    student = people("/join")
+    page = student.page
+    page.locator(".landsim-join-code input").fill(code)
+    page.locator(".landsim-join-name input").fill(name)
+    if wish != "household":
+        page.locator(f"button.landsim-wish-{wish}").click()
+    page.locator("button.landsim-join").click()
+    expect(page.locator(".landsim-you")).to_contain_text(name)
+    return student
+
+
+def plots(student: Person) -> dict[int, str]:
+    """Plot number -> its land use label, from the student's page."""
+    out = {}
+    for row in student.page.locator(".landsim-plot-label").all_inner_texts():
+        m = re.match(r"Plot (\d+) .*· ([^·]+)$", row.strip())
+        out[int(m.group(1))] = m.group(2).strip()
+    return out
+
+
+def decide_all(student: Person, choice: str) -> None:
+    """Set every free plot to ``choice`` and send; wait for the acknowledgement."""
+    page = student.page
+    buttons = page.locator(f"button.landsim-choice-{choice}")
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+    page.locator("button.landsim-submit").click()
+    expect(page.locator(".landsim-ack")).to_be_visible()
+
+
+def test_a_class_of_twenty_plays_three_years_and_the_model_follows_them(people, record):
+    """Twenty students join one class, decide differently for three years; a household that
+    releases every plot farms none of them, a secretary's rule is the co-op's rule, a reload
+    gives the same household back, and the debrief shows both towns."""
+    teacher, code = start_class(people)
+    students = [join(people, code, f"Student {i:02d}") for i in range(STUDENTS - 3)]
+    secretary = join(people, code, "Secretary", "branch")
+    secretary_b = join(people, code, "Secretary B", "branch")
+    mayor = join(people, code, "Mayor", "government")
+    assert "Party branch, village 0" in secretary.text("you")
+    assert "village 1" in secretary_b.text("you")
+    assert "Town government" in mayor.text("you")
+    households = {s.text("you") for s in students}
+    assert len(households) == len(students), "every student has a household of their own"
+    expect(teacher.page.locator(".landsim-student")).to_have_count(STUDENTS)
+    releaser, keeper = students[0], students[1]
+
+    # the secretary of village 0 founds the co-op under fixed rent
+    secretary.page.locator(".landsim-benefit-rule .v-select__slot").click()
+    secretary.page.get_by_role("option", name="Fixed rent", exact=True).click()
+    secretary.page.locator("button.landsim-submit").click()
+    expect(secretary.page.locator(".landsim-ack")).to_be_visible()
+    mayor.page.locator("button.landsim-submit").click()
+    expect(mayor.page.locator(".landsim-ack")).to_be_visible()
+
+    for year in (1, 2, 3):
+        decide_all(releaser, "lease")
+        if year == 1:
+            decide_all(keeper, "keep")
+        # the others: every other one sends the page's default, the rest let the model decide
+        for s in students[2 + year % 2 :: 2]:
+            s.page.locator("button.landsim-submit").click()
+            expect(s.page.locator(".landsim-ack")).to_be_visible()
+        if year == 2:  # a reload mid-year gives the same household back
+            before = students[5].text("you")
+            students[5].page.reload()
+            expect(students[5].page.locator(".landsim-you")).to_have_text(before)
+        expect(teacher.page.locator(".landsim-student-done")).not_to_have_count(0)
+        teacher.page.locator("button.landsim-next-year").click()
+        for s in [*students, secretary, secretary_b, mayor]:
+            s.wait_year(year)
+        teacher.wait_year(year)
+        uses = plots(releaser)
+        assert "farmed by you" not in uses.values(), uses
+        if year == 1:
+            assert "farmed by you" in plots(keeper).values()
+            expect(secretary.page.locator(".landsim-coop-now")).to_contain_text("Fixed rent")
+    expect(teacher.page.locator("button.landsim-next-year")).to_be_disabled()
+
+    teacher.page.locator("button.landsim-end").click()
+    expect(teacher.page.locator(".landsim-debrief")).to_contain_text("Abandoned land")
+    expect(teacher.page.locator(".landsim-debrief-class_town img")).to_be_visible()
+    expect(teacher.page.locator(".landsim-debrief-model_town img")).to_be_visible()
+    expect(teacher.page.locator(".landsim-roles")).to_contain_text("Student 00")
+    expect(releaser.page.locator(".landsim-ended")).to_be_visible()
+    record(f"classroom: {STUDENTS} students played 3 years in class {code}")
+    for p in [teacher, *students]:
+        assert p.errors == []
+
+
+def test_two_classes_run_at_once_without_seeing_each_other(people):
+    """Students of one class never appear in the other, years move separately, and a plain
+    app tab shows its own town."""
+    t1, c1 = start_class(people)
+    t2, c2 = start_class(people)
+    assert c1 != c2
+    a = join(people, c1, "Ann")
+    b = join(people, c2, "Bo")
+    expect(t1.page.locator(".landsim-student")).to_have_count(1)
+    expect(t1.page.locator(".landsim-students")).to_contain_text("Ann")
+    expect(t2.page.locator(".landsim-students")).to_contain_text("Bo")
+    assert "Ann" not in t2.text("students") and "Bo" not in t1.text("students")
+    t1.page.locator("button.landsim-next-year").click()
+    a.wait_year(1)
+    assert "Year 0" in b.text("year") and "Year 0" in t2.text("year")
+    # Bo cannot rejoin class 1 by name: his name is unknown there
+    stranger = people(f"/join?code={c1}&name=Bo")
+    expect(stranger.page.locator(".landsim-join")).to_be_visible()
+    plain = people("/")
+    expect(plain.page.locator(".landsim-year")).to_contain_text("Year 0")
+    assert c1 not in plain.page.content() and c2 not in plain.page.content()
+
+
+def test_a_wrong_teacher_key_does_not_open_the_class(people):
+    """Only the teacher's address (with its key) runs a class."""
+    teacher, code = start_class(people)
+    intruder = people(f"/teacher?code={code}&key=guess")
+    expect(intruder.page.locator(".landsim-error")).to_contain_text("not the teacher's address")
+    expect(intruder.page.locator("button.landsim-next-year")).to_have_count(0)
