@@ -1,0 +1,174 @@
+"""A class playing one town, on the server (landsim.app.classroom.room; no browser)."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from landsim.app.classroom.network import announce
+from landsim.app.classroom.qr import outlined_map_png, qr_svg
+from landsim.app.classroom.room import ClassError, Registry
+from landsim.app.classroom.text import TEXT
+from landsim.decisions import DecisionError, free_plots
+from landsim.world import OWN
+
+
+@pytest.fixture
+def registry():
+    return Registry()
+
+
+@pytest.fixture
+def room(registry):
+    return registry.start("coop_guaranteed_dividend", 3, 0, seed=2)
+
+
+def test_a_forged_decision_for_someone_elses_plot_is_rejected(room):
+    """A student cannot decide on another student's plot, nor on an option not open."""
+    ann, bo = room.join("Ann"), room.join("Bo")
+    bos_plot = int(free_plots(room.town, bo.index)[0])
+    with pytest.raises(DecisionError, match="not a plot of household"):
+        room.decide("Ann", {"plots": {bos_plot: "lease"}})
+    mine = int(free_plots(room.town, ann.index)[0])
+    with pytest.raises(DecisionError, match="not open"):
+        room.decide("Ann", {"plots": {mine: "custody"}})
+    with pytest.raises(DecisionError, match="household decides plots and engage"):
+        room.decide("Ann", {"government": {"audit_rate": 1}})
+    assert room.plots == {} and room.decided_by == {}
+
+
+def test_a_student_acts_only_on_their_own_role(room):
+    """A household cannot set the government's levers; a secretary's levers are in range."""
+    room.join("Sec", "branch")
+    with pytest.raises(DecisionError, match="guaranteed_rent must be between"):
+        room.decide("Sec", {"guaranteed_rent": 1e9})
+    with pytest.raises(DecisionError, match="a branch decides"):
+        room.decide("Sec", {"subsidy_per_mu": 100})
+    room.join("Gov", "government")
+    with pytest.raises(DecisionError, match="audit_rate must be between"):
+        room.decide("Gov", {"audit_rate": float("inf")})
+    with pytest.raises(ClassError, match="nobody called"):
+        room.decide("Nobody", {})
+
+
+def test_rejoining_with_the_same_name_gives_the_same_role(room):
+    """The same name (spaces ignored) gets the same household back; another name another."""
+    first = room.join("Li  Wei")
+    assert room.join(" Li Wei ") is first
+    assert room.join("Wang").index != first.index
+
+
+def test_roles_go_round_the_villages_and_fall_back_to_households(room):
+    """Branch wishes take free villages in order; when all are taken, a household."""
+    n_v = room.town.params.world.n_villages
+    branches = [room.join(f"S{v}", "branch") for v in range(n_v)]
+    assert [b.index for b in branches] == list(range(n_v))
+    assert room.join("Late", "branch").kind == "household"
+    assert room.join("Gov", "government").kind == "government"
+    assert room.join("Gov2", "government").kind == "household"
+
+
+def test_the_year_uses_the_students_decisions_and_logs_the_rest(room):
+    """Next year applies the decisions, records who kept the model's rule, and resets the round."""
+    ann = room.join("Ann")
+    room.join("Bo")
+    mine = free_plots(room.town, ann.index)
+    room.decide("Ann", {"plots": {int(p): "lease" for p in mine}})
+    assert room.status()["students"][0] == {
+        "name": "Ann",
+        "kind": "household",
+        "index": ann.index,
+        "decided": True,
+    }
+    assert room.advance() == 1
+    p = room.town.plots
+    assert not ((p.kind[mine] == OWN) & (p.operator[mine] == ann.index)).any()
+    assert room.model_ruled[1] == ["Bo"]
+    log = room.town.decision_log()
+    assert set(log["who"]) == {"Ann"} and (log["year"] == 1).all()
+    assert room.decided_by == {} and room.plots == {}
+    assert room.model_town.year == 1
+
+
+def test_debrief_compares_the_class_town_with_the_model_town_from_the_same_seed(registry):
+    """Without decisions, the class's town and the model's own town are the same town."""
+    room = registry.start("coop_guaranteed_dividend", 3, 0, seed=5)
+    room.join("Ann")
+    for _ in range(3):
+        room.advance()
+    with pytest.raises(ClassError, match="played all its years"):
+        room.advance()
+    df = room.debrief()
+    assert np.allclose(df["class"], df["model"])
+    assert list(room.role_results()["name"]) == ["Ann"]
+
+
+def test_export_holds_both_towns_the_decision_log_and_provenance(room):
+    """The class's zip has CSV and Parquet tables and a provenance record."""
+    ann = room.join("Ann")
+    room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
+    room.advance()
+    z = zipfile.ZipFile(io.BytesIO(room.export_zip()))
+    names = set(z.namelist())
+    for table in ("outcomes_class", "outcomes_model", "decisions", "roles"):
+        assert {f"{table}.csv", f"{table}.parquet"} <= names
+    decisions = pd.read_parquet(io.BytesIO(z.read("decisions.parquet")))
+    assert list(decisions["who"]) == ["Ann"]
+    prov = json.loads(z.read("provenance.json"))
+    assert prov["class_code"] == room.code and prov["seed"] == 2
+
+
+def test_classes_are_kept_apart_and_guarded_by_the_teachers_key(registry):
+    """Each class has its own code, town and students; only its key opens it for the teacher."""
+    a = registry.start("baseline", 3, 0)
+    b = registry.start("baseline", 3, 0)
+    assert a.code != b.code and a.town is not b.town
+    a.join("Ann")
+    assert b.roles == {}
+    assert registry.get(a.code.lower()) is a
+    with pytest.raises(ClassError, match="not the teacher's address"):
+        registry.teacher(a.code, b.teacher_key)
+    with pytest.raises(ClassError, match="no class"):
+        registry.get("ZZZZZ")
+    with pytest.raises(ClassError, match="unknown scenario"):
+        registry.start("../../etc/passwd", 3, 0)
+    with pytest.raises(ClassError, match="years must be"):
+        registry.start("baseline", 0, 0)
+
+
+def test_waiting_pages_wake_when_the_year_turns(room):
+    """A page waiting on the round counter wakes when the teacher closes the year."""
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(room.wait(room.round, 10, "round")))
+    t.start()
+    room.advance()
+    t.join(5)
+    assert seen == [1]
+
+
+def test_every_classroom_label_exists_in_both_languages():
+    """English and Chinese have the same labels."""
+    assert set(TEXT["en"]) == set(TEXT["zh"])
+
+
+def test_qr_code_and_outlined_map_are_drawn_locally(room):
+    """The QR code is an inline SVG; the map outlines the given plots."""
+    assert qr_svg("http://10.0.0.2:8765/join?code=ABCDE").startswith("<svg")
+    png = outlined_map_png(room.town, np.array([0, 5]))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_opening_a_class_to_the_network_prints_a_warning(capsys):
+    """--host 0.0.0.0 prints the join address and the warning; 127.0.0.1 prints no warning."""
+    env = announce("0.0.0.0", 8765)
+    out = capsys.readouterr().out
+    assert "WARNING" in out and "anyone on this network" in out
+    assert env["LANDSIM_CLASSROOM_URL"].endswith(":8765/join")
+    announce("127.0.0.1", 8765)
+    assert "WARNING" not in capsys.readouterr().out
