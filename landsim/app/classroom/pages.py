@@ -42,6 +42,8 @@ __all__ = ["routes", "TeacherPage", "StudentPage", "JOIN_URL_ENV"]
 JOIN_URL_ENV = "LANDSIM_CLASSROOM_URL"
 #: how often a waiting page wakes up to redraw the round timer (seconds)
 TICK = 1.0
+#: shortest time between two redraws of the teacher's page while answers arrive (seconds)
+TEACHER_REDRAW = 0.3
 
 CLASS_CSS = """
 .landsim-code { font-size: 72px; font-weight: 700; letter-spacing: 8px; line-height: 1; }
@@ -83,6 +85,8 @@ def _follow(room: Classroom | None, counter: str, teacher: bool = False) -> int:
                     room.advance()
                 except ClassError:
                     pass
+            if teacher:  # a rate limit: forty answers in a second redraw the list a few times
+                time.sleep(TEACHER_REDRAW)
 
     task = solara.lab.use_task(watch, dependencies=[room], prefer_threaded=True)
     return seen.value + tick.value
@@ -221,7 +225,8 @@ def ClassDashboard(room: Classroom, lang: str):
             _html(t("join_at", lang), "landsim-code-label")
             url = _join_url(room.code)
             _html(url, "landsim-join-url")
-            solara.HTML(tag="div", unsafe_innerHTML=qr_svg(url), classes=["landsim-qr"])
+            svg = solara.use_memo(lambda: qr_svg(url), [url])
+            solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["landsim-qr"])
             _html(t("teacher_link", lang), "landsim-note")
         with solara.Column():
             _html(t("year", lang, year=year, years=room.years), "landsim-year")
@@ -401,37 +406,51 @@ def StudentView(room: Classroom, role: Role, lang: str):
     _html(t("year", lang, year=year, years=room.years), "landsim-year")
     if room.ended:
         solara.Info(t("ended", lang), classes=["landsim-ended"])
-    # keyed by the year: a new year starts with fresh controls and no acknowledgement
-    view = {"household": HouseholdView, "branch": BranchView}.get(role.kind, GovernmentView)
-    view(room, role, lang, year).key(f"{role.kind}-{year}-{room.ended}")
+    if role.kind == "household":
+        # not remounted each year (forty pages would rebuild every control at once): its
+        # state is kept by year
+        HouseholdView(room, role, lang, year)
+    else:  # keyed by the year: a new year starts with fresh controls
+        view = BranchView if role.kind == "branch" else GovernmentView
+        view(room, role, lang, year).key(f"{role.kind}-{year}")
 
 
-def _feedback(message: solara.Reactive[Any], lang: str) -> None:
-    kind, text = message.value or (None, None)
-    if kind == "ok":
+@solara.component
+def SendDecision(room: Classroom, role: Role, decision: dict, lang: str, year: int):
+    """The Send button and the server's answer. A component of its own, so that an answer
+    redraws only this line, not the whole page (forty answers arrive at once)."""
+    message = solara.use_reactive(None)  # (year, "ok" | "rejected", text)
+
+    def send():
+        try:
+            room.decide(role.name, decision)
+            message.value = (year, "ok", t("acknowledged", lang, year=year + 1))
+        except (ClassError, DecisionError) as exc:
+            message.value = (year, "rejected", str(exc))
+
+    if room.ended:
+        return
+    solara.Button(t("submit", lang), on_click=send, color="primary", classes=["landsim-submit"])
+    shown, kind, text = message.value or (None, None, None)
+    if shown != year:  # no answer yet this year
+        _html(t("not_decided", lang), "landsim-pending")
+    elif kind == "ok":
         _html(text, "landsim-ack")
-    elif kind == "rejected":
+    else:
         _html(t("rejected", lang, msg=text), "landsim-reject")
-
-
-def _send(room: Classroom, role: Role, decision: dict, message, lang: str, year: int):
-    try:
-        room.decide(role.name, decision)
-        message.value = ("ok", t("acknowledged", lang, year=year + 1))
-    except (ClassError, DecisionError) as exc:
-        message.value = ("rejected", str(exc))
 
 
 @solara.component
 def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
     """Members, labour, plots on the map, last year's income, offers, and the decision."""
     view = room.household_view(role.index)
-    message = solara.use_reactive(None)
     default = {
         p["plot"]: view["decision"].get(p["plot"], p["default"]) for p in view["plots"] if p["free"]
     }
-    choices = solara.use_reactive(default)
-    engage = solara.use_reactive(view["engaged"])
+    picked = solara.use_reactive({})  # (year, plot) -> the student's click
+    choices = {plot: picked.value.get((year, plot), d) for plot, d in default.items()}
+    engaged = solara.use_reactive({})  # year -> the student's tick
+    engage = engaged.value.get(year, view["engaged"])
     mine = np.array([p["plot"] for p in view["plots"]], dtype=np.int64)
     png = solara.use_memo(lambda: outlined_map_png(room.town, mine), [room.code, year, role.index])
     if not view["alive"]:
@@ -494,10 +513,10 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
                         continue
 
                     def pick(value, plot=p["plot"]):
-                        choices.value = {**choices.value, plot: value}
+                        picked.value = {**picked.value, (year, plot): value}
 
                     with solara.ToggleButtonsSingle(
-                        value=choices.value[p["plot"]], on_value=pick, dense=True
+                        value=choices[p["plot"]], on_value=pick, dense=True
                     ):
                         for c in view["options"]:
                             solara.Button(
@@ -508,20 +527,15 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
                             )
             if view["offers"]["coop"]:
                 with solara.Div(classes=["landsim-engage"]):
-                    solara.Checkbox(label=t("engage", lang), value=engage)
-            if not room.ended:
-                decision: dict[str, Any] = {"plots": dict(choices.value)}
-                if view["offers"]["coop"]:
-                    decision["engage"] = bool(engage.value)
-                solara.Button(
-                    t("submit", lang),
-                    on_click=lambda: _send(room, role, decision, message, lang, year),
-                    color="primary",
-                    classes=["landsim-submit"],
-                )
-            _feedback(message, lang)
-            if message.value is None and not room.ended:
-                _html(t("not_decided", lang), "landsim-pending")
+                    solara.Checkbox(
+                        label=t("engage", lang),
+                        value=engage,
+                        on_value=lambda v: engaged.set({**engaged.value, year: bool(v)}),
+                    )
+            decision: dict[str, Any] = {"plots": dict(choices)}
+            if view["offers"]["coop"]:
+                decision["engage"] = bool(engage)
+            SendDecision(room, role, decision, lang, year)
         with solara.Column():
             solara.Image(png, classes=["landsim-map", "landsim-student-map"])
             _html(t("income", lang), "landsim-section")
@@ -540,7 +554,6 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
 def BranchView(room: Classroom, role: Role, lang: str, year: int):
     """A branch secretary: found a co-op, its rule, guaranteed rent and profit split."""
     view = room.branch_view(role.index)
-    message = solara.use_reactive(None)
     found = solara.use_reactive(True)
     rule = solara.use_reactive(view["benefit_rule"])
     numbers = {k: solara.use_reactive(float(view[k])) for k in BRANCH_LEVERS}
@@ -584,14 +597,7 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
         "benefit_rule": rule.value,
         **{k: float(v.value) for k, v in numbers.items()},
     }
-    if not room.ended:
-        solara.Button(
-            t("submit", lang),
-            color="primary",
-            classes=["landsim-submit"],
-            on_click=lambda: _send(room, role, decision, message, lang, year),
-        )
-    _feedback(message, lang)
+    SendDecision(room, role, decision, lang, year)
     TownFigures(room, lang)
 
 
@@ -599,7 +605,6 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
 def GovernmentView(room: Classroom, role: Role, lang: str, year: int):
     """The town government: subsidy per mu, its years, the audit rate."""
     view = room.government_view()
-    message = solara.use_reactive(None)
     numbers = {k: solara.use_reactive(float(view[k])) for k in GOVERNMENT_LEVERS}
     steps = {"subsidy_per_mu": 25.0, "subsidy_years": 1.0, "audit_rate": 0.05}
     for k, (lo, hi) in GOVERNMENT_LEVERS.items():
@@ -614,14 +619,7 @@ def GovernmentView(room: Classroom, role: Role, lang: str, year: int):
     decision = {
         k: (int(v.value) if k == "subsidy_years" else float(v.value)) for k, v in numbers.items()
     }
-    if not room.ended:
-        solara.Button(
-            t("submit", lang),
-            color="primary",
-            classes=["landsim-submit"],
-            on_click=lambda: _send(room, role, decision, message, lang, year),
-        )
-    _feedback(message, lang)
+    SendDecision(room, role, decision, lang, year)
     TownFigures(room, lang)
 
 

@@ -1,0 +1,174 @@
+"""How quickly does a class of forty get answers from one ``landsim app --classroom`` server?
+
+A benchmark, not a test (it is not part of ``make test``): it starts the classroom server on a
+free port, opens one teacher page and ``--students`` student pages in Debian's Chromium
+(Playwright, one browser context per student, as on separate laptops), and plays ``--rounds``
+years. In each round every student sends a decision in the same moment (the clicks are
+dispatched to all pages within a few milliseconds), then the teacher presses Next year.
+
+It reports two latencies, median and worst over all students and rounds:
+
+* **decision**: from a student's click on "Send my decision" to the acknowledgement on their
+  page (measured inside each page with ``performance.now()``);
+* **next year**: from the teacher's click on "Next year" to the new year on a student's page
+  (wall clock, ``Date.now()``, the same clock for every page on this machine).
+
+Targets (issue 13): decision <= 1 s, next year <= 3 s on the development machine.
+
+Usage:
+    .venv/bin/python benchmarks/classroom_load.py                    # 40 students, 3 rounds
+    .venv/bin/python benchmarks/classroom_load.py --students 40 --rounds 5
+
+Other load on the machine (browsers are heavy) makes the figures worse: run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LANDSIM_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+TIMEOUT = 120_000
+
+#: arm a page: remember when its acknowledgement (or rejection) appears
+ARM_ACK = """() => {
+  window.__ack = null;
+  const seen = () => document.querySelector('.landsim-ack, .landsim-reject');
+  const obs = new MutationObserver(() => {
+    if (window.__ack === null && seen()) { window.__ack = performance.now(); obs.disconnect(); }
+  });
+  obs.observe(document.body, {childList: true, subtree: true, characterData: true});
+  window.__t0 = performance.now();
+  document.querySelector('button.landsim-submit').click();
+}"""
+#: arm a page: remember (wall clock) when it shows year ``y``
+ARM_YEAR = """y => {
+  window.__year = null;
+  const shows = () => {
+    const e = document.querySelector('.landsim-year');
+    const m = e && e.textContent.match(/\\d+/);
+    return m && Number(m[0]) === y;
+  };
+  const obs = new MutationObserver(() => {
+    if (window.__year === null && shows()) { window.__year = Date.now(); obs.disconnect(); }
+  });
+  obs.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def free_port() -> int:
+    """A free TCP port on this machine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """Start ``landsim app --classroom`` and wait until it answers."""
+    cmd = [sys.executable, "-m", "landsim", "app", "--classroom", "--port", str(port)]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.2)  # readiness polling, not a wait for a result
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise TimeoutError("the classroom server did not start")
+
+
+def summary(name: str, ms: list[float]) -> str:
+    """Median and worst of ``ms`` as a line."""
+    return (
+        f"{name}: median {statistics.median(ms) / 1000:.2f} s, worst {max(ms) / 1000:.2f} s "
+        f"(n={len(ms)})"
+    )
+
+
+def main() -> None:
+    """Run the benchmark and print the latencies."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--students", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    decision_ms: list[float] = []
+    year_ms: list[float] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            teacher = browser.new_context().new_page()
+            teacher.set_default_timeout(TIMEOUT)
+            teacher.goto(url + "/teacher")
+            teacher.locator(".landsim-class-years input").fill(str(args.rounds))
+            teacher.locator("button.landsim-start-class").click()
+            code = teacher.locator(".landsim-code").inner_text().strip()
+            started = time.monotonic()
+            pages = []
+            for i in range(args.students):
+                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+                page.set_default_timeout(TIMEOUT)
+                page.goto(f"{url}/join")
+                page.locator(".landsim-join-code input").fill(code)
+                page.locator(".landsim-join-name input").fill(f"Student {i:02d}")
+                page.locator("button.landsim-join").click()
+                page.locator("button.landsim-submit").wait_for()
+                pages.append(page)
+            print(
+                f"{args.students} students joined class {code} in "
+                f"{time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+            for year in range(1, args.rounds + 1):
+                for page in pages:  # every student clicks in the same moment
+                    page.evaluate(ARM_ACK)
+                for page in pages:
+                    page.wait_for_function("() => window.__ack !== null", timeout=TIMEOUT)
+                    decision_ms.append(page.evaluate("window.__ack - window.__t0"))
+                rejected = sum(p.locator(".landsim-reject").count() for p in pages)
+                for page in pages:
+                    page.evaluate(ARM_YEAR, year)
+                clicked = teacher.evaluate(
+                    "() => { const t = Date.now(); "
+                    "document.querySelector('button.landsim-next-year').click(); return t; }"
+                )
+                for page in pages:
+                    page.wait_for_function("() => window.__year !== null", timeout=TIMEOUT)
+                    year_ms.append(page.evaluate("window.__year") - clicked)
+                print(
+                    f"round {year}: decisions {statistics.median(decision_ms[-len(pages) :]):.0f}"
+                    f" ms median ({rejected} rejected), next year "
+                    f"{max(year_ms[-len(pages) :]):.0f} ms to the last page",
+                    flush=True,
+                )
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(10)
+    print(summary("click -> decision acknowledged", decision_ms))
+    print(summary("Next year -> every student page shows the new year", year_ms))
+
+
+if __name__ == "__main__":
+    main()
