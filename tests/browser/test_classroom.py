@@ -195,3 +195,17 @@ def test_a_wrong_teacher_key_does_not_open_the_class(people):
     intruder = people(f"/teacher?code={code}&key=guess")
     expect(intruder.page.locator(".landsim-error")).to_contain_text("not the teacher's address")
     expect(intruder.page.locator("button.landsim-next-year")).to_have_count(0)
+
+
+def test_the_round_timer_closes_the_year_and_pause_stops_it(people):
+    """With seconds per round, the year closes by itself; a paused timer shows no countdown."""
+    teacher = people("/teacher")
+    teacher.page.locator(".landsim-class-seconds input").fill("3")
+    teacher.page.locator("button.landsim-start-class").click()
+    code = teacher.page.locator(".landsim-code").inner_text().strip()
+    student = join(people, code, "Ann")
+    student.wait_year(1)
+    teacher.wait_year(1)
+    teacher.page.locator("button.landsim-pause").click()
+    expect(teacher.page.locator("button.landsim-pause")).to_contain_text("Resume")
+    expect(teacher.page.locator(".landsim-timer")).to_have_count(0)

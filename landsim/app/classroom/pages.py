@@ -327,9 +327,15 @@ def Debrief(room: Classroom, lang: str):
     _html(t("roles_result", lang), "landsim-run-title")
     res = room.role_results()
     _table(
-        ["", "", t("class_town", lang), t("model_town", lang)],
+        ["", "", t("class_town", lang), t("model_town", lang), t("model_rule_years", lang)],
         [
-            [r["name"], t(f"role.{r.role}", lang, index=r["index"]), r["class"], r.model]
+            [
+                r["name"],
+                t(f"role.{r.role}", lang, index=r["index"]),
+                r["class"],
+                r.model,
+                r.model_rule_years,
+            ]
             for _, r in res.iterrows()
         ],
         "landsim-roles",

@@ -535,7 +535,15 @@ class Classroom:
         with self.lock:
             t, mt = self.town, self.model_town
             for r in sorted(self.roles.values(), key=lambda r: r.name.lower()):
-                row = {"name": r.name, "role": r.kind, "index": r.index, "class": "", "model": ""}
+                ruled = sum(r.name in names for names in self.model_ruled.values())
+                row = {
+                    "name": r.name,
+                    "role": r.kind,
+                    "index": r.index,
+                    "class": "",
+                    "model": "",
+                    "model_rule_years": ruled,
+                }
                 if r.kind == "household":
                     row["class"] = f"{float(t.population.income[r.index]):,.0f}"
                     row["model"] = f"{float(mt.population.income[r.index]):,.0f}"
@@ -549,7 +557,8 @@ class Classroom:
                     lv = mt.params.levers
                     row["model"] = f"{lv.subsidy_per_mu:.0f}/{lv.subsidy_years}/{lv.audit_rate}"
                 rows.append(row)
-        return pd.DataFrame(rows, columns=["name", "role", "index", "class", "model"])
+        cols = ["name", "role", "index", "class", "model", "model_rule_years"]
+        return pd.DataFrame(rows, columns=cols)
 
     def export_zip(self) -> bytes:
         """The class's results as a zip: both towns' outcomes (CSV and Parquet), the decision
