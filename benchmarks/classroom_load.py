@@ -6,7 +6,10 @@ free port, opens one teacher page and ``--students`` student pages in Debian's C
 years. In each round every student sends a decision in the same moment (the clicks are
 dispatched to all pages within a few milliseconds), then the teacher presses Next year.
 
-It reports two latencies, median and worst over all students and rounds:
+Before each round's clicks, students "read" their page for ``--think`` seconds (default 5; a
+class takes far longer), so that a round's clicks do not land while the server is still
+drawing the previous year on forty pages. It reports two latencies, median and worst over all
+students and rounds:
 
 * **decision**: from a student's click on "Send my decision" to the acknowledgement on their
   page (measured inside each page with ``performance.now()``);
@@ -107,6 +110,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="seconds students read their page after a new year before they all click "
+        "(default: %(default)s; 0 = click while the pages are still being redrawn)",
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -141,6 +151,7 @@ def main() -> None:
                 flush=True,
             )
             for year in range(1, args.rounds + 1):
+                time.sleep(args.think)  # students read the new year's page (think time)
                 for page in pages:  # every student clicks in the same moment
                     page.evaluate(ARM_ACK)
                 for page in pages:
