@@ -178,9 +178,12 @@ def test_two_classes_run_at_once_without_seeing_each_other(people):
     expect(t1.page.locator(".landsim-students")).to_contain_text("Ann")
     expect(t2.page.locator(".landsim-students")).to_contain_text("Bo")
     assert "Ann" not in t2.text("students") and "Bo" not in t1.text("students")
+    b.page.locator("button.landsim-lang-zh").click()  # each student chooses their language
+    expect(b.page.locator(".landsim-you")).to_contain_text("你是农户")
+    expect(a.page.locator(".landsim-you")).to_contain_text("you are Household")
     t1.page.locator("button.landsim-next-year").click()
     a.wait_year(1)
-    assert "Year 0" in b.text("year") and "Year 0" in t2.text("year")
+    assert "第 0 年" in b.text("year") and "Year 0" in t2.text("year")
     # Bo cannot rejoin class 1 by name: his name is unknown there
     stranger = people(f"/join?code={c1}&name=Bo")
     expect(stranger.page.locator(".landsim-join")).to_be_visible()
