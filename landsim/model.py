@@ -18,7 +18,9 @@ and wires state between them.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -123,6 +125,8 @@ class LandModel(mesa.Model):
         #: every decision handed to :meth:`step`, one dict per decision (see decision_log)
         self._decision_rows: list[dict[str, Any]] = []
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+        #: True only while a checkpoint being loaded moves Mesa's clock (:mod:`landsim.checkpoint`)
+        self._rewinding = False
         self._initial_tenure()
         # year 0: the land use before the first season; no money has flowed yet (docs/ODD.md)
         self.datacollector.collect(self)
@@ -165,6 +169,8 @@ class LandModel(mesa.Model):
         :meth:`decision_log`). A decision that breaks a rule raises
         :class:`landsim.decisions.DecisionError` and the year does not run.
         """
+        if self._rewinding:  # loading a checkpoint: Mesa counts the years already run
+            return
         self.apply_timeline()  # dated policy changes take effect at the start of the year
         self.policy_before_season()  # budget arrives; branches may found cooperatives
         self.demography()  # aging, deaths, births, migration, new households, heirs
@@ -791,6 +797,21 @@ class LandModel(mesa.Model):
             np.rint(r / np.maximum(cnt, 1)).astype(np.int32),
             np.rint(c / np.maximum(cnt, 1)).astype(np.int32),
         )
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the full state to an ``.npz`` checkpoint (:func:`landsim.checkpoint.save`)."""
+        from landsim import checkpoint
+
+        return checkpoint.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> LandModel:
+        """Rebuild a model from a checkpoint; no file can make this run code
+        (:func:`landsim.checkpoint.load`)."""
+        from landsim import checkpoint
+
+        return checkpoint.load(path)
 
     # ------------------------------------------------------------------ results
     def outcomes(self) -> pd.DataFrame:
