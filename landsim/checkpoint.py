@@ -48,7 +48,7 @@ from landsim.params import Params
 if TYPE_CHECKING:
     from landsim.model import LandModel
 
-__all__ = ["save", "load", "VERSION", "FORMAT", "CheckpointError"]
+__all__ = ["save", "load", "read_meta", "VERSION", "FORMAT", "CheckpointError"]
 
 FORMAT = "landsim-checkpoint"
 #: schema version; a file of another version is refused
@@ -112,9 +112,15 @@ class CheckpointError(UserError):
 
 
 # ---------------------------------------------------------------------------------- save
-def save(model: LandModel, path: str | os.PathLike) -> Path:
+def save(model: LandModel, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
     """Write ``model``'s full state to ``path`` (an ``.npz`` file; written to a temporary name
     in the same folder, then renamed, so a crash never leaves half a checkpoint).
+
+    Args:
+        model: the model, between two years.
+        path: the file to write.
+        meta: labels kept beside the state (strings and numbers: the scenario's name, the
+            seed); :func:`read_meta` returns them. They do not affect the model.
 
     Returns:
         The path written.
@@ -132,6 +138,7 @@ def save(model: LandModel, path: str | os.PathLike) -> Path:
         "params": model.params.model_dump(mode="json"),
         "rng": model.rng.bit_generator.state,
         "random": _random_state(model.random.getstate()),
+        "meta": _meta(meta or {}, path),
     }
     for name in ("plots", "population", "kin"):
         doc[name] = _walk_dataclass(getattr(model, name), name, arrays, path)
@@ -177,6 +184,14 @@ def save(model: LandModel, path: str | os.PathLike) -> Path:
         np.savez_compressed(fh, **arrays)
     os.replace(tmp, path)
     return path
+
+
+def _meta(meta: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(meta, dict) or not all(
+        isinstance(k, str) and isinstance(v, _SCALAR_TYPES) for k, v in meta.items()
+    ):
+        raise _fail(path, "meta must map names to strings or numbers")
+    return dict(meta)
 
 
 def _random_state(state: tuple) -> list:
@@ -258,22 +273,39 @@ def load(path: str | os.PathLike) -> LandModel:
             anything but the expected arrays and JSON (one line naming the file).
     """
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise CheckpointError(f"{path}: not a landsim checkpoint (not an .npz archive)")
-            arrays = {name: npz[name] for name in npz.files}
-    except CheckpointError:
-        raise
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint file") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
-        raise CheckpointError(f"{path}: not a valid landsim checkpoint ({err})") from None
+    arrays = _read(path)
     try:
         return _restore(arrays, path)
     except CheckpointError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise CheckpointError(f"{path}: not a valid landsim checkpoint ({err})") from None
+
+
+def read_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """The labels :func:`save` kept beside the state (without rebuilding the model).
+
+    Raises:
+        CheckpointError: as :func:`load`.
+    """
+    path = Path(path)
+    return _meta(_document(_read(path), path).get("meta", {}), path)
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """Every member of the archive at ``path``, read without pickle."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        if not zipfile.is_zipfile(path):
+            raise CheckpointError(f"{path}: not a landsim checkpoint (not an .npz archive)")
+        with np.load(path, allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint file") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
         raise CheckpointError(f"{path}: not a valid landsim checkpoint ({err})") from None
 
 
@@ -305,6 +337,7 @@ def _restore(arrays: dict, path: Path) -> LandModel:
     from landsim.sharing import make_rule
 
     doc = _document(arrays, path)
+    _meta(doc.get("meta", {}), path)
     _expect(doc, "params", dict, path)
     try:
         params = Params.model_validate(doc["params"])

@@ -799,11 +799,12 @@ class LandModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ checkpoints
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the full state to an ``.npz`` checkpoint (:func:`landsim.checkpoint.save`)."""
+    def save(self, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
+        """Write the full state to an ``.npz`` checkpoint, with optional ``meta`` labels
+        (:func:`landsim.checkpoint.save`)."""
         from landsim import checkpoint
 
-        return checkpoint.save(self, path)
+        return checkpoint.save(self, path, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> LandModel:

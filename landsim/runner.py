@@ -15,7 +15,7 @@ import pandas as pd
 
 from landsim.params import Params
 
-__all__ = ["RunSpec", "run", "replicate_seeds"]
+__all__ = ["RunSpec", "run", "replicate_seeds", "label"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,11 @@ def run(spec: RunSpec) -> pd.DataFrame:
     model = LandModel(params, rng=spec.seed)
     for _ in range(years):
         model.step()
-    df = model.outcomes()
+    return label(model.outcomes(), spec)
+
+
+def label(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+    """Put ``spec.tags`` in front of the outcomes ``df`` and its seed at the end (in place)."""
     for i, (key, value) in enumerate(spec.tags.items()):
         df.insert(i, key, value)
     df["seed"] = spec.seed

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
+from landsim.errors import UserError
 from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
 from landsim.outputs import prepare_dir
 from landsim.provenance import (
@@ -17,7 +19,7 @@ from landsim.provenance import (
     scenario_record,
     write_json,
 )
-from landsim.runner import RunSpec, replicate_seeds, run
+from landsim.runner import RunSpec, label, replicate_seeds, run
 from landsim.scenario import Scenario, load_scenario
 
 __all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline"]
@@ -26,12 +28,19 @@ EPILOG = """examples:
   landsim run baseline                              a bundled scenario, by name
   landsim run scenarios/baseline.toml
   landsim run scenarios/coop_fixed_rent.toml --years 10 --seed 42 --out results/fixed
+  landsim run baseline --checkpoint-every 5 --out results/long   checkpoints every 5 years
+  landsim run --from results/long/checkpoint-15.npz --out results/rest   resume to the horizon
 
 The model's seed is replicate 0 of the seeds 'landsim compare' derives from the same root
 seed (--seed, default: the file's run.seed), so this run repeats that comparison's first
 replicate. Writes DIR/outcomes.csv, DIR/outcomes.parquet (one row per year) and
 DIR/provenance.json; DIR defaults to results/SCENARIO (results/SCENARIO-2 ... if that
 holds earlier results; an --out that holds results is refused unless --force).
+
+--checkpoint-every N also writes the model's full state after every Nth year to
+DIR/checkpoint-YEAR.npz (all of them are kept). --from FILE loads such a checkpoint (in
+place of SCENARIO) and runs on to the horizon (its run.years, or --years); the outcomes
+then hold every year from 1, exactly as an unbroken run would (docs/checkpoints.md).
 """
 
 
@@ -86,7 +95,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "scenario", metavar="SCENARIO", help="scenario file (TOML) or a bundled scenario's name"
+        "scenario",
+        metavar="SCENARIO",
+        nargs="?",
+        help="scenario file (TOML) or a bundled scenario's name (not with --from)",
     )
     p.add_argument(
         "--years",
@@ -99,11 +111,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: results/SCENARIO)")
     p.add_argument("--force", action="store_true", help="replace earlier results in --out")
+    p.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="N",
+        help="save the model's state to DIR/checkpoint-YEAR.npz after every Nth year",
+    )
+    p.add_argument(
+        "--from",
+        dest="resume",
+        metavar="CHECKPOINT",
+        help="resume the run saved in CHECKPOINT (a checkpoint-YEAR.npz) to the horizon",
+    )
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the scenario, write the outcomes and print first and last year."""
+    """Run the scenario (or resume a checkpoint), write the outcomes and print first and last
+    year."""
+    if args.resume is not None:
+        return _resume(args)
+    if args.scenario is None:
+        raise UserError("landsim run: give a SCENARIO, or --from CHECKPOINT to resume a run")
     started = now()
     scenario = load_scenario(args.scenario)
     params = scenario.params
@@ -120,33 +149,98 @@ def main(args: argparse.Namespace) -> int:
         years=years,
         tags={"scenario": scenario.name, "replicate": 0},
     )
-    df = run(spec)
+    if args.checkpoint_every:
+        from landsim.model import LandModel
 
-    written = [out / "outcomes.csv", out / "outcomes.parquet", out / "provenance.json"]
-    with atomic_path(written[0]) as tmp:
+        meta = {"scenario": scenario.name, "title": scenario.title, "root_seed": root, "seed": seed}
+        model = LandModel(params, rng=seed)
+        df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
+    else:
+        df = run(spec)
+    record = {
+        "root_seed": root,
+        "seed": seed,
+        "years": years,
+        "scenario": scenario_record(scenario),
+    }
+    _write(df, out, started, record)
+    print(f"{scenario.name}: {scenario.title}")
+    print(f"{years} years, root seed {root} (model seed {seed})\n")
+    print(first_last(df))
+    print("\nwrote " + ", ".join(str(p) for p in _written(out)))
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """``landsim run --from CHECKPOINT``: load the saved model and run it to the horizon."""
+    from landsim.checkpoint import read_meta
+    from landsim.model import LandModel
+
+    if args.scenario is not None or args.seed is not None:
+        raise UserError(
+            "landsim run: --from CHECKPOINT resumes a saved run with its own scenario and "
+            "seed; give neither SCENARIO nor --seed"
+        )
+    started = now()
+    meta = read_meta(args.resume)
+    model = LandModel.load(args.resume)
+    years = args.years or model.params.run.years
+    if years < model.year:
+        raise UserError(
+            f"landsim run: --years {years} is before the checkpoint's year {model.year}"
+        )
+    name = str(meta.get("scenario", "resumed"))
+    out = prepare_dir(args.out or f"results/{name}", default=args.out is None, force=args.force)
+    seed = meta.get("seed")
+    spec = RunSpec(params={}, seed=seed, tags={"scenario": name, "replicate": 0})
+    start = model.year
+    df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
+    record = {
+        "root_seed": meta.get("root_seed"),
+        "seed": seed,
+        "years": years,
+        "from_checkpoint": {"path": str(args.resume), "year": start, "meta": meta},
+        "params": model.params.model_dump(mode="json"),
+    }
+    _write(df, out, started, record)
+    print(f"{name}: resumed from {args.resume} (year {start})")
+    print(f"{years} years, model seed {seed}\n")
+    print(first_last(df))
+    print("\nwrote " + ", ".join(str(p) for p in _written(out)))
+    return 0
+
+
+def _run_saving(model, years: int, every: int | None, out: Path, meta: dict) -> pd.DataFrame:
+    """Step ``model`` to year ``years``, saving a checkpoint after every ``every``-th year."""
+    while model.year < years:
+        model.step()
+        if every and model.year % every == 0:
+            model.save(out / f"checkpoint-{model.year}.npz", meta=meta)
+    return model.outcomes()
+
+
+def _written(out: Path) -> list[Path]:
+    return [out / "outcomes.csv", out / "outcomes.parquet", out / "provenance.json"]
+
+
+def _write(df: pd.DataFrame, out: Path, started: str, record: dict) -> None:
+    csv, parquet, provenance = _written(out)
+    with atomic_path(csv) as tmp:
         df.to_csv(tmp, index=False)
-    with atomic_path(written[1]) as tmp:
+    with atomic_path(parquet) as tmp:
         df.to_parquet(tmp, index=False)
     write_json(
-        written[2],
+        provenance,
         {
             "command": "run",
             "command_line": command_line(),
             "started": started,
             "finished": now(),
             "status": "complete",
-            "root_seed": root,
-            "seed": seed,
-            "years": years,
-            "scenario": scenario_record(scenario),
+            **record,
             "environment": environment(),
         },
     )
-    print(f"{scenario.name}: {scenario.title}")
-    print(f"{years} years, root seed {root} (model seed {seed})\n")
-    print(first_last(df))
-    print("\nwrote " + ", ".join(str(p) for p in written))
-    return 0
 
 
 def first_last(df: pd.DataFrame) -> str:
