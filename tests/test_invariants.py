@@ -67,32 +67,105 @@ def check_invariants(m) -> None:
     assert int(m.ledger.balance.sum()) == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def check_year(m, before: dict[str, np.ndarray]) -> None:
+    """Assert what must hold between the state ``before`` a year and after it: the land of
+    households that died out went to kin (heirs), to the collective, or to a household
+    founded this year; new households are tied to their parents; ties stay symmetric."""
+    p, pop, kin = m.plots, m.population, m.kin
+    died = before["hh_alive"] & ~pop.hh_alive
+    was_held = before["holder"] >= 0
+    inherited = np.flatnonzero(was_held & died[np.maximum(before["holder"], 0)])
+    ties = set(zip(kin.src.tolist(), kin.dst.tolist(), strict=True))
+    new = pop.hh_formed & ~before["hh_formed"]
+    for i in inherited:
+        dead, heir = int(before["holder"][i]), int(p.holder[i])
+        assert heir == COLLECTIVE or (dead, heir) in ties or new[heir], (
+            f"plot {i} of dead household {dead} went to {heir}, neither kin nor collective"
+        )
+    # a household founded this year lives in its parents' village, tied to them at closeness 1
+    for child in np.flatnonzero(new):
+        parents = kin.src[(kin.dst == child) & (kin.closeness == 1.0)]
+        assert parents.size, f"new household {child} has no tie to its parents"
+        assert (pop.hh_village[parents] == pop.hh_village[child]).any()
+    # kin ties: both directions with the same closeness, in 0-1, never to oneself
+    fwd = sorted(zip(kin.src.tolist(), kin.dst.tolist(), kin.closeness.tolist(), strict=True))
+    back = sorted(zip(kin.dst.tolist(), kin.src.tolist(), kin.closeness.tolist(), strict=True))
+    assert fwd == back
+    assert ((kin.closeness >= 0) & (kin.closeness <= 1)).all() and (kin.src != kin.dst).all()
+    # collective land is let (to households or the coop) or idle, never own-farmed or in custody
+    coll = p.holder == COLLECTIVE
+    assert np.isin(p.kind[coll], [IDLE, HOUSEHOLD_LEASE, COOP]).all()
+    # members belong to used slots; the books keep every slot's account
+    assert pop.hh_formed[pop.m_hh].all()
+    assert m.ledger.balance.size == m.accounts.size
+
+
+def snapshot(m) -> dict[str, np.ndarray]:
+    """The state :func:`check_year` compares against after the next year."""
+    pop = m.population
+    return {
+        "holder": m.plots.holder.copy(),
+        "hh_alive": pop.hh_alive.copy(),
+        "hh_formed": pop.hh_formed.copy(),
+    }
+
+
+#: examples per run: many small random towns, a few years each (about a minute on one core)
+EXAMPLES = 500
+YEARS = 6
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     rule=st.sampled_from(
         ["fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate"]
     ),
     founding=st.sampled_from(["none", "endogenous", "all"]),
+    founding_rate=st.floats(0.0, 1.0),
     firm=st.booleans(),
+    firm_capacity=st.floats(0.0, 1.0),
     hilly=st.floats(0.0, 1.0),
     audit=st.floats(0.0, 1.0),
     member=st.floats(0.0, 1.0),
     reserve_part=st.floats(0.0, 1.0),
     subsidy=st.floats(0.0, 500.0),
     migration=st.floats(0.0, 0.3),
-    mortality=st.floats(0.5, 3.0),
+    mortality=st.floats(0.5, 5.0),
+    formation=st.floats(0.0, 1.0),
+    births=st.floats(0.0, 0.5),
+    split=st.floats(0.0, 1.0),
+    kin_ties=st.floats(0.0, 8.0),
 )
 def test_invariants_hold_after_every_step(
-    seed, rule, founding, firm, hilly, audit, member, reserve_part, subsidy, migration, mortality
+    seed,
+    rule,
+    founding,
+    founding_rate,
+    firm,
+    firm_capacity,
+    hilly,
+    audit,
+    member,
+    reserve_part,
+    subsidy,
+    migration,
+    mortality,
+    formation,
+    births,
+    split,
+    kin_ties,
 ):
-    """Plots, leases, ledger and population stay consistent every year, whatever the inputs."""
+    """Plots, leases, ledger, population, heirs, kin and collective land stay consistent every
+    year, whatever the inputs."""
     reserve = (1.0 - member) * reserve_part
     m = tiny_model(
         seed,
         benefit_rule=rule,
         coop_founding=founding,
+        founding_rate=founding_rate,
         firm_enabled=firm,
+        firm_capacity_initial=firm_capacity,
         hilly_share=hilly,
         audit_rate=audit,
         member_share=member,
@@ -101,11 +174,17 @@ def test_invariants_hold_after_every_step(
         subsidy_per_mu=subsidy,
         migration_rate=migration,
         mortality_multiplier=mortality,
+        household_formation_rate=formation,
+        birth_rate=births,
+        split_land_share=split,
+        kin_ties_mean=kin_ties,
     )
     check_invariants(m)
-    for _ in range(8):
+    for _ in range(YEARS):
+        before = snapshot(m)
         m.step()  # the ledger's close_year raises if the books do not close exactly
         check_invariants(m)
+        check_year(m, before)
     df = m.outcomes()
     assert ((df[SHARE_COLUMNS] >= 0) & (df[SHARE_COLUMNS] <= 1)).all().all()
     assert np.isfinite(df.drop(columns=["year"]).to_numpy(dtype=float)).all()
