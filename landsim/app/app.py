@@ -11,13 +11,20 @@ model). Why not Mesa's ``SolaraViz``: its controls drive one model, rebuild it f
 only (a scenario file's levers would be overwritten by the slider defaults) and are labelled in
 English; compare mode steps two models in lockstep and lessons switch scenarios, so the page
 drives the models itself and redraws when ``stamp`` changes.
+
+A tab survives a server restart: its address carries an id (``?tab=...``), and after every
+change the session is saved under that id in :func:`~landsim.app.session.tabs_dir` (one
+checkpoint per model); opening the address again, after a restart too, restores it. Saved tabs
+are deleted :data:`~landsim.app.session.KEEP_DAYS` days after their last change.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
 import traceback
+from urllib.parse import parse_qs
 
 import solara
 import solara.lab
@@ -25,7 +32,15 @@ import solara.lab
 from landsim.app.i18n import LANGUAGES, scenario_label, tr
 from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
-from landsim.app.session import LEVERS, Session, scenario_names, scenario_titles
+from landsim.app.session import (
+    LEVERS,
+    TAB_ID,
+    Session,
+    purge_tabs,
+    scenario_names,
+    scenario_titles,
+    tabs_dir,
+)
 from landsim.app.views import CSS, LessonPanel, ModelView
 
 __all__ = ["Page", "PLAY_INTERVAL"]
@@ -119,7 +134,9 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change
 @solara.component
 def Page():
     """One browser tab: its own session, language, map layer and lesson."""
-    session = solara.use_memo(_new_session, [])
+    router = solara.use_router()
+    session, tab = solara.use_memo(lambda: _open_tab(router.search), [])
+    solara.use_effect(lambda: _show_tab(router, tab), [])
     stamp = solara.use_reactive(0)  # bumped whenever a model or a control changed
     lang = solara.use_reactive("en")
     layer = solara.use_reactive("operator")
@@ -131,6 +148,7 @@ def Page():
     lg = lang.value
 
     def changed():
+        _keep(session, tab)
         stamp.value += 1
 
     def guarded(action):
@@ -163,6 +181,7 @@ def Page():
                 traceback.print_exc()
                 error.value = f"{type(exc).__name__}: {exc}"
                 playing.value = False
+            _keep(session, tab)
             stamp.value += 1  # redraws (synchronously) before the next year
             if stop_at is not None and session.year >= stop_at:
                 playing.value = False
@@ -299,6 +318,41 @@ def Page():
                 on_restart=lambda: open_lesson(open_one),
                 on_close=lambda: lesson_id.set(None),
             )
+
+
+def _open_tab(search: str | None) -> tuple[Session, str]:
+    """The session of the tab named in the address (``?tab=ID``) if it was saved, else a new
+    one with a new id; saved tabs past their time are deleted first."""
+    folder = tabs_dir()
+    try:
+        purge_tabs(folder)
+    except OSError:
+        traceback.print_exc()
+    tab = (parse_qs(search or "").get("tab") or [""])[0]
+    if TAB_ID.fullmatch(tab):
+        restored = Session.restore(folder, tab)
+        if restored is not None:
+            return restored, tab
+    else:
+        tab = secrets.token_hex(16)
+    return _new_session(), tab
+
+
+def _show_tab(router, tab: str) -> None:
+    """Put the tab's id into the address, so that reloading it after a restart restores it."""
+    if f"tab={tab}" not in (router.search or ""):
+        try:
+            router.push(f"{router.path or '/'}?tab={tab}")
+        except Exception:  # no address bar to write to (a page rendered outside a server)
+            traceback.print_exc()
+
+
+def _keep(session: Session, tab: str) -> None:
+    """Save the tab; a failure (a full disk) is reported on the console, never on the page."""
+    try:
+        session.save(tabs_dir(), tab)
+    except Exception:  # the lesson goes on without a saved copy
+        traceback.print_exc()
 
 
 def _new_session() -> Session:

@@ -6,7 +6,9 @@ Parts:
 * :func:`scenario_dir`, :func:`scenario_names`, :func:`load_params` — the bundled scenario files;
 * :func:`with_member_share` — change the members' profit share, keeping the split summing to one;
 * :class:`Run` — a scenario, the lever values on the page, and the model built from them;
-* :class:`Session` — the runs of one tab, their shared seed, and Step / Reset.
+* :class:`Session` — the runs of one tab, their shared seed, and Step / Reset; it saves itself
+  (:meth:`Session.save`, one checkpoint per model) so that a tab survives a server restart
+  (:meth:`Session.restore`, :func:`tabs_dir`, :func:`purge_tabs`; kept :data:`KEEP_DAYS` days).
 
 Nothing here imports solara: the page (``landsim.app.app``) drives these objects, and tests and
 benchmarks use them directly.
@@ -14,8 +16,12 @@ benchmarks use them directly.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,12 +44,22 @@ __all__ = [
     "load_params",
     "scenario_titles",
     "with_member_share",
+    "tabs_dir",
+    "purge_tabs",
+    "KEEP_DAYS",
+    "TAB_ID",
 ]
 
 #: seed of a new tab (every tab starts from the same town; the page can change it)
 DEFAULT_SEED = 1
 #: environment variable naming the folder of scenario files (set by ``landsim app --scenarios``)
 SCENARIO_ENV = "LANDSIM_SCENARIOS"
+#: environment variable naming the folder where tabs are saved between server restarts
+TABS_ENV = "LANDSIM_APP_TABS"
+#: a saved tab is deleted this many days after its last change
+KEEP_DAYS = 7
+#: a tab's id: 32 hex digits (anything else is never used as a folder name)
+TAB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -212,14 +228,25 @@ class Session:
     ``generation`` counter lets a Play loop notice that a Reset happened under it.
     """
 
-    def __init__(self, scenario: str = "baseline", seed: int = DEFAULT_SEED) -> None:
+    def __init__(
+        self,
+        scenario: str = "baseline",
+        seed: int = DEFAULT_SEED,
+        *,
+        runs: list[Run] | None = None,
+        applied_seed: int | None = None,
+        compare: bool = False,
+    ) -> None:
+        """A tab of scenario ``scenario`` and ``seed``; or, given ``runs`` with their models
+        (a restored tab), those runs as they are."""
         self.seed = seed  # seed on the page; takes effect at the next reset
-        self.applied_seed = seed
-        self.compare = False
-        self.runs: list[Run] = [Run.from_scenario(scenario), Run.from_scenario(scenario)]
+        self.applied_seed = seed if applied_seed is None else applied_seed
+        self.compare = compare
+        self.runs: list[Run] = runs or [Run.from_scenario(scenario), Run.from_scenario(scenario)]
         self.generation = 0
         self.lock = threading.RLock()
-        self.reset()
+        if runs is None:
+            self.reset()
 
     @property
     def active(self) -> list[Run]:
@@ -270,6 +297,70 @@ class Session:
             self.compare = bool(on)
             self.reset()
 
+    def save(self, folder: Path, tab: str) -> None:
+        """Write the tab to ``folder/tab/``: a checkpoint per model, then ``session.json``
+        (written last and renamed into place, so a half-written tab is never restored)."""
+        if not TAB_ID.fullmatch(tab):
+            raise ValueError(f"tab id {tab!r} is not 32 hex digits")
+        where = folder / tab
+        where.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            for i, run in enumerate(self.runs):
+                run.model.save(where / f"run{i}.npz")
+            doc = {
+                "version": 1,
+                "seed": self.seed,
+                "applied_seed": self.applied_seed,
+                "compare": self.compare,
+                "runs": [_run_record(r) for r in self.runs],
+            }
+        tmp = where / ".session.json.tmp"
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, where / "session.json")
+
+    @classmethod
+    def restore(cls, folder: Path, tab: str) -> Session | None:
+        """The tab saved in ``folder/tab``; None if there is none or it cannot be read (the
+        page then starts a fresh tab)."""
+        from landsim.checkpoint import CheckpointError
+
+        where = folder / tab
+        if not TAB_ID.fullmatch(tab) or not (where / "session.json").is_file():
+            return None
+        try:
+            doc = json.loads((where / "session.json").read_text(encoding="utf-8"))
+            if doc.get("version") != 1 or len(doc["runs"]) != 2:
+                return None
+            names = set(LEVER_NAMES + _SPLIT)
+            runs = []
+            for i, rec in enumerate(doc["runs"]):
+                levers, applied = dict(rec["levers"]), dict(rec["applied"])
+                if set(levers) != names or set(applied) != names:
+                    return None
+                base = Params.model_validate(rec["base"])
+                model = LandModel.load(where / f"run{i}.npz")
+                runs.append(
+                    Run(
+                        str(rec["scenario"]),
+                        str(rec["title"]),
+                        bool(rec["found"]),
+                        base,
+                        levers=levers,
+                        applied=applied,
+                        model=model,
+                    )
+                )
+            if bool(doc["compare"]) and runs[0].model.year != runs[1].model.year:
+                return None
+            return cls(
+                seed=int(doc["seed"]),
+                runs=runs,
+                applied_seed=int(doc["applied_seed"]),
+                compare=bool(doc["compare"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, CheckpointError):
+            return None
+
     def setup(
         self,
         a: tuple[str, dict[str, Any]],
@@ -281,3 +372,35 @@ class Session:
             self.runs[1] = Run.from_scenario(*(b or a))
             self.compare = b is not None
             self.reset()
+
+
+def tabs_dir() -> Path:
+    """Folder of saved tabs: ``$LANDSIM_APP_TABS``, else ``$XDG_DATA_HOME/landsim/tabs``
+    (``~/.local/share/landsim/tabs``)."""
+    env = os.environ.get(TABS_ENV)
+    if env:
+        return Path(env)
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "landsim" / "tabs"
+
+
+def purge_tabs(folder: Path, keep_days: float = KEEP_DAYS) -> None:
+    """Delete saved tabs not changed for ``keep_days`` days."""
+    if not folder.is_dir():
+        return
+    limit = time.time() - keep_days * 86400
+    for tab in folder.iterdir():
+        state = tab / "session.json"
+        if TAB_ID.fullmatch(tab.name) and (not state.exists() or state.stat().st_mtime < limit):
+            shutil.rmtree(tab, ignore_errors=True)
+
+
+def _run_record(run: Run) -> dict[str, Any]:
+    return {
+        "scenario": run.scenario,
+        "title": run.title,
+        "found": run.found,
+        "base": run.base.model_dump(mode="json"),
+        "levers": run.levers,
+        "applied": run.applied,
+    }
