@@ -278,7 +278,7 @@ def load(path: str | os.PathLike) -> LandModel:
         return _restore(arrays, path)
     except CheckpointError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as err:
+    except (KeyError, TypeError, ValueError, IndexError, RecursionError) as err:
         raise CheckpointError(f"{path}: not a valid landsim checkpoint ({err})") from None
 
 
@@ -454,6 +454,15 @@ def _restore(arrays: dict, path: Path) -> LandModel:
 
     if take.unused():
         raise _fail(path, f"unexpected arrays {sorted(take.unused())}")
+    n_plots, n_acc = model.plots.n, model.accounts.size
+    take.check_index("plots.kind", 0, 5)
+    take.check_index("plots.operator", -1, max(n_slots, params.world.n_villages))
+    take.check_index("model._free", 0, n_plots)
+    take.check_index("model._village_hh", 0, n_slots)
+    take.check_index("ledger.entry_payer", 0, n_acc)
+    take.check_index("ledger.entry_payee", 0, n_acc)
+    if model._farm_order_cache is not None:
+        take.check_index("model._farm_order", 0, n_plots)
     try:
         model.rng.bit_generator.state = _expect(doc, "rng", dict, path)
         rs = _expect(doc, "random", list, path)

@@ -170,6 +170,11 @@ def test_wrong_shapes_extra_members_and_other_files_are_refused(good, tmp_path):
     _rewrite(good, tmp_path / "b.npz", **{"plots.rent": np.zeros(200, dtype=np.int8)})
     with pytest.raises(CheckpointError, match=r"plots\.rent' must be float64"):
         load(tmp_path / "b.npz")
+    holder = _contents(good)["plots.holder"].copy()
+    holder[0] = 10**6
+    _rewrite(good, tmp_path / "i.npz", **{"plots.holder": holder})
+    with pytest.raises(CheckpointError, match=r"plots\.holder' holds values outside"):
+        load(tmp_path / "i.npz")
     _rewrite(good, tmp_path / "c.npz", extra=np.zeros(1))
     with pytest.raises(CheckpointError, match=r"unexpected arrays \['extra'\]"):
         load(tmp_path / "c.npz")
