@@ -78,7 +78,7 @@ def test_fifteen_plus_fifteen_years_equal_thirty_bit_for_bit(tmp_path):
     resumed = pd.read_parquet(tmp_path / "out.parquet")
     expected = whole.outcomes()
     pop = whole.population
-    assert len(expected) == 30 and whole.coops and whole.firm.served > 0
+    assert len(expected) == 31 and whole.coops and whole.firm.served > 0  # years 0-30
     assert pop.hh_formed.sum() > 40, "new households formed"
     assert (pop.hh_formed & ~pop.hh_alive).any(), "households died out (heirs took their land)"
     assert whole.params.levers.subsidy_per_mu == 0.0, "the year-20 event took effect"

@@ -40,7 +40,7 @@ holds earlier results; an --out that holds results is refused unless --force).
 --checkpoint-every N also writes the model's full state after every Nth year to
 DIR/checkpoint-YEAR.npz (all of them are kept). --from FILE loads such a checkpoint (in
 place of SCENARIO) and runs on to the horizon (its run.years, or --years); the outcomes
-then hold every year from 1, exactly as an unbroken run would (docs/checkpoints.md).
+then hold every year from 0, exactly as an unbroken run would (docs/checkpoints.md).
 """
 
 
