@@ -35,6 +35,7 @@ import dataclasses
 import json
 import os
 import zipfile
+from dataclasses import MISSING
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,14 @@ import numpy as np
 from pydantic import ValidationError
 
 from landsim.errors import UserError
-from landsim.params import Params
+from landsim.params import Levers, Params
+from landsim.sharing import (
+    FixedRent,
+    GuaranteedDividend,
+    GuaranteedRebate,
+    Shareholding,
+    SharingRule,
+)
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
@@ -87,10 +95,12 @@ _SECTIONS = frozenset(
 )
 #: columns of a row of the decision log (``LandModel.decision_log``) and their types
 _DECISION_ROW = {"year": int, "role": str, "index": int, "who": str, "what": str, "value": str}
-#: agent attributes rebuilt on load (a coop's sharing rule follows the current levers)
-_AGENT_DERIVED = frozenset({"rule"})
+#: cooperative attributes stored by their own entries: the sharing rule (its name and numbers)
+#: and the branch's own terms (levers a person set, or None)
+_AGENT_DERIVED = frozenset({"rule", "terms"})
 _LEDGER_ARRAYS = ("balance", "_opening", "_inflow", "_outflow")
 _SCALAR_TYPES = (bool, int, float, str)
+_RULE_CLASSES = (FixedRent, GuaranteedDividend, Shareholding, GuaranteedRebate)
 #: arrays whose length changes during a run (members are born, ties formed, plots freed);
 #: every other array keeps the shape of a freshly built model of the same parameters
 _VARIABLE = frozenset(
@@ -164,16 +174,18 @@ def save(model: LandModel, path: str | os.PathLike, meta: dict[str, Any] | None 
     doc["farm_order_key"] = None if cache is None else [float(k) for k in cache[0]]
     if cache is not None:
         arrays["model._farm_order"] = cache[1]
-    doc["decision_rows"] = [
-        {k: _plain(v) for k, v in row.items()} for row in model._decision_rows
-    ]
+    doc["decision_rows"] = [{k: _plain(v) for k, v in row.items()} for row in model._decision_rows]
     doc["households"] = [int(i) for i in model.households]
     doc["firm"] = _walk_attrs(model.firm, "firm", _agent_state_names(model.firm), arrays, path)
     doc["government"] = _walk_attrs(
         model.government, "government", _agent_state_names(model.government), arrays, path
     )
     doc["coops"] = [
-        _walk_attrs(c, f"coop{v}", _agent_state_names(c), arrays, path)
+        {
+            **_walk_attrs(c, f"coop{v}", _agent_state_names(c), arrays, path),
+            "rule": {f.name: _plain(getattr(c.rule, f.name)) for f in dataclasses.fields(c.rule)},
+            "terms": None if c.terms is None else c.terms.model_dump(mode="json"),
+        }
         for v, c in sorted(model.coops.items())
     ]
     doc["outcomes"] = {k: [_plain(x) for x in v] for k, v in model.datacollector.model_vars.items()}
@@ -334,7 +346,6 @@ def _restore(arrays: dict, path: Path) -> LandModel:
     from landsim.cooperative import Cooperative
     from landsim.households import Household
     from landsim.model import LandModel
-    from landsim.sharing import make_rule
 
     doc = _document(arrays, path)
     _meta(doc.get("meta", {}), path)
@@ -430,15 +441,22 @@ def _restore(arrays: dict, path: Path) -> LandModel:
     for coop in model.coops.values():
         coop.remove()
     model.coops = {}
-    rule = make_rule(params.levers)
     for entry in _expect(doc, "coops", list, path):
         if not isinstance(entry, dict):
             raise _fail(path, "coops must be a list of objects")
+        entry = dict(entry)
         v = entry.get("village")
         if not isinstance(v, int) or not 0 <= v < params.world.n_villages or v in model.coops:
             raise _fail(path, f"coop village {v!r} is not a village of this town")
+        rule = _load_rule(entry.pop("rule", None), v, path)
+        terms = entry.pop("terms", None)
         coop = Cooperative(model, v, 0.5, rule, 1.0, 0.0)
         _load_attrs(coop, f"coop{v}", _agent_state_names(coop), entry, take)
+        if terms is not None:
+            try:
+                coop.terms = Levers.model_validate(terms)
+            except ValidationError as err:
+                raise _fail(path, f"coop{v}.terms: {err.errors()[0]['msg']}") from None
         model.coops[v] = coop
 
     outcomes = _expect(doc, "outcomes", dict, path)
@@ -472,6 +490,30 @@ def _restore(arrays: dict, path: Path) -> LandModel:
     model.running = _expect(doc, "running", bool, path)
     _rewind(model, year)
     return model
+
+
+def _load_rule(saved: Any, village: int, path: Path) -> SharingRule:
+    """A co-op's benefit-sharing rule from its name and numbers (one of :data:`RULES`)."""
+    classes = {
+        f.default: cls for cls in _RULE_CLASSES for f in dataclasses.fields(cls) if f.name == "name"
+    }
+    cls = classes.get(saved.get("name")) if isinstance(saved, dict) else None
+    if cls is None:
+        raise _fail(path, f"coop{village}.rule must name one of {sorted(classes)}")
+    template = {f.name: f.type for f in dataclasses.fields(cls)}
+    if sorted(saved) != sorted(template) or not all(
+        isinstance(x, _SCALAR_TYPES) for x in saved.values()
+    ):
+        raise _fail(path, f"coop{village}.rule must have the fields {sorted(template)}")
+    rule = cls(**saved)
+    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not MISSING}
+    for name, default in defaults.items():
+        if not _same_type(default, getattr(rule, name)):
+            raise _fail(path, f"coop{village}.rule.{name} has the wrong type")
+    for f in dataclasses.fields(cls):
+        if f.default is MISSING and not _same_type(0.0, getattr(rule, f.name)):
+            raise _fail(path, f"coop{village}.rule.{f.name} must be a number")
+    return rule
 
 
 def _rewind(model: LandModel, year: int) -> None:

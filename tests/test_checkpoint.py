@@ -225,3 +225,30 @@ def test_cli_checkpoints_and_resumes_to_the_same_outcomes(tmp_path, tiny_text, l
     bad = landsim("run", "--from", "tiny.toml", "--out", "bad", cwd=tmp_path)
     assert bad.returncode == 2
     assert "tiny.toml: not a landsim checkpoint (not an .npz archive)" in bad.stderr
+
+
+def test_people_s_decisions_survive_a_checkpoint(tmp_path):
+    """A run stepped with people's decisions (a branch's own terms, the government's levers,
+    households' plots) continues the same after a checkpoint, decision log included."""
+    from landsim.decisions import BranchChoice, Decisions, free_plots
+
+    def played() -> LandModel:
+        m = LandModel(rng=2, **TINY, coop_founding="none", firm_enabled=True)
+        h = next(i for i in sorted(m.households) if free_plots(m, i).size)
+        m.step(
+            decisions=Decisions(
+                branches={1: BranchChoice(found=True, benefit_rule="fixed_rent", fixed_rent=650)},
+                government={"audit_rate": 0.8},
+                plots={h: {int(p): "lease" for p in free_plots(m, h)}},
+            )
+        )
+        m.step(decisions=Decisions(branches={1: BranchChoice(member_share=0.7)}))
+        return m
+
+    a, b = played(), LandModel.load(played().save(tmp_path / "played.npz"))
+    assert b.coops[1].terms == a.coops[1].terms and b.coops[1].rule == a.coops[1].rule
+    run_years(a, 3)
+    run_years(b, 3)
+    pd.testing.assert_frame_equal(a.outcomes(), b.outcomes(), check_exact=True)
+    pd.testing.assert_frame_equal(a.decision_log(), b.decision_log())
+    assert not b.decision_log().empty
