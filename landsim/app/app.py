@@ -135,8 +135,10 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change
 def Page():
     """One browser tab: its own session, language, map layer and lesson."""
     router = solara.use_router()
-    session, tab = solara.use_memo(lambda: _open_tab(router.search), [])
-    solara.use_effect(lambda: _show_tab(router, tab), [])
+    # the address's search part reaches the server a moment after the first render
+    asked = _tab_in(router.search)
+    session, tab = solara.use_memo(lambda: _open_tab(asked), [asked])
+    solara.use_effect(lambda: _show_tab(router, tab), [tab, router.search])
     stamp = solara.use_reactive(0)  # bumped whenever a model or a control changed
     lang = solara.use_reactive("en")
     layer = solara.use_reactive("operator")
@@ -320,15 +322,20 @@ def Page():
             )
 
 
-def _open_tab(search: str | None) -> tuple[Session, str]:
-    """The session of the tab named in the address (``?tab=ID``) if it was saved, else a new
-    one with a new id; saved tabs past their time are deleted first."""
+def _tab_in(search: str | None) -> str:
+    """The tab id in the address's search part (``tab=ID``), or ""."""
+    return (parse_qs(search or "").get("tab") or [""])[0]
+
+
+def _open_tab(asked: str) -> tuple[Session, str]:
+    """The session of tab ``asked`` (the id in the address) if it was saved, else a new one
+    (with a new id if ``asked`` is not one); saved tabs past their time are deleted first."""
     folder = tabs_dir()
     try:
         purge_tabs(folder)
     except OSError:
         traceback.print_exc()
-    tab = (parse_qs(search or "").get("tab") or [""])[0]
+    tab = asked
     if TAB_ID.fullmatch(tab):
         restored = Session.restore(folder, tab)
         if restored is not None:

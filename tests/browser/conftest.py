@@ -89,8 +89,9 @@ def _serve(log_name: str, *extra: str):
     log = open(OUT / log_name, "w")
     cmd = [sys.executable, "-m", "landsim", "app", "--host", "127.0.0.1", "--port", str(port)]
     cmd += list(extra)
+    env = {**os.environ, "LANDSIM_APP_TABS": str(OUT / "tabs")}  # saved tabs stay in results/
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
