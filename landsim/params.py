@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from landsim import limits
 
 __all__ = [
     "World",
@@ -53,7 +55,25 @@ def _plausible(lo: float, hi: float) -> dict[str, Any]:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
+    """Shared rules: unknown keys refused, every number finite and within its hard limit."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, validate_default=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _hard_limit(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every number within :mod:`landsim.limits` (money that fits the ledger, ...)."""
+        field = cls.model_fields.get(info.field_name or "")
+        return limits.check_number(value, field.description if field else None)
+
+    @model_validator(mode="after")
+    def _fits_memory(self) -> Any:
+        """A world is refused before it is built when it cannot fit in this machine's memory."""
+        if isinstance(self, World):
+            limits.check_world(self.n_plots, self.n_villages, self.households_per_village)
+        return self
 
 
 class World(_Section):

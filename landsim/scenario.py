@@ -18,7 +18,11 @@ The parts:
 * :func:`set_key` changes one parameter of a validated set (for sweeps), with the same messages;
 * :func:`to_toml` writes the small subset of TOML that scenario files use.
 
-A scenario file is data: it is parsed with :mod:`tomllib` and never executed.
+A scenario file is data: it is parsed with :mod:`tomllib` and never executed. Hostile files
+get the same one-line messages as mistaken ones: only regular files are read (not pipes or
+devices), at most :data:`MAX_BYTES` of them; ``extends`` must name a ``.toml`` file; tables and
+arrays nested deeper than :data:`MAX_DEPTH` are refused; and a message quotes at most a short
+excerpt of a file, with control characters escaped, never printed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +52,10 @@ __all__ = [
     "find_scenario",
     "set_key",
     "to_toml",
+    "safe_text",
     "SECTIONS",
+    "MAX_BYTES",
+    "MAX_DEPTH",
 ]
 
 #: the tables of a scenario file, in the order they are written
@@ -64,6 +72,10 @@ _SECTION_MODELS: dict[str, type[BaseModel]] = {
 _FIELDS: dict[str, tuple[str, ...]] = {s: tuple(m.model_fields) for s, m in _SECTION_MODELS.items()}
 _HOME: dict[str, str] = {name: s for s, names in _FIELDS.items() for name in names}
 _MAX_PROBLEMS = 12
+#: the largest scenario file read (bytes); the bundled ones are about 5 kB
+MAX_BYTES = 1_000_000
+#: the deepest nesting of tables and arrays accepted (scenario files use 3)
+MAX_DEPTH = 20
 
 
 class ScenarioError(UserError):
@@ -219,9 +231,13 @@ def _raise(problems: list[_Problem]) -> None:
     if not problems:
         return
     files = list(dict.fromkeys(p.layer.shown if p.layer else "" for p in problems))
-    problems = sorted(
-        problems, key=lambda p: (files.index(p.layer.shown if p.layer else ""), p.line() or 0)
-    )
+    if len(problems) <= 4 * _MAX_PROBLEMS:  # in file order; finding lines is linear per problem
+        problems = sorted(
+            problems, key=lambda p: (files.index(p.layer.shown if p.layer else ""), p.line() or 0)
+        )
+    else:  # thousands of problems: the order they were found in (file order), lines of 12 only
+        rank = {f: i for i, f in enumerate(files)}
+        problems = sorted(problems, key=lambda p: rank[p.layer.shown if p.layer else ""])
     lines = [p.format() for p in problems[:_MAX_PROBLEMS]]
     if len(problems) > _MAX_PROBLEMS:
         lines.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
@@ -233,8 +249,20 @@ def _shown(path: Path) -> str:
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
+        return safe_text(str(path))
+    return safe_text(rel if not rel.startswith("..") else str(path))
+
+
+def safe_text(text: str, limit: int | None = None) -> str:
+    """``text`` with control and other unprintable characters escaped, safe for a terminal.
+
+    Cut to ``limit`` characters (ending in ``...``) when given.
+    """
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 3, 0)] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _read_chain(path: Path) -> list[_Layer]:
@@ -249,7 +277,7 @@ def _read_chain(path: Path) -> list[_Layer]:
         if parent is None:
             break
         where = ("extends",)
-        if not isinstance(parent, str) or not parent.strip():
+        if not isinstance(parent, str) or not parent.strip() or "\x00" in parent:
             _raise(
                 [
                     _Problem(
@@ -261,15 +289,32 @@ def _read_chain(path: Path) -> list[_Layer]:
                     )
                 ]
             )
-        target = (layer.path.parent / parent).resolve()
-        name = bundled.bare_name(parent)
-        if not target.is_file() and name is not None:  # "baseline": the bundled one
-            shipped = bundled.bundled_dir("scenarios") / f"{name}.toml"
-            target = shipped.resolve() if shipped.is_file() else target
+        try:
+            target = (layer.path.parent / parent).resolve()
+            name = bundled.bare_name(parent)
+            if not target.is_file() and name is not None:  # "baseline": the bundled one
+                shipped = bundled.bundled_dir("scenarios") / f"{name}.toml"
+                target = shipped.resolve() if shipped.is_file() else target
+            found = target.is_file()
+        except (OSError, ValueError) as err:  # a name too long, a loop of links, ...
+            why = getattr(err, "strerror", None) or "not a usable file name"
+            _raise([_Problem(layer, "extends", f"cannot be read ({why})", parent, where=where)])
+        if found and target.suffix != ".toml":  # never quote lines of /etc/passwd and the like
+            _raise(
+                [
+                    _Problem(
+                        layer,
+                        "extends",
+                        f"must name a .toml scenario file (it names {_shown(target)})",
+                        parent,
+                        where=where,
+                    )
+                ]
+            )
         if target in seen:
             loop = " -> ".join(_shown(p) for p in [*seen[seen.index(target) :], target])
             _raise([_Problem(layer, "extends", f"circular extends: {loop}", parent, where=where)])
-        if not target.is_file():
+        if not found:
             _raise(
                 [
                     _Problem(
@@ -287,17 +332,11 @@ def _read_chain(path: Path) -> list[_Layer]:
 
 def _read(path: Path, shown: str) -> _Layer:
     """Read and parse one TOML file, turning every failure into a ScenarioError."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    shown = safe_text(shown)
+    if not os.path.lexists(path):
         names = ", ".join(n for n, _ in bundled.listing("scenarios"))
-        raise ScenarioError(
-            f"{shown}: no such file; bundled scenarios (by bare name): {names}"
-        ) from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{shown}: is a directory, not a scenario file") from None
-    except OSError as err:
-        raise ScenarioError(f"{shown}: cannot be read ({err.strerror})") from None
+        raise ScenarioError(f"{shown}: no such file; bundled scenarios (by bare name): {names}")
+    raw = _read_regular(path, shown)
     bad = raw.find(b"\x00")
     try:
         text = raw.decode("utf-8-sig")
@@ -318,9 +357,69 @@ def _read(path: Path, shown: str) -> _Layer:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(_syntax_message(shown, text, str(err))) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise ScenarioError(
+            f"{shown}: tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
+        )
     if not data:
         raise ScenarioError(empty)
     return _Layer(path=path, shown=shown, text=text, data=data)
+
+
+def _read_regular(path: Path, shown: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_BYTES`; never waits on a pipe."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ScenarioError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{shown}: is a directory, not a scenario file") from None
+    except (OSError, ValueError) as err:
+        why = getattr(err, "strerror", None) or "not a usable file name"
+        raise ScenarioError(f"{shown}: cannot be read ({why})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(f"{shown}: is a directory, not a scenario file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(
+                f"{shown}: not a regular file (a pipe, socket or device); a scenario is a file"
+            )
+        if info.st_size > MAX_BYTES:
+            raise ScenarioError(
+                f"{shown}: too large ({info.st_size:,} bytes); a scenario file is at most "
+                f"{MAX_BYTES:,} bytes"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise ScenarioError(f"{shown}: cannot be read ({err.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:  # grew while being read
+        raise ScenarioError(f"{shown}: too large; a scenario file is at most {MAX_BYTES:,} bytes")
+    return raw
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            items = item.values()
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((v, level + 1) for v in items)
+    return deepest
 
 
 def _syntax_message(shown: str, text: str, msg: str) -> str:
@@ -333,7 +432,7 @@ def _syntax_message(shown: str, text: str, msg: str) -> str:
     what = msg[: m.start()].rstrip()
     lines = text.splitlines()
     src = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    shown_src = f": {src[:80]!r}" if src else ""
+    shown_src = f": '{safe_text(src, 40)}'" if src else ""
     return f"{shown}:{line}: TOML syntax error: {what} (column {col}){shown_src}"
 
 
@@ -350,6 +449,11 @@ def _check_structure(layer: _Layer) -> list[_Problem]:
             problems.append(_Problem(layer, key, rule, value, where=(key,)))
         elif key in ("title", "description") and not isinstance(value, str):
             problems.append(_Problem(layer, key, "must be text in quotes", value, where=(key,)))
+        elif key in ("title", "description") and not _printable(value, key == "description"):
+            rule = "must not contain control characters (such as terminal escape codes)"
+            if key == "title":
+                rule = "must be one line of text without control characters"
+            problems.append(_Problem(layer, key, rule, value, where=(key,)))
         elif key in SECTIONS and not isinstance(value, dict):
             problems.append(_Problem(layer, key, f"must be a table ([{key}])", value, where=(key,)))
         elif key == "timeline" and not (
@@ -372,6 +476,13 @@ def _check_structure(layer: _Layer) -> list[_Problem]:
                 _Problem(layer, f"{section}.{name}", rule, value, where=(section, name))
             )
     return problems
+
+
+def _printable(text: str, lines: bool) -> bool:
+    """True if ``text`` has no control characters (``lines``: newlines and tabs allowed)."""
+    if lines:
+        text = text.replace("\n", "").replace("\t", "")
+    return text.isprintable()
 
 
 def _merge(layers: list[_Layer]) -> tuple[dict[str, Any], dict[str, _Layer]]:
@@ -487,8 +598,10 @@ def _rule(err: Any, choices: tuple[str, ...]) -> str:
         if isinstance(value, float) and value.is_integer():
             return f"must be a whole number (write {int(value)}, not {value})"
         return f"must be a whole number{quoted}"
-    if kind in ("float_type", "float_parsing", "finite_number"):
+    if kind in ("float_type", "float_parsing"):
         return f"must be a number{quoted}"
+    if kind == "finite_number":
+        return "must be a finite number (not inf or nan)"
     if kind in ("bool_type", "bool_parsing"):
         return "must be true or false (without quotes)"
     if kind in ("string_type", "str_type"):
@@ -793,6 +906,6 @@ def _show(value: Any) -> str:
     """A value as it would be written in the file, cut short if long."""
     try:
         text = _toml_value(value)
-    except TypeError:
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    except (TypeError, RecursionError):
+        text = "..." if isinstance(value, (list, dict)) else repr(value)
+    return safe_text(text, 60)
