@@ -53,6 +53,8 @@ __all__ = [
     "set_key",
     "to_toml",
     "safe_text",
+    "read_text_file",
+    "nesting_depth",
     "SECTIONS",
     "MAX_BYTES",
     "MAX_DEPTH",
@@ -336,17 +338,7 @@ def _read(path: Path, shown: str) -> _Layer:
     if not os.path.lexists(path):
         names = ", ".join(n for n, _ in bundled.listing("scenarios"))
         raise ScenarioError(f"{shown}: no such file; bundled scenarios (by bare name): {names}")
-    raw = _read_regular(path, shown)
-    bad = raw.find(b"\x00")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        bad = err.start if bad < 0 else min(bad, err.start)
-    if bad >= 0:
-        raise ScenarioError(
-            f"{shown}: not a text file (byte 0x{raw[bad]:02x} at offset {bad} is not UTF-8 "
-            "text); a scenario file is TOML text"
-        )
+    text = read_text_file(path, shown)
     empty = (
         f"{shown}: the file is empty; a scenario needs at least one setting, such as a "
         '[levers] table or extends = "baseline.toml"'
@@ -359,13 +351,34 @@ def _read(path: Path, shown: str) -> _Layer:
         raise ScenarioError(_syntax_message(shown, text, str(err))) from None
     except RecursionError:  # tomllib recurses once per level of nesting
         data = None
-    if data is None or _depth(data) > MAX_DEPTH:
+    if data is None or nesting_depth(data) > MAX_DEPTH:
         raise ScenarioError(
             f"{shown}: tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
         )
     if not data:
         raise ScenarioError(empty)
     return _Layer(path=path, shown=shown, text=text, data=data)
+
+
+def read_text_file(path: Path, shown: str | None = None) -> str:
+    """The UTF-8 text of a regular file of at most :data:`MAX_BYTES` (a TOML file).
+
+    Raises:
+        ScenarioError: one line naming the file (``shown``) and what is wrong.
+    """
+    shown = safe_text(str(path)) if shown is None else shown
+    raw = _read_regular(path, shown)
+    bad = raw.find(b"\x00")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        bad = err.start if bad < 0 else min(bad, err.start)
+    if bad >= 0:
+        raise ScenarioError(
+            f"{shown}: not a text file (byte 0x{raw[bad]:02x} at offset {bad} is not UTF-8 "
+            "text); a scenario file is TOML text"
+        )
+    return text
 
 
 def _read_regular(path: Path, shown: str) -> bytes:
@@ -403,7 +416,7 @@ def _read_regular(path: Path, shown: str) -> bytes:
     return raw
 
 
-def _depth(value: Any) -> int:
+def nesting_depth(value: Any) -> int:
     """How deeply tables and arrays nest in ``value`` (without recursion)."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]

@@ -70,8 +70,12 @@ def main(args: argparse.Namespace) -> int:
     problem = capacity_problem(exp.base.world)
     if problem:
         print(f"note: {exp.name}: {problem}", file=sys.stderr)
+    # the experiment's name is a plain name (letters, digits, - and _), so the default folder
+    # is always inside results/
+    out_arg = args.out if args.out is not None else Path("results") / exp.name
     if args.dry_run:
         print(plan_text(exp, design))
+        print(f"results would go to: {out_arg}")
         return 0
     if args.retry_failed and not args.resume:
         raise UserError("--retry-failed goes with --resume")
@@ -81,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
     columns = len(exp.outcome_columns) + len(exp.input_keys) + 10
     need = 16 * runs * columns * (exp.years + 1 if exp.yearly else 1)
     out = prepare_dir(
-        args.out if args.out is not None else Path("results") / exp.name,
+        out_arg,
         default=args.out is None and not args.resume,
         allow_existing=args.resume,
         need_bytes=need,

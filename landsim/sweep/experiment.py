@@ -36,6 +36,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -65,11 +67,16 @@ __all__ = [
     "Experiment",
     "load_experiment",
     "experiment_from_text",
+    "PLAIN_NAME",
 ]
 
 DESIGN_KINDS = ("factorial", "latin", "sobol", "morris")
 #: sections of ``Params`` whose fields an experiment may vary
 FACTOR_SECTIONS = ("world", "assumptions", "levers")
+
+
+#: what an experiment's ``name`` may be: it names the folder ``results/NAME``
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 class ExperimentError(UserError):
@@ -316,27 +323,37 @@ def load_experiment(path: str | Path) -> Experiment:
         ExperimentError: naming the file and the key for any mistake.
     """
     from landsim import bundled
+    from landsim.scenario import read_text_file, safe_text  # the rules of scenario files
 
     path = bundled.resolve(path, "experiments")  # a bare name means a bundled experiment
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         names = ", ".join(n for n, _ in bundled.listing("experiments"))
         raise ExperimentError(
-            f"{path}: no such experiment file; bundled experiments (by bare name): {names}"
-        ) from None
-    except OSError as err:
-        raise ExperimentError(f"{path}: cannot read experiment file ({err.strerror})") from None
+            f"{safe_text(str(path))}: no such experiment file; bundled experiments (by bare "
+            f"name): {names}"
+        )
+    try:
+        text = read_text_file(path)
+    except UserError as err:
+        raise ExperimentError(str(err)) from None
     return experiment_from_text(text, path)
 
 
 def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
     """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``."""
-    where = str(path) if path is not None else "<experiment>"
+    from landsim.scenario import MAX_DEPTH, nesting_depth, safe_text
+
+    where = safe_text(str(path)) if path is not None else "<experiment>"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"{where}: not valid TOML: {err}") from None
+    except RecursionError:
+        raw = None
+    if raw is None or nesting_depth(raw) > MAX_DEPTH:
+        raise ExperimentError(
+            f"{where}: tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
+        )
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as err:
@@ -361,7 +378,7 @@ def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
     _check_rebalance(factors, where)
     design = _design_settings(spec, factors, where)
     exp = Experiment(
-        name=spec.name or (path.stem if path is not None else "experiment"),
+        name=_plain_name(spec.name, path, where),
         path=path,
         text=text,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
@@ -381,6 +398,26 @@ def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
         aggregates=tuple(dict.fromkeys(spec.aggregates)),
     )
     return exp
+
+
+def _plain_name(name: str | None, path: Path | None, where: str) -> str:
+    """The experiment's name: the file's ``name`` or its stem, a plain folder name."""
+    from landsim.scenario import safe_text
+
+    if name is None:
+        name = path.stem if path is not None else "experiment"
+        if not PLAIN_NAME.fullmatch(name):
+            raise ExperimentError(
+                f"{where}: the file name {safe_text(name, 40)!r} is not a plain name (letters, "
+                "digits, - and _, at most 64); add name = \"...\" to the file"
+            )
+        return name
+    if not PLAIN_NAME.fullmatch(name):
+        raise ExperimentError(
+            f"{where}: name = {safe_text(name, 40)!r}: must be a plain name (letters, digits, "
+            "- and _, at most 64 characters); it names the results folder results/NAME"
+        )
+    return name
 
 
 def _load_base(spec: ExperimentFile, path: Path | None, where: str):
