@@ -25,6 +25,7 @@ from landsim.compare import (
     summarize,
 )
 from landsim.errors import UserError
+from landsim.locking import folder_lock
 from landsim.outputs import prepare_dir
 from landsim.provenance import (
     atomic_path,
@@ -198,7 +199,7 @@ def main(args: argparse.Namespace) -> int:
     if args.executor != "local" and args.jobs is not None:
         raise UserError("--jobs applies to local processes; leave it out with --executor")
     executor = make_executor(args.executor, min(args.jobs, len(specs)) if args.jobs else None)
-    with executor:
+    with folder_lock(out, "compare"), executor:  # one writer per results folder
         return _run(args, scenarios, reference, root, specs, counts, years, out, executor, started)
 
 
@@ -239,8 +240,9 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
     )
     try:
         timeseries = execute(specs, executor=executor)
-    except KeyboardInterrupt:
-        write_json(out / "provenance.json", {**record, "status": "interrupted", "finished": now()})
+    except BaseException as err:  # a record never stays "running" when we can say otherwise
+        status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+        write_json(out / "provenance.json", {**record, "status": status, "finished": now()})
         raise
 
     summary = summarize(timeseries, level)

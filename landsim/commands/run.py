@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -139,6 +141,7 @@ def main(args: argparse.Namespace) -> int:
     root = args.seed if args.seed is not None else params.run.seed
     years = args.years or params.run.years
     warn_cut_timeline(scenario, args.years)
+    created = not os.path.lexists(args.out or f"results/{scenario.name}")
     out = prepare_dir(
         args.out or f"results/{scenario.name}", default=args.out is None, force=args.force
     )
@@ -149,14 +152,25 @@ def main(args: argparse.Namespace) -> int:
         years=years,
         tags={"scenario": scenario.name, "replicate": 0},
     )
-    if args.checkpoint_every:
-        from landsim.model import LandModel
+    try:
+        if args.checkpoint_every:
+            from landsim.model import LandModel
 
-        meta = {"scenario": scenario.name, "title": scenario.title, "root_seed": root, "seed": seed}
-        model = LandModel(params, rng=seed)
-        df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
-    else:
-        df = run(spec)
+            meta = {
+                "scenario": scenario.name,
+                "title": scenario.title,
+                "root_seed": root,
+                "seed": seed,
+            }
+            model = LandModel(params, rng=seed)
+            df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
+        else:
+            df = run(spec)
+    except BaseException:
+        if created:  # a failed run leaves no empty folder behind (checkpoints are kept)
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
     record = {
         "root_seed": root,
         "seed": seed,

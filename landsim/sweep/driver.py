@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from landsim.errors import UserError
+from landsim.locking import folder_lock
 from landsim.sweep.design import Design, build_design, iter_tasks
 from landsim.sweep.executors import Executor
 from landsim.sweep.experiment import Experiment
@@ -137,13 +138,32 @@ def run_sweep(
 ) -> SweepReport:
     """Run every run of ``exp`` not yet in ``out`` on ``executor``, streaming results to disk.
 
+    Holds the write lock of ``out`` (:func:`landsim.locking.folder_lock`) throughout.
+
     Raises:
         UserError: ``out`` holds runs and ``resume`` is false, or holds a different experiment.
+        FolderLocked: another live process is writing ``out``.
         WorkerLost: a worker or the scheduler went away (finished runs are saved).
         KeyboardInterrupt: on Ctrl-C (finished runs are saved).
     """
-    started = time.perf_counter()
     out = Path(out)
+    with folder_lock(out, "sweep"):
+        return _run_locked(
+            exp, out, executor, resume, retry_failed, progress, run_fn, compact_every
+        )
+
+
+def _run_locked(
+    exp: Experiment,
+    out: Path,
+    executor: Executor,
+    resume: bool,
+    retry_failed: bool,
+    progress: bool,
+    run_fn: Callable | None,
+    compact_every: int,
+) -> SweepReport:
+    started = time.perf_counter()
     design = build_design(exp)
     total = design.n_points * exp.replicates
     store = ResultStore(out, exp, compact_every=compact_every)
@@ -232,6 +252,11 @@ def _check_directory(out: Path, exp: Experiment, store: ResultStore, resume: boo
             f"years or outcomes differ from {exp.path or exp.name}); --resume needs the same "
             "experiment (only replicates may grow), or choose another --out"
         )
+    for session in prov.get("sessions", []):
+        # we hold the folder's lock, so a session still "running" ended without saying so
+        if session.get("status") == "running":
+            session["status"] = "interrupted"
+            session["note"] = "ended without recording it (killed?); found by the next session"
     return prov
 
 

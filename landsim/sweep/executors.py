@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from landsim.errors import UserError
+from landsim.processes import worker_init
 from landsim.provenance import code_identity, identity_mismatch
 
 __all__ = [
@@ -118,8 +119,9 @@ class SerialExecutor(Executor):
 
 
 def _worker_init() -> None:
-    """Set up a pool worker: Ctrl-C is handled once, by the main process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Set up a pool worker: Ctrl-C is handled once, by the main process, and the worker dies
+    with it (see :mod:`landsim.processes`)."""
+    worker_init()
 
 
 @contextmanager

@@ -4,6 +4,7 @@ Layout of a sweep directory ``DIR``::
 
     DIR/provenance.json       experiment, base scenario, versions, git commit, executor sessions
     DIR/design.parquet        one row per design point (raw SALib sample and inputs)
+    DIR/.landsim.lock         held by the one command writing DIR (see landsim.locking)
     DIR/runs/part-*.parquet   one row per run: run_id, inputs, seed, status, error, wall time,
                               final-year outcomes      -> pandas.read_parquet(DIR / "runs")
     DIR/yearly/part-*.parquet (if the experiment asks) one row per run and year
@@ -16,16 +17,24 @@ How nothing is lost and nothing half-written is read:
 * the yearly part of a batch is written before its runs part, under the same name; a run counts
   as done only when its runs part exists, and a yearly part without a runs part is an orphan
   deleted on resume;
-* every ``compact_every`` parts, the small parts ``part-A.parquet`` ... ``part-B.parquet`` are
-  merged into ``part-A-B.parquet`` (written atomically) and then deleted. A crash between the two
-  steps leaves runs twice: :func:`load_runs` keeps one, and resuming deletes every single part
-  that a merged part's range covers.
+* part names are unique per session: ``part-SESSION-NNNNNNNN.parquet``, where ``SESSION`` is
+  ``s`` and 12 random hex digits drawn when the store opens, so two writers could never
+  overwrite each other's parts (and :mod:`landsim.locking` keeps a second writer out anyway);
+* every ``compact_every`` parts, a session merges *its own* small parts ``part-S-A`` ...
+  ``part-S-B`` into ``part-S-A-B.parquet`` in three steps: the merged part is written under a
+  hidden name (``.part-S-A-B.parquet.merging``, yearly first, runs last: the runs one existing
+  is the commit point), the small parts are deleted, and the merged part is renamed into place.
+  A reader therefore never sees a run twice, even after a crash in the middle: at worst, for
+  the moment of the merge (or after a crash inside it, until the next ``--resume``), it misses
+  the runs being merged. Opening the store finishes a committed merge and drops an
+  uncommitted one.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,7 +56,9 @@ __all__ = [
     "write_atomic",
 ]
 
-_PART = re.compile(r"^part-(\d{8})(?:-(\d{8}))?\.parquet$")
+#: ``part-[SESSION-]FIRST[-LAST].parquet``; parts written before sessions had no SESSION
+_PART = re.compile(r"^part-(?:(s[0-9a-f]{12})-)?(\d{8})(?:-(\d{8}))?\.parquet$")
+_MERGING = ".merging"
 _ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
 
 
@@ -96,17 +107,37 @@ def write_atomic(table: pa.Table, path: Path) -> None:
             os.fsync(fh.fileno())  # on disk before it gets its name, even if the power fails
 
 
-def _parts(directory: Path) -> list[tuple[int, int, Path]]:
-    """``(first, last, path)`` of every part in ``directory``, in order."""
+def _parse(name: str) -> tuple[str, int, int] | None:
+    """``(session, first, last)`` of a part's file name, or ``None``."""
+    m = _PART.match(name)
+    if not m:
+        return None
+    first = int(m.group(2))
+    return m.group(1) or "", first, int(m.group(3) or first)
+
+
+def _parts(directory: Path) -> list[tuple[str, int, int, Path]]:
+    """``(session, first, last, path)`` of every visible part in ``directory``, in order."""
     if not directory.is_dir():
         return []
     out = []
     for p in directory.iterdir():
-        m = _PART.match(p.name)
-        if m:
-            first = int(m.group(1))
-            out.append((first, int(m.group(2) or first), p))
+        key = _parse(p.name)
+        if key:
+            out.append((*key, p))
     return sorted(out)
+
+
+def _merging(directory: Path) -> dict[str, Path]:
+    """Hidden merged parts not yet renamed into place, by their final name."""
+    if not directory.is_dir():
+        return {}
+    out = {}
+    for p in directory.iterdir():
+        name = p.name[1 : -len(_MERGING)]
+        if p.name.startswith(".") and p.name.endswith(_MERGING) and _parse(name):
+            out[name] = p
+    return out
 
 
 def _drop_temporaries(directory: Path) -> None:
@@ -118,12 +149,32 @@ def _drop_temporaries(directory: Path) -> None:
 
 
 def _drop_merged_singles(directory: Path) -> None:
-    """Delete single parts that a merged part already holds (a crash hit mid-compaction)."""
+    """Delete single parts that a merged part of their session already holds.
+
+    Only folders written before merges became three-step can hold these (a crash hit between
+    writing the merged part and deleting the singles).
+    """
     parts = _parts(directory)
-    merged = [(a, b) for a, b, _ in parts if b > a]
-    for a, b, p in parts:
-        if a == b and any(lo <= a <= hi for lo, hi in merged):
+    merged = [(s, a, b) for s, a, b, _ in parts if b > a]
+    for s, a, b, p in parts:
+        if a == b and any(s == ms and lo <= a <= hi for ms, lo, hi in merged):
             p.unlink()
+
+
+def _finish_merges(dirs: list[Path]) -> None:
+    """Complete the merges whose runs part was written (committed); drop the others."""
+    runs_dir = dirs[-1]
+    committed = set(_merging(runs_dir)) | {p.name for *_, p in _parts(runs_dir)}
+    for d in dirs:
+        for name, hidden in _merging(d).items():
+            if name not in committed:
+                hidden.unlink()
+                continue
+            session, first, last = _parse(name)  # type: ignore[misc]
+            for s, a, b, p in _parts(d):
+                if s == session and first <= a and b <= last and (a, b) != (first, last):
+                    p.unlink()
+            os.replace(hidden, d / name)
 
 
 class ResultStore:
@@ -137,14 +188,19 @@ class ResultStore:
         self.schema = runs_schema(exp)
         self.yearly_schema = yearly_schema(exp)
         self.compact_every = compact_every
+        self.session = "s" + secrets.token_hex(6)  # names this session's parts
         self._next = 0
         self._fresh: list[int] = []  # single parts written this session, not yet merged
 
     # -- opening ---------------------------------------------------------------------------
 
     def existing_runs(self) -> int:
-        """Number of run rows already on disk (from Parquet metadata, without reading data)."""
-        return sum(pq.ParquetFile(p).metadata.num_rows for _, _, p in _parts(self.runs_dir))
+        """Number of run rows already on disk (from Parquet metadata, without reading data).
+
+        Counts a merge that a crash interrupted, too (its runs are on disk, hidden).
+        """
+        paths = [p for *_, p in _parts(self.runs_dir)] + list(_merging(self.runs_dir).values())
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
 
     def open(self, retry_failed: bool = False) -> set[str]:
         """Tidy what a crash may have left and return the run_ids already done.
@@ -156,20 +212,20 @@ class ResultStore:
             self.yearly_dir.mkdir(parents=True, exist_ok=True)
         for d in (self.runs_dir, self.yearly_dir):
             _drop_temporaries(d)
-        runs = {(a, b) for a, b, _ in _parts(self.runs_dir)}
-        for a, b, p in _parts(self.yearly_dir):
-            if (a, b) not in runs:  # its runs part never landed: those runs will run again
+        _finish_merges([self.yearly_dir, self.runs_dir])
+        runs = {p.name for *_, p in _parts(self.runs_dir)}
+        for *_, p in _parts(self.yearly_dir):
+            if p.name not in runs:  # its runs part never landed: those runs will run again
                 p.unlink()
         for d in (self.runs_dir, self.yearly_dir):
             _drop_merged_singles(d)
         if retry_failed:
             self._drop_failed()
-        seqs = [b for _, b, _ in _parts(self.runs_dir)] + [b for _, b, _ in _parts(self.yearly_dir)]
-        self._next = max(seqs, default=-1) + 1
+        self._next = 0
         return self.done_ids()
 
     def _drop_failed(self) -> None:
-        for _, _, p in _parts(self.runs_dir):
+        for *_, p in _parts(self.runs_dir):
             status = pq.read_table(p, columns=["status"]).column("status").to_pylist()
             if "failed" not in status:
                 continue
@@ -184,7 +240,7 @@ class ResultStore:
     def done_ids(self) -> set[str]:
         """run_ids with a row on disk (ok or failed)."""
         done: set[str] = set()
-        for _, _, p in _parts(self.runs_dir):
+        for *_, p in _parts(self.runs_dir):
             done.update(pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist())
         return done
 
@@ -195,7 +251,7 @@ class ResultStore:
         if not results:
             return
         results = sorted(results, key=lambda r: r.row["run_id"])
-        name = f"part-{self._next:08d}.parquet"
+        name = self._name(self._next)
         if self.yearly:
             frames = [r.yearly for r in results if r.yearly is not None]
             if frames:
@@ -209,21 +265,29 @@ class ResultStore:
         if len(self._fresh) >= self.compact_every:
             self.compact()
 
+    def _name(self, first: int, last: int | None = None) -> str:
+        tail = f"-{last:08d}" if last is not None else ""
+        return f"part-{self.session}-{first:08d}{tail}.parquet"
+
     def compact(self) -> None:
-        """Merge this session's single parts into one ranged part."""
+        """Merge this session's single parts into one ranged part (see the module docstring)."""
         if len(self._fresh) < 2:
             return
-        first, last = self._fresh[0], self._fresh[-1]
-        merged = f"part-{first:08d}-{last:08d}.parquet"
+        merged = self._name(self._fresh[0], self._fresh[-1])
+        hidden = f".{merged}{_MERGING}"
         dirs = [self.yearly_dir, self.runs_dir] if self.yearly else [self.runs_dir]
-        for d in dirs:  # yearly first: a runs part never exists without its yearly part
-            paths = [d / f"part-{s:08d}.parquet" for s in self._fresh]
+        written = []
+        for d in dirs:  # yearly first: the runs part, written last, commits the merge
+            paths = [d / self._name(s) for s in self._fresh]
             paths = [p for p in paths if p.exists()]
             if paths:
-                write_atomic(pa.concat_tables(pq.read_table(p) for p in paths), d / merged)
+                write_atomic(pa.concat_tables(pq.read_table(p) for p in paths), d / hidden)
+                written.append(d)
         for d in reversed(dirs):
             for s in self._fresh:
-                (d / f"part-{s:08d}.parquet").unlink(missing_ok=True)
+                (d / self._name(s)).unlink(missing_ok=True)
+        for d in reversed(written):  # runs first: a yearly part never exists without its runs
+            os.replace(d / hidden, d / merged)
         self._fresh = []
 
     def close(self) -> None:
