@@ -5,6 +5,10 @@ compare switch, the policy levers with the seed, and the lessons; the main area 
 with their legend and the charts, and an open lesson beside them. A switch in the app bar
 changes the language of every label and of the lesson.
 
+Nothing from the browser is trusted: every value it sends (a scenario name, a lever, the seed,
+a toggle) is checked on the server (:mod:`landsim.app.session`) and a refused one is shown as a
+message while the tab keeps working; no handler lets an exception replace the page.
+
 Every browser tab gets its own :class:`~landsim.app.session.Session` (models are created inside
 the component with ``use_memo``, never at module level, so a class of thirty does not share one
 model). Why not Mesa's ``SolaraViz``: its controls drive one model, rebuild it from slider values
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import time
 import traceback
 from urllib.parse import parse_qs
@@ -34,7 +39,9 @@ from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
 from landsim.app.session import (
     LEVERS,
+    LOG,
     TAB_ID,
+    RefusedInput,
     Session,
     purge_tabs,
     scenario_names,
@@ -42,6 +49,8 @@ from landsim.app.session import (
     tabs_dir,
 )
 from landsim.app.views import CSS, LessonPanel, ModelView
+from landsim.errors import UserError
+from landsim.scenario import safe_text
 
 __all__ = ["Page", "PLAY_INTERVAL"]
 
@@ -50,6 +59,26 @@ PLAY_INTERVAL = 0.6
 #: lessons are read once per server; they are immutable data shared by all tabs
 LESSONS: tuple[Lesson, ...] = tuple(load_lessons())
 _FLOAT_DIGITS = re.compile(r"\.?0+$")
+#: sessions (virtual kernels) alive on this server: one per open tab, and per dropped tab
+#: until it is culled (``landsim app --cull-after``)
+_sessions = {"open": 0}
+_sessions_lock = threading.Lock()
+
+
+def _session_started():
+    with _sessions_lock:
+        _sessions["open"] += 1
+        LOG.info("session started (%d open)", _sessions["open"])
+
+    def ended():
+        with _sessions_lock:
+            _sessions["open"] -= 1
+            LOG.info("session ended (%d open)", _sessions["open"])
+
+    return ended
+
+
+solara.lab.on_kernel_start(_session_started)
 
 
 def _lever_label(name: str, value: object, lang: str) -> str:
@@ -59,11 +88,32 @@ def _lever_label(name: str, value: object, lang: str) -> str:
 
 
 @solara.component
-def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change):
+def Shield(on_refused, children=[]):  # noqa: B006 - solara passes children this way
+    """Its children, with any exception of their event handlers caught and reported.
+
+    Solara's own controls convert what the browser sends before our handlers see it
+    (``float(value)`` in a slider); a forged value would raise there and replace the tab with
+    a traceback. Here the exception is logged and ``on_refused(message)`` shows it instead.
+    """
+    exception, clear = solara.use_exception()
+
+    def report():
+        if exception is not None:
+            LOG.warning("refused a value from the browser: %s", safe_text(repr(exception), 200))
+            on_refused("A value sent by the browser was refused (it is not one the page offers).")
+            clear()
+
+    solara.use_effect(report, [exception])
+    solara.Column(children=children, gap="0px")
+
+
+@solara.component
+def LeverControls(session: Session, index: int, lang: str, stamp: int, guarded):
     """Sliders and pickers for the levers of run ``index``, and the seed.
 
     ``stamp`` changes whenever the session does: the session object itself stays the same, so
-    without it reacton would see equal arguments and skip the redraw.
+    without it reacton would see equal arguments and skip the redraw. ``guarded(action)`` runs
+    a change and shows a refused value as a message.
     """
     run = session.runs[index]
     values = run.levers
@@ -72,8 +122,7 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change
     def setter(name):
         def set_value(value):
             # look the run up when called: a scenario pick replaces the Run object
-            session.runs[index].set_lever(name, value)
-            on_change()
+            guarded(lambda: session.runs[index].set_lever(name, value))
 
         return set_value
 
@@ -123,8 +172,7 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, on_change
             )
 
     def set_seed(value):
-        session.seed = int(value or 0)
-        on_change()
+        guarded(lambda: session.set_seed(value))
 
     solara.InputInt(
         tr("seed", lang), value=session.seed, on_value=set_seed, classes=["landsim-seed"]
@@ -157,11 +205,32 @@ def Page():
         try:
             action()
             error.value = None
+        except UserError as exc:  # a refused value or an invalid scenario file: its message
+            playing.value = False
+            error.value = str(exc)
         except Exception as exc:  # shown on the page: a teacher must see what went wrong
             traceback.print_exc()
             playing.value = False
             error.value = f"{type(exc).__name__}: {exc}"
         changed()
+
+    def refused(message):
+        playing.value = False
+        error.value = message
+        changed()
+
+    def only(reactive, allowed, what):
+        """A setter for a toggle that takes only the values the page offers."""
+
+        def set_value(value):
+            def check():
+                if value not in allowed:
+                    raise RefusedInput(f"{what}: a value the page does not offer was refused")
+                reactive.set(value)
+
+            guarded(check)
+
+        return set_value
 
     def do_step():
         guarded(session.step)
@@ -210,7 +279,7 @@ def Page():
 
     def set_compare(on):
         playing.value = False
-        guarded(lambda: session.set_compare(on))
+        guarded(lambda: session.set_compare(on is True))
 
     solara.Style(CSS)
     solara.Title(tr("title", lg))
@@ -227,99 +296,108 @@ def Page():
             )
 
     with solara.Sidebar():
-        with solara.Card(tr("run", lg)):
-            solara.Text(
-                tr("year_of", lg, year=session.year, years=session.horizon),
-                classes=["landsim-year"],
-            )
-            with solara.Row():
-                solara.Button(
-                    tr("reset", lg), on_click=do_reset, color="primary", classes=["landsim-reset"]
-                )
-                solara.Button(
-                    tr("pause", lg) if playing.value else tr("play", lg),
-                    on_click=lambda: playing.set(not playing.value),
-                    color="primary",
-                    classes=["landsim-play"],
-                )
-                solara.Button(
-                    tr("step", lg),
-                    on_click=do_step,
-                    color="primary",
-                    disabled=playing.value,
-                    classes=["landsim-step"],
-                )
-            if session.year >= session.horizon:
+        with Shield(refused):
+            with solara.Card(tr("run", lg)):
                 solara.Text(
-                    tr("end_of_run", lg, years=session.horizon), style={"font-size": "13px"}
+                    tr("year_of", lg, year=session.year, years=session.horizon),
+                    classes=["landsim-year"],
                 )
-            if error.value:
-                solara.Error(error.value, classes=["landsim-error"])
+                with solara.Row():
+                    solara.Button(
+                        tr("reset", lg),
+                        on_click=do_reset,
+                        color="primary",
+                        classes=["landsim-reset"],
+                    )
+                    solara.Button(
+                        tr("pause", lg) if playing.value else tr("play", lg),
+                        on_click=lambda: playing.set(not playing.value),
+                        color="primary",
+                        classes=["landsim-play"],
+                    )
+                    solara.Button(
+                        tr("step", lg),
+                        on_click=do_step,
+                        color="primary",
+                        disabled=playing.value,
+                        classes=["landsim-step"],
+                    )
+                if session.year >= session.horizon:
+                    solara.Text(
+                        tr("end_of_run", lg, years=session.horizon), style={"font-size": "13px"}
+                    )
+                if error.value:
+                    solara.Error(error.value, classes=["landsim-error"])
 
-        with solara.Card(tr("scenario", lg)):
-            _scenario_select(session, 0, titles, lg, choose(0))
-            solara.Switch(
-                label=tr("compare", lg),
-                value=session.compare,
-                on_value=set_compare,
-                classes=["landsim-compare"],
-            )
-            if session.compare:
-                _scenario_select(session, 1, titles, lg, choose(1))
-            _timeline_notes(session, lg)
-
-        with solara.Card(tr("levers", lg)):
-            index = editing.value if session.compare else 0
-            if session.compare:
-                with solara.ToggleButtonsSingle(
-                    value=index, on_value=editing.set, classes=["landsim-edit-run"]
-                ):
-                    for i, key in enumerate(("scenario_a", "scenario_b")):
-                        solara.Button(
-                            tr(key, lg), value=i, text=True, classes=[f"landsim-edit-{'ab'[i]}"]
-                        )
-            LeverControls(session, index, lg, stamp.value, changed)
-            pending = session.pending
-            solara.Text(
-                tr("levers_pending" if pending else "levers_applied", lg),
-                classes=["landsim-pending" if pending else "landsim-applied"],
-                style={"font-size": "13px", "color": "#b71c1c" if pending else "#555"},
-            )
-
-        with solara.Card(tr("lessons", lg)):
-            for lesson in LESSONS:
-                solara.Button(
-                    f"{lesson.order}. {lesson.title(lg)}",
-                    on_click=lambda lesson=lesson: open_lesson(lesson),
-                    text=True,
-                    classes=["landsim-open-lesson", f"landsim-open-{lesson.id}"],
-                    style={
-                        "white-space": "normal",
-                        "text-align": "left",
-                        "height": "auto",
-                        "text-transform": "none",
-                        "padding": "4px",
-                    },
+            with solara.Card(tr("scenario", lg)):
+                _scenario_select(session, 0, titles, lg, choose(0))
+                solara.Switch(
+                    label=tr("compare", lg),
+                    value=session.compare,
+                    on_value=set_compare,
+                    classes=["landsim-compare"],
                 )
+                if session.compare:
+                    _scenario_select(session, 1, titles, lg, choose(1))
+                _timeline_notes(session, lg)
+
+            with solara.Card(tr("levers", lg)):
+                index = editing.value if session.compare else 0
+                if session.compare:
+                    with solara.ToggleButtonsSingle(
+                        value=index,
+                        on_value=only(editing, (0, 1), "run to edit"),
+                        classes=["landsim-edit-run"],
+                    ):
+                        for i, key in enumerate(("scenario_a", "scenario_b")):
+                            solara.Button(
+                                tr(key, lg), value=i, text=True, classes=[f"landsim-edit-{'ab'[i]}"]
+                            )
+                LeverControls(session, index, lg, stamp.value, guarded)
+                pending = session.pending
+                solara.Text(
+                    tr("levers_pending" if pending else "levers_applied", lg),
+                    classes=["landsim-pending" if pending else "landsim-applied"],
+                    style={"font-size": "13px", "color": "#b71c1c" if pending else "#555"},
+                )
+
+            with solara.Card(tr("lessons", lg)):
+                for lesson in LESSONS:
+                    solara.Button(
+                        f"{lesson.order}. {lesson.title(lg)}",
+                        on_click=lambda lesson=lesson: open_lesson(lesson),
+                        text=True,
+                        classes=["landsim-open-lesson", f"landsim-open-{lesson.id}"],
+                        style={
+                            "white-space": "normal",
+                            "text-align": "left",
+                            "height": "auto",
+                            "text-transform": "none",
+                            "padding": "4px",
+                        },
+                    )
 
     open_one = next((x for x in LESSONS if x.id == lesson_id.value), None)
-    with solara.Columns([3, 2] if open_one else [1]):
-        with solara.Column():
-            with solara.ToggleButtonsSingle(
-                value=layer.value, on_value=layer.set, classes=["landsim-layers"]
-            ):
-                for x in LAYERS:
-                    solara.Button(
-                        tr(f"layer.{x}", lg), value=x, text=True, classes=[f"landsim-layer-{x}"]
-                    )
-            ModelView(session, layer.value, lg, stamp.value)
-        if open_one:
-            LessonPanel(
-                open_one,
-                lg,
-                on_restart=lambda: open_lesson(open_one),
-                on_close=lambda: lesson_id.set(None),
-            )
+    with Shield(refused):
+        with solara.Columns([3, 2] if open_one else [1]):
+            with solara.Column():
+                with solara.ToggleButtonsSingle(
+                    value=layer.value,
+                    on_value=only(layer, tuple(LAYERS), "map layer"),
+                    classes=["landsim-layers"],
+                ):
+                    for x in LAYERS:
+                        solara.Button(
+                            tr(f"layer.{x}", lg), value=x, text=True, classes=[f"landsim-layer-{x}"]
+                        )
+                ModelView(session, layer.value, lg, stamp.value)
+            if open_one:
+                LessonPanel(
+                    open_one,
+                    lg,
+                    on_restart=lambda: open_lesson(open_one),
+                    on_close=lambda: lesson_id.set(None),
+                )
 
 
 def _tab_in(search: str | None) -> str:

@@ -3,7 +3,10 @@
 Parts:
 
 * :data:`LEVERS` — the levers the page offers, with their ranges;
-* :func:`scenario_dir`, :func:`scenario_names`, :func:`load_params` — the bundled scenario files;
+* :func:`scenario_dir`, :func:`scenario_catalogue`, :func:`scenario_names`, :func:`load_params`
+  — the scenario files the server offers;
+* :class:`RefusedInput` and :func:`check_lever`, :func:`check_seed` — every value that comes
+  from the browser is checked here, on the server, before it is used;
 * :func:`with_member_share` — change the members' profit share, keeping the split summing to one;
 * :class:`Run` — a scenario, the lever values on the page, and the model built from them;
 * :class:`Session` — the runs of one tab, their shared seed, and Step / Reset; it saves itself
@@ -12,11 +15,19 @@ Parts:
 
 Nothing here imports solara: the page (``landsim.app.app``) drives these objects, and tests and
 benchmarks use them directly.
+
+What comes from a browser is never trusted: a scenario is picked by *name* from the catalogue
+the server built from its own folder (a name that is not in it is refused and logged, and no
+path is ever made from it); a lever value goes through the same parameter model as a scenario
+file (type, range, finite) and a seed must be a whole number in range. A refused value raises
+:class:`RefusedInput`, which the page shows as a message; the tab keeps working.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import re
 import shutil
@@ -27,11 +38,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from landsim.bundled import bundled_dir
 from landsim.errors import UserError
 from landsim.model import LandModel
-from landsim.params import SHARING_RULES, Params, params_from_flat
-from landsim.scenario import load_scenario
+from landsim.params import SHARING_RULES, Params, RunSettings, params_from_flat
+from landsim.scenario import load_scenario, safe_text
 
 __all__ = [
     "LEVERS",
@@ -40,7 +53,11 @@ __all__ = [
     "Session",
     "DEFAULT_SEED",
     "scenario_dir",
+    "scenario_catalogue",
     "scenario_names",
+    "RefusedInput",
+    "check_lever",
+    "check_seed",
     "load_params",
     "scenario_titles",
     "with_member_share",
@@ -60,6 +77,19 @@ TABS_ENV = "LANDSIM_APP_TABS"
 KEEP_DAYS = 7
 #: a tab's id: 32 hex digits (anything else is never used as a folder name)
 TAB_ID = re.compile(r"[0-9a-f]{32}")
+#: the file stems the picker offers: plain names only
+_PLAIN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+LOG = logging.getLogger("landsim.app")
+
+
+class RefusedInput(UserError):
+    """A value from the browser that the server refuses; the page shows the message."""
+
+
+def _refuse(what: str, value: Any, why: str) -> RefusedInput:
+    shown = safe_text(repr(value), 60)
+    LOG.warning("refused %s from the browser: %s (%s)", what, shown, why)
+    return RefusedInput(f"{what} {shown} refused: {why}")
 
 
 @dataclass(frozen=True)
@@ -101,21 +131,40 @@ def scenario_dir() -> Path:
     return bundled_dir("scenarios")
 
 
-def scenario_names(folder: Path | None = None) -> list[str]:
-    """Stems of the ``*.toml`` scenario files in ``folder``, ``baseline`` first."""
+def scenario_catalogue(folder: Path | None = None) -> dict[str, Path]:
+    """The scenarios the server offers: stem -> file, for the regular ``*.toml`` files of
+    ``folder`` with plain names (letters, digits, ``-``, ``_``), ``baseline`` first."""
     folder = folder or scenario_dir()
-    names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
-    return sorted(names, key=lambda n: n != "baseline")
+    if not folder.is_dir():
+        return {}
+    found = {
+        p.stem: p
+        for p in folder.glob("*.toml")
+        if _PLAIN.fullmatch(p.stem) and p.is_file()
+    }
+    return {n: found[n] for n in sorted(found, key=lambda n: (n != "baseline", n))}
 
 
-def load_params(name: str, folder: Path | None = None) -> tuple[Params, str, bool]:
-    """Parameters and title of scenario file ``name``; ``(defaults, "", False)`` if not found.
+def scenario_names(folder: Path | None = None) -> list[str]:
+    """Stems of the scenario files the server offers, ``baseline`` first."""
+    return list(scenario_catalogue(folder))
 
-    The file is read with :func:`landsim.scenario.load_scenario`, which validates it; a file that
-    exists but is invalid raises that function's error (the page shows it).
+
+def load_params(
+    name: str, folder: Path | None = None, strict: bool = False
+) -> tuple[Params, str, bool]:
+    """Parameters and title of the offered scenario ``name``.
+
+    The name is looked up in :func:`scenario_catalogue`; no path is made from it. A name that
+    is not offered gives ``(defaults, "", False)`` (a lesson naming a file that is missing from
+    ``--scenarios``), or, with ``strict`` (a name from the browser), raises
+    :class:`RefusedInput`. The file is read with :func:`landsim.scenario.load_scenario`, which
+    validates it; an invalid file raises that function's error (the page shows it).
     """
-    path = (folder or scenario_dir()) / f"{name}.toml"
-    if not name or not path.is_file():
+    path = scenario_catalogue(folder).get(name) if isinstance(name, str) else None
+    if path is None:
+        if strict:
+            raise _refuse("scenario", name, "not one of the scenarios this server offers")
         return Params(), "", False
     scenario = load_scenario(path)
     return scenario.params, scenario.title, True
@@ -131,12 +180,68 @@ def _title(path: Path, mtime: float) -> str:
 
 def scenario_titles(folder: Path | None = None) -> dict[str, str]:
     """Title of every scenario file in ``folder`` (file stem -> title)."""
-    folder = folder or scenario_dir()
     out = {}
-    for name in scenario_names(folder):
-        path = folder / f"{name}.toml"
+    for name, path in scenario_catalogue(folder).items():
         out[name] = _title(path, path.stat().st_mtime)
     return out
+
+
+def check_lever(base: Params, levers: dict[str, Any], name: Any, value: Any) -> Any:
+    """``value`` for lever ``name`` if the page offers that lever and the parameter model
+    accepts it (with the other levers on the page), as it came or as a whole number.
+
+    Raises:
+        RefusedInput: an unknown lever, a value of the wrong kind, out of range or not finite.
+    """
+    lever = next((lv for lv in LEVERS if lv.name == name), None) if isinstance(name, str) else None
+    if lever is None:
+        raise _refuse("lever", name, "not a lever of this page")
+    if lever.kind == "select":
+        if value not in lever.choices:
+            raise _refuse(name, value, f"must be one of {', '.join(lever.choices)}")
+    else:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _refuse(name, value, "must be a number")
+        if not math.isfinite(value):
+            raise _refuse(name, value, "must be a finite number")
+        if lever.kind == "int":
+            if not float(value).is_integer():
+                raise _refuse(name, value, "must be a whole number")
+            value = int(value)
+        else:
+            value = float(value)
+        if not lever.lo <= value <= lever.hi:
+            raise _refuse(name, value, f"must be between {lever.lo:g} and {lever.hi:g}")
+    candidate = with_member_share(levers, value) if name == "member_share" else {
+        **levers,
+        name: value,
+    }
+    try:
+        params_from_flat(base, **candidate)
+    except (ValidationError, TypeError, ValueError) as err:
+        first = err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err)
+        raise _refuse(name, value, safe_text(first, 120)) from None
+    return value
+
+
+def check_seed(value: Any) -> int:
+    """A seed from the page: a whole number that ``run.seed`` accepts.
+
+    Raises:
+        RefusedInput: anything else.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _refuse("seed", value, "must be a whole number")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise _refuse("seed", value, "must be a whole number")
+    value = int(value)
+    try:
+        RunSettings(seed=value)
+    except ValidationError:
+        raise _refuse("seed", value, "must be at least 0") from None
+    if value >= 2**63:
+        raise _refuse("seed", value, "must be below 2**63")
+    return value
 
 
 def with_member_share(values: dict[str, Any], member_share: float) -> dict[str, Any]:
@@ -185,9 +290,14 @@ class Run:
     model: LandModel | None = None
 
     @classmethod
-    def from_scenario(cls, name: str, changes: dict[str, Any] | None = None) -> Run:
-        """A run of scenario file ``name`` with flat parameter ``changes`` (from a lesson)."""
-        params, title, found = load_params(name)
+    def from_scenario(
+        cls, name: str, changes: dict[str, Any] | None = None, strict: bool = False
+    ) -> Run:
+        """A run of scenario ``name`` with flat parameter ``changes`` (from a lesson).
+
+        ``strict`` for a name from the browser: one that is not offered is refused.
+        """
+        params, title, found = load_params(name, strict=strict)
         base = params_from_flat(params, **(changes or {}))
         return cls(name, title, found, base, levers=_lever_values(base))
 
@@ -207,7 +317,12 @@ class Run:
         return self.levers != self.applied
 
     def set_lever(self, name: str, value: Any) -> None:
-        """Change a lever on the page (member_share also rebalances reserve and collective)."""
+        """Change a lever on the page (member_share also rebalances reserve and collective).
+
+        Raises:
+            RefusedInput: see :func:`check_lever`; the levers stay as they were.
+        """
+        value = check_lever(self.base, self.levers, name, value)
         if name == "member_share":
             self.levers = with_member_share(self.levers, value)
         else:
@@ -286,10 +401,22 @@ class Session:
             self.generation += 1
 
     def choose_scenario(self, index: int, name: str) -> None:
-        """Load scenario ``name`` into run ``index`` and restart both runs."""
+        """Load the offered scenario ``name`` into run ``index`` and restart both runs.
+
+        Raises:
+            RefusedInput: ``name`` is not an offered scenario (nothing changes).
+        """
         with self.lock:
-            self.runs[index] = Run.from_scenario(name)
+            self.runs[index] = Run.from_scenario(name, strict=True)
             self.reset()
+
+    def set_seed(self, value: Any) -> None:
+        """Set the seed on the page (it takes effect at the next reset).
+
+        Raises:
+            RefusedInput: see :func:`check_seed`.
+        """
+        self.seed = check_seed(value)
 
     def set_compare(self, on: bool) -> None:
         """Switch compare mode; both runs restart so that they stay in lockstep."""

@@ -5,12 +5,21 @@ from this server: solara's JavaScript and CSS from the ``solara-assets`` package
 lessons from the landsim package. Telemetry is off, and the asset CDN solara would fall back to
 is pointed at a dead local port, so a missing asset fails at once and visibly instead of
 waiting on a network that a classroom may not have.
+
+The server keeps to itself: the session of a tab that was closed or lost its connection is
+culled after ``--cull-after`` (default 5 minutes; solara's own default is 24 hours, ~3 MB a
+tab), and everything the server's libraries would write (IPython, Jupyter, matplotlib and
+solara settings, caches and history) goes into its data folder ``--data`` (default
+``$XDG_STATE_HOME/landsim/app``, i.e. ``~/.local/state/landsim/app``), never elsewhere in the
+user's home.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 from pathlib import Path
 
 from landsim.errors import UserError
@@ -36,11 +45,35 @@ Works with no internet. Every browser tab gets its own model. Stop with Ctrl-C.
 
 #: the module whose routes ``landsim app --classroom`` serves (the app, /teacher and /join)
 CLASSROOM_MODULE = "landsim.app.classroom.pages"
+#: how long the session of a dropped tab is kept (a reconnect within it resumes the tab)
+CULL_AFTER = "5m"
 
 
-def offline_environment(scenarios: Path | None = None, classroom: bool = False) -> dict[str, str]:
-    """Environment variables that make solara serve everything locally and call no one."""
+def default_data_dir() -> Path:
+    """``$XDG_STATE_HOME/landsim/app`` (``~/.local/state/landsim/app`` by default)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "landsim" / "app"
+
+
+def offline_environment(
+    scenarios: Path | None = None,
+    classroom: bool = False,
+    data: Path | None = None,
+    cull_after: str = CULL_AFTER,
+) -> dict[str, str]:
+    """Environment variables that make solara serve everything locally and call no one, cull
+    dropped tabs after ``cull_after`` and keep every file the server writes inside ``data``."""
+    data = (data or default_data_dir()).resolve()
     env = {
+        "SOLARA_KERNEL_CULL_TIMEOUT": cull_after,
+        # libraries that would write settings, caches or history into the home folder
+        "IPYTHONDIR": str(data / "ipython"),
+        "JUPYTER_CONFIG_DIR": str(data / "jupyter" / "config"),
+        "JUPYTER_DATA_DIR": str(data / "jupyter" / "data"),
+        "JUPYTER_RUNTIME_DIR": str(data / "jupyter" / "runtime"),
+        "MPLCONFIGDIR": str(data / "matplotlib"),
+        "SOLARA_HOME": str(data / "solara"),
+        "SOLARA_TELEMETRY_SERVER_USER_ID": "landsim-app",  # else solara writes one to ~/.solara
         "SOLARA_APP": CLASSROOM_MODULE if classroom else APP_MODULE,
         "SOLARA_MODE": "production",  # no dev reloader, no solara.dev "check" iframe
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
@@ -59,10 +92,21 @@ def serve(
     scenarios: Path | None = None,
     log_level: str = "warning",
     classroom: bool = False,
+    data: Path | None = None,
+    cull_after: str = CULL_AFTER,
 ) -> None:
     """Serve the app until interrupted (blocks)."""
     # solara reads its settings when first imported, so the environment comes first
-    os.environ.update(offline_environment(scenarios, classroom))
+    env = offline_environment(scenarios, classroom, data, cull_after)
+    for key in ("IPYTHONDIR", "MPLCONFIGDIR", "SOLARA_HOME"):
+        Path(env[key]).mkdir(parents=True, exist_ok=True)
+    os.environ.update(env)
+    # the app's own log: refused browser input (warning), sessions started and culled (info)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("landsim app: %(levelname)s: %(message)s"))
+    log = logging.getLogger("landsim.app")
+    log.addHandler(handler)
+    log.setLevel(log_level.upper())
     import uvicorn
 
     print(f"landsim app: serving on http://{host}:{port}/ (offline; Ctrl-C to stop)", flush=True)
@@ -86,7 +130,17 @@ def _port(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.scenarios is not None and not args.scenarios.is_dir():
         raise UserError(f"--scenarios {args.scenarios}: not a folder of scenario files")
-    serve(args.host, args.port, args.scenarios, args.log_level, args.classroom)
+    if not re.fullmatch(r"\d+(\.\d+)?[smhd]?", args.cull_after):
+        raise UserError(f"--cull-after {args.cull_after}: must be a duration such as 90s, 5m or 1h")
+    serve(
+        args.host,
+        args.port,
+        args.scenarios,
+        args.log_level,
+        args.classroom,
+        args.data,
+        args.cull_after,
+    )
     return 0
 
 
@@ -120,6 +174,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="classroom mode: the teacher starts a class at /teacher and students join at "
         "/join to play households, Party branches or the town government in one town",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the server's data folder: it writes nowhere else (default: "
+        "$XDG_STATE_HOME/landsim/app)",
+    )
+    parser.add_argument(
+        "--cull-after",
+        default=CULL_AFTER,
+        metavar="TIME",
+        help="forget the session of a closed or disconnected tab after this long (default: "
+        "%(default)s; e.g. 90s, 10m, 1h)",
     )
     parser.add_argument(
         "--log-level",

@@ -1,0 +1,154 @@
+"""The app trusts nothing from the browser, keeps working after a forged message, and culls
+the sessions of dropped tabs; it writes nothing outside its data folder.
+
+The server tests drive a real ``landsim app`` over its websocket with
+:class:`landsim.app.wsclient.HeadlessTab` (no browser): they send what a forged page would.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from landsim.app import session as app_session
+from landsim.app.session import RefusedInput, Session
+from landsim.app.wsclient import HeadlessTab, serving
+
+SECRET = "TOKEN-7f3a9c-do-not-show"
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    """A valid scenario file outside the scenario folder, holding a secret in its title."""
+    path = tmp_path / "private" / "secret.toml"
+    path.parent.mkdir()
+    path.write_text(f'title = "{SECRET}"\n[levers]\naudit_rate = 0.5\n', encoding="utf-8")
+    return path
+
+
+def test_picker_refuses_names_that_are_not_offered(secret_file, monkeypatch):
+    """A path, a ../ name or an unknown name is refused before any file is opened."""
+    opened = []
+    real = app_session.load_scenario
+    monkeypatch.setattr(app_session, "load_scenario", lambda p: opened.append(p) or real(p))
+    s = Session("baseline")
+    opened.clear()
+    before = s.runs[0]
+    for name in (
+        str(secret_file),
+        str(secret_file.with_suffix("")),
+        "../" * 12 + str(secret_file.with_suffix(""))[1:],
+        "baseline/../baseline",
+        "nope",
+        None,
+        ["baseline"],
+    ):
+        with pytest.raises(RefusedInput, match="not one of the scenarios this server offers"):
+            s.choose_scenario(0, name)
+    assert opened == [] and s.runs[0] is before
+    s.choose_scenario(0, "coop_fixed_rent")  # an offered one still works
+    assert s.runs[0].scenario == "coop_fixed_rent"
+
+
+@pytest.mark.parametrize(
+    "name, value, rule",
+    [
+        ("audit_rate", math.inf, "finite"),
+        ("audit_rate", math.nan, "finite"),
+        ("audit_rate", "0.5", "must be a number"),
+        ("audit_rate", True, "must be a number"),
+        ("audit_rate", 7.0, "between 0 and 1"),
+        ("subsidy_years", 2.5, "whole number"),
+        ("benefit_rule", "__import__('os')", "must be one of"),
+        ("reserve_share", 0.5, "not a lever"),
+        ("../../etc/passwd", 1, "not a lever"),
+    ],
+)
+def test_levers_from_the_browser_are_validated(name, value, rule):
+    """A forged lever value is refused with a message and the levers stay as they were."""
+    s = Session("baseline")
+    before = dict(s.runs[0].levers)
+    with pytest.raises(RefusedInput, match=rule):
+        s.runs[0].set_lever(name, value)
+    assert s.runs[0].levers == before
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, "7", math.inf, 2**64, None])
+def test_seed_from_the_browser_is_validated(value):
+    """A seed that is not a whole number in range is refused; the seed stays."""
+    s = Session("baseline")
+    with pytest.raises(RefusedInput, match="seed"):
+        s.set_seed(value)
+    assert s.seed == 1
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``landsim app`` with its own HOME and data folder, culling dropped tabs after 2 s."""
+    root = tmp_path_factory.mktemp("app")
+    home, data = root / "home", root / "data"
+    home.mkdir()
+    log = open(root / "server.log", "w")
+    args = ["--data", str(data), "--cull-after", "2s", "--log-level", "info"]
+    with serving(args, env={"HOME": str(home), "XDG_STATE_HOME": ""}, log=log) as (url, _):
+        yield url, home, data, root / "server.log"
+    log.close()
+
+
+def _year(tab: HeadlessTab) -> str:
+    return tab.widgets[tab.find("landsim-year")]["children"][0]
+
+
+def test_forged_websocket_messages_are_refused_and_the_tab_keeps_working(server, secret_file):
+    """Forged picker, slider, seed and toggle values: refused, nothing of the file reaches the
+    page, no traceback, and Step still works."""
+    url, _, _, log = server
+    tab = HeadlessTab(url)
+    try:
+        picker = tab.find("landsim-scenario-a")
+        for forged in (
+            str(secret_file),
+            str(secret_file.with_suffix("")),
+            "../" * 12 + str(secret_file.with_suffix(""))[1:],
+        ):
+            tab.set_value(picker, forged)
+            error = tab.widgets[tab.find("landsim-error")]
+            assert "refused" in str(error)
+        slider = tab.inside(tab.find("landsim-lever-audit_rate"), "SliderModel")
+        for forged in ("not a number", 1e300, None):
+            tab.set_value(slider, forged)
+            assert "refused" in str(tab.widgets[tab.find("landsim-error")])
+        for css, forged in (("landsim-seed", "x"), ("landsim-layers", 99)):
+            tab.set_value(tab.find(css), forged)
+            assert "refused" in str(tab.widgets[tab.find("landsim-error")])
+        step = tab.find("landsim-step")
+        assert _year(tab).startswith("Year 0")
+        tab.click(step)
+        assert _year(tab).startswith("Year 1")
+        page = "\n".join(m if isinstance(m, str) else m.decode("latin-1") for m in tab.raw)
+        assert SECRET not in page and "audit_rate = 0.5" not in page
+        assert "Traceback" not in tab.text()
+    finally:
+        tab.close()
+    assert "refused scenario" in log.read_text()
+
+
+def test_dropped_tabs_are_culled_and_home_is_untouched(server):
+    """A closed tab's session ends within the cull time; HOME gets no files."""
+    url, home, data, log = server
+    tab = HeadlessTab(url)
+    tab.click(tab.find("landsim-step"))
+    tab.close()
+    deadline = time.monotonic() + 30
+    while True:  # every session started has ended: the dropped tabs were culled
+        text = log.read_text()
+        if text.count("session ended") == text.count("session started"):
+            break
+        assert time.monotonic() < deadline, "a dropped tab's session was not culled in 30 s"
+        time.sleep(0.2)  # polling the server log, not waiting for a result
+    assert text.count("session started") >= 2
+    assert list(home.iterdir()) == []
+    assert (data / "ipython").is_dir()
