@@ -128,8 +128,9 @@ class HeadlessTab:
             legacy=True,  # a connection kept open across calls, closed by close()
         )
         self._control = str(uuid.uuid4())
-        self._send("comm_open", {"comm_id": self._control, "target_name": "solara.control",
-                                 "data": {}})
+        self._send(
+            "comm_open", {"comm_id": self._control, "target_name": "solara.control", "data": {}}
+        )
         self._send(
             "comm_msg",
             {"comm_id": self._control, "data": {"method": "run", "args": {"path": ""}}},
@@ -164,16 +165,20 @@ class HeadlessTab:
         """Click a button (as ipyvue's front end sends it); seconds until handled."""
         return self._send(
             "comm_msg",
-            {"comm_id": comm_id, "data": {"method": "custom", "content": {
-                "event": "click", "data": {}}}},
+            {
+                "comm_id": comm_id,
+                "data": {"method": "custom", "content": {"event": "click", "data": {}}},
+            },
         )
 
     def set_value(self, comm_id: str, value: Any, key: str = "v_model") -> float:
         """Send a new ``v_model`` (or ``key``) for a control, as a browser would."""
         return self._send(
             "comm_msg",
-            {"comm_id": comm_id, "data": {"method": "update", "state": {key: value},
-                                          "buffer_paths": []}},
+            {
+                "comm_id": comm_id,
+                "data": {"method": "update", "state": {key: value}, "buffer_paths": []},
+            },
         )
 
     # -- receiving -------------------------------------------------------------------------
