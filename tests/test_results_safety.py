@@ -24,7 +24,7 @@ from landsim.cli import main
 from landsim.errors import UserError
 from landsim.locking import LOCK_NAME, FolderLocked, folder_lock, read_holder
 from landsim.runner import run
-from landsim.sweep import SerialExecutor, build_design, load_experiment, load_runs, run_sweep
+from landsim.sweep import SerialExecutor, build_design, load_experiment, run_sweep
 from landsim.sweep.design import iter_tasks
 from landsim.sweep.store import ResultStore
 from landsim.sweep.testing import tiny_experiment
@@ -37,34 +37,38 @@ def experiment(tmp_path: Path, **kw):
     return load_experiment(path)
 
 
+def _race(exp, out: Path) -> dict[str, object]:
+    """Two sweeps of ``exp`` into ``out``, started together; what each returned or raised."""
+    start = threading.Barrier(2)
+    loser_done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def slow_run(spec):
+        loser_done.wait(30)  # the winner holds the folder until the loser has tried
+        return run(spec)
+
+    def sweep(who: str) -> None:
+        start.wait()
+        try:
+            outcome[who] = run_sweep(exp, out, SerialExecutor(), progress=False, run_fn=slow_run)
+        except UserError as err:
+            outcome[who] = err
+            loser_done.set()
+
+    threads = [threading.Thread(target=sweep, args=(w,)) for w in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcome
+
+
 def test_two_sweeps_at_the_same_moment_one_runs_one_is_refused(tmp_path):
     """20 times: two sweeps start together into one folder; one is refused, none is lost."""
     exp = experiment(tmp_path, replicates=1)
     for trial in range(20):
         out = tmp_path / f"out{trial}"
-        start = threading.Barrier(2)
-        loser_done = threading.Event()
-        outcome: dict[str, object] = {}
-
-        def slow_run(spec):
-            loser_done.wait(30)  # the winner holds the folder until the loser has tried
-            return run(spec)
-
-        def sweep(who: str) -> None:
-            start.wait()
-            try:
-                outcome[who] = run_sweep(
-                    exp, out, SerialExecutor(), progress=False, run_fn=slow_run
-                )
-            except UserError as err:
-                outcome[who] = err
-                loser_done.set()
-
-        threads = [threading.Thread(target=sweep, args=(w,)) for w in "ab"]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        outcome = _race(exp, out)
         refused = [v for v in outcome.values() if isinstance(v, UserError)]
         assert len(refused) == 1, outcome
         assert isinstance(refused[0], FolderLocked)
@@ -242,7 +246,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
 def test_kill_9_of_the_main_process_leaves_no_worker(tmp_path):
-    """kill -9 of only a sweep's main process: its workers are gone within 10 s."""
+    """Killing (-9) only a sweep's main process: its workers are gone within 10 s."""
     path = tmp_path / "exp.toml"
     path.write_text(tiny_experiment(replicates=200, years=20), encoding="utf-8")
     cmd = [
