@@ -28,6 +28,7 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -127,6 +128,11 @@ def _acquire(path: Path, folder: Path) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_fd(fd)
+            for _ in range(50):  # the holder locks, then writes its name: give it a moment
+                if holder:
+                    break
+                time.sleep(0.01)
+                holder = _read_fd(fd)
             os.close(fd)
             raise FolderLocked(
                 f"{folder}: another landsim command is writing this folder: "
