@@ -180,7 +180,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     for layer in layers:
         problems += _check_structure(layer)
     resolved, origin = _merge(layers)  # keys reported above are left out
-    problems += _check_values(resolved, origin)
+    problems += _check_values(resolved, origin, layers[-1])
     _raise(problems)
     params = Params.model_validate({k: resolved[k] for k in SECTIONS if k in resolved}, strict=True)
     problems = _check_timeline(resolved.get("timeline", []), origin.get("timeline"), params)
@@ -540,7 +540,9 @@ def _copy(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------- values
-def _check_values(resolved: dict[str, Any], origin: dict[str, _Layer]) -> list[_Problem]:
+def _check_values(
+    resolved: dict[str, Any], origin: dict[str, _Layer], child: _Layer
+) -> list[_Problem]:
     """Types, ranges and cross-field rules of the tables, with the file that set each key."""
     problems: list[_Problem] = []
     levers = resolved.get("levers", {})
@@ -563,13 +565,16 @@ def _check_values(resolved: dict[str, Any], origin: dict[str, _Layer]) -> list[_
     try:
         Params.model_validate(data, strict=True)
     except ValidationError as err:
-        fallback = next(iter(origin.values()))
-        problems += [_from_pydantic(e, origin, fallback) for e in err.errors()]
+        problems += [_from_pydantic(e, origin, child) for e in err.errors()]
     return problems
 
 
 def _from_pydantic(err: Any, origin: dict[str, _Layer], fallback: _Layer) -> _Problem:
-    """One pydantic error as a problem located in the file that set the key."""
+    """One pydantic error as a problem located in the file that set the key.
+
+    ``fallback`` is the file being checked: a rule across keys set in several files of an
+    ``extends`` chain is reported where this file sets one of them.
+    """
     loc = tuple(err["loc"])
     section = str(loc[0]) if loc else ""
     if len(loc) >= 2:
@@ -581,7 +586,7 @@ def _from_pydantic(err: Any, origin: dict[str, _Layer], fallback: _Layer) -> _Pr
     # a rule across several keys of one table ("... must sum to 1"): find the keys it names
     rule = _rule(err, ())
     names = [n for n in _FIELDS.get(section, ()) if re.search(rf"\b{n}\b", rule)]
-    names.sort(key=lambda n: rule.index(n))
+    names.sort(key=lambda n: (origin.get(f"{section}.{n}") is not fallback, rule.index(n)))
     for name in names:
         if f"{section}.{name}" in origin:
             layer = origin[f"{section}.{name}"]
