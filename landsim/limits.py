@@ -12,7 +12,9 @@ one is known. This module adds what holds for *every* number, whatever its field
   households, twelve months) stays below that; a lump sum (``yuan``, ``yuan/yr``) is held to
   :data:`LUMP_YUAN`, 9,000 times below it;
 * **other units** — days of work per mu or per year fit in a year (:data:`DAYS`); areas in mu
-  stay below :data:`AREA_MU`; any other number without an upper bound of its own stays within
+  stay below :data:`AREA_MU`; a logit coefficient (no unit, a description that says "logit") stays
+  within ``±``:data:`LOGIT` (beyond it a choice is certain, and a sum of such terms would
+  overflow ``exp``); any other number without an upper bound of its own stays within
   ``±``:data:`GENERIC` (no model quantity is meaningful beyond that);
 * **the world fits in memory** — :func:`world_memory_bytes` estimates what a world of a given
   size needs, and :func:`check_world` refuses one that would not fit in this machine's physical
@@ -39,6 +41,7 @@ __all__ = [
     "LUMP_YUAN",
     "DAYS",
     "AREA_MU",
+    "LOGIT",
     "GENERIC",
     "hard_limit",
     "check_number",
@@ -57,6 +60,8 @@ LUMP_YUAN = 1e10
 DAYS = 366.0
 #: an area in mu (a whole county is about 1e6 mu)
 AREA_MU = 1e7
+#: a term of a logit (a probability of 1 / (1 + e^-50) is already certain)
+LOGIT = 50.0
 #: any other number with no upper bound of its own (absolute value)
 GENERIC = 1e6
 
@@ -78,6 +83,8 @@ def hard_limit(description: str | None) -> tuple[float, str] | None:
     """
     m = _UNIT.search(description or "")
     unit = m.group(1).strip() if m else ""
+    if not unit and "logit" in (description or ""):
+        return LOGIT, f"{LOGIT:g} in absolute value (a logit term; beyond it a choice is certain)"
     if unit in ("yuan", "yuan/yr"):
         return LUMP_YUAN, f"{LUMP_YUAN:.0e} yuan (larger sums do not fit the ledger's whole fen)"
     if unit.startswith("yuan/"):
