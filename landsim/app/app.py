@@ -24,6 +24,9 @@ are deleted :data:`~landsim.app.session.KEEP_DAYS` days after their last change.
 
 from __future__ import annotations
 
+import _thread
+import gc
+import queue
 import re
 import secrets
 import threading
@@ -39,6 +42,7 @@ from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
 from landsim.app.session import (
     LEVERS,
+    LIVE_SESSIONS,
     LOG,
     TAB_ID,
     RefusedInput,
@@ -73,9 +77,30 @@ def _session_started():
     def ended():
         with _sessions_lock:
             _sessions["open"] -= 1
-            LOG.info("session ended (%d open)", _sessions["open"])
+            open_now = _sessions["open"]
+        _ended.put(open_now)  # counted on a thread that holds no session (see below)
 
     return ended
+
+
+def _count_sessions() -> None:
+    """Log, a moment after each session ends, how many sessions are still in memory.
+
+    A ``threading.Thread`` started inside a session takes the session's kernel context with it
+    (solara patches threads so), which would keep the session alive while it counts; this
+    thread is started once, with the low-level ``_thread`` module, and holds nothing.
+    """
+    while True:
+        open_now = _ended.get()
+        time.sleep(1.0)  # let the closing kernel let go of its widgets
+        while not _ended.empty():  # sessions that ended meanwhile: one count for all
+            open_now = _ended.get()
+        gc.collect()
+        LOG.info("session ended (%d open, %d sessions in memory)", open_now, len(LIVE_SESSIONS))
+
+
+_ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+_thread.start_new_thread(_count_sessions, ())
 
 
 solara.lab.on_kernel_start(_session_started)
@@ -239,28 +264,41 @@ def Page():
         playing.value = False
         guarded(session.reset)
 
-    def play_loop():
-        generation = session.generation
-        stop_at = session.horizon if session.year < session.horizon else None
-        # a closed tab or a new Play/Pause cancels this task: stop stepping then
-        while playing.value and task.is_current():
-            started = time.monotonic()
-            try:
-                if not session.step(generation):
-                    return
-            except Exception as exc:
-                traceback.print_exc()
-                error.value = f"{type(exc).__name__}: {exc}"
-                playing.value = False
-            _keep(session, tab)
-            stamp.value += 1  # redraws (synchronously) before the next year
-            if stop_at is not None and session.year >= stop_at:
-                playing.value = False
-            rest = PLAY_INTERVAL - (time.monotonic() - started)
-            if rest > 0 and playing.value:
-                time.sleep(rest)
+    def play():
+        """While Play is on, a thread steps the runs; Pause, a new Play or a closed tab stop it.
 
-    task = solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+        Not ``solara.lab.use_task``: each call registers a kernel-start callback that is never
+        removed and holds the loop, so every tab's models stayed in memory for good.
+        """
+        if not playing.value:
+            return None
+        stop = threading.Event()
+        closed = solara.kernel_closed_event()
+
+        def loop():
+            generation = session.generation
+            stop_at = session.horizon if session.year < session.horizon else None
+            while playing.value and not stop.is_set() and not closed.is_set():
+                started = time.monotonic()
+                try:
+                    if not session.step(generation):
+                        return
+                except Exception as exc:
+                    traceback.print_exc()
+                    error.value = f"{type(exc).__name__}: {exc}"
+                    playing.value = False
+                _keep(session, tab)
+                stamp.value += 1  # redraws (synchronously) before the next year
+                if stop_at is not None and session.year >= stop_at:
+                    playing.value = False
+                rest = PLAY_INTERVAL - (time.monotonic() - started)
+                if rest > 0 and playing.value:
+                    stop.wait(rest)  # the pace of Play (wakes at once on Pause)
+
+        threading.Thread(target=loop, name="landsim-play", daemon=True).start()
+        return stop.set
+
+    solara.use_effect(play, [playing.value])
 
     def open_lesson(lesson: Lesson):
         playing.value = False

@@ -33,6 +33,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,8 @@ TAB_ID = re.compile(r"[0-9a-f]{32}")
 #: the file stems the picker offers: plain names only
 _PLAIN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 LOG = logging.getLogger("landsim.app")
+#: every Session still in memory (the server logs how many remain after culling a tab)
+LIVE_SESSIONS: weakref.WeakSet[Session] = weakref.WeakSet()
 
 
 class RefusedInput(UserError):
@@ -362,6 +365,7 @@ class Session:
         self.lock = threading.RLock()
         if runs is None:
             self.reset()
+        LIVE_SESSIONS.add(self)
 
     @property
     def active(self) -> list[Run]:
