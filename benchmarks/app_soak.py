@@ -131,15 +131,16 @@ def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, l
     for tab in opened:
         tab.close()
     closed_at = time.perf_counter()
+    seen = len(re.findall(r"session ended", log_path.read_text()))  # lines of earlier waves
     culled_after = None
     while time.perf_counter() - closed_at < cull_wait:
-        ended = re.findall(r"session ended \((\d+) open", log_path.read_text())
+        ended = re.findall(r"session ended \((\d+) open", log_path.read_text())[seen:]
         if ended and ended[-1] == "0":  # every session of the wave was culled
             culled_after = time.perf_counter() - closed_at
             break
         time.sleep(0.2)  # polling the server log for the culling
     after = rss_mb(pid)
-    counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())
+    counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())[seen:]
     return {
         "sessions_in_memory_after_cull": int(counts[-1]) if counts else None,
         "wall_s": round(wall, 2),
