@@ -20,9 +20,11 @@ one is known. This module adds what holds for *every* number, whatever its field
   size needs, and :func:`check_world` refuses one that would not fit in this machine's physical
   memory, before anything is built. The estimate is an envelope of measured peaks: memory grows
   with plots and households, and with plots x households *within a village* (the lease market
-  weighs every bidder against every offered plot of its village): the county benchmark (1e6
-  plots, 600 villages, 199,800 households) peaks at 0.58 GB, one of 1e6 plots in 6 villages of
-  1,000 households at 3.4 GB, one of 360,000 plots in 6 villages of 1,000 at 1.3 GB.
+  weighs every bidder against every offered plot of its village). Measured peaks: 90,000 plots
+  in 6 villages of 1,000 households, 0.57 GB (estimate 0.77); 360,000 plots in 6 villages of
+  1,000, 2.0 GB (estimate 2.5); before the model's rework, 1e6 plots in 6 villages of 1,000
+  households, 3.4 GB, and the county benchmark (1e6 plots, 600 villages, 199,800
+  households), 0.58 GB.
 
 The unit of a field is the last parenthesis of its description (``"town budget (yuan/yr)"``).
 """
@@ -70,7 +72,7 @@ GENERIC = 1e6
 _BYTES_BASE = 200e6
 _BYTES_PER_PLOT = 250.0
 _BYTES_PER_HOUSEHOLD = 1000.0
-_BYTES_PER_PAIR = 4.0
+_BYTES_PER_PAIR = 6.0
 _UNIT = re.compile(r"\(([^()]*)\)\s*$")
 
 
