@@ -4,7 +4,8 @@ The parameter declarations in :mod:`landsim.params` give each field its plausibl
 one is known. This module adds what holds for *every* number, whatever its field:
 
 * **finite** — ``inf`` and ``nan`` are never a parameter (TOML's ``inf``, and ``1e309``, which
-  parses as infinity, are refused by ``allow_inf_nan=False`` in the shared model config);
+  parses as infinity, are refused by ``allow_inf_nan=False`` in the shared model config), and
+  ``-0.0`` is read as ``0.0``;
 * **money fits the ledger** — the ledger (:mod:`landsim.ledger`) keeps money as whole fen in
   64-bit integers and sums a year's flows in float64, exact up to 2**53 fen (about 9.0e13
   yuan). A per-unit amount (``yuan/mu``, ``yuan/day``, ``yuan/month``) of at most
@@ -115,6 +116,8 @@ def check_number(value: Any, description: str | None) -> Any:
         return value
     if not math.isfinite(value):
         raise ValueError("must be a finite number (not inf or nan)")
+    if value == 0.0:
+        value = 0.0  # -0.0 passes "at least 0" but numpy's scale < 0 checks refuse it
     limit = hard_limit(description)
     if limit is None:
         return value

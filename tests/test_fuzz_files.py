@@ -7,7 +7,7 @@ so it follows their changes) and adds the hostile files testers used. For each f
   traceback; every case finishes within :data:`TIME_LIMIT` seconds;
 * when ``check`` accepts a scenario, ``landsim run --years 3`` exits 0 without a warning and
   writes 3 years (``check`` never accepts a file that ``run`` rejects or crashes on); when it
-  refuses one, ``run`` refuses it too, with exit 2;
+  refuses one, ``run`` exits 2 or (where ``check`` is stricter) 0, never with a traceback;
 * an experiment file: ``landsim sweep --dry-run`` exits 0 or 2 the same way, and when it is
   accepted, its first run succeeds.
 
@@ -82,14 +82,10 @@ ODD_VALUES: list[Any] = [
 
 
 #: failures of the model itself (not of reading or checking) that the fuzz has found and that
-#: belong to the model's rework; each is pinned by an xfail test below and tallied apart here,
-#: so a *new* kind of failure still fails the fuzz test. Remove an entry when it is fixed.
-KNOWN_MODEL_FAILURES = {
-    "LedgerError: year 0: balances of accounts": "a grain price_index below ~0.5 breaks the "
-    "ledger in year 0 (check accepts it, run crashes)",
-    "RuntimeWarning: invalid value encountered in cast": "cash_cost_per_mu far above the "
-    "grain revenue (13000 against 2300 yuan/mu) posts NaN money to the ledger",
-}
+#: belong to the model's rework: tallied apart, so that a *new* kind of failure still fails the
+#: test; pin each by a test below and remove it when fixed. The ones found before the rework
+#: (price_index < 0.5: LedgerError; cash_cost_per_mu = 13000: NaN money) were fixed by it.
+KNOWN_MODEL_FAILURES: dict[str, str] = {}
 
 
 class TimeLimit(Exception):
@@ -305,9 +301,11 @@ def _check_scenario(path: Path, out: Path) -> str:
         assert "Traceback" not in err, err
         if code == 2:
             assert _first_line_names(err, path), err[:500]
+            # run may be less strict than check (a world leaving households landless runs,
+            # with a note), but it never crashes, and a refused run leaves no folder
             code_run, err_run = cli(["run", str(path), "--years", "3", "--out", str(out)])
-            assert code_run == 2 and "Traceback" not in err_run, err_run[:500]
-            assert not out.exists(), "a refused run left a folder"
+            assert code_run in (0, 2) and "Traceback" not in err_run, err_run[:500]
+            assert code_run == 0 or not out.exists(), "a refused run left a folder"
             return "refused"
         assert code == 0, err
         code, err = cli(["run", str(path), "--years", "3", "--out", str(out)])
@@ -407,31 +405,18 @@ def test_fuzzed_files_are_used_or_refused_cleanly(workspace, monkeypatch):
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason=KNOWN_MODEL_FAILURES["LedgerError: year 0: balances of accounts"]
-)
-def test_a_low_grain_price_runs(tmp_path):
-    """A scenario that check accepts with price_index = 0.3 runs 3 years."""
-    path = tmp_path / "low_price.toml"
-    path.write_text(
-        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n[assumptions]\nprice_index = 0.3\n'
-    )
-    assert cli(["check", str(path)])[0] == 0
-    assert cli(["run", str(path), "--years", "3", "--out", str(tmp_path / "o")])[0] == 0
-
-
-@pytest.mark.xfail(
-    strict=True, reason=KNOWN_MODEL_FAILURES["RuntimeWarning: invalid value encountered in cast"]
-)
-def test_a_high_cash_cost_runs(tmp_path):
-    """A scenario that check accepts with cash_cost_per_mu = 13000 runs 3 years cleanly."""
-    path = tmp_path / "high_cost.toml"
-    path.write_text(
-        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n'
-        "[assumptions]\ncash_cost_per_mu = 13000.0\n"
-    )
-    assert cli(["check", str(path)])[0] == 0
-    assert cli(["run", str(path), "--years", "3", "--out", str(tmp_path / "o")])[0] == 0
+def test_numbers_check_accepts_run(tmp_path):
+    """Values the fuzz once found to pass check and crash run now run 3 years cleanly."""
+    for i, assumption in enumerate(
+        ["price_index = 0.3", "cash_cost_per_mu = 13000.0", "head_age_sd = -0.0"]
+    ):
+        path = tmp_path / f"case{i}.toml"
+        path.write_text(
+            f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n[assumptions]\n{assumption}\n'
+        )
+        assert cli(["check", str(path)])[0] == 0, assumption
+        out = tmp_path / f"o{i}"
+        assert cli(["run", str(path), "--years", "3", "--out", str(out)])[0] == 0, assumption
 
 
 @pytest.mark.parametrize(
