@@ -8,8 +8,9 @@ waiting on a network that a classroom may not have.
 
 The server keeps to itself: the session of a tab that was closed or lost its connection is
 culled after ``--cull-after`` (default 5 minutes; solara's own default is 24 hours, ~3 MB a
-tab), and everything the server's libraries would write (IPython, Jupyter, matplotlib and
-solara settings, caches and history) goes into its data folder ``--data`` (default
+tab), and everything the server writes (saved tabs, unless ``$LANDSIM_APP_TABS`` places them,
+and what its libraries keep: IPython, Jupyter, matplotlib and solara settings, caches and
+history) goes into its data folder ``--data`` (default
 ``$XDG_STATE_HOME/landsim/app``, i.e. ``~/.local/state/landsim/app``), never elsewhere in the
 user's home.
 """
@@ -74,6 +75,8 @@ def offline_environment(
         "MPLCONFIGDIR": str(data / "matplotlib"),
         "SOLARA_HOME": str(data / "solara"),
         "SOLARA_TELEMETRY_SERVER_USER_ID": "landsim-app",  # else solara writes one to ~/.solara
+        # saved tabs (a tab survives a restart) live in the data folder too, unless placed
+        "LANDSIM_APP_TABS": os.environ.get("LANDSIM_APP_TABS") or str(data / "tabs"),
         "SOLARA_APP": CLASSROOM_MODULE if classroom else APP_MODULE,
         "SOLARA_MODE": "production",  # no dev reloader, no solara.dev "check" iframe
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
