@@ -108,7 +108,7 @@ def test_diagnostics_are_written(calibrated):
     gens = pd.read_csv(calibrated / "generations.csv")
     assert list(gens["generation"]) == [0, 1]
     assert (gens["acceptance_rate"] > 0).all() and (gens["acceptance_rate"] <= 1).all()
-    assert gens["epsilon"].iloc[1] <= gens["epsilon"].iloc[0]
+    assert gens["epsilon"].iloc[1] < gens["epsilon"].iloc[0]  # the schedule tightens
     for name in ("marginals.png", "pairs.png", "epsilon.png"):
         assert (calibrated / name).read_bytes()[:4] == b"\x89PNG"
     pred = pd.read_csv(calibrated / "predictive.csv")
@@ -199,6 +199,6 @@ def test_bad_config_names_file_key_and_rule(tmp_path, change, message):
 
 
 def test_bad_config_exits_2(tmp_path, capsys):
-    """calibrate with a missing file exits 2 with one line."""
+    """Calibrate with a missing file exits 2 with one line."""
     assert main(["calibrate", str(tmp_path / "none.toml")]) == 2
     assert "no such calibration file" in capsys.readouterr().err

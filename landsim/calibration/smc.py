@@ -177,14 +177,10 @@ def run_abc(
     for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
         logging.getLogger(name).setLevel(logging.WARNING)
     np.random.seed(config.seed % 2**32)  # pyabc draws from numpy's global generator
-    abc = _abc(config, sampler)
     db = f"sqlite:///{out / DB_NAME}"
-    if resume and (out / DB_NAME).is_file():
-        hist = abc.load(db, 1)
-        done = hist.max_t + 1
-    else:
-        abc.new(db, {t.level.name: 0.0 for t in config.targets})
-        done = 0
+    if not (resume and (out / DB_NAME).is_file()):
+        _abc(config, sampler).new(db, {t.level.name: 0.0 for t in config.targets})
+    done = history(out).max_t + 1
     bar = tqdm(
         total=config.generations,
         initial=min(done, config.generations),
@@ -195,15 +191,19 @@ def run_abc(
     )
     try:
         while done < config.generations:
-            if done > 0 and _epsilon(abc.history) <= config.min_epsilon:
+            if done > 0 and _epsilon(history(out)) <= config.min_epsilon:
                 break
+            # every generation starts from what the database holds, exactly as a resumed run
+            # does: epsilon and the transition kernels come from the last stored population
+            abc = _abc(config, sampler)
+            abc.load(db, 1)
             abc.run(max_nr_populations=1, minimum_epsilon=config.min_epsilon)
             done = abc.history.max_t + 1
             bar.set_postfix(epsilon=f"{_epsilon(abc.history):.3g}")
             bar.update(1)
     finally:
         bar.close()
-    return abc.history
+    return history(out)
 
 
 def _epsilon(hist: Any) -> float:
