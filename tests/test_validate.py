@@ -105,7 +105,7 @@ def test_validation_writes_report_files(passing):
     assert report["passed"] is True
     assert report["levels"][0]["quantity"] == "transfer rate"
     assert {r["size"] for r in report["patterns"]} == {"S"}
-    assert report["provenance"]["seeds"] == 3
+    assert report["provenance"]["seeds"] == {"S": 3}
 
 
 def test_failing_pattern_exits_1(tmp_path, capsys):
@@ -203,9 +203,16 @@ def test_bad_patterns_file_exits_2(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--sizes", "S,X"], "--sizes S,X: sizes are")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sizes", "S,X"], "--sizes S,X: sizes are"),
+        (["--seeds", "1"], "--seeds 1: give a count of at least 2"),
+        (["--sizes", "S,D", "--seeds", "S=4"], "--seeds S=4: no count for size D"),
+    ],
+)
 def test_bad_options_exit_2(args, message, capsys):
-    """An unknown size is a usage error with exit status 2."""
+    """An unknown size or a bad seed count is a usage error with exit status 2."""
     assert main(["validate", *args]) == 2
     assert message in capsys.readouterr().err
 

@@ -7,11 +7,12 @@ import hashlib
 import sys
 from pathlib import Path
 
-__all__ = ["register", "main", "parse_sizes"]
+__all__ = ["register", "main", "parse_sizes", "parse_seeds"]
 
 HELP = """examples:
   landsim validate                                     10 seeds at sizes S, D and L
   landsim validate --sizes D --seeds 5 --out results/val
+  landsim validate --seeds S=40,D=20,L=10                 seeds per size (as tests/test_story.py)
   landsim validate --out results/val --resume          finish an interrupted validation
   landsim validate --spec my_patterns.toml             your own patterns and regional targets
   landsim validate --executor dask://10.0.0.5:8786
@@ -41,6 +42,31 @@ def parse_sizes(text: str) -> list[str]:
     return list(dict.fromkeys(sizes))
 
 
+def parse_seeds(text: str, sizes: list[str]) -> dict[str, int]:
+    """``10`` -> 10 at every size; ``S=40,D=20,L=10`` -> one count per size.
+
+    Raises:
+        UserError: not a count, fewer than 2, or a size without a count.
+    """
+    from landsim.errors import UserError
+
+    rule = f"--seeds {text}: give a count of at least 2 (10) or one per size (S=40,D=20,L=10)"
+    try:
+        if "=" not in text:
+            seeds = dict.fromkeys(sizes, int(text))
+        else:
+            pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+            seeds = {k.strip().upper(): int(v) for k, v in pairs}
+    except ValueError:
+        raise UserError(rule) from None
+    missing = [s for s in sizes if s not in seeds]
+    if missing:
+        raise UserError(f"--seeds {text}: no count for size {', '.join(missing)}")
+    if any(seeds[s] < 2 for s in sizes):
+        raise UserError(rule)
+    return {s: seeds[s] for s in sizes}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     p = subparsers.add_parser(
@@ -53,7 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--sizes", default="S,D,L", help="world sizes, comma-separated (default S,D,L)")
-    p.add_argument("--seeds", type=int, default=10, help="replicates per run and size (default 10)")
+    p.add_argument(
+        "--seeds",
+        default="10",
+        help="replicates per run at each size: N, or S=N,D=N,L=N (default 10)",
+    )
     p.add_argument(
         "--spec", type=Path, default=None, help="patterns file (default: the bundled one)"
     )
@@ -92,8 +122,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.validation.store import append_runs, load_validation_runs, open_runs
 
     sizes = parse_sizes(args.sizes)
-    if args.seeds < 2:
-        raise UserError(f"--seeds {args.seeds}: at least 2 seeds are needed for an interval")
+    seeds = parse_seeds(args.seeds, sizes)
     spec_path = args.spec if args.spec is not None else SPEC_FILE
     spec = load_spec(spec_path)
     if args.resume and args.force:
@@ -110,15 +139,18 @@ def main(args: argparse.Namespace) -> int:
             p.unlink()
     settings = {
         "spec_sha256": hashlib.sha256(Path(spec_path).read_bytes()).hexdigest(),
-        "seeds": args.seeds,
         "root_seed": ROOT_SEED,
         "years": spec.years,
-        "sizes": sizes,
+        "seeds": seeds,
     }
     done = open_runs(out, settings, resume=args.resume)
-    specs = [s for s in plan(spec, sizes, args.seeds) if s.tags["key"] not in done]
+    specs = [
+        s for size in sizes for s in plan(spec, [size], seeds[size]) if s.tags["key"] not in done
+    ]
     started = now()
     again = f"landsim validate --sizes {','.join(sizes)} --seeds {args.seeds} --out {out} --resume"
+    if args.spec is not None:
+        again += f" --spec {args.spec}"
     with make_executor(args.executor, args.workers) as executor:
         print(
             f"landsim validate: {len(specs)} runs ({len(done)} already done) on "
@@ -149,14 +181,14 @@ def main(args: argparse.Namespace) -> int:
             bar.close()
         executor_info = executor.info()
     df = load_validation_runs(out)
-    df = df[df["size"].isin(sizes) & (df["replicate"] < args.seeds)]
+    df = df[df["size"].isin(sizes) & (df["replicate"] < df["size"].map(seeds))]
     patterns, levels = evaluate(spec, df)
     print(format_tables(patterns, levels, spec.level_size))
     provenance = {
         "command": command_line(),
         "spec": str(spec_path),
         "spec_sha256": settings["spec_sha256"],
-        "seeds": args.seeds,
+        "seeds": seeds,
         "root_seed": ROOT_SEED,
         "sizes": sizes,
         "started": started,

@@ -127,7 +127,9 @@ def write_report(
         "",
         f"Command: `{provenance['command']}`  ",
         f"Patterns file: `{provenance['spec']}` (sha256 {provenance['spec_sha256'][:12]})  ",
-        f"Replicates: {provenance['seeds']} per run and size, root seed {provenance['root_seed']}"
+        "Replicates per run: "
+        + ", ".join(f"{k} {v}" for k, v in provenance["seeds"].items())
+        + f"; root seed {provenance['root_seed']}"
         ", common random numbers (replicate i has the same seed in every run)  ",
         f"landsim {provenance['environment']['landsim_version']}, code sha256 "
         f"{provenance['environment']['code_sha256'][:12]}, git "

@@ -4,8 +4,9 @@
 ``replicate`` and ``key`` (``D/baseline/3``). Every batch of finished runs becomes its own part
 at once, written through :func:`landsim.sweep.store.write_atomic` (a reader sees whole parts or
 nothing), so an interrupted validation keeps what finished and ``--resume`` runs the rest.
-``DIR/settings.json`` records what the runs were made with (the patterns file's hash, seeds,
-years, root seed); resuming with other settings is refused.
+``DIR/settings.json`` records what the runs were made with (the patterns file's hash, years,
+root seed); resuming with other settings is refused (more or fewer seeds are fine: replicate
+``i`` has the same seed whatever the count).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def open_runs(root: Path, settings: dict[str, Any], resume: bool) -> set[str]:
     path = root / "settings.json"
     if resume and path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
-        differ = [k for k in settings if old.get(k) != settings[k] and k != "sizes"]
+        # replicate i has the same seed whatever the count, so only the seeds may change
+        differ = [k for k in settings if k != "seeds" and old.get(k) != settings[k]]
         if differ:
             raise UserError(
                 f"{root}: its runs were made with other settings ({', '.join(differ)}); "
