@@ -159,7 +159,7 @@ def posterior_markdown(summary: pd.DataFrame) -> str:
     lines = ["| parameter | prior | posterior mean (sd) | 90 % interval |", "|---|---|---|---|"]
     for r in summary.itertuples():
         lines.append(
-            f"| `{r.key}` [{r.unit}] | {r.prior_low:g}-{r.prior_high:g} | {r.mean:.4g} ({r.sd:.2g})"
+            f"| `{r.key}` [{r.unit}] | {r.prior_low:g}-{r.prior_high:g} | {r.mean:.4g} ({r.sd:.3g})"
             f" | {r.q05:.4g}-{r.q95:.4g} |"
         )
     return "\n".join(lines)
