@@ -202,7 +202,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(78, 88),
     )
     farm_days_per_worker: float = Field(
-        83.65,
+        70,
         gt=0,
         le=365,
         description="days of field work one full worker gives a year (days)",
@@ -315,7 +315,7 @@ class Assumptions(_Section):
     )
     # choices
     choice_temperature: float = Field(
-        100.7,
+        100,
         gt=0,
         description="logit temperature of the release-channel choice (yuan/mu)",
         json_schema_extra=_plausible(50, 200),
@@ -334,7 +334,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0, 30),
     )
     farming_attachment: float = Field(
-        249.5,
+        265,
         ge=0,
         description="non-money value of farming one's own land (yuan/mu)",
         json_schema_extra=_plausible(150, 400),
@@ -372,7 +372,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(100, 300),
     )
     trust_weight: float = Field(
-        422.9,
+        400,
         ge=0,
         description="value of full vs no trust in the coop option (yuan/mu)",
         json_schema_extra=_plausible(200, 600),
@@ -468,14 +468,14 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(2, 10),
     )
     kin_ties_mean: float = Field(
-        2.649,
+        2.2,
         ge=0,
         le=20,
         description="kin ties of a household within its village (ties)",
         json_schema_extra=_plausible(1.5, 3.0),
     )
     kin_lease_value: float = Field(
-        1156.0,
+        1150,
         ge=0,
         description="value to a holder of lending land to the closest kin (yuan/mu)",
         json_schema_extra=_plausible(900, 1400),

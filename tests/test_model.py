@@ -133,8 +133,7 @@ def test_timeline_outside_the_run_is_rejected():
 def test_dead_households_land_goes_to_an_heir_or_the_collective():
     """When every member dies, the plots go to the closest living kin household (the heir),
     or to the collective when there is none."""
-    # no new households this year: one could take the land just returned to the collective
-    m = tiny_model(4, household_formation_rate=0.0)
+    m = tiny_model(4)
     pop, kin = m.population, m.kin
     with_kin = int(kin.src[0])
     heir = int(kin.closest(np.array([with_kin]), pop.hh_alive)[0])
