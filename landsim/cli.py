@@ -31,6 +31,8 @@ COMMANDS: tuple[str, ...] = (
     "landsim.commands.bench",
     "landsim.commands.sweep",
     "landsim.commands.analyze",
+    "landsim.commands.validate",
+    "landsim.commands.calibrate",
     "landsim.commands.app",
 )
 
@@ -43,6 +45,8 @@ EPILOG = """examples:
   landsim check scenarios/my_policy.toml
   landsim sweep experiments/benefit_sharing.toml --out results/sweep1
   landsim analyze results/sweep1
+  landsim validate --sizes S,D,L --seeds 10 --out results/validate
+  landsim calibrate experiments/calibrate_town.toml --out results/calibrate
   landsim app --port 8765                                     the browser app (offline)
   landsim bench --quick
   landsim COMMAND --help                                      one command, with examples

@@ -14,7 +14,12 @@ from landsim.sweep import ExperimentError, build_design, load_experiment, plan_t
 from landsim.sweep.design import iter_tasks
 from landsim.sweep.testing import tiny_experiment
 
-EXPERIMENTS = sorted((Path(__file__).parent.parent / "experiments").glob("*.toml"))
+#: sweep experiments (calibrate_*.toml are `landsim calibrate` files, tested in test_calibrate.py)
+EXPERIMENTS = sorted(
+    p
+    for p in (Path(__file__).parent.parent / "experiments").glob("*.toml")
+    if not p.stem.startswith("calibrate_")
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:

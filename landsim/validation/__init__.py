@@ -22,24 +22,32 @@ tables for the bundled model.
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
+from landsim import bundled
+from landsim.errors import UserError
+from landsim.metrics import METRICS
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.scenario import load_scenario, set_key
 
 __all__ = [
     "SIZES",
     "Spec",
+    "SpecError",
+    "ROOT_SEED",
     "load_spec",
+    "run_key",
     "run_specs",
     "run_all",
     "evaluate",
@@ -48,6 +56,8 @@ __all__ = [
 ]
 
 SPEC_FILE = Path(__file__).with_name("patterns.toml")
+#: root of the replicate seeds (replicate i has the same seed in every run and size)
+ROOT_SEED = 20190101
 
 #: world sizes the patterns must hold at: a town of four villages, the default town of six, a
 #: large town of 24 (villages keep 500 plots and 100 households: the start-up grant is a fixed
@@ -146,79 +156,279 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Spec:
-    """Everything to run and check."""
+    """Everything to run and check.
+
+    Attributes:
+        runs: run name -> (scenario file, dotted keys the variant changes).
+        levels: the sourced levels, checked at ``level_size``.
+        patterns: the patterns, checked at every size run.
+        years: years of every run.
+        level_size: the world size the levels are read at (``D``, the default town).
+        title: the file's title.
+        path: the file it came from.
+    """
 
     runs: dict[str, tuple[str, dict[str, Any]]]
     levels: tuple[Level, ...]
     patterns: tuple[Pattern, ...]
     years: int
     level_size: str = "D"
+    title: str = ""
+    path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _check(raw: dict[str, Any], label: str = "") -> Check:
-    b = raw.get("b")
-    return Check(
-        a=Measure.parse(raw["a"]),
-        b=None if b is None else Measure.parse(b),
-        kind=raw.get("kind", "diff"),
-        side=raw.get("side", "above"),
-        threshold=float(raw.get("threshold", 0.0)),
-        label=raw.get("label", label),
-    )
+class SpecError(UserError):
+    """A patterns file breaks a rule: one line per problem, naming the file, key and rule."""
+
+
+class _MeasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run: str
+    column: str
+    years: list[int] | Literal["all"] = "all"
+
+
+class _CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = ""
+    a: _MeasureIn | float
+    b: _MeasureIn | float | None = None
+    kind: Literal["diff", "ratio"] = "diff"
+    side: Literal["above", "below"] = "above"
+    threshold: float = 0.0
+
+
+class _LevelIn(_CheckIn):
+    name: str
+    range: tuple[float, float]
+    unit: str = ""
+    source: str = ""
+    known_gap: str = ""
+
+
+class _PatternIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    name: str
+    mechanism: str = ""
+    check: list[_CheckIn] = Field(min_length=1)
+
+
+class _VariantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    scenario: str
+    set: dict[str, Any] = {}
+
+
+class _SpecIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = ""
+    years: int = Field(30, ge=1)
+    level_size: Literal["S", "D", "L"] = "D"
+    scenarios: list[str] = []
+    variant: list[_VariantIn] = []
+    level: list[_LevelIn] = []
+    pattern: list[_PatternIn] = []
+
+
+def _check(raw: _CheckIn, label: str = "") -> Check:
+    def measure(m: _MeasureIn | float | None) -> Measure | None:
+        if m is None:
+            return None
+        if isinstance(m, int | float):
+            return Measure(None, None, (), float(m))
+        yrs = () if m.years == "all" else tuple(m.years)
+        return Measure(m.run, m.column, yrs)
+
+    a = measure(raw.a)
+    assert a is not None
+    return Check(a, measure(raw.b), raw.kind, raw.side, raw.threshold, raw.label or label)
+
+
+def _pydantic_lines(shown: str, err: ValidationError) -> list[str]:
+    lines = []
+    for e in err.errors():
+        loc = []
+        for part in e["loc"]:
+            if isinstance(part, int):
+                loc[-1] = f"{loc[-1]}[{part + 1}]" if loc else f"[{part + 1}]"
+            elif part not in ("float", "_MeasureIn", "tuple[float, float]", "list[int]"):
+                loc.append(str(part))
+        key = ".".join(loc) or "(top level)"
+        rule = (
+            "unknown key" if e["type"] == "extra_forbidden" else e["msg"][0].lower() + e["msg"][1:]
+        )
+        value = "" if e["type"] == "missing" else f" (got {e['input']!r})"
+        lines.append(f"{shown}: {key}: {rule}{value if e['type'] != 'extra_forbidden' else ''}")
+    return list(dict.fromkeys(lines))
+
+
+def _scenario_path(name: str, base: Path) -> Path:
+    """A run's scenario: a file beside the patterns file, else a bundled scenario of that name."""
+    here = base / (name if name.endswith(".toml") else f"{name}.toml")
+    return here if here.is_file() else bundled.resolve(name, "scenarios")
 
 
 def load_spec(path: str | Path = SPEC_FILE) -> Spec:
-    """Read a patterns file (see ``patterns.toml`` for the format)."""
-    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    """Read and check a patterns file (see ``patterns.toml`` for the format).
+
+    Raises:
+        SpecError: one line per problem: the file, the key (``level[3].range``) and the rule.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{shown}: no such patterns file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{shown}: is a directory, not a patterns file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"{shown}: cannot be read ({err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{shown}: TOML syntax error: {err}") from None
+    try:
+        data = _SpecIn.model_validate(raw)
+    except ValidationError as err:
+        raise SpecError("\n".join(_pydantic_lines(shown, err))) from None
+    problems: list[str] = []
     runs: dict[str, tuple[str, dict[str, Any]]] = {}
-    for name in raw.get("scenarios", []):
-        runs[name] = (name, {})
-    for v in raw.get("variant", []):
-        runs[v["name"]] = (v["scenario"], dict(v.get("set", {})))
+    for i, name in enumerate(data.scenarios):
+        scen = _scenario_path(name, path.parent)
+        if not scen.is_file():
+            problems.append(f"{shown}: scenarios[{i + 1}]: no scenario {name!r} (file or bundled)")
+        runs[name] = (str(scen), {})
+    for i, v in enumerate(data.variant):
+        scen = _scenario_path(v.scenario, path.parent)
+        where = f"{shown}: variant[{i + 1}]"
+        if v.name in runs:
+            problems.append(f"{where}.name: run {v.name!r} is declared twice")
+        if not scen.is_file():
+            problems.append(f"{where}.scenario: no scenario {v.scenario!r} (file or bundled)")
+        else:
+            params = load_scenario(scen).params
+            for key, value in v.set.items():
+                try:
+                    params = set_key(params, key, value)
+                except UserError as err:
+                    problems.append(f"{where}.set: {err}")
+        runs[v.name] = (str(scen), dict(v.set))
+    known = set(METRICS)
+
+    def check_measures(where: str, c: _CheckIn) -> None:
+        for side in ("a", "b"):
+            m = getattr(c, side)
+            if not isinstance(m, _MeasureIn):
+                continue
+            if m.run not in runs:
+                problems.append(
+                    f"{where}.{side}.run: {m.run!r} is not a run (declared: "
+                    f"{', '.join(runs) or 'none'})"
+                )
+            if m.column not in known:
+                problems.append(
+                    f"{where}.{side}.column: {m.column!r} is not an outcome column"
+                    f"{_did_you_mean(m.column, known)}"
+                )
+            if m.years != "all" and any(y < 1 or y > data.years for y in m.years):
+                problems.append(f"{where}.{side}.years: years must lie in 1-{data.years}")
+
+    for i, lv in enumerate(data.level):
+        check_measures(f"{shown}: level[{i + 1}]", lv)
+        if lv.range[0] > lv.range[1]:
+            problems.append(
+                f"{shown}: level[{i + 1}].range: low {lv.range[0]:g} above high {lv.range[1]:g}"
+            )
+    for i, p in enumerate(data.pattern):
+        for j, c in enumerate(p.check):
+            check_measures(f"{shown}: pattern[{i + 1}].check[{j + 1}]", c)
+    names = [lv.name for lv in data.level]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(f"{shown}: level: name {name!r} is declared twice")
+    if problems:
+        raise SpecError("\n".join(problems))
     levels = tuple(
         Level(
-            name=lv["name"],
-            check=_check(lv, lv["name"]),
-            low=float(lv["range"][0]),
-            high=float(lv["range"][1]),
-            unit=lv.get("unit", ""),
-            source=lv.get("source", ""),
-            known_gap=lv.get("known_gap", ""),
+            name=lv.name,
+            check=_check(lv, lv.name),
+            low=lv.range[0],
+            high=lv.range[1],
+            unit=lv.unit,
+            source=lv.source,
+            known_gap=lv.known_gap,
         )
-        for lv in raw.get("level", [])
+        for lv in data.level
     )
     patterns = tuple(
         Pattern(
-            id=int(p["id"]),
-            name=p["name"],
-            mechanism=p.get("mechanism", ""),
-            checks=tuple(_check(c) for c in p.get("check", [])),
+            id=p.id, name=p.name, mechanism=p.mechanism, checks=tuple(_check(c) for c in p.check)
         )
-        for p in raw.get("pattern", [])
+        for p in data.pattern
     )
-    return Spec(runs=runs, levels=levels, patterns=patterns, years=int(raw.get("years", 30)))
+    return Spec(
+        runs=runs,
+        levels=levels,
+        patterns=patterns,
+        years=data.years,
+        level_size=data.level_size,
+        title=data.title,
+        path=path,
+    )
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def run_key(size: str, run_name: str, replicate: int) -> str:
+    """The identity of one run of a validation: ``D/baseline/3``."""
+    return f"{size}/{run_name}/{replicate}"
 
 
 def run_specs(
     spec: Spec,
     sizes: Iterable[str],
     seeds: int,
-    scenario_dir: Path,
-    root_seed: int = 20190101,
+    scenario_dir: Path | None = None,
+    root_seed: int = ROOT_SEED,
+    changes: dict[str, Any] | None = None,
+    only: Iterable[str] | None = None,
 ) -> list[RunSpec]:
     """One :class:`RunSpec` per (size, run, replicate); replicate ``i`` has the same seed in
-    every run (common random numbers)."""
+    every run (common random numbers).
+
+    Args:
+        spec: what to run.
+        sizes: world sizes (keys of :data:`SIZES`).
+        seeds: replicates per run.
+        scenario_dir: where the scenarios are (default: as the spec resolved them).
+        root_seed: root of the replicate seeds.
+        changes: dotted keys set in every run before the size and the variant's own keys
+            (a calibration's candidate parameters).
+        only: run names to keep (default: all).
+
+    Returns:
+        The specs, tagged ``size``, ``run``, ``replicate`` and ``key`` (:func:`run_key`).
+    """
     reps = replicate_seeds(root_seed, seeds)
+    keep = set(spec.runs) if only is None else set(only)
     out = []
     for size in sizes:
-        for name, (scenario, changes) in spec.runs.items():
-            params = load_scenario(scenario_dir / f"{scenario}.toml").params
-            for key, value in {**_size_keys(size), **changes}.items():
+        for name, (scenario, variant) in spec.runs.items():
+            if name not in keep:
+                continue
+            path = Path(scenario) if scenario_dir is None else scenario_dir / f"{scenario}.toml"
+            if scenario_dir is not None and not path.is_file():
+                path = Path(spec.runs[name][0])
+            params = load_scenario(path).params
+            for key, value in {**(changes or {}), **_size_keys(size), **variant}.items():
                 params = set_key(params, key, value)
             data = params.model_dump(mode="json")
             for i, seed in enumerate(reps):
-                tags = {"size": size, "run": name, "replicate": i}
+                tags = {"size": size, "run": name, "replicate": i, "key": run_key(size, name, i)}
                 out.append(RunSpec(data, seed, years=spec.years, tags=tags))
     return out
 
@@ -231,7 +441,7 @@ def run_all(
     spec: Spec,
     sizes: Iterable[str],
     seeds: int,
-    scenario_dir: Path,
+    scenario_dir: Path | None = None,
     mapper: Callable = map,
 ) -> pd.DataFrame:
     """Yearly outcomes of every run (``mapper`` may be a pool's ``map``)."""
@@ -337,9 +547,10 @@ def evaluate(spec: Spec, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return patterns, pd.DataFrame(lrows)
 
 
-def format_tables(patterns: pd.DataFrame, levels: pd.DataFrame) -> str:
-    """Both tables as aligned text."""
-    lines = ["Levels (default town)", ""]
+def format_tables(patterns: pd.DataFrame, levels: pd.DataFrame, level_size: str = "D") -> str:
+    """Both tables as aligned text (the levels were read at ``level_size``)."""
+    where = "default town" if level_size == "D" else f"size {level_size}"
+    lines = [f"Levels ({where})", ""]
     lines.append(f"{'quantity':<52}{'model [95% CI]':<30}{'range':<18}{'inside':<8}source")
     for r in levels.itertuples():
         val = f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"

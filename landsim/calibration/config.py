@@ -1,0 +1,277 @@
+"""The calibration file: what to estimate (priors), against what (targets), and how hard.
+
+Format (``experiments/calibrate_town.toml`` is the bundled example)::
+
+    title = "..."
+    base = "baseline"            # the scenario the parameters belong to (file or bundled name)
+    patterns = "bundled"         # the patterns file whose levels are the targets
+    size = "D"                   # world size of the runs (see landsim.validation.SIZES)
+    seeds = 2                    # replicate runs per particle
+
+    [abc]
+    population = 40              # particles per generation
+    generations = 4
+    min_epsilon = 0.0            # stop early when every accepted particle is this close
+    seed = 1                     # root of the sampler's and the runs' random numbers
+
+    [[parameter]]
+    key = "assumptions.choice_temperature"
+    low = 50.0
+    high = 200.0
+    unit = "yuan/mu"
+
+    [[target]]
+    level = "transfer rate, years 1-10"
+    tolerance = 0.02             # distance outside the range counted as one unit
+
+Errors name the file, the key and the rule, as scenario files do.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from landsim import bundled
+from landsim.errors import UserError
+from landsim.params import Params
+from landsim.scenario import find_scenario, load_scenario, set_key
+from landsim.validation import SIZES, SPEC_FILE, Level, Spec, SpecError, load_spec
+
+__all__ = ["CalibrationConfig", "Prior", "Target", "load_config", "assumption_keys"]
+
+
+class _AbcIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    population: int = Field(40, ge=2)
+    generations: int = Field(4, ge=1)
+    min_epsilon: float = Field(0.0, ge=0)
+    seed: int = Field(1, ge=0)
+
+
+class _ParameterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    low: float
+    high: float
+    unit: str
+
+
+class _TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: str
+    tolerance: float = Field(gt=0)
+
+
+class _ConfigIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = ""
+    base: str = "baseline"
+    patterns: str = "bundled"
+    size: Literal["S", "D", "L"] = "D"
+    world: dict[str, int] = {}
+    years: int | None = Field(None, ge=1)
+    seeds: int = Field(2, ge=1)
+    abc: _AbcIn = _AbcIn()
+    parameter: list[_ParameterIn] = Field(min_length=1)
+    target: list[_TargetIn] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A uniform prior on ``[low, high]`` for the dotted parameter ``key``."""
+
+    key: str
+    low: float
+    high: float
+    unit: str
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """A level of the patterns file and the distance outside its range that counts as 1."""
+
+    level: Level
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """A checked calibration file."""
+
+    path: Path
+    title: str
+    base: Path
+    base_name: str
+    spec: Spec
+    world: dict[str, int]
+    years: int
+    seeds: int
+    population: int
+    generations: int
+    min_epsilon: float
+    seed: int
+    priors: tuple[Prior, ...]
+    targets: tuple[Target, ...]
+    text: str
+
+    @property
+    def runs(self) -> list[str]:
+        """The runs of the patterns file the targets need."""
+        names: list[str] = []
+        for t in self.targets:
+            for m in (t.level.check.a, t.level.check.b):
+                if m is not None and m.run is not None and m.run not in names:
+                    names.append(m.run)
+        return names
+
+
+_ASSUMPTION_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=.*#.*\bassumption\b")
+_SECTION = re.compile(r"^\s*\[([A-Za-z_]+)\]\s*$")
+
+
+def assumption_keys(path: Path) -> set[str]:
+    """Dotted keys whose line in the scenario file ``path`` is marked "assumption" (its chain
+    included: a key marked in any file of it counts)."""
+    keys: set[str] = set()
+    for file in load_scenario(path).chain:
+        section = ""
+        for line in Path(file).read_text(encoding="utf-8").splitlines():
+            m = _SECTION.match(line)
+            if m:
+                section = m.group(1)
+                continue
+            m = _ASSUMPTION_LINE.match(line)
+            if m and section:
+                keys.add(f"{section}.{m.group(1)}")
+    return keys
+
+
+def _lines(shown: str, err: ValidationError) -> list[str]:
+    out = []
+    for e in err.errors():
+        loc = []
+        for part in e["loc"]:
+            if isinstance(part, int):
+                loc[-1] = f"{loc[-1]}[{part + 1}]" if loc else f"[{part + 1}]"
+            else:
+                loc.append(str(part))
+        key = ".".join(loc) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            out.append(f"{shown}: {key}: unknown key")
+        elif e["type"] == "missing":
+            out.append(f"{shown}: {key}: required key is missing")
+        else:
+            out.append(f"{shown}: {key}: {e['msg'][0].lower() + e['msg'][1:]} (got {e['input']!r})")
+    return list(dict.fromkeys(out))
+
+
+def load_config(path: str | Path) -> CalibrationConfig:
+    """Read and check a calibration file.
+
+    Raises:
+        UserError: one line per problem, naming the file, the key and the rule.
+    """
+    path = bundled.resolve(str(path), "experiments")
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except FileNotFoundError:
+        raise UserError(f"{shown}: no such calibration file") from None
+    except IsADirectoryError:
+        raise UserError(f"{shown}: is a directory, not a calibration file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"{shown}: cannot be read ({err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{shown}: TOML syntax error: {err}") from None
+    try:
+        data = _ConfigIn.model_validate(raw)
+    except ValidationError as err:
+        raise UserError("\n".join(_lines(shown, err))) from None
+    problems: list[str] = []
+    base_text = data.base
+    local = path.parent / (base_text if base_text.endswith(".toml") else f"{base_text}.toml")
+    try:
+        base = local if local.is_file() else find_scenario(base_text)
+        base_params = load_scenario(base).params
+    except UserError as err:
+        raise UserError(f"{shown}: base = {base_text!r}: {err}") from None
+    marked = assumption_keys(base)
+    if data.patterns == "bundled":
+        spec_path = SPEC_FILE
+    else:
+        spec_path = (path.parent / data.patterns).resolve()
+    try:
+        spec = load_spec(spec_path)
+    except SpecError as err:
+        raise UserError(f"{shown}: patterns = {data.patterns!r}: {err}") from None
+    fields = Params.model_fields
+    priors = []
+    seen: set[str] = set()
+    for i, p in enumerate(data.parameter):
+        where = f"{shown}: parameter[{i + 1}]"
+        if p.key in seen:
+            problems.append(f"{where}.key: {p.key!r} is named twice")
+        seen.add(p.key)
+        if p.low >= p.high:
+            problems.append(f"{where}: low ({p.low:g}) must be below high ({p.high:g})")
+            continue
+        try:
+            for value in (p.low, p.high):
+                set_key(base_params, p.key, value)
+        except UserError as err:
+            problems.append(f"{where}: {err}")
+            continue
+        if p.key not in marked:
+            problems.append(
+                f'{where}.key: {p.key!r} is not marked "assumption" in {base.name}; only '
+                "unsourced parameters are calibrated"
+            )
+            continue
+        section, _, name = p.key.partition(".")
+        sub = fields[section].annotation.model_fields[name]  # type: ignore[union-attr]
+        priors.append(Prior(p.key, p.low, p.high, p.unit, integer=sub.annotation is int))
+    levels = {lv.name: lv for lv in spec.levels}
+    targets = []
+    for i, t in enumerate(data.target):
+        if t.level not in levels:
+            close = [n for n in levels if t.level.lower() in n.lower()]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                f"{shown}: target[{i + 1}].level: {t.level!r} is not a level of "
+                f"{spec_path.name}{hint}"
+            )
+            continue
+        targets.append(Target(levels[t.level], t.tolerance))
+    world = {**SIZES[data.size], **data.world}
+    for key, value in data.world.items():
+        try:
+            set_key(base_params, f"world.{key}", value)
+        except UserError as err:
+            problems.append(f"{shown}: world.{key}: {err}")
+    if problems:
+        raise UserError("\n".join(problems))
+    return CalibrationConfig(
+        path=path,
+        title=data.title or path.stem,
+        base=base,
+        base_name=base.stem,
+        spec=spec,
+        world=world,
+        years=data.years or spec.years,
+        seeds=data.seeds,
+        population=data.abc.population,
+        generations=data.abc.generations,
+        min_epsilon=data.abc.min_epsilon,
+        seed=data.abc.seed,
+        priors=tuple(priors),
+        targets=tuple(targets),
+        text=text,
+    )

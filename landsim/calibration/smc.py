@@ -1,0 +1,212 @@
+"""ABC-SMC with pyabc: the simulator, the distance and the generation loop.
+
+* :class:`Simulator` — the picklable model pyabc calls: candidate parameters -> the target
+  levels, from ``seeds`` replicate runs of each run the targets need (seeds derived from the
+  candidate and the root seed, so one candidate always gives the same numbers);
+* :func:`range_distance` — how far the levels fall outside their sourced ranges, in tolerances
+  (root of the sum of squares; 0 when every target is inside);
+* :func:`make_sampler` — ``--executor`` as a pyabc sampler (one process, local processes, or
+  the Dask cluster of :class:`landsim.sweep.executors.DaskExecutor`, workers checked);
+* :func:`run_abc` — generation after generation with a progress bar, storing every population
+  in ``DIR/abc.db``; resuming continues from the last stored population.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landsim.calibration.config import CalibrationConfig
+from landsim.runner import run
+from landsim.validation import evaluate, run_specs
+
+__all__ = ["Simulator", "range_distance", "make_sampler", "run_abc", "DB_NAME", "history"]
+
+DB_NAME = "abc.db"
+#: the value a level takes when a run cannot produce it (no leases, no co-ops): far outside
+MISSING = 1e6
+
+
+class Simulator:
+    """Candidate parameters -> target levels (picklable; pyabc's model)."""
+
+    def __init__(self, config: CalibrationConfig):
+        spec = config.spec
+        levels = tuple(t.level for t in config.targets)
+        self.spec = dataclasses.replace(spec, levels=levels, patterns=(), years=config.years)
+        self.runs = config.runs
+        self.world = {f"world.{k}": v for k, v in config.world.items()}
+        self.seeds = config.seeds
+        self.root = config.seed
+        self.integer = {p.key for p in config.priors if p.integer}
+        self.names = [lv.name for lv in levels]
+
+    def changes(self, parameters: dict[str, float]) -> dict[str, Any]:
+        """The dotted keys a candidate sets (integer parameters rounded)."""
+        return {
+            k: int(round(float(v))) if k in self.integer else float(v)
+            for k, v in parameters.items()
+        }
+
+    def seed_for(self, changes: dict[str, Any]) -> int:
+        """The replicates' root seed for a candidate: from the candidate and the root seed."""
+        text = json.dumps([self.root, sorted(changes.items())])
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
+
+    def levels(self, parameters: dict[str, float], seeds: int | None = None) -> dict[str, float]:
+        """The target levels of one candidate (``seeds`` replicates of each run needed)."""
+        changes = self.changes(parameters)
+        specs = run_specs(
+            self.spec,
+            ["D"],
+            seeds or self.seeds,
+            root_seed=self.seed_for(changes),
+            changes={**self.world, **changes},
+            only=self.runs,
+        )
+        df = pd.concat([run(s) for s in specs])
+        _, table = evaluate(self.spec, df)
+        values = dict(zip(table["quantity"], table["value"], strict=True))
+        return {
+            n: (MISSING if not math.isfinite(values[n]) else float(values[n])) for n in self.names
+        }
+
+    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        """The target levels of ``parameters`` (pyabc's model call)."""
+        return self.levels(dict(parameters))
+
+
+class RangeDistance:
+    """Distance of levels from their sourced ranges, in tolerances (picklable)."""
+
+    def __init__(self, config: CalibrationConfig):
+        self.bounds = {
+            t.level.name: (t.level.low, t.level.high, t.tolerance) for t in config.targets
+        }
+
+    def __call__(self, x: dict[str, float], x0: dict[str, float] | None = None) -> float:
+        """Distance of the levels ``x`` (``x0``, pyabc's observation, is not used)."""
+        return range_distance(x, self.bounds)
+
+
+def range_distance(x: dict[str, float], bounds: dict[str, tuple[float, float, float]]) -> float:
+    """Root of the sum of squared distances outside ``(low, high)``, each over its tolerance."""
+    total = 0.0
+    for name, (low, high, tol) in bounds.items():
+        v = float(x[name])
+        out = max(0.0, low - v, v - high)
+        total += (out / tol) ** 2
+    return math.sqrt(total)
+
+
+def make_sampler(executor: str, workers: int | None = None) -> tuple[Any, Callable[[], None], str]:
+    """A pyabc sampler for ``--executor``, a function that releases it, and a description.
+
+    Raises:
+        UserError: an unknown executor or an unreachable Dask scheduler.
+    """
+    import pyabc
+
+    from landsim.errors import UserError
+    from landsim.sweep.executors import DaskExecutor, available_cores
+
+    if executor == "serial":
+        return pyabc.sampler.SingleCoreSampler(), lambda: None, "serial"
+    if executor == "local":
+        n = workers or available_cores()
+        return (
+            pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n),
+            lambda: None,
+            f"local ({n} processes)",
+        )
+    if executor.startswith("dask://"):
+        if workers is not None:
+            raise UserError("--workers does not apply to a Dask cluster")
+        dask = DaskExecutor("tcp://" + executor.removeprefix("dask://"))
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=dask.client)
+        return sampler, dask.close, dask.description
+    raise UserError(f"--executor must be local, serial or dask://HOST:PORT, got {executor!r}")
+
+
+def _abc(config: CalibrationConfig, sampler: Any) -> Any:
+    import pyabc
+
+    prior = pyabc.Distribution(
+        **{p.key: pyabc.RV("uniform", p.low, p.high - p.low) for p in config.priors}
+    )
+    return pyabc.ABCSMC(
+        Simulator(config),
+        prior,
+        RangeDistance(config),
+        population_size=config.population,
+        sampler=sampler,
+    )
+
+
+def history(out: Path) -> Any:
+    """The pyabc history stored in ``out``."""
+    import pyabc
+
+    return pyabc.History(f"sqlite:///{out / DB_NAME}", _id=1)
+
+
+def run_abc(
+    config: CalibrationConfig,
+    out: Path,
+    sampler: Any,
+    resume: bool = False,
+    progress: bool = True,
+) -> Any:
+    """Run (or continue) the ABC-SMC; return pyabc's history.
+
+    A generation is stored in ``out/abc.db`` when it is complete; an interrupted generation is
+    lost and sampled again on ``resume``.
+    """
+    import logging
+
+    from tqdm import tqdm
+
+    for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    np.random.seed(config.seed % 2**32)  # pyabc draws from numpy's global generator
+    db = f"sqlite:///{out / DB_NAME}"
+    if not (resume and (out / DB_NAME).is_file()):
+        _abc(config, sampler).new(db, {t.level.name: 0.0 for t in config.targets})
+    done = history(out).max_t + 1
+    bar = tqdm(
+        total=config.generations,
+        initial=min(done, config.generations),
+        unit="generation",
+        desc="ABC-SMC",
+        disable=None if progress else True,
+        dynamic_ncols=True,
+    )
+    try:
+        while done < config.generations:
+            if done > 0 and _epsilon(history(out)) <= config.min_epsilon:
+                break
+            # every generation starts from what the database holds, exactly as a resumed run
+            # does: epsilon and the transition kernels come from the last stored population
+            abc = _abc(config, sampler)
+            abc.load(db, 1)
+            abc.run(max_nr_populations=1, minimum_epsilon=config.min_epsilon)
+            done = abc.history.max_t + 1
+            bar.set_postfix(epsilon=f"{_epsilon(abc.history):.3g}")
+            bar.update(1)
+    finally:
+        bar.close()
+    return history(out)
+
+
+def _epsilon(hist: Any) -> float:
+    pops = hist.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    return float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf

@@ -1,0 +1,204 @@
+"""``landsim calibrate``: ABC-SMC on a tiny world — posterior, diagnostics, scenario, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from landsim.calibration import load_config
+from landsim.calibration.smc import Simulator, history, range_distance
+from landsim.cli import main
+from landsim.errors import UserError
+from landsim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: levels the tiny world is checked against; the second cannot be met, so epsilon stays above 0
+SPEC = """\
+years = 5
+scenarios = ["baseline"]
+
+[[level]]
+name = "transfer rate"
+a = { run = "baseline", column = "transfer_rate" }
+range = [0.2, 0.4]
+
+[[level]]
+name = "abandonment out of reach"
+a = { run = "baseline", column = "abandonment_rate" }
+range = [0.9, 1.0]
+"""
+
+CONFIG = """\
+title = "tiny calibration"
+base = "baseline"
+patterns = "spec.toml"
+seeds = 1
+
+[world]
+width = 20
+height = 10
+villages_x = 2
+villages_y = 1
+households_per_village = 20
+
+[abc]
+population = 4
+generations = 2
+seed = 3
+
+[[parameter]]
+key = "assumptions.choice_temperature"
+low = 50.0
+high = 200.0
+unit = "yuan/mu"
+
+[[parameter]]
+key = "assumptions.farming_attachment"
+low = 100.0
+high = 400.0
+unit = "yuan/mu"
+
+[[target]]
+level = "transfer rate"
+tolerance = 0.02
+
+[[target]]
+level = "abandonment out of reach"
+tolerance = 0.1
+"""
+
+
+def write_config(tmp_path: Path, text: str = CONFIG) -> Path:
+    (tmp_path / "spec.toml").write_text(SPEC, encoding="utf-8")
+    path = tmp_path / "cal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def calibrate(config: Path, out: Path, *extra: str) -> int:
+    args = ["calibrate", str(config), "--out", str(out), "--executor", "serial"]
+    return main([*args, "--no-progress", "--predictive-draws", "3", *extra])
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory) -> Path:
+    """A finished tiny calibration's folder."""
+    tmp = tmp_path_factory.mktemp("cal")
+    assert calibrate(write_config(tmp), tmp / "out") == 0
+    return tmp / "out"
+
+
+def test_posterior_has_every_generation(calibrated):
+    """posterior.parquet holds both generations' particles with weights summing to one."""
+    post = pd.read_parquet(calibrated / "posterior.parquet")
+    assert sorted(post["generation"].unique()) == [0, 1]
+    assert {"assumptions.choice_temperature", "assumptions.farming_attachment"} <= set(post)
+    for _, g in post.groupby("generation"):
+        assert len(g) == 4
+        assert g["weight"].sum() == pytest.approx(1.0)
+    assert post["assumptions.choice_temperature"].between(50, 200).all()
+
+
+def test_diagnostics_are_written(calibrated):
+    """Epsilon and acceptance per generation, figures and the posterior-predictive table."""
+    gens = pd.read_csv(calibrated / "generations.csv")
+    assert list(gens["generation"]) == [0, 1]
+    assert (gens["acceptance_rate"] > 0).all() and (gens["acceptance_rate"] <= 1).all()
+    assert gens["epsilon"].iloc[1] < gens["epsilon"].iloc[0]  # the schedule tightens
+    for name in ("marginals.png", "pairs.png", "epsilon.png"):
+        assert (calibrated / name).read_bytes()[:4] == b"\x89PNG"
+    pred = pd.read_csv(calibrated / "predictive.csv")
+    assert list(pred["target"]) == ["transfer rate", "abandonment out of reach"]
+    assert not pred["inside"].iloc[1]  # out of reach stays out of reach
+    assert "Posterior-predictive check" in (calibrated / "report.md").read_text()
+    assert json.loads((calibrated / "provenance.json").read_text())["wall_seconds"] > 0
+
+
+def test_calibrated_scenario_loads(calibrated):
+    """calibrated.toml extends the baseline with the posterior means and passes check."""
+    assert main(["check", str(calibrated / "calibrated.toml")]) == 0
+    scenario = load_scenario(calibrated / "calibrated.toml")
+    post = pd.read_parquet(calibrated / "posterior.parquet")
+    last = post[post["generation"] == 1]
+    mean = (last["assumptions.choice_temperature"] * last["weight"]).sum()
+    assert scenario.params.assumptions.choice_temperature == pytest.approx(mean, rel=1e-3)
+    text = (calibrated / "calibrated.toml").read_text()
+    assert 'extends = "baseline"' in text and "posterior sd" in text
+
+
+def test_interrupted_calibration_resumes(tmp_path, monkeypatch, capsys):
+    """Interrupted in generation 2, --resume keeps generation 1 and finishes the run."""
+    config = write_config(tmp_path)
+    out = tmp_path / "out"
+    real = Simulator.__call__
+
+    def interrupt_in_second_generation(self, parameters):
+        if (out / "abc.db").is_file() and history(out).max_t >= 0:
+            raise KeyboardInterrupt
+        return real(self, parameters)
+
+    monkeypatch.setattr(Simulator, "__call__", interrupt_in_second_generation)
+    assert calibrate(config, out) == 130
+    assert "--resume" in capsys.readouterr().err
+    first = history(out).get_distribution(m=0, t=0)[0].reset_index(drop=True)
+    assert history(out).max_t == 0
+    monkeypatch.setattr(Simulator, "__call__", real)
+    assert calibrate(config, out, "--resume") == 0
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert sorted(post["generation"].unique()) == [0, 1]
+    again = post[post["generation"] == 0][first.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again, first, check_names=False)
+
+
+def test_range_distance_counts_tolerances_outside():
+    """Inside the range is 0; outside, the distance in tolerances (root of sum of squares)."""
+    bounds = {"a": (0.0, 1.0, 0.5), "b": (10.0, 20.0, 1.0)}
+    assert range_distance({"a": 0.5, "b": 15.0}, bounds) == 0.0
+    assert range_distance({"a": 2.5, "b": 24.0}, bounds) == pytest.approx(5.0)
+
+
+def test_bundled_calibration_config_loads():
+    """The bundled calibration names assumption parameters and levels of the patterns file."""
+    config = load_config(REPO / "experiments" / "calibrate_town.toml")
+    assert len(config.priors) >= 4 and len(config.targets) >= 6
+    assert config.years == 30
+    assert set(config.runs) <= {"baseline", "fast_aging", "coop_guaranteed_dividend"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("seeds = 1", "seeds = 1\nbogus = 2"), r"cal\.toml: bogus: unknown key"),
+        (
+            ('key = "assumptions.farming_attachment"', 'key = "assumptions.nope"'),
+            r"parameter\[2\]: assumptions\.nope = 100\.0: unknown parameter",
+        ),
+        (
+            ('key = "assumptions.farming_attachment"', 'key = "levers.guaranteed_rent"'),
+            r"parameter\[2\]\.key: 'levers\.guaranteed_rent' is not marked \"assumption\"",
+        ),
+        (("low = 100.0", "low = 500.0"), r"parameter\[2\]: low \(500\) must be below high"),
+        (
+            ('level = "transfer rate"', 'level = "transfer"'),
+            r"target\[1\]\.level: 'transfer' is not a level of spec\.toml "
+            r"\(did you mean 'transfer rate'\?\)",
+        ),
+        (("tolerance = 0.02", "tolerance = 0"), r"target\[1\]\.tolerance: input should be greater"),
+        (("population = 4", "population = 1"), r"abc\.population: input should be greater"),
+    ],
+)
+def test_bad_config_names_file_key_and_rule(tmp_path, change, message):
+    """A bad calibration file is one line per problem naming the file, key and rule."""
+    old, new = change
+    with pytest.raises(UserError, match=message):
+        load_config(write_config(tmp_path, CONFIG.replace(old, new, 1)))
+
+
+def test_bad_config_exits_2(tmp_path, capsys):
+    """Calibrate with a missing file exits 2 with one line."""
+    assert main(["calibrate", str(tmp_path / "none.toml")]) == 2
+    assert "no such calibration file" in capsys.readouterr().err
