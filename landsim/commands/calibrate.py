@@ -89,90 +89,94 @@ def main(args: argparse.Namespace) -> int:
         allow_existing=args.resume,
         hint="add --resume to continue its calibration",
     )
-    if args.resume and not (out / DB_NAME).is_file():
-        raise UserError(f"--resume: {out} holds no calibration ({DB_NAME}) to continue")
-    started, t0 = now(), time.monotonic()
-    sampler, release, where = make_sampler(args.executor, args.workers)
-    print(
-        f"landsim calibrate: {len(config.priors)} parameters, {len(config.targets)} targets, "
-        f"{config.population} particles x {config.generations} generations on {where} -> {out}",
-        file=sys.stderr,
-    )
-    again = f"landsim calibrate {args.config} --out {out} --resume"
-    try:
-        hist = run_abc(config, out, sampler, resume=args.resume, progress=not args.no_progress)
-    except KeyboardInterrupt:
+    from landsim.locking import folder_lock
+
+    with folder_lock(out, "calibrate"):  # one writer per results folder
+        if args.resume and not (out / DB_NAME).is_file():
+            raise UserError(f"--resume: {out} holds no calibration ({DB_NAME}) to continue")
+        started, t0 = now(), time.monotonic()
+        sampler, release, where = make_sampler(args.executor, args.workers)
         print(
-            f"landsim calibrate: interrupted; finished generations are saved; to go on: {again}",
+            f"landsim calibrate: {len(config.priors)} parameters, {len(config.targets)} targets, "
+            f"{config.population} particles x {config.generations} generations on {where} -> {out}",
             file=sys.stderr,
         )
-        raise
-    finally:
-        release()
-    post = posterior_table(hist)
-    import pyarrow as pa
+        again = f"landsim calibrate {args.config} --out {out} --resume"
+        try:
+            hist = run_abc(config, out, sampler, resume=args.resume, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print(
+                "landsim calibrate: interrupted; finished generations are saved; "
+                f"to go on: {again}",
+                file=sys.stderr,
+            )
+            raise
+        finally:
+            release()
+        post = posterior_table(hist)
+        import pyarrow as pa
 
-    write_atomic(pa.Table.from_pandas(post, preserve_index=False), out / "posterior.parquet")
-    gens = generations_table(hist)
-    with atomic_path(out / "generations.csv") as tmp:
-        gens.to_csv(tmp, index=False)
-    summary = summarize_posterior(post, config)
-    print("\nposterior (last generation)\n" + summary.to_string(index=False))
-    print("\n" + gens.to_string(index=False))
-    print(f"\nposterior-predictive check ({args.predictive_draws} draws) ...", file=sys.stderr)
-    from landsim.sweep.executors import make_executor
+        write_atomic(pa.Table.from_pandas(post, preserve_index=False), out / "posterior.parquet")
+        gens = generations_table(hist)
+        with atomic_path(out / "generations.csv") as tmp:
+            gens.to_csv(tmp, index=False)
+        summary = summarize_posterior(post, config)
+        print("\nposterior (last generation)\n" + summary.to_string(index=False))
+        print("\n" + gens.to_string(index=False))
+        print(f"\nposterior-predictive check ({args.predictive_draws} draws) ...", file=sys.stderr)
+        from landsim.sweep.executors import make_executor
 
-    with make_executor(args.executor, args.workers) as executor:
-        pred = predictive_check(post, config, args.predictive_draws, mapper=_mapper(executor))
-    with atomic_path(out / "predictive.csv") as tmp:
-        pred.to_csv(tmp, index=False)
-    print("\n" + predictive_markdown(pred))
-    plot_marginals(post, config, out / "marginals.png")
-    plot_pairs(post, config, out / "pairs.png")
-    plot_generations(gens, out / "epsilon.png")
-    date = now()[:10]
-    with atomic_path(out / "calibrated.toml") as tmp:
-        tmp.write_text(calibrated_toml(config, summary, out, date) + "\n", encoding="utf-8")
-    seconds = time.monotonic() - t0
-    report = [
-        f"# Calibration: {config.title}",
-        "",
-        f"`{command_line()}` — {started}, wall time {seconds / 60:.1f} min on {where}"
-        f"{' (resumed: this session only)' if args.resume else ''}",
-        "",
-        "## Posterior",
-        "",
-        posterior_markdown(summary),
-        "",
-        "## Generations",
-        "",
-        gens.to_markdown(index=False) if _has_tabulate() else gens.to_string(index=False),
-        "",
-        "## Posterior-predictive check",
-        "",
-        predictive_markdown(pred),
-        "",
-        "![marginals](marginals.png) ![pairs](pairs.png) ![epsilon](epsilon.png)",
-        "",
-    ]
-    with atomic_path(out / "report.md") as tmp:
-        tmp.write_text("\n".join(report), encoding="utf-8")
-    write_json(
-        out / "provenance.json",
-        {
-            "command": command_line(),
-            "config": str(config.path),
-            "config_text": config.text,
-            "started": started,
-            "finished": now(),
-            "wall_seconds": seconds,
-            "executor": where,
-            "environment": environment(),
-        },
-    )
-    print(f"\nwall time {seconds / 60:.1f} min; results in {out}")
-    print(f"calibrated scenario: {out / 'calibrated.toml'}")
-    return 0
+        with make_executor(args.executor, args.workers) as executor:
+            pred = predictive_check(post, config, args.predictive_draws, mapper=_mapper(executor))
+        with atomic_path(out / "predictive.csv") as tmp:
+            pred.to_csv(tmp, index=False)
+        print("\n" + predictive_markdown(pred))
+        plot_marginals(post, config, out / "marginals.png")
+        plot_pairs(post, config, out / "pairs.png")
+        plot_generations(gens, out / "epsilon.png")
+        date = now()[:10]
+        with atomic_path(out / "calibrated.toml") as tmp:
+            tmp.write_text(calibrated_toml(config, summary, out, date) + "\n", encoding="utf-8")
+        seconds = time.monotonic() - t0
+        report = [
+            f"# Calibration: {config.title}",
+            "",
+            f"`{command_line()}` — {started}, wall time {seconds / 60:.1f} min on {where}"
+            f"{' (resumed: this session only)' if args.resume else ''}",
+            "",
+            "## Posterior",
+            "",
+            posterior_markdown(summary),
+            "",
+            "## Generations",
+            "",
+            gens.to_markdown(index=False) if _has_tabulate() else gens.to_string(index=False),
+            "",
+            "## Posterior-predictive check",
+            "",
+            predictive_markdown(pred),
+            "",
+            "![marginals](marginals.png) ![pairs](pairs.png) ![epsilon](epsilon.png)",
+            "",
+        ]
+        with atomic_path(out / "report.md") as tmp:
+            tmp.write_text("\n".join(report), encoding="utf-8")
+        write_json(
+            out / "provenance.json",
+            {
+                "command": command_line(),
+                "config": str(config.path),
+                "config_text": config.text,
+                "started": started,
+                "finished": now(),
+                "wall_seconds": seconds,
+                "executor": where,
+                "environment": environment(),
+            },
+        )
+        print(f"\nwall time {seconds / 60:.1f} min; results in {out}")
+        print(f"calibrated scenario: {out / 'calibrated.toml'}")
+        return 0
 
 
 def _mapper(executor):

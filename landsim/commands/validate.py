@@ -134,73 +134,81 @@ def main(args: argparse.Namespace) -> int:
         allow_existing=args.resume,
         hint="add --resume to run only the missing runs, or --force to replace them",
     )
-    if args.force:
-        for p in (out / "runs").glob("part-*.parquet"):
-            p.unlink()
-    settings = {
-        "spec_sha256": hashlib.sha256(Path(spec_path).read_bytes()).hexdigest(),
-        "root_seed": ROOT_SEED,
-        "years": spec.years,
-        "seeds": seeds,
-    }
-    done = open_runs(out, settings, resume=args.resume)
-    specs = [
-        s for size in sizes for s in plan(spec, [size], seeds[size]) if s.tags["key"] not in done
-    ]
-    started = now()
-    again = f"landsim validate --sizes {','.join(sizes)} --seeds {args.seeds} --out {out} --resume"
-    if args.spec is not None:
-        again += f" --spec {args.spec}"
-    with make_executor(args.executor, args.workers) as executor:
-        print(
-            f"landsim validate: {len(specs)} runs ({len(done)} already done) on "
-            f"{executor.description} -> {out}",
-            file=sys.stderr,
+    from landsim.locking import folder_lock
+
+    with folder_lock(out, "validate"):  # one writer per results folder
+        if args.force:
+            for p in (out / "runs").glob("part-*.parquet"):
+                p.unlink()
+        settings = {
+            "spec_sha256": hashlib.sha256(Path(spec_path).read_bytes()).hexdigest(),
+            "root_seed": ROOT_SEED,
+            "years": spec.years,
+            "seeds": seeds,
+        }
+        done = open_runs(out, settings, resume=args.resume)
+        specs = [
+            s
+            for size in sizes
+            for s in plan(spec, [size], seeds[size])
+            if s.tags["key"] not in done
+        ]
+        started = now()
+        again = (
+            f"landsim validate --sizes {','.join(sizes)} --seeds {args.seeds} --out {out} --resume"
         )
-        bar = tqdm(
-            total=len(specs),
-            unit="run",
-            desc="runs",
-            disable=True if args.no_progress else None,
-            dynamic_ncols=True,
-        )
-        try:
-            for batch in executor.imap_batches(run, specs):
-                append_runs(out, batch)
-                bar.update(len(batch))
-        except KeyboardInterrupt:
+        if args.spec is not None:
+            again += f" --spec {args.spec}"
+        with make_executor(args.executor, args.workers) as executor:
             print(
-                f"landsim validate: interrupted; finished runs are saved; to finish: {again}",
+                f"landsim validate: {len(specs)} runs ({len(done)} already done) on "
+                f"{executor.description} -> {out}",
                 file=sys.stderr,
             )
-            raise
-        except WorkerLost as err:
-            print(f"landsim validate: stopped: {err}; to finish: {again}", file=sys.stderr)
-            return 1
-        finally:
-            bar.close()
-        executor_info = executor.info()
-    df = load_validation_runs(out)
-    df = df[df["size"].isin(sizes) & (df["replicate"] < df["size"].map(seeds))]
-    patterns, levels = evaluate(spec, df)
-    print(format_tables(patterns, levels, spec.level_size))
-    provenance = {
-        "command": command_line(),
-        "spec": str(spec_path),
-        "spec_sha256": settings["spec_sha256"],
-        "seeds": seeds,
-        "root_seed": ROOT_SEED,
-        "sizes": sizes,
-        "started": started,
-        "finished": now(),
-        "executor": executor_info,
-        "environment": environment(),
-        "scenarios": {
-            name: {**scenario_record(load_scenario(path)), "changes": changes}
-            for name, (path, changes) in spec.runs.items()
-        },
-    }
-    write_report(out, spec, patterns, levels, provenance, strict=args.strict)
-    ok = passed(patterns, levels, strict=args.strict)
-    print(f"\n{'PASS' if ok else 'FAIL'}: report in {out / 'report.md'}")
-    return 0 if ok else 1
+            bar = tqdm(
+                total=len(specs),
+                unit="run",
+                desc="runs",
+                disable=True if args.no_progress else None,
+                dynamic_ncols=True,
+            )
+            try:
+                for batch in executor.imap_batches(run, specs):
+                    append_runs(out, batch)
+                    bar.update(len(batch))
+            except KeyboardInterrupt:
+                print(
+                    f"landsim validate: interrupted; finished runs are saved; to finish: {again}",
+                    file=sys.stderr,
+                )
+                raise
+            except WorkerLost as err:
+                print(f"landsim validate: stopped: {err}; to finish: {again}", file=sys.stderr)
+                return 1
+            finally:
+                bar.close()
+            executor_info = executor.info()
+        df = load_validation_runs(out)
+        df = df[df["size"].isin(sizes) & (df["replicate"] < df["size"].map(seeds))]
+        patterns, levels = evaluate(spec, df)
+        print(format_tables(patterns, levels, spec.level_size))
+        provenance = {
+            "command": command_line(),
+            "spec": str(spec_path),
+            "spec_sha256": settings["spec_sha256"],
+            "seeds": seeds,
+            "root_seed": ROOT_SEED,
+            "sizes": sizes,
+            "started": started,
+            "finished": now(),
+            "executor": executor_info,
+            "environment": environment(),
+            "scenarios": {
+                name: {**scenario_record(load_scenario(path)), "changes": changes}
+                for name, (path, changes) in spec.runs.items()
+            },
+        }
+        write_report(out, spec, patterns, levels, provenance, strict=args.strict)
+        ok = passed(patterns, levels, strict=args.strict)
+        print(f"\n{'PASS' if ok else 'FAIL'}: report in {out / 'report.md'}")
+        return 0 if ok else 1
