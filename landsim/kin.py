@@ -44,6 +44,31 @@ class KinTies:
             np.r_[np.int64(parent), others], np.full(others.size + 1, child), np.r_[1.0, close]
         )
 
+    def inherit_many(self, pairs: list[tuple[int, int]], factor: float = 0.5) -> None:
+        """:meth:`inherit` for every ``(parent, child)`` pair in order, with one concatenation
+        (a child later in the list also inherits the ties an earlier child gave its parent)."""
+        if not pairs:
+            return
+        order = np.argsort(self.src, kind="stable")
+        s_sorted = self.src[order]
+        added: dict[int, list[tuple[int, float]]] = {}
+        new_a: list[int] = []
+        new_b: list[int] = []
+        new_c: list[float] = []
+        for parent, child in pairs:
+            lo, hi = np.searchsorted(s_sorted, [parent, parent + 1])
+            idx = order[lo:hi]
+            ties = list(zip(self.dst[idx].tolist(), self.closeness[idx].tolist(), strict=True))
+            ties += added.get(parent, [])
+            ends = [(parent, 1.0)] + [(d, c * factor) for d, c in ties if d != child]
+            for other, close in ends:
+                new_a.append(other)
+                new_b.append(child)
+                new_c.append(close)
+                added.setdefault(other, []).append((child, close))
+                added.setdefault(child, []).append((other, close))
+        self.add(np.array(new_a, np.int64), np.array(new_b, np.int64), np.array(new_c))
+
     def pairs(self, first: np.ndarray, second: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """Ties from households marked in boolean mask ``first`` to those in ``second``
         (masks of length ``n``).

@@ -295,27 +295,42 @@ class LandModel(mesa.Model):
             for i in died:
                 self.households.pop(int(i)).remove()
             self._farm_order_cache = None
-        for parent, child in form_households(pop, a, self.rng):
-            self.households[child] = Household(self, child)
-            self.kin.inherit(parent, child)
-            self._endow(parent, child)
+        formed = form_households(pop, a, self.rng)
+        if formed:
+            self.kin.inherit_many(formed)
+            self._endow_all(formed)
+            for _, child in formed:
+                self.households[child] = Household(self, child)
             self._farm_order_cache = None
 
-    def _endow(self, parent: int, child: int) -> None:
-        """A new household takes ``split_land_share`` of its parents' plots, from the
-        village collective's unlet land first, then from the parents' plots."""
+    def _endow_all(self, formed: list[tuple[int, int]]) -> None:
+        """Each new household takes ``split_land_share`` of its parents' plots, from the
+        village collective's unlet land first, then from the parents' plots (in the order the
+        households formed; the plot lists are built once a year, not once per household)."""
         p, a = self.plots, self.params.assumptions
-        mine = np.flatnonzero(p.holder == parent)
-        n = int(round(a.split_land_share * mine.size))
-        if n == 0:
-            return
-        v = self.population.hh_village[child]
-        spare = np.flatnonzero((p.holder == COLLECTIVE) & (p.village == v) & ~p.leased())
-        take = spare[self.rng.permutation(spare.size)[:n]]
-        rest = n - take.size
-        if rest > 0:
-            take = np.r_[take, mine[self.rng.permutation(mine.size)[:rest]]]
-        p.holder[take] = child
+        n_v = self.params.world.n_villages
+        parents = np.array([pa for pa, _ in formed], dtype=np.int64)
+        is_parent = np.zeros(self.population.n_households, dtype=bool)
+        is_parent[parents] = True
+        theirs = np.flatnonzero((p.holder >= 0) & is_parent[np.maximum(p.holder, 0)])
+        keys, groups = _split_by(p.holder[theirs], theirs)
+        by_holder = {int(h): g for h, g in zip(keys, groups, strict=False)}
+        spare_idx = np.flatnonzero((p.holder == COLLECTIVE) & ~p.leased())
+        spare = _group_indices(p.village[spare_idx], n_v)
+        spare = [spare_idx[g] for g in spare]
+        for parent, child in formed:
+            mine = by_holder.get(parent, np.zeros(0, dtype=np.int64))
+            n = int(round(a.split_land_share * mine.size))
+            if n == 0:
+                continue
+            v = int(self.population.hh_village[child])
+            take = spare[v][self.rng.permutation(spare[v].size)[:n]]
+            if take.size:
+                spare[v] = spare[v][~np.isin(spare[v], take)]
+            rest = n - take.size
+            if rest > 0:
+                take = np.r_[take, mine[self.rng.permutation(mine.size)[:rest]]]
+            p.holder[take] = child
 
     def expire_leases(self) -> None:
         """Leases whose last year has passed return plots to their holders."""
@@ -907,6 +922,13 @@ def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     offsets = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
     before = np.r_[0.0, cum[:-1]]
     return cum - before[offsets]
+
+
+def _split_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Unique ``keys`` and, for each, the ``values`` with that key (in their given order)."""
+    order = np.argsort(keys, kind="stable")
+    uniq, starts = np.unique(keys[order], return_index=True)
+    return uniq, np.split(values[order], starts[1:])
 
 
 def _group_indices(keys: np.ndarray, n: int) -> list[np.ndarray]:
