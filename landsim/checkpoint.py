@@ -74,6 +74,8 @@ DERIVED = frozenset(
         "_layers",
         "_mesa_step",  # Mesa's step wrapper, as the constructor binds it
         "_decisions",  # people's decisions for the year being stepped: None between years
+        "_quality_rank",  # ranks the plots' quality: recomputed when the quality array changes
+        "_farm_sorted",  # the last farm order, to merge the next into: a full sort without it
     }
 )
 #: model attributes stored by their own section of the checkpoint

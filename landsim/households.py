@@ -178,8 +178,11 @@ def decide_land_use(
     own = np.where(can_farm, own_value(hilly, quality, wage, risk, a), -np.inf)
     ch = channel_values(village, hilly, quality, risk, trust, outlook, a)
     keep = can_farm & (own >= np.maximum(ch.max(axis=1), 0.0))
-    pick = logit_pick(ch, a.choice_temperature, draws)
-    channel = np.where(keep, -1, np.asarray(CHANNELS)[pick]).astype(np.int8)
+    channel = np.full(keep.size, -1, dtype=np.int8)
+    out = ~keep  # only plots released need a channel (each plot keeps its own draw)
+    channel[out] = np.asarray(CHANNELS, dtype=np.int8)[
+        logit_pick(ch[out], a.choice_temperature, draws[out])
+    ]
     return Choices(keep=keep, channel=channel, own_value=own)
 
 

@@ -45,29 +45,63 @@ class KinTies:
         )
 
     def inherit_many(self, pairs: list[tuple[int, int]], factor: float = 0.5) -> None:
-        """:meth:`inherit` for every ``(parent, child)`` pair in order, with one concatenation
-        (a child later in the list also inherits the ties an earlier child gave its parent)."""
+        """:meth:`inherit` for every ``(parent, child)`` pair in order, with one concatenation:
+        the ties parents had before are copied in one vectorised pass; ties given earlier in
+        the same batch (a parent that is kin of an earlier parent, a sibling, a child that
+        founds a household itself) are tracked for the households a later pair reads."""
         if not pairs:
             return
+        par = np.array([pa for pa, _ in pairs], dtype=np.int64)
+        chi = np.array([ch for _, ch in pairs], dtype=np.int64)
+        # ties each parent had before the batch: pair t gets edges base_t == t
         order = np.argsort(self.src, kind="stable")
         s_sorted = self.src[order]
+        lo = np.searchsorted(s_sorted, par, side="left")
+        cnt = np.searchsorted(s_sorted, par, side="right") - lo
+        base_t = np.repeat(np.arange(par.size), cnt)
+        within = np.arange(base_t.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        edge = order[np.repeat(lo, cnt) + within]
+        base_a = self.dst[edge]
+        base_c = self.closeness[edge] * factor
+        mine = base_a != chi[base_t]
+        base_t, base_a, base_c = base_t[mine], base_a[mine], base_c[mine]
+        # households whose ties a later pair reads, and the batch's ties they gain
+        readers = set(par.tolist())
+        watched = np.isin(base_a, par)
+        seen_by_t: dict[int, list[tuple[int, float]]] = {}
+        for t, other, close in zip(
+            base_t[watched].tolist(),
+            base_a[watched].tolist(),
+            base_c[watched].tolist(),
+            strict=True,
+        ):
+            seen_by_t.setdefault(t, []).append((other, close))
         added: dict[int, list[tuple[int, float]]] = {}
         new_a: list[int] = []
         new_b: list[int] = []
         new_c: list[float] = []
-        for parent, child in pairs:
-            lo, hi = np.searchsorted(s_sorted, [parent, parent + 1])
-            idx = order[lo:hi]
-            ties = list(zip(self.dst[idx].tolist(), self.closeness[idx].tolist(), strict=True))
-            ties += added.get(parent, [])
-            ends = [(parent, 1.0)] + [(d, c * factor) for d, c in ties if d != child]
+        for t, (parent, child) in enumerate(pairs):
+            ends = [(parent, 1.0)] + [
+                (d, c * factor) for d, c in added.get(parent, ()) if d != child
+            ]
             for other, close in ends:
                 new_a.append(other)
                 new_b.append(child)
                 new_c.append(close)
-                added.setdefault(other, []).append((child, close))
-                added.setdefault(child, []).append((other, close))
-        self.add(np.array(new_a, np.int64), np.array(new_b, np.int64), np.array(new_c))
+            for other, close in ends + seen_by_t.get(t, []):
+                if other in readers:
+                    added.setdefault(other, []).append((child, close))
+            if child in readers:  # it founds a household later in the batch: all its ties
+                lo_t, hi_t = np.searchsorted(base_t, [t, t + 1])
+                every = ends + list(
+                    zip(base_a[lo_t:hi_t].tolist(), base_c[lo_t:hi_t].tolist(), strict=True)
+                )
+                added.setdefault(child, []).extend(every)
+        self.add(
+            np.concatenate([base_a, np.array(new_a, dtype=np.int64)]),
+            np.concatenate([chi[base_t], np.array(new_b, dtype=np.int64)]),
+            np.concatenate([base_c, np.array(new_c, dtype=float)]),
+        )
 
     def pairs(self, first: np.ndarray, second: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """Ties from households marked in boolean mask ``first`` to those in ``second``

@@ -159,12 +159,16 @@ def clear_market(
     days_left = bidders.days.astype(float).copy()
     plots_left = bidders.max_plots.astype(np.int64).copy()
     open_ = np.ones(n_o, dtype=bool)
+    # kin loans (offer, bidder, closeness), then stranger leases in runs of one bidder:
+    # offers, (bidder, run length), rents
+    won_o: list[int] = []
+    won_b: list[int] = []
+    won_c: list[float] = []
     out_o: list[np.ndarray] = []
-    out_b: list[np.ndarray] = []
+    out_b: list[tuple[int, int]] = []
     out_r: list[np.ndarray] = []
-    out_k: list[np.ndarray] = []
     if n_o == 0 or n_b == 0:
-        return _leases(offers, bidders, out_o, out_b, out_r, out_k)
+        return _leases(offers, bidders, (won_o, won_b, won_c), out_o, out_b, out_r)
     need = tech.days(offers.hilly) * tech.plot_mu
 
     # 1. kin: rent-free loans, closest ties first
@@ -176,7 +180,6 @@ def clear_market(
         ok &= (offers.holder[o] != bidders.household[b]) & (c > 0)
         o, b, c = o[ok], b[ok], c[ok]
         order = np.lexsort((b, o, -c))
-        won_o, won_b, won_c = [], [], []
         for oi, bi, ci in zip(o[order].tolist(), b[order].tolist(), c[order].tolist(), strict=True):
             if open_[oi] and plots_left[bi] > 0 and days_left[bi] >= need[oi]:
                 open_[oi] = False
@@ -185,13 +188,15 @@ def clear_market(
                 won_o.append(oi)
                 won_b.append(bi)
                 won_c.append(ci)
-        if won_o:
-            out_o.append(np.array(won_o, dtype=np.int64))
-            out_b.append(np.array(won_b, dtype=np.int64))
-            out_r.append(np.zeros(len(won_o)))
-            out_k.append(np.array(won_c))
 
     # 2. strangers, village by village
+    # per offer: return before labour (the same sum as Technology.margin, term by term)
+    yf = np.where(offers.hilly, tech.hilly_yield, 1.0)
+    before_labour = tech.gross * offers.quality * yf - np.where(
+        offers.hilly, tech.hilly_cash, tech.cash
+    )
+    lessee_days = tech.days(offers.hilly)
+    hired_margin = before_labour - lessee_days * tech.hired_wage
     off_by_v = _group(offers.village[open_])
     open_idx = np.flatnonzero(open_)
     bid_by_v = _group(bidders.village)
@@ -206,75 +211,86 @@ def clear_market(
         dist = np.abs(bidders.row[b][:, None] - offers.row[o][None, :]) + np.abs(
             bidders.col[b][:, None] - offers.col[o][None, :]
         )
-        hilly, quality = offers.hilly[o][None, :], offers.quality[o][None, :]
-        fam = bid_fraction * tech.margin(hilly, quality, bidders.wage[b][:, None])
-        fam -= distance_cost * dist
-        hired = bid_fraction * tech.margin(hilly, quality, tech.hired_wage) - distance_cost * dist
+        dist_cost = distance_cost * dist
+        fam = before_labour[o][None, :] - lessee_days[o][None, :] * bidders.wage[b][:, None]
+        fam *= bid_fraction
+        fam -= dist_cost
+        hired = bid_fraction * hired_margin[o][None, :] - dist_cost
         reserve = np.maximum(offers.reserve[o], 0.0)[None, :]
-        own = offers.holder[o][None, :] == bidders.household[b][:, None]
-        ok_fam = (fam >= reserve) & (fam > 0) & ~own
-        ok_hired = (hired >= reserve) & (hired > 0) & ~own
+        not_own = offers.holder[o][None, :] != bidders.household[b][:, None]
+        ok_fam = (fam >= reserve) & (fam > 0) & not_own
+        ok_hired = (hired >= reserve) & (hired > 0) & not_own
         ok_any = ok_fam | ok_hired
         best = np.where(ok_any, np.maximum(fam, hired), -np.inf).max(axis=1)
         order = np.lexsort((b, -best))
         order = order[np.isfinite(best[order])]
         if order.size == 0:
             continue
-        # the last bidder (in order) that would take each offer: past it, nobody else can
-        ranked = ok_any[order]
-        last = np.where(
-            ranked.any(axis=0), ranked.shape[0] - 1 - np.argmax(ranked[::-1], axis=0), -1
-        )
+        # nxt[pos, j]: the first position >= pos (in bidding order) of a bidder that would take
+        # offer j (order.size if none), so the loop visits only bidders with an open offer left
+        n_r = order.size
+        small = np.int16 if n_r < np.iinfo(np.int16).max else np.int64
+        nxt = np.where(ok_any[order], np.arange(n_r, dtype=small)[:, None], small(n_r))
+        nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]
         still = np.ones(o.size, dtype=bool)
-        stop = int(last.max())
-        for pos, i in enumerate(order):
-            if pos > stop:
-                break
-            row = ok_any[i] & still
-            if not row.any():
-                continue
+        need_o = need[o]
+        # a family working for less than the day wage bids at least as much with its own labour
+        # as with hired hands, so the plots it could hire for are among those it had no days for
+        cheap = bidders.wage[b] <= tech.hired_wage
+        may_hire = ok_hired.any(axis=1)
+        neg_fam = -fam
+        pos = int(nxt[0].min())
+        while pos < n_r:
+            i = order[pos]
             bi = b[i]
-            cand = np.flatnonzero(ok_fam[i] & still)
+            cand = (ok_fam[i] & still).nonzero()[0]
+            rest = cand[:0]
             if cand.size:
-                cand = cand[np.argsort(-fam[i, cand], kind="stable")]
-                cum = np.cumsum(need[o[cand]])
-                take = cand[(cum <= days_left[bi])][: plots_left[bi]]
-                if take.size:
+                cand = cand[neg_fam[i, cand].argsort(kind="stable")]
+                cum = need_o[cand].cumsum()  # needs are > 0: the plots that fit are a prefix
+                k = min(int(cum.searchsorted(days_left[bi], side="right")), plots_left[bi])
+                rest = cand[k:]
+                if k:
+                    take = cand[:k]
                     still[take] = False
-                    plots_left[bi] -= take.size
-                    days_left[bi] -= float(need[o[take]].sum())
-                    _append(out_o, out_b, out_r, out_k, o[take], bi, fam[i, take])
-            if plots_left[bi] > 0:
-                cand = np.flatnonzero(ok_hired[i] & still)
-                if cand.size:
-                    cand = cand[np.argsort(-hired[i, cand], kind="stable")][: plots_left[bi]]
-                    still[cand] = False
-                    plots_left[bi] -= cand.size
-                    _append(out_o, out_b, out_r, out_k, o[cand], bi, hired[i, cand])
-            if not still.any():
+                    plots_left[bi] -= k
+                    days_left[bi] -= float(cum[k - 1])
+                    out_o.append(o[take])
+                    out_b.append((bi, k))
+                    out_r.append(fam[i, take])
+            if may_hire[i] and plots_left[bi] > 0:
+                if cheap[i]:
+                    hire = rest[ok_hired[i, rest]] if rest.size else rest
+                    hire.sort()  # back to offer order, as the other branch gives it
+                else:
+                    hire = (ok_hired[i] & still).nonzero()[0]
+                if hire.size:
+                    hire = hire[(-hired[i, hire]).argsort(kind="stable")][: plots_left[bi]]
+                    still[hire] = False
+                    plots_left[bi] -= hire.size
+                    out_o.append(o[hire])
+                    out_b.append((bi, hire.size))
+                    out_r.append(hired[i, hire])
+            if pos + 1 >= n_r:
                 break
-            stop = int(last[still].max())
-    return _leases(offers, bidders, out_o, out_b, out_r, out_k)
+            left = nxt[pos + 1][still]
+            pos = int(left.min()) if left.size else n_r
+    return _leases(offers, bidders, (won_o, won_b, won_c), out_o, out_b, out_r)
 
 
-def _append(out_o, out_b, out_r, out_k, offer_idx, bidder, rent) -> None:
-    out_o.append(offer_idx)
-    out_b.append(np.full(offer_idx.size, bidder, dtype=np.int64))
-    out_r.append(np.asarray(rent, dtype=float))
-    out_k.append(np.zeros(offer_idx.size))
-
-
-def _leases(offers, bidders, out_o, out_b, out_r, out_k) -> Leases:
-    if not out_o:
-        e = np.zeros(0, dtype=np.int64)
-        return Leases(e, e, e, np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
-    o = np.concatenate(out_o)
-    close = np.concatenate(out_k)  # closeness of kin loans, 0 for strangers
+def _leases(offers, bidders, kin_won, out_o, out_b, out_r) -> Leases:
+    k_o, k_b, k_c = kin_won
+    o = np.concatenate([np.array(k_o, dtype=np.int64), *out_o])
+    runs = np.array(out_b, dtype=np.int64).reshape(-1, 2)
+    b = np.concatenate([np.array(k_b, dtype=np.int64), np.repeat(runs[:, 0], runs[:, 1])])
+    rent = np.concatenate([np.zeros(len(k_o)), *out_r])
+    close = np.zeros(o.size)  # closeness of kin loans, 0 for strangers
+    close[: len(k_c)] = k_c
     return Leases(
         offer=o,
         plot=offers.plot[o],
-        lessee=bidders.household[np.concatenate(out_b)],
-        rent=np.concatenate(out_r),
+        lessee=bidders.household[b],
+        rent=rent,
         kin=close > 0,
         closeness=close,
     )

@@ -118,6 +118,11 @@ class LandModel(mesa.Model):
         self._wage = np.zeros(n_slots)
         self._free = np.zeros(0, dtype=np.int64)
         self._farm_order_cache: tuple[tuple, np.ndarray] | None = None
+        #: (the plots' quality array, each plot's rank by quality, best first): plots never
+        #: change quality, so the farm order's last key is ranked once
+        self._quality_rank: tuple[np.ndarray, np.ndarray] | None = None
+        #: the last farm order with its packed sort keys, so the next is a merge, not a sort
+        self._farm_sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._grid: OrthogonalVonNeumannGrid | None = None
         self._layers: dict[str, PropertyLayer] = {}
         #: people's decisions for the year being stepped (:mod:`landsim.decisions`), or None
@@ -329,7 +334,11 @@ class LandModel(mesa.Model):
                 spare[v] = spare[v][~np.isin(spare[v], take)]
             rest = n - take.size
             if rest > 0:
-                take = np.r_[take, mine[self.rng.permutation(mine.size)[:rest]]]
+                given = self.rng.permutation(mine.size)[:rest]
+                take = np.concatenate([take, mine[given]])
+                kept = np.ones(mine.size, dtype=bool)
+                kept[given] = False
+                by_holder[parent] = mine[kept]  # as if listed again for a later pair
             p.holder[take] = child
 
     def expire_leases(self) -> None:
@@ -391,13 +400,23 @@ class LandModel(mesa.Model):
 
     def _farm_order(self) -> np.ndarray:
         """Held plots in the order households farm them: by holder, labour need per plot, then
-        best quality first. Sorted once and reused until holders or labour days change."""
+        best quality first (then plot index). Sorted once and reused until holders or labour
+        days change; the three keys are packed into one integer so a single sort does."""
         a, p = self.params.assumptions, self.plots
         key = (a.labour_days_flat, a.labour_days_hilly, self.params.world.plot_size_mu)
         if self._farm_order_cache is None or self._farm_order_cache[0] != key:
+            if self._quality_rank is None or self._quality_rank[0] is not p.quality:
+                rank = np.empty(p.n, dtype=np.int64)
+                rank[np.argsort(-p.quality, kind="stable")] = np.arange(p.n)
+                self._quality_rank = (p.quality, rank)
             idx = np.flatnonzero(p.holder >= 0)
             need = np.where(p.hilly[idx], a.labour_days_hilly, a.labour_days_flat)
-            order = idx[np.lexsort((-p.quality[idx], need, p.holder[idx]))]
+            more = (need > min(a.labour_days_hilly, a.labour_days_flat)).astype(np.int64)
+            packed = np.full(p.n, -1, dtype=np.int64)
+            packed[idx] = (p.holder[idx].astype(np.int64) * 2 + more) * p.n
+            packed[idx] += self._quality_rank[1][idx]
+            order, keys = _sorted_by_key(packed, idx, self._farm_sorted)
+            self._farm_sorted = (keys, order)
             self._farm_order_cache = (key, order)
         return self._farm_order_cache[1]
 
@@ -922,6 +941,27 @@ def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     offsets = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
     before = np.r_[0.0, cum[:-1]]
     return cum - before[offsets]
+
+
+def _sorted_by_key(
+    packed: np.ndarray, idx: np.ndarray, last: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``idx`` sorted by their unique keys ``packed[idx]`` (``packed`` is -1 elsewhere), and the
+    sorted keys. With ``last`` (the keys and order of an earlier call) only the entries whose
+    key changed are sorted and merged in: a year changes few holders."""
+    if last is None or last[1].size and last[1].max() >= packed.size:
+        keys = packed[idx]
+        order = np.argsort(keys)  # keys are unique: any sort gives this order
+        return idx[order], keys[order]
+    old_keys, old_order = last
+    same = packed[old_order] == old_keys
+    base_keys, base_order = old_keys[same], old_order[same]
+    listed = np.zeros(packed.size, dtype=bool)
+    listed[base_order] = True
+    new = idx[~listed[idx]]
+    new = new[np.argsort(packed[new])]
+    at = np.searchsorted(base_keys, packed[new])
+    return np.insert(base_order, at, new), np.insert(base_keys, at, packed[new])
 
 
 def _split_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -22,7 +22,7 @@ def _edges(t: KinTies) -> list[tuple[int, int, float]]:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     m=st.integers(0, 30),
