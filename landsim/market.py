@@ -180,14 +180,20 @@ def clear_market(
         ok &= (offers.holder[o] != bidders.household[b]) & (c > 0)
         o, b, c = o[ok], b[ok], c[ok]
         order = np.lexsort((b, o, -c))
+        # one pair at a time, on Python lists (numpy scalar access costs more than the work)
+        is_open, n_left, d_left = open_.tolist(), plots_left.tolist(), days_left.tolist()
+        need_l = need.tolist()
         for oi, bi, ci in zip(o[order].tolist(), b[order].tolist(), c[order].tolist(), strict=True):
-            if open_[oi] and plots_left[bi] > 0 and days_left[bi] >= need[oi]:
-                open_[oi] = False
-                plots_left[bi] -= 1
-                days_left[bi] -= need[oi]
+            if is_open[oi] and n_left[bi] > 0 and d_left[bi] >= need_l[oi]:
+                is_open[oi] = False
+                n_left[bi] -= 1
+                d_left[bi] -= need_l[oi]
                 won_o.append(oi)
                 won_b.append(bi)
                 won_c.append(ci)
+        open_[:] = is_open
+        plots_left[:] = n_left
+        days_left[:] = d_left
 
     # 2. strangers, village by village
     # per offer: return before labour (the same sum as Technology.margin, term by term)
@@ -208,6 +214,15 @@ def clear_market(
         b = b[plots_left[b] > 0]
         if b.size == 0:
             continue
+        # drop plots nobody here could bid enough for, even at no distance with the lowest
+        # family wage: the same float operations as the bids below, so the bound is exact
+        top = np.maximum(
+            (before_labour[o] - lessee_days[o] * bidders.wage[b].min()) * bid_fraction,
+            bid_fraction * hired_margin[o],
+        )
+        o = o[(top > 0) & (top >= np.maximum(offers.reserve[o], 0.0))]
+        if o.size == 0:
+            continue
         dist = np.abs(bidders.row[b][:, None] - offers.row[o][None, :]) + np.abs(
             bidders.col[b][:, None] - offers.col[o][None, :]
         )
@@ -215,13 +230,25 @@ def clear_market(
         fam = before_labour[o][None, :] - lessee_days[o][None, :] * bidders.wage[b][:, None]
         fam *= bid_fraction
         fam -= dist_cost
-        hired = bid_fraction * hired_margin[o][None, :] - dist_cost
-        reserve = np.maximum(offers.reserve[o], 0.0)[None, :]
+        reserve_o = np.maximum(offers.reserve[o], 0.0)
+        reserve = reserve_o[None, :]
         not_own = offers.holder[o][None, :] != bidders.household[b][:, None]
         ok_fam = (fam >= reserve) & (fam > 0) & not_own
-        ok_hired = (hired >= reserve) & (hired > 0) & not_own
-        ok_any = ok_fam | ok_hired
-        best = np.where(ok_any, np.maximum(fam, hired), -np.inf).max(axis=1)
+        # a family working for less than the day wage bids at least as much with its own labour
+        # as with hired hands (fam >= hired), so the plots it could hire for are among those it
+        # had no days for; when that holds for the whole village, hired bids are only worked
+        # out for those plots
+        cheap = bidders.wage[b] <= tech.hired_wage
+        all_cheap = bool(cheap.all())
+        if all_cheap:
+            ok_any = ok_fam
+            best = np.where(ok_fam, fam, -np.inf).max(axis=1)
+        else:
+            hired = bid_fraction * hired_margin[o][None, :] - dist_cost
+            ok_hired = (hired >= reserve) & (hired > 0) & not_own
+            ok_any = ok_fam | ok_hired
+            best = np.where(ok_any, np.maximum(fam, hired), -np.inf).max(axis=1)
+            may_hire = ok_hired.any(axis=1)
         order = np.lexsort((b, -best))
         order = order[np.isfinite(best[order])]
         if order.size == 0:
@@ -234,10 +261,6 @@ def clear_market(
         nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]
         still = np.ones(o.size, dtype=bool)
         need_o = need[o]
-        # a family working for less than the day wage bids at least as much with its own labour
-        # as with hired hands, so the plots it could hire for are among those it had no days for
-        cheap = bidders.wage[b] <= tech.hired_wage
-        may_hire = ok_hired.any(axis=1)
         neg_fam = -fam
         pos = int(nxt[0].min())
         while pos < n_r:
@@ -258,19 +281,26 @@ def clear_market(
                     out_o.append(o[take])
                     out_b.append((bi, k))
                     out_r.append(fam[i, take])
-            if may_hire[i] and plots_left[bi] > 0:
-                if cheap[i]:
-                    hire = rest[ok_hired[i, rest]] if rest.size else rest
-                    hire.sort()  # back to offer order, as the other branch gives it
+            if plots_left[bi] > 0 and (rest.size if all_cheap else may_hire[i]):
+                if all_cheap:  # hired bids for the plots it had no days for, in offer order
+                    rest = np.sort(rest)
+                    bids = bid_fraction * hired_margin[o[rest]] - dist_cost[i, rest]
+                    ok = (bids >= reserve_o[rest]) & (bids > 0)
+                    hire, bids = rest[ok], bids[ok]
                 else:
-                    hire = (ok_hired[i] & still).nonzero()[0]
+                    if cheap[i]:
+                        hire = np.sort(rest[ok_hired[i, rest]])
+                    else:
+                        hire = (ok_hired[i] & still).nonzero()[0]
+                    bids = hired[i, hire]
                 if hire.size:
-                    hire = hire[(-hired[i, hire]).argsort(kind="stable")][: plots_left[bi]]
+                    by_bid = (-bids).argsort(kind="stable")[: plots_left[bi]]
+                    hire = hire[by_bid]
                     still[hire] = False
                     plots_left[bi] -= hire.size
                     out_o.append(o[hire])
                     out_b.append((bi, hire.size))
-                    out_r.append(hired[i, hire])
+                    out_r.append(bids[by_bid])
             if pos + 1 >= n_r:
                 break
             left = nxt[pos + 1][still]
