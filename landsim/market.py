@@ -261,14 +261,18 @@ def clear_market(
         nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]
         still = np.ones(o.size, dtype=bool)
         need_o = need[o]
+        least_need = float(need_o.min())
         neg_fam = -fam
+        if all_cheap:  # plots a hired bid could pay for at all (it is highest at no distance)
+            hired_top = bid_fraction * hired_margin[o]
+            may_hire_o = (hired_top > 0) & (hired_top >= reserve_o)
         pos = int(nxt[0].min())
         while pos < n_r:
             i = order[pos]
             bi = b[i]
             cand = (ok_fam[i] & still).nonzero()[0]
-            rest = cand[:0]
-            if cand.size:
+            rest = cand  # with no days for any plot, all are left for hired hands
+            if cand.size and days_left[bi] >= least_need:
                 cand = cand[neg_fam[i, cand].argsort(kind="stable")]
                 cum = need_o[cand].cumsum()  # needs are > 0: the plots that fit are a prefix
                 k = min(int(cum.searchsorted(days_left[bi], side="right")), plots_left[bi])
@@ -283,10 +287,12 @@ def clear_market(
                     out_r.append(fam[i, take])
             if plots_left[bi] > 0 and (rest.size if all_cheap else may_hire[i]):
                 if all_cheap:  # hired bids for the plots it had no days for, in offer order
-                    rest = np.sort(rest)
-                    bids = bid_fraction * hired_margin[o[rest]] - dist_cost[i, rest]
-                    ok = (bids >= reserve_o[rest]) & (bids > 0)
-                    hire, bids = rest[ok], bids[ok]
+                    hire = rest[may_hire_o[rest]]
+                    if hire.size:
+                        hire.sort()
+                        bids = bid_fraction * hired_margin[o[hire]] - dist_cost[i, hire]
+                        ok = (bids >= reserve_o[hire]) & (bids > 0)
+                        hire, bids = hire[ok], bids[ok]
                 else:
                     if cheap[i]:
                         hire = np.sort(rest[ok_hired[i, rest]])
