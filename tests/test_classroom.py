@@ -57,11 +57,34 @@ def test_a_student_acts_only_on_their_own_role(room):
         room.decide("Nobody", {})
 
 
-def test_rejoining_with_the_same_name_gives_the_same_role(room):
-    """The same name (spaces ignored) gets the same household back; another name another."""
+def test_rejoining_with_the_same_name_and_seat_gives_the_same_role(room):
+    """The same name (spaces ignored) with its seat gets the same household back; another
+    name another household."""
     first = room.join("Li  Wei")
-    assert room.join(" Li Wei ") is first
+    assert room.join(" Li Wei ", seat=first.seat) is first
+    assert room.enter("Li Wei", first.seat) is first
     assert room.join("Wang").index != first.index
+
+
+def test_a_classmate_typing_a_joined_name_does_not_get_the_role(room):
+    """Names are on the projected dashboard: from another browser and without the seat of
+    the student's own page, the name is refused (join form, an address without or with a
+    guessed seat); from the student's browser, name and code are enough."""
+    ann = room.join("Ann", browser="ann-browser")
+    for browser in (None, "", "mallory-browser"):
+        with pytest.raises(ClassError, match="has already joined"):
+            room.join("Ann", browser=browser)
+        for guess in ("", "guess", None, ann.seat[:-1], ann.seat + "x", 123):
+            with pytest.raises(ClassError, match="has already joined"):
+                room.enter("Ann", guess, browser)
+    assert room.join("Ann", browser="ann-browser") is ann
+    assert room.enter("Ann", "", "ann-browser") is ann
+    # her page address opened on a new device works, and that browser is remembered
+    assert room.enter("Ann", ann.seat, "new-device") is ann
+    assert room.join("Ann", browser="new-device") is ann
+    assert room.join("Bo").seat != ann.seat
+    assert ann.seat not in repr(ann) and "ann-browser" not in repr(ann)
+    assert len(ann.seat) >= 16
 
 
 def test_roles_go_round_the_villages_and_fall_back_to_households(room):

@@ -212,3 +212,41 @@ def test_the_round_timer_closes_the_year_and_pause_stops_it(people):
     teacher.page.locator("button.landsim-pause").click()
     expect(teacher.page.locator("button.landsim-pause")).to_contain_text("Resume")
     expect(teacher.page.locator(".landsim-timer")).to_have_count(0)
+
+
+def test_a_classmate_cannot_take_over_a_joined_name(people):
+    """Names are projected on the teacher's dashboard. Typing a joined name in another
+    browser, or opening its address without the seat the student's own page holds, is
+    refused and shows nothing of that household; the student's own page keeps the role after
+    a reload, and in her own browser name and code are enough to rejoin."""
+    teacher, code = start_class(people)
+    ann = join(people, code, "Ann")
+    expect(teacher.page.locator(".landsim-students")).to_contain_text("Ann")
+    mallory = people("/join")
+    mallory.page.locator(".landsim-join-code input").fill(code)
+    mallory.page.locator(".landsim-join-name input").fill("Ann")
+    mallory.page.locator("button.landsim-join").click()
+    expect(mallory.page.locator(".landsim-error")).to_contain_text("has already joined")
+    pages = [mallory]
+    for url in (f"/join?code={code}&name=Ann", f"/join?code={code}&name=Ann&seat=guess"):
+        other = people(url)
+        expect(other.page.locator(".landsim-error")).to_contain_text("has already joined")
+        pages.append(other)
+    for p in pages:
+        expect(p.page.locator(".landsim-join")).to_be_visible()
+        expect(p.page.locator(".landsim-you")).to_have_count(0)
+        expect(p.page.locator(".landsim-plot-label")).to_have_count(0)
+    assert "seat=" in ann.page.url
+    ann.page.reload()
+    expect(ann.page.locator(".landsim-you")).to_contain_text("Ann")
+    expect(ann.page.locator(".landsim-plot-label").first).to_be_visible()
+    again = ann.context.new_page()  # her connection dropped: she types code and name again
+    again.set_default_timeout(TIMEOUT)
+    again.goto(ann.page.url.split("/join")[0] + "/join")
+    again.locator(".landsim-join-code input").fill(code)
+    again.locator(".landsim-join-name input").fill("Ann")
+    again.locator("button.landsim-join").click()
+    expect(again.locator(".landsim-you")).to_contain_text("Ann")
+    assert again.locator(".landsim-plot-label").all_inner_texts() == (
+        ann.page.locator(".landsim-plot-label").all_inner_texts()
+    )

@@ -5,7 +5,10 @@
   address and QR code in large type, the town map with the students' households outlined, who
   has decided, the charts, Next year / timer / Pause / End, and the debrief;
 * ``/join`` — a student types the class code and their name (and picks a role and a language);
-  the page then lives at ``/join?code=...&name=...``, so a reload rejoins as the same role.
+  the page then lives at ``/join?code=...&name=...&seat=...``, so a reload rejoins as the same
+  role. The seat is a secret given at joining; typing the name and code again works only in
+  the browser the student joined from (Solara's session cookie), so a classmate who types the
+  name (it is on the projected dashboard) is refused instead of taking the role over.
 
 Pages hold no class state: every click goes to the class in
 :data:`~landsim.app.classroom.room.REGISTRY`, which checks it. A page follows its class from a
@@ -58,6 +61,15 @@ CLASS_CSS = """
 .landsim-ack { color: #1b5e20; font-weight: 600; }
 .landsim-reject { color: #b71c1c; font-weight: 600; }
 """
+
+
+def _browser() -> str | None:
+    """This browser's Solara session id (a cookie the server set; it lasts across reloads and
+    tabs of the same browser), or None outside a served page."""
+    try:
+        return solara.get_session_id()
+    except Exception:  # noqa: BLE001 - no kernel context (a page rendered in a test)
+        return None
 
 
 def _query() -> dict[str, str]:
@@ -362,7 +374,7 @@ def StudentPage():
     if query.get("code") and query.get("name"):
         try:
             room = REGISTRY.get(query["code"])
-            role = room.role_of(query["name"])
+            role = room.enter(query["name"], query.get("seat", ""), _browser())
         except ClassError as exc:
             room, role = None, None
             error.value = error.value or str(exc)
@@ -370,12 +382,15 @@ def StudentPage():
     def join():
         try:
             r = REGISTRY.get(code.value)
-            joined = r.join(name.value, wish.value, lang.value)
+            joined = r.join(name.value, wish.value, lang.value, browser=_browser())
         except ClassError as exc:
             error.value = str(exc)
             return
         error.value = None
-        router.push(f"/join?code={r.code}&name={quote(joined.name)}&lang={lang.value}")
+        router.push(
+            f"/join?code={r.code}&name={quote(joined.name)}&seat={quote(joined.seat)}"
+            f"&lang={lang.value}"
+        )
 
     solara.Style(CSS + CLASS_CSS)
     solara.Title(t("title", lang.value))

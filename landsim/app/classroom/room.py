@@ -19,6 +19,7 @@ code, never taken from the browser). Nothing here imports solara: the pages
 
 from __future__ import annotations
 
+import hmac
 import io
 import json
 import secrets
@@ -129,12 +130,19 @@ class Role:
         kind: "household", "branch" or "government".
         index: household index, village index, or 0 for the government.
         lang: the language the student chose ("en" or "zh").
+        seat: a secret given at the first join and kept in the student's page address.
+        browsers: the browser sessions (Solara's session cookie) the student joined or came
+            back from. A page comes back to the role only with the seat or from one of these
+            browsers, so a classmate who types the name (it is on the projected dashboard)
+            cannot take over the household, while the student can rejoin by name and code.
     """
 
     name: str
     kind: str
     index: int
     lang: str = "en"
+    seat: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
+    browsers: set[str] = field(default_factory=set, repr=False)
 
 
 def _new_code(taken: set[str]) -> str:
@@ -221,18 +229,27 @@ class Classroom:
             out.extend(x[i] for x in per_v if i < len(x))
         return out
 
-    def join(self, name: Any, wish: str = "household", lang: str = "en") -> Role:
-        """Join as ``name`` (or rejoin: the same name gets the same role back). ``wish`` is
+    def join(
+        self,
+        name: Any,
+        wish: str = "household",
+        lang: str = "en",
+        seat: str | None = None,
+        browser: str | None = None,
+    ) -> Role:
+        """Join as ``name`` from ``browser`` (a browser session id), or rejoin as ``name``
+        with its ``seat`` or from a browser it joined from (the same role back). ``wish`` is
         "household", "branch" or "government"; a branch or the government taken by someone
         else gives a household instead.
 
         Raises:
-            ClassError: for an empty or too long name, or a full class.
+            ClassError: for an empty or too long name, a name already joined elsewhere
+                (without its seat), or a full class.
         """
         key = _clean_name(name)
         with self.lock:
             if key in self.roles:
-                role = self.roles[key]
+                role = self.enter(key, seat, browser)
                 role.lang = lang if lang in ("en", "zh") else role.lang
                 return role
             if len(self.roles) >= MAX_STUDENTS:
@@ -252,8 +269,30 @@ class Classroom:
                     raise ClassError("every household of the town has a student")
                 role = Role(key, "household", free[0])
             role.lang = lang if lang in ("en", "zh") else "en"
+            if isinstance(browser, str) and browser:
+                role.browsers.add(browser)
             self.roles[key] = role
             self._touch()
+            return role
+
+    def enter(self, name: Any, seat: Any, browser: Any = None) -> Role:
+        """The role of ``name`` for a page that holds its ``seat`` or runs in a browser the
+        student joined from (which is then remembered for the seat too).
+
+        Raises:
+            ClassError: for a name that has not joined, or a page with neither.
+        """
+        with self.lock:
+            role = self.role_of(name)
+            known = isinstance(browser, str) and browser in role.browsers
+            if isinstance(seat, str) and hmac.compare_digest(seat, role.seat):
+                if isinstance(browser, str) and browser:
+                    role.browsers.add(browser)
+            elif not known:
+                raise ClassError(
+                    f"{role.name!r} has already joined class {self.code} in another browser: "
+                    "to come back there, reopen your own page; otherwise join with another name"
+                )
             return role
 
     def role_of(self, name: Any) -> Role:
