@@ -208,7 +208,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0.75, 2.0),
     )
     labour_decline_age: float = Field(
-        60,
+        56,
         ge=40,
         le=90,
         description="labour starts to fall (yr)",
@@ -222,7 +222,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(78, 88),
     )
     farm_days_per_worker: float = Field(
-        70,
+        80,
         gt=0,
         le=365,
         description="days of field work one full worker gives a year (days)",

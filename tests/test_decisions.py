@@ -131,7 +131,7 @@ def test_decisions_that_break_a_rule_are_rejected_and_change_nothing(decisions, 
 
 def test_keeping_more_than_labour_allows_is_rejected():
     """A household may keep only as many plots as its field days can farm."""
-    m = run_years(tiny_model(4), 1)
+    m = run_years(tiny_model(4, farm_days_per_worker=25), 1)  # short of days: labour binds
     days = m.field_days()
     for h in range(m.population.n_households):
         mine = free_plots(m, h)

@@ -99,10 +99,12 @@ def test_profit_split_must_sum_to_one():
 def test_labour_capacity_falls_with_age():
     """Children do not farm; adults work fully until the decline age, then less, then none."""
     a = Assumptions()
-    cap = labour_capacity(np.array([10.0, 30.0, 60.0, 71.0, 90.0]), a)
+    decline, zero = a.labour_decline_age, a.labour_zero_age
+    middle = (decline + zero) / 2
+    cap = labour_capacity(np.array([10.0, 30.0, decline, middle, zero + 1]), a)
     assert cap[0] == 0 and cap[1] == 1 and cap[2] == 1
     assert 0 < cap[3] < 1 and cap[4] == 0
-    faster = labour_capacity(np.array([71.0]), Assumptions(aging_speed=2.0))
+    faster = labour_capacity(np.array([middle]), Assumptions(aging_speed=1.5))
     assert faster[0] < cap[3]
 
 
