@@ -7,8 +7,7 @@ prefer land next to land they already pool) and by the land-consolidation outcom
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy import ndimage
 
 __all__ = ["same_key_neighbour_share", "count_patches"]
 
@@ -33,14 +32,15 @@ def same_key_neighbour_share(g: np.ndarray) -> np.ndarray:
 
 def count_patches(g: np.ndarray) -> tuple[int, int]:
     """Cells with a non-negative key, and the number of 4-connected patches of equal keys
-    among them."""
-    n = g.size
-    idx = np.arange(n).reshape(g.shape)
-    right = (g[:, :-1] == g[:, 1:]) & (g[:, :-1] >= 0)
-    down = (g[:-1, :] == g[1:, :]) & (g[:-1, :] >= 0)
-    src = np.concatenate([idx[:, :-1][right], idx[:-1, :][down]])
-    dst = np.concatenate([idx[:, 1:][right], idx[1:, :][down]])
-    graph = coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
-    n_comp, _ = connected_components(graph, directed=False)
-    n_neg = int((g < 0).sum())
-    return n - n_neg, n_comp - n_neg
+    among them.
+
+    The grid is drawn on a (2H-1) x (2W-1) image: cells at even-even positions, a link between
+    two neighbours with the same key on the position between them, odd-odd positions empty.
+    Patches are then the 4-connected components of that image (``scipy.ndimage.label``)."""
+    h, w = g.shape
+    img = np.zeros((2 * h - 1, 2 * w - 1), dtype=bool)
+    img[::2, ::2] = g >= 0
+    img[::2, 1::2] = (g[:, :-1] == g[:, 1:]) & (g[:, :-1] >= 0)
+    img[1::2, ::2] = (g[:-1, :] == g[1:, :]) & (g[:-1, :] >= 0)
+    _, n_patches = ndimage.label(img)
+    return int((g >= 0).sum()), int(n_patches)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.model import _sorted_by_key
+from landsim.spatial import count_patches
 
 
 def _plain_market(offers, bidders, kin, tech, bid_fraction, distance_cost, kin_value):
@@ -161,3 +162,32 @@ def test_farm_order_merge_equals_a_full_sort(seed, n, changes):
     order, sorted_keys = _sorted_by_key(packed, held, last)
     assert np.array_equal(order, held[np.argsort(packed[held], kind="stable")])
     assert np.array_equal(sorted_keys, np.sort(packed[held]))
+
+
+def _patches_by_graph(g: np.ndarray) -> tuple[int, int]:
+    """Patches counted as connected components of the same-key neighbour graph (scipy.sparse)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = g.size
+    idx = np.arange(n).reshape(g.shape)
+    right = (g[:, :-1] == g[:, 1:]) & (g[:, :-1] >= 0)
+    down = (g[:-1, :] == g[1:, :]) & (g[:-1, :] >= 0)
+    src = np.concatenate([idx[:, :-1][right], idx[:-1, :][down]])
+    dst = np.concatenate([idx[:, 1:][right], idx[1:, :][down]])
+    graph = coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+    n_comp, _ = connected_components(graph, directed=False)
+    n_neg = int((g < 0).sum())
+    return n - n_neg, n_comp - n_neg
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    keys=st.integers(1, 4),
+)
+def test_patches_on_the_image_equal_the_graph_components(seed, h, w, keys):
+    g = np.random.default_rng(seed).integers(-1, keys, (h, w))
+    assert count_patches(g) == _patches_by_graph(g)
