@@ -162,15 +162,15 @@ class Ledger:
         keep = fen > 0
         payer_a, payee_a, fen = payer_a[keep], payee_a[keep], fen[keep]
         if fen.size:
-            for side, index, sign in ((self._outflow, payer, -1), (self._inflow, payee, 1)):
-                if np.ndim(index) == 0:  # one account on this side: add the total once
+            sides = ((self._outflow, payer, payer_a, -1), (self._inflow, payee, payee_a, 1))
+            for flow, given, accounts, sign in sides:
+                if np.ndim(given) == 0:  # one account on this side: add the total once
                     total = int(fen.sum())
-                    side[int(index)] += total
-                    self.balance[int(index)] += sign * total
+                    flow[int(given)] += total
+                    self.balance[int(given)] += sign * total
                 else:
-                    index = payer_a if sign < 0 else payee_a
-                    _accumulate(side, index, fen)
-                    _accumulate(self.balance, index, sign * fen)
+                    _accumulate(flow, accounts, fen)
+                    _accumulate(self.balance, accounts, sign * fen)
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
 
