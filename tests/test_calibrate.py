@@ -12,7 +12,9 @@ from landsim.calibration import load_config
 from landsim.calibration.smc import Simulator, history, range_distance
 from landsim.cli import main
 from landsim.errors import UserError
+from landsim.runner import run
 from landsim.scenario import load_scenario
+from landsim.validation import run_specs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,6 +32,15 @@ range = [0.2, 0.4]
 name = "abandonment out of reach"
 a = { run = "baseline", column = "abandonment_rate" }
 range = [0.9, 1.0]
+
+[[pattern]]
+id = 1
+name = "Abandonment rises"
+
+[[pattern.check]]
+label = "abandonment, year 5 minus year 1"
+a = { run = "baseline", column = "abandonment_rate", years = [5] }
+b = { run = "baseline", column = "abandonment_rate", years = [1] }
 """
 
 CONFIG = """\
@@ -161,12 +172,88 @@ def test_range_distance_counts_tolerances_outside():
     assert range_distance({"a": 2.5, "b": 24.0}, bounds) == pytest.approx(5.0)
 
 
+def test_a_pattern_check_is_a_target_with_a_one_sided_range(tmp_path):
+    """``check = LABEL`` makes the check's effect a target: it must clear the threshold by the
+    margin, and the simulator reports the same effect the validation computes."""
+    text = CONFIG + '\n[[target]]\ncheck = "abandonment, year 5"\nmargin = 0.01\ntolerance = 0.01\n'
+    with pytest.raises(
+        UserError,
+        match=r"target\[3\]\.check: 'abandonment, year 5' is not the "
+        r"label of a pattern check of spec\.toml \(did you mean 'abandonment, year 5 "
+        r"minus year 1'\?\)",
+    ):
+        load_config(write_config(tmp_path, text))
+    config = load_config(write_config(tmp_path, text.replace('year 5"', 'year 5 minus year 1"')))
+    target = config.targets[2]
+    assert target.level.name == "pattern 1: abandonment, year 5 minus year 1"
+    assert (target.level.low, target.level.high) == (0.01, float("inf"))
+    sim = Simulator(config)
+    levels = sim({"assumptions.choice_temperature": 100.0, "assumptions.farming_attachment": 250.0})
+    df = pd.concat(
+        [
+            run(s)
+            for s in run_specs(
+                sim.spec,
+                ["D"],
+                1,
+                root_seed=sim.seed_for(
+                    {
+                        "assumptions.choice_temperature": 100.0,
+                        "assumptions.farming_attachment": 250.0,
+                    }
+                ),
+                changes={
+                    **sim.world,
+                    "assumptions.choice_temperature": 100.0,
+                    "assumptions.farming_attachment": 250.0,
+                },
+                only=sim.runs,
+            )
+        ]
+    )
+    by_year = df.set_index("year")["abandonment_rate"]
+    assert levels[target.level.name] == pytest.approx(by_year[5] - by_year[1])
+    bounds = {target.level.name: (target.level.low, target.level.high, 0.01)}
+    assert range_distance({target.level.name: 0.03}, bounds) == 0.0
+    assert range_distance({target.level.name: -0.01}, bounds) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            'level = "transfer rate"\ncheck = "x"',
+            r"target\[3\]: name either a level or a pattern check",
+        ),
+        ("tolerance = 0.1", r"target\[3\]: name either a level or a pattern check"),
+        (
+            'level = "transfer rate"\nmargin = 0.1',
+            r"target\[3\]\.margin: applies only to a pattern",
+        ),
+    ],
+)
+def test_a_target_names_one_level_or_one_check(tmp_path, target, message):
+    """A target with both, or neither, of level and check, or a margin on a level, is refused."""
+    text = (
+        CONFIG
+        + f"\n[[target]]\n{target}\n"
+        + ("tolerance = 0.1\n" if "tolerance" not in target else "")
+    )
+    with pytest.raises(UserError, match=message):
+        load_config(write_config(tmp_path, text))
+
+
 def test_bundled_calibration_config_loads():
     """The bundled calibration names assumption parameters and levels of the patterns file."""
     config = load_config(REPO / "experiments" / "calibrate_town.toml")
     assert len(config.priors) >= 4 and len(config.targets) >= 6
     assert config.years == 30
-    assert set(config.runs) <= {"baseline", "fast_aging", "coop_guaranteed_dividend"}
+    assert set(config.runs) <= {
+        "baseline",
+        "fast_aging",
+        "coop_guaranteed_dividend",
+        "coop_weak_management",
+    }
 
 
 @pytest.mark.parametrize(

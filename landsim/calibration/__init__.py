@@ -2,9 +2,10 @@
 
 A calibration file names the parameters to estimate — only those the baseline scenario marks
 "assumption" — with a uniform prior range and unit each, and the *targets*: levels of the
-validation patterns file (``hilly abandonment at year 30`` ...) with a tolerance each. A
-particle's distance is how far its levels fall outside their sourced ranges, in tolerances
-(0 when every target is inside).
+validation patterns file (``hilly abandonment at year 30`` ...) or pattern checks named by
+label (their effect must clear the threshold by a margin), with a tolerance each. A particle's
+distance is how far its levels fall outside their sourced ranges, in tolerances (0 when every
+target is inside).
 
 Parts:
 

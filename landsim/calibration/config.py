@@ -24,13 +24,20 @@ Format (``experiments/calibrate_town.toml`` is the bundled example)::
     level = "transfer rate, years 1-10"
     tolerance = 0.02             # distance outside the range counted as one unit
 
+    [[target]]                   # a pattern check as a target: its effect (mean over the
+    check = "faster aging raises year-30 abandonment"  # replicates) must lie on the check's
+    margin = 0.02                # side of its threshold by at least `margin`
+    tolerance = 0.01
+
 Errors name the file, the key and the rule, as scenario files do.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -41,7 +48,17 @@ from landsim import bundled
 from landsim.errors import UserError
 from landsim.params import Params
 from landsim.scenario import find_scenario, load_scenario, set_key
-from landsim.validation import SIZES, SPEC_FILE, Level, Spec, SpecError, load_spec
+from landsim.validation import (
+    SIZES,
+    SPEC_FILE,
+    Check,
+    Level,
+    Pattern,
+    Spec,
+    SpecError,
+    load_spec,
+)
+from landsim.validation import _did_you_mean as _closest
 
 __all__ = ["CalibrationConfig", "Prior", "Target", "load_config", "assumption_keys"]
 
@@ -64,7 +81,9 @@ class _ParameterIn(BaseModel):
 
 class _TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    level: str
+    level: str | None = None
+    check: str | None = None
+    margin: float = Field(0.0, ge=0)
     tolerance: float = Field(gt=0)
 
 
@@ -95,10 +114,33 @@ class Prior:
 
 @dataclass(frozen=True)
 class Target:
-    """A level of the patterns file and the distance outside its range that counts as 1."""
+    """A level of the patterns file (or a pattern check read as one, see
+    :func:`check_as_level`) and the distance outside its range that counts as 1."""
 
     level: Level
     tolerance: float
+
+
+def check_as_level(pattern: Pattern, check: Check, margin: float) -> Level:
+    """A pattern check as a level: its effect must lie on the check's side of its threshold by
+    ``margin`` at least (range ``[threshold + margin, inf)`` for "above", ``(-inf, threshold -
+    margin]`` for "below").
+
+    The effect is read as a level is: the mean over replicates of ``a - b`` (for a ``ratio``
+    check the ratio of the means). The level is named ``pattern N: LABEL``.
+    """
+    if check.side == "above":
+        low, high = check.threshold + margin, math.inf
+    else:
+        low, high = -math.inf, check.threshold - margin
+    return Level(
+        name=f"pattern {pattern.id}: {check.label}",
+        check=check,
+        low=low,
+        high=high,
+        unit="effect",
+        source=f"pattern {pattern.id} of the patterns file ({pattern.name})",
+    )
 
 
 @dataclass(frozen=True)
@@ -172,6 +214,12 @@ def _lines(shown: str, err: ValidationError) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint: the first name that contains ``name``, else the closest spelling."""
+    close = [n for n in known if name.lower() in n.lower()]
+    return f" (did you mean {close[0]!r}?)" if close else _closest(name, known)
+
+
 def load_config(path: str | Path) -> CalibrationConfig:
     """Read and check a calibration file.
 
@@ -239,14 +287,29 @@ def load_config(path: str | Path) -> CalibrationConfig:
         sub = fields[section].annotation.model_fields[name]  # type: ignore[union-attr]
         priors.append(Prior(p.key, p.low, p.high, p.unit, integer=sub.annotation is int))
     levels = {lv.name: lv for lv in spec.levels}
+    checks = {c.label: (pat, c) for pat in spec.patterns for c in pat.checks if c.label}
     targets = []
     for i, t in enumerate(data.target):
+        where = f"{shown}: target[{i + 1}]"
+        if (t.level is None) == (t.check is None):
+            problems.append(f"{where}: name either a level or a pattern check (level = or check =)")
+            continue
+        if t.check is not None:
+            if t.check not in checks:
+                problems.append(
+                    f"{where}.check: {t.check!r} is not the label of a pattern check of "
+                    f"{spec_path.name}{_did_you_mean(t.check, checks)}"
+                )
+                continue
+            pattern, check = checks[t.check]
+            targets.append(Target(check_as_level(pattern, check, t.margin), t.tolerance))
+            continue
+        if t.margin:
+            problems.append(f"{where}.margin: applies only to a pattern check (check =)")
         if t.level not in levels:
-            close = [n for n in levels if t.level.lower() in n.lower()]
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(
-                f"{shown}: target[{i + 1}].level: {t.level!r} is not a level of "
-                f"{spec_path.name}{hint}"
+                f"{where}.level: {t.level!r} is not a level of "
+                f"{spec_path.name}{_did_you_mean(t.level, levels)}"
             )
             continue
         targets.append(Target(levels[t.level], t.tolerance))

@@ -139,6 +139,14 @@ def _f(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
 
 
+def _range(low: float, high: float) -> str:
+    if math.isinf(high):
+        return f">= {_f(low)}"
+    if math.isinf(low):
+        return f"<= {_f(high)}"
+    return f"{_f(low)}-{_f(high)}"
+
+
 def predictive_markdown(pred: pd.DataFrame) -> str:
     """The posterior-predictive table as Markdown."""
     lines = [
@@ -148,7 +156,7 @@ def predictive_markdown(pred: pd.DataFrame) -> str:
     for r in pred.itertuples():
         lines.append(
             f"| {r.target} | {_f(r.median)} [{_f(r.low95)}, {_f(r.high95)}] | "
-            f"{_f(r.range_low)}-{_f(r.range_high)} | {r.share_inside:.0%} | "
+            f"{_range(r.range_low, r.range_high)} | {r.share_inside:.0%} | "
             f"{'yes' if r.inside else '**no**'} |"
         )
     return "\n".join(lines)
@@ -181,7 +189,8 @@ def calibrated_toml(config: CalibrationConfig, summary: pd.DataFrame, out: Path,
         f"# Written by `landsim calibrate {config.path.name}` on {date}: ABC-SMC (pyabc) with",
         f"# {config.population} particles x {config.generations} generations, {config.seeds} "
         "replicate run(s) per particle,",
-        "# against the sourced levels of the validation patterns file. Values are posterior means;",
+        "# against the sourced levels (and any pattern checks) of the validation patterns file.",
+        "# Values are posterior means;",
         "# the comment after each gives the posterior sd and 90 % interval and the prior range.",
         f'extends = "{extends}"',
         f'title = "Calibrated: {config.title}"',

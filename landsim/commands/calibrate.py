@@ -16,8 +16,8 @@ HELP = """examples:
   landsim calibrate my_calibration.toml --executor dask://10.0.0.5:8786
 
 The file names the parameters (only those the base scenario marks "assumption"), each with a
-uniform prior range and unit, and the targets: levels of the validation patterns file with a
-tolerance each (docs/validation.md). Writes to DIR: posterior.parquet (every particle of every
+uniform prior range and unit, and the targets: levels of the validation patterns file, or
+pattern checks by label with a margin, each with a tolerance (docs/validation.md). Writes to DIR: posterior.parquet (every particle of every
 generation; the last is the posterior), generations.csv and epsilon.png, marginals.png,
 pairs.png, predictive.csv (posterior-predictive check), report.md, calibrated.toml (a
 scenario: landsim check DIR/calibrated.toml) and abc.db (pyabc's populations, for --resume).
