@@ -195,3 +195,23 @@ def test_opening_a_class_to_the_network_prints_a_warning(capsys):
     assert env["LANDSIM_CLASSROOM_URL"].endswith(":8765/join")
     announce("127.0.0.1", 8765)
     assert "WARNING" not in capsys.readouterr().out
+
+
+def test_the_server_keeps_its_libraries_out_of_full_collections():
+    """Before serving, the app imports what it runs and freezes it: a full collection then
+    walks only what sessions made (a class's pages stall for every full collection)."""
+    import gc
+
+    from landsim.commands.app import CLASSROOM_MODULE, GC_YOUNG_THRESHOLD, _freeze_startup_objects
+
+    before = gc.get_threshold()
+    try:
+        _freeze_startup_objects(CLASSROOM_MODULE)
+        assert gc.get_freeze_count() > 50_000
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > before[0]
+        import solara.server.starlette as served  # imported by the call above
+
+        assert gc.is_tracked(served) and all(o is not served for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
