@@ -202,11 +202,11 @@ def test_the_server_keeps_its_libraries_out_of_full_collections():
     walks only what sessions made (a class's pages stall for every full collection)."""
     import gc
 
-    from landsim.commands.app import CLASSROOM_MODULE, GC_YOUNG_THRESHOLD, _freeze_startup_objects
+    from landsim.commands.app import GC_YOUNG_THRESHOLD, _freeze_startup_objects
 
     before = gc.get_threshold()
     try:
-        _freeze_startup_objects(CLASSROOM_MODULE)
+        _freeze_startup_objects()
         assert gc.get_freeze_count() > 50_000
         assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > before[0]
         import solara.server.starlette as served  # imported by the call above

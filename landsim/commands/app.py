@@ -119,13 +119,25 @@ def serve(
         from landsim.app.classroom.network import announce
 
         os.environ.update(announce(host, port))
-    _freeze_startup_objects(CLASSROOM_MODULE if classroom else APP_MODULE)
+    _freeze_startup_objects()
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level=log_level, ws="auto")
 
 
-def _freeze_startup_objects(module: str) -> None:
-    """Import what the server will run, then move every object alive now to the garbage
-    collector's permanent generation.
+#: imported before serving so that their objects are frozen (the app's own page modules are
+#: not: solara loads those itself, and a page module imported twice keeps its sessions' state)
+LIBRARIES = (
+    "solara.server.starlette",
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "PIL.Image",
+    "landsim.model",
+)
+
+
+def _freeze_startup_objects() -> None:
+    """Import the libraries the server will run, then move every object alive now to the
+    garbage collector's permanent generation.
 
     The libraries' hundreds of thousands of objects (modules, classes, functions, traitlets)
     live as long as the server, but Python's full collection would walk them all each time,
@@ -137,8 +149,8 @@ def _freeze_startup_objects(module: str) -> None:
     import gc
     import importlib
 
-    importlib.import_module("solara.server.starlette")
-    importlib.import_module(module)
+    for name in LIBRARIES:
+        importlib.import_module(name)
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
