@@ -186,9 +186,12 @@ def branch_terms(levers: Levers, choice: BranchChoice) -> Levers:
 
 # ---------------------------------------------------------------------- what may be decided
 def free_plots(model: LandModel, household: int) -> np.ndarray:
-    """Plots ``household`` holds that no running lease binds: the ones it decides on now."""
+    """Plots ``household`` holds that no lease binds in the coming year: the ones it decides
+    on now. A lease (or a year of custody) whose last season was the year just closed gives
+    its plot back before the coming year's decision, so that plot is free too."""
     p = model.plots
-    return np.flatnonzero((p.holder == household) & ~p.leased())
+    bound = p.leased() & (p.lease_end > model.year)
+    return np.flatnonzero((p.holder == household) & ~bound)
 
 
 def options(model: LandModel, household: int) -> tuple[str, ...]:

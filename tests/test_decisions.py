@@ -171,3 +171,19 @@ def test_twenty_households_that_refuse_the_coop_put_no_land_in_it():
         m.step(decisions=Decisions(plots=plots))
     p = m.plots
     assert not ((p.kind == COOP) & np.isin(p.holder, chosen)).any()
+
+
+def test_a_plot_whose_lease_has_run_out_is_decided_by_its_holder():
+    """A lease whose last season was the year just closed gives the plot back before the next
+    decision: its holder decides on it (and the choice is applied); a running lease binds."""
+    m = run_years(tiny_model(8), 3)
+    p = m.plots
+    ending = np.flatnonzero((p.holder >= 0) & p.leased() & (p.lease_end == m.year))
+    running = np.flatnonzero((p.holder >= 0) & p.leased() & (p.lease_end > m.year))
+    assert ending.size and running.size
+    plot = int(ending[0])
+    h = int(p.holder[plot])
+    assert plot in free_plots(m, h)
+    assert not set(running[p.holder[running] == h].tolist()) & set(free_plots(m, h).tolist())
+    m.step(decisions=Decisions(plots={h: {plot: "lease"}}))
+    assert p.operator[plot] != h  # released as decided, not farmed by its holder
