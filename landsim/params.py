@@ -208,11 +208,11 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0.75, 2.0),
     )
     labour_decline_age: float = Field(
-        56,
+        54.5,
         ge=40,
         le=90,
         description="labour starts to fall (yr)",
-        json_schema_extra=_plausible(55, 65),
+        json_schema_extra=_plausible(50, 65),
     )
     labour_zero_age: float = Field(
         83,
@@ -222,11 +222,11 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(78, 88),
     )
     farm_days_per_worker: float = Field(
-        80,
+        91.6,
         gt=0,
         le=365,
         description="days of field work one full worker gives a year (days)",
-        json_schema_extra=_plausible(50, 90),
+        json_schema_extra=_plausible(50, 100),
     )
     migration_rate: float = Field(
         0.06,
@@ -335,7 +335,7 @@ class Assumptions(_Section):
     )
     # choices
     choice_temperature: float = Field(
-        100,
+        112,
         gt=0,
         description="logit temperature of the release-channel choice (yuan/mu)",
         json_schema_extra=_plausible(50, 200),
@@ -354,7 +354,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0, 30),
     )
     farming_attachment: float = Field(
-        265,
+        251,
         ge=0,
         description="non-money value of farming one's own land (yuan/mu)",
         json_schema_extra=_plausible(150, 400),
@@ -392,7 +392,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(100, 300),
     )
     trust_weight: float = Field(
-        400,
+        285,
         ge=0,
         description="value of full vs no trust in the coop option (yuan/mu)",
         json_schema_extra=_plausible(200, 600),
@@ -488,14 +488,14 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(2, 10),
     )
     kin_ties_mean: float = Field(
-        2.2,
+        2.59,
         ge=0,
         le=20,
         description="kin ties of a household within its village (ties)",
         json_schema_extra=_plausible(1.5, 3.0),
     )
     kin_lease_value: float = Field(
-        1150,
+        1111,
         ge=0,
         description="value to a holder of lending land to the closest kin (yuan/mu)",
         json_schema_extra=_plausible(900, 1400),

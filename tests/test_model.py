@@ -132,8 +132,9 @@ def test_timeline_outside_the_run_is_rejected():
 
 def test_dead_households_land_goes_to_an_heir_or_the_collective():
     """When every member dies, the plots go to the closest living kin household (the heir),
-    or to the collective when there is none."""
-    m = tiny_model(4)
+    or to the collective when there is none. No new households form here: they would take
+    collective land first, the lonely household's plots among it."""
+    m = tiny_model(4, household_formation_rate=0.0)
     pop, kin = m.population, m.kin
     with_kin = int(kin.src[0])
     heir = int(kin.closest(np.array([with_kin]), pop.hh_alive)[0])

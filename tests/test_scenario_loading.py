@@ -135,7 +135,7 @@ BAD_VALUES = [
         r"x\.toml:2: levers: reserve_share \+ collective_share \+ "
         r"member_share must sum to 1, got 0\.1 \+ 0\.1 \+ 0\.5 = 0\.7",
     ),
-    ("[assumptions]\nlabour_zero_age = 55", r"labour_zero_age \(55\.0\) must be greater than"),
+    ("[assumptions]\nlabour_zero_age = 52", r"labour_zero_age \(52\.0\) must be greater than"),
     (
         "[run]\nyears = 5\n[[timeline]]\nyear = 6\nset = {}",
         r"x\.toml:4: timeline\[0\]\.year = 6: is after the last year of the run \(run\.years = 5\)",

@@ -173,8 +173,23 @@ def posterior_markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def calibrated_toml(config: CalibrationConfig, summary: pd.DataFrame, out: Path, date: str) -> str:
-    """A scenario that extends the base with the posterior means (spread in comments)."""
+def calibrated_toml(
+    config: CalibrationConfig,
+    summary: pd.DataFrame,
+    out: Path,
+    date: str,
+    generations: int | None = None,
+) -> str:
+    """A scenario that extends the base with the posterior means (spread in comments).
+
+    ``generations``: how many ran (fewer than the config's when epsilon reached its minimum).
+    """
+    ran = config.generations if generations is None else generations
+    early = (
+        f" (of {config.generations}: epsilon reached {config.min_epsilon:g})"
+        if ran < config.generations
+        else ""
+    )
     try:
         rel = os.path.relpath(config.base.resolve(), out.resolve())
     except ValueError:
@@ -187,7 +202,7 @@ def calibrated_toml(config: CalibrationConfig, summary: pd.DataFrame, out: Path,
         f"# calibrated — {config.title}",
         "#",
         f"# Written by `landsim calibrate {config.path.name}` on {date}: ABC-SMC (pyabc) with",
-        f"# {config.population} particles x {config.generations} generations, {config.seeds} "
+        f"# {config.population} particles x {ran} generations{early}, {config.seeds} "
         "replicate run(s) per particle,",
         "# against the sourced levels (and any pattern checks) of the validation patterns file.",
         "# Values are posterior means;",

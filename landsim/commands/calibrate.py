@@ -17,10 +17,11 @@ HELP = """examples:
 
 The file names the parameters (only those the base scenario marks "assumption"), each with a
 uniform prior range and unit, and the targets: levels of the validation patterns file, or
-pattern checks by label with a margin, each with a tolerance (docs/validation.md). Writes to DIR: posterior.parquet (every particle of every
-generation; the last is the posterior), generations.csv and epsilon.png, marginals.png,
-pairs.png, predictive.csv (posterior-predictive check), report.md, calibrated.toml (a
-scenario: landsim check DIR/calibrated.toml) and abc.db (pyabc's populations, for --resume).
+pattern checks by label with a margin, each with a tolerance (docs/validation.md). Writes to
+DIR: posterior.parquet (every particle of every generation; the last is the posterior),
+generations.csv and epsilon.png, marginals.png, pairs.png, predictive.csv
+(posterior-predictive check), report.md, calibrated.toml (a scenario: landsim check
+DIR/calibrated.toml) and abc.db (pyabc's populations, for --resume).
 """
 
 
@@ -136,7 +137,9 @@ def main(args: argparse.Namespace) -> int:
         plot_generations(gens, out / "epsilon.png")
         date = now()[:10]
         with atomic_path(out / "calibrated.toml") as tmp:
-            tmp.write_text(calibrated_toml(config, summary, out, date) + "\n", encoding="utf-8")
+            tmp.write_text(
+                calibrated_toml(config, summary, out, date, len(gens)) + "\n", encoding="utf-8"
+            )
         seconds = time.monotonic() - t0
         report = [
             f"# Calibration: {config.title}",
