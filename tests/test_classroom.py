@@ -10,9 +10,10 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from landsim.app.classroom.network import announce
-from landsim.app.classroom.qr import outlined_map_png, qr_svg
+from landsim.app.classroom.qr import OUTLINE_SCALE, outlined_map_png, qr_svg
 from landsim.app.classroom.room import ClassError, Registry
 from landsim.app.classroom.text import TEXT
 from landsim.decisions import DecisionError, free_plots
@@ -175,6 +176,26 @@ def test_waiting_pages_wake_when_the_year_turns(room):
     assert seen == [1]
 
 
+def test_decisions_wake_the_teacher_but_not_the_students_pages(room):
+    """Forty decisions in a round redraw the teacher's list; the students' pages, which wait
+    for the next year, are woken only when it comes."""
+    woken = {"changed": 0, "new_round": 0}
+    for name in woken:
+        cond = getattr(room, name)
+        real = cond.notify_all
+
+        def counting(real=real, name=name):
+            woken[name] += 1
+            real()
+
+        cond.notify_all = counting
+    ann = room.join("Ann")
+    room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
+    assert woken == {"changed": 2, "new_round": 0}
+    room.advance()
+    assert woken == {"changed": 3, "new_round": 1}
+
+
 def test_every_classroom_label_exists_in_both_languages():
     """English and Chinese have the same labels."""
     assert set(TEXT["en"]) == set(TEXT["zh"])
@@ -185,6 +206,13 @@ def test_qr_code_and_outlined_map_are_drawn_locally(room):
     assert qr_svg("http://10.0.0.2:8765/join?code=ABCDE").startswith("<svg")
     png = outlined_map_png(room.town, np.array([0, 5]))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    p, k = room.town.plots, OUTLINE_SCALE
+    assert img.shape == (p.height * k, p.width * k, 3)
+    for plot, outlined in ((0, True), (5, True), (1, False)):
+        r, c = int(p.row[plot]) * k, int(p.col[plot]) * k
+        corner, inner = tuple(img[r, c]), tuple(img[r + 1, c + 1])
+        assert (corner == (0, 0, 0) and inner == (255, 255, 255)) == outlined
 
 
 def test_opening_a_class_to_the_network_prints_a_warning(capsys):

@@ -140,11 +140,7 @@ def scenario_catalogue(folder: Path | None = None) -> dict[str, Path]:
     folder = folder or scenario_dir()
     if not folder.is_dir():
         return {}
-    found = {
-        p.stem: p
-        for p in folder.glob("*.toml")
-        if _PLAIN.fullmatch(p.stem) and p.is_file()
-    }
+    found = {p.stem: p for p in folder.glob("*.toml") if _PLAIN.fullmatch(p.stem) and p.is_file()}
     return {n: found[n] for n in sorted(found, key=lambda n: (n != "baseline", n))}
 
 
@@ -215,10 +211,14 @@ def check_lever(base: Params, levers: dict[str, Any], name: Any, value: Any) -> 
             value = float(value)
         if not lever.lo <= value <= lever.hi:
             raise _refuse(name, value, f"must be between {lever.lo:g} and {lever.hi:g}")
-    candidate = with_member_share(levers, value) if name == "member_share" else {
-        **levers,
-        name: value,
-    }
+    candidate = (
+        with_member_share(levers, value)
+        if name == "member_share"
+        else {
+            **levers,
+            name: value,
+        }
+    )
     try:
         params_from_flat(base, **candidate)
     except (ValidationError, TypeError, ValueError) as err:

@@ -120,7 +120,17 @@ def serve(
 
         os.environ.update(announce(host, port))
     _freeze_startup_objects()
-    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level=log_level, ws="auto")
+    uvicorn.run(
+        "solara.server.starlette:app",
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws="auto",
+        # no websocket compression: on a school network or this machine the bytes are cheap,
+        # and deflating every widget update was the server's largest single cost with forty
+        # students (py-spy, benchmarks/classroom_load.py)
+        ws_per_message_deflate=False,
+    )
 
 
 #: imported before serving so that their objects are frozen (the app's own page modules are

@@ -409,7 +409,7 @@ def _plain_name(name: str | None, path: Path | None, where: str) -> str:
         if not PLAIN_NAME.fullmatch(name):
             raise ExperimentError(
                 f"{where}: the file name {safe_text(name, 40)!r} is not a plain name (letters, "
-                "digits, - and _, at most 64); add name = \"...\" to the file"
+                'digits, - and _, at most 64); add name = "..." to the file'
             )
         return name
     if not PLAIN_NAME.fullmatch(name):

@@ -59,6 +59,8 @@ CLASS_CSS = """
 .landsim-table td:first-child, .landsim-table th:first-child { text-align: left; }
 .landsim-plot-row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
 .landsim-ack { color: #1b5e20; font-weight: 600; }
+img.landsim-student-map, img.landsim-class-map, img.landsim-debrief-map { width: 100%;
+  max-width: 720px; }
 .landsim-reject { color: #b71c1c; font-weight: 600; }
 """
 
@@ -324,7 +326,7 @@ def Debrief(room: Classroom, lang: str):
         for (_, name), png in zip(towns, pngs, strict=True):
             with solara.Column(classes=[f"landsim-debrief-{name}"]):
                 _html(t(name, lang), "landsim-run-title")
-                solara.Image(png, classes=["landsim-map"])
+                solara.Image(png, classes=["landsim-map", "landsim-debrief-map"])
     frames = [room.town.outcomes(), room.model_town.outcomes()]
     svgs = solara.use_memo(
         lambda: [chart_svg(c, frames, room.years) for c in CHARTS],

@@ -208,6 +208,9 @@ class Classroom:
         self.model_town = LandModel(params, rng=self.seed)
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
+        # pages that wait for a new year wait here: forty students' pages are not woken by
+        # every decision of the round
+        self.new_round = threading.Condition(self.lock)
         self._households = self._playable_households()
         self.started = time.time()
         self._start_round()
@@ -425,12 +428,15 @@ class Classroom:
         self.version += 1
         self.round += new_round
         self.changed.notify_all()
+        if new_round:
+            self.new_round.notify_all()
 
     def wait(self, seen: int, timeout: float, counter: str = "version") -> int:
         """Block until ``counter`` ("version" or "round") moves past ``seen``, or ``timeout``
         seconds pass; returns its current value."""
-        with self.changed:
-            self.changed.wait_for(lambda: getattr(self, counter) != seen, timeout=timeout)
+        cond = self.new_round if counter == "round" else self.changed
+        with cond:
+            cond.wait_for(lambda: getattr(self, counter) != seen, timeout=timeout)
             return getattr(self, counter)
 
     # ------------------------------------------------------------------ what people see
