@@ -25,6 +25,7 @@ Targets (issue 13): decision <= 1 s, next year <= 3 s on the development machine
 Usage:
     .venv/bin/python benchmarks/classroom_load.py                    # 40 students, 3 rounds
     .venv/bin/python benchmarks/classroom_load.py --students 40 --rounds 5
+    .venv/bin/python benchmarks/classroom_load.py --spread 10      # clicks over 10 s, as in class
 
 Other load on the machine (browsers are heavy) makes the figures worse: run it on a quiet one.
 """
@@ -139,6 +140,13 @@ def main() -> None:
         help="seconds students read their page after a new year before they all click "
         "(default: %(default)s; 0 = click while the pages are still being redrawn)",
     )
+    ap.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="seconds over which the students' clicks are spread evenly (default: %(default)s, "
+        "every click in the same moment, the worst case)",
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -179,8 +187,9 @@ def main() -> None:
                 # every student clicks at the same wall-clock moment, timed inside the pages:
                 # nothing drives or polls the pages while they and the server do the work
                 at = time.time() * 1000 + ARM_LEAD_MS * len(pages)
-                for page in pages:
-                    page.evaluate(ARM_ACK, at)
+                gap = args.spread * 1000 / len(pages)  # 0: all in the same moment
+                for i, page in enumerate(pages):
+                    page.evaluate(ARM_ACK, at + i * gap)
                 time.sleep(max(0.0, at / 1000 - time.time()))
                 cpu = cpu_seconds(server.pid)
                 for page in pages:
