@@ -188,29 +188,17 @@ def test_a_pattern_check_is_a_target_with_a_one_sided_range(tmp_path):
     assert target.level.name == "pattern 1: abandonment, year 5 minus year 1"
     assert (target.level.low, target.level.high) == (0.01, float("inf"))
     sim = Simulator(config)
-    levels = sim({"assumptions.choice_temperature": 100.0, "assumptions.farming_attachment": 250.0})
-    df = pd.concat(
-        [
-            run(s)
-            for s in run_specs(
-                sim.spec,
-                ["D"],
-                1,
-                root_seed=sim.seed_for(
-                    {
-                        "assumptions.choice_temperature": 100.0,
-                        "assumptions.farming_attachment": 250.0,
-                    }
-                ),
-                changes={
-                    **sim.world,
-                    "assumptions.choice_temperature": 100.0,
-                    "assumptions.farming_attachment": 250.0,
-                },
-                only=sim.runs,
-            )
-        ]
+    candidate = {"assumptions.choice_temperature": 100.0, "assumptions.farming_attachment": 250.0}
+    levels = sim(candidate)
+    specs = run_specs(
+        sim.spec,
+        ["D"],
+        1,
+        root_seed=sim.seed_for(candidate),
+        changes={**sim.world, **candidate},
+        only=sim.runs,
     )
+    df = pd.concat([run(s) for s in specs])
     by_year = df.set_index("year")["abandonment_rate"]
     assert levels[target.level.name] == pytest.approx(by_year[5] - by_year[1])
     bounds = {target.level.name: (target.level.low, target.level.high, 0.01)}
