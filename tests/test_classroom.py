@@ -243,3 +243,78 @@ def test_the_server_keeps_its_libraries_out_of_full_collections():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def _send_button(room, role, decision):
+    """Render a student's Send button in-process; returns (its widget, the page's renders)."""
+    import solara
+
+    from landsim.app.classroom.pages import DecisionButton, SendDecision
+
+    renders = []
+
+    @solara.component
+    def Page():
+        renders.append(room.year)
+        SendDecision(room, role, decision, "en", room.year)
+
+    _, rc = solara.render(Page(), handle_error=False)
+    return rc.find(DecisionButton).widget, renders
+
+
+def test_a_decision_is_answered_on_its_button_without_redrawing_the_page(room):
+    """A click stores the decision and answers on the button's own widget: the page is not
+    rendered again (forty simultaneous clicks each used to re-render a page)."""
+    ann = room.join("Ann")
+    plot = int(free_plots(room.town, ann.index)[0])
+    button, renders = _send_button(room, ann, {"plots": {plot: "lease"}})
+    assert button.answer_year != button.year and not button.decided
+    button._handle_event(None, {"event": "send", "data": {}}, [])
+    assert (button.answer_kind, button.answer_year) == ("ok", room.year)
+    assert button.answer == "Decision received for year 1."
+    assert room.plots == {ann.index: {plot: "lease"}} and room.has_decided("Ann")
+    assert renders == [0], "the answer did not re-render the page"
+
+
+def test_a_rejected_decision_says_why_on_the_button(room):
+    """A decision the class refuses is answered with the reason; nothing is stored."""
+    ann, bo = room.join("Ann"), room.join("Bo")
+    bos_plot = int(free_plots(room.town, bo.index)[0])
+    button, _ = _send_button(room, ann, {"plots": {bos_plot: "lease"}})
+    button._handle_event(None, {"event": "send"}, [])
+    assert button.answer_kind == "rejected"
+    assert button.answer.startswith("Rejected:") and "not a plot of household" in button.answer
+    assert not room.has_decided("Ann") and room.plots == {}
+
+
+def test_a_reloaded_page_shows_the_decision_already_received(room):
+    """The button of a page opened after the student decided says the decision is in."""
+    ann = room.join("Ann")
+    room.decide("Ann", {"plots": {}})
+    button, _ = _send_button(room, ann, {"plots": {}})
+    assert button.decided and button.received == "Decision received for year 1."
+    room.advance()
+    button, _ = _send_button(room, ann, {"plots": {}})
+    assert not button.decided, "a new year opens undecided"
+
+
+def test_the_send_button_takes_no_other_message(room, monkeypatch):
+    """A forged message naming a module and a class to create is ignored (ipyvue's handler
+    would import and call them), and so is any event but the click."""
+    import sys
+    import types
+
+    ann = room.join("Ann")
+    button, _ = _send_button(room, ann, {"plots": {}})
+    made = []
+    monkeypatch.setitem(
+        sys.modules, "landsim_probe", types.SimpleNamespace(Probe=lambda **k: made.append(k))
+    )
+    for forged in (
+        {"create_widget": ["landsim_probe", "Probe"], "props": {}, "id": "x"},
+        {"event": "submit", "data": {}},
+        {"update_ref": {"objectRef": "submit"}, "id": "x", "prop": "x"},
+        "send",
+    ):
+        button._handle_event(None, forged, [])
+    assert made == [] and not room.has_decided("Ann") and button.answer_kind == ""

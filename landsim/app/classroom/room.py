@@ -310,6 +310,10 @@ class Classroom:
                 raise ClassError(f"nobody called {key!r} has joined class {self.code}")
             return self.roles[key]
 
+    def has_decided(self, name: Any) -> bool:
+        """Whether the class holds a decision of ``name`` for the year now open."""
+        return _clean_name(name) in self.decided_by
+
     # ------------------------------------------------------------------ deciding
     def decide(self, name: Any, decision: dict[str, Any]) -> str:
         """Store the decision of student ``name`` for this year, after checking it against
