@@ -137,6 +137,43 @@ def test_forged_websocket_messages_are_refused_and_the_tab_keeps_working(server,
     assert "refused scenario" in log.read_text()
 
 
+def test_a_forged_page_cannot_make_a_template_widget_run_a_library_call(server, tmp_path):
+    """Template widgets (solara's Style and Title are on every page) would, in ipyvue, import a
+    module and call what a message names; here logging.basicConfig(filename=...) would create
+    a file on the server. Refused on every template widget, logged, and the tab keeps working."""
+    url, _, _, log = server
+    target = tmp_path / "written-by-a-browser.txt"
+    tab = HeadlessTab(url)
+    try:
+        templates = [
+            cid
+            for cid, state in tab.widgets.items()
+            if state.get("_model_name") in ("VueTemplateModel", "VuetifyTemplateModel")
+        ]
+        assert templates, "the page has template widgets to forge messages for"
+        for cid in templates:
+            for content in (
+                {
+                    "create_widget": ["logging", "basicConfig"],
+                    "props": {"filename": str(target), "force": True},
+                    "id": "forged",
+                },
+                {"update_ref": {"functionRef": "close"}, "id": cid, "prop": "template"},
+            ):
+                tab._send(
+                    "comm_msg",
+                    {"comm_id": cid, "data": {"method": "custom", "content": content}},
+                )
+        step = tab.find("landsim-step")
+        tab.click(step)
+        assert _year(tab).startswith("Year 1")
+    finally:
+        tab.close()
+    assert not target.exists()
+    assert "refused a widget message from the browser: create_widget" in log.read_text()
+    assert "refused a widget message from the browser: update_ref" in log.read_text()
+
+
 def test_dropped_tabs_are_culled_and_home_is_untouched(server):
     """A closed tab's session ends within the cull time and leaves no model in memory; HOME
     gets no files."""

@@ -37,6 +37,7 @@ from urllib.parse import parse_qs
 import solara
 import solara.lab
 
+from landsim.app.guard import refuse_component_messages
 from landsim.app.i18n import LANGUAGES, scenario_label, tr
 from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
@@ -57,6 +58,9 @@ from landsim.errors import UserError
 from landsim.scenario import safe_text
 
 __all__ = ["Page", "PLAY_INTERVAL"]
+
+# before any page is served: no template widget builds what a browser message names
+refuse_component_messages()
 
 #: seconds between two years while playing (time to look at the map on a projector)
 PLAY_INTERVAL = 0.6
