@@ -3,8 +3,9 @@
 A benchmark, not a test (it is not part of ``make test``): it starts the classroom server on a
 free port, opens one teacher page and ``--students`` student pages in Debian's Chromium
 (Playwright, one browser context per student, as on separate laptops), and plays ``--rounds``
-years. In each round every student sends a decision in the same moment (each page is armed
-beforehand to click at one wall-clock time), then the teacher presses Next year.
+years. In each round every student changes a plot's choice and sends the decision in the same
+moment (each page is armed beforehand to click at one wall-clock time), then the teacher
+presses Next year.
 
 Before each round's clicks, students "read" their page for ``--think`` seconds (default 5; a
 class takes far longer), so that a round's clicks do not land while the server is still
@@ -50,7 +51,8 @@ TIMEOUT = 120_000
 #: time allowed per page to arm the clicks before they all fire (ms)
 ARM_LEAD_MS = 50
 
-#: arm a page: at wall-clock time ``at`` (ms), click "Send my decision"; the promise
+#: arm a page: at wall-clock time ``at`` (ms), set the first free plot to "lease" and click
+#: "Send my decision"; the promise
 #: ``window.__ack`` resolves to the milliseconds from that click to the acknowledgement (or the
 #: rejection) appearing on the page. No polling: a MutationObserver sees the answer.
 ARM_ACK = """at => {
@@ -62,6 +64,8 @@ ARM_ACK = """at => {
     });
     obs.observe(document.body, {childList: true, subtree: true, characterData: true});
     setTimeout(() => {
+      const lease = document.querySelector('button.landsim-choice-lease');
+      if (lease) lease.click();  // the student changes a plot's choice, then sends
       t0 = performance.now();
       document.querySelector('button.landsim-submit').click();
     }, Math.max(0, at - Date.now()));

@@ -245,57 +245,115 @@ def test_the_server_keeps_its_libraries_out_of_full_collections():
         gc.set_threshold(*before)
 
 
-def _send_button(room, role, decision):
-    """Render a student's Send button in-process; returns (its widget, the page's renders)."""
+def _rendered(room, component, *args):
+    """Render a component of a student's page in-process; returns (its render context, a list
+    that grows at each render of the page)."""
     import solara
-
-    from landsim.app.classroom.pages import DecisionButton, SendDecision
 
     renders = []
 
     @solara.component
     def Page():
         renders.append(room.year)
-        SendDecision(room, role, decision, "en", room.year)
+        component(*args)
 
     _, rc = solara.render(Page(), handle_error=False)
-    return rc.find(DecisionButton).widget, renders
+    return rc, renders
+
+
+def _household_form(room, role):
+    from landsim.app.classroom.pages import HouseholdForm, HouseholdView
+
+    rc, renders = _rendered(room, HouseholdView, room, role, "en", room.year)
+    return rc.find(HouseholdForm).widget, renders
+
+
+def _click(widget, data):
+    """What the browser sends when the student presses Send."""
+    widget._handle_event(None, {"event": "send", "data": data}, [])
 
 
 def test_a_decision_is_answered_on_its_button_without_redrawing_the_page(room):
-    """A click stores the decision and answers on the button's own widget: the page is not
-    rendered again (forty simultaneous clicks each used to re-render a page)."""
+    """The plots' choices come with the click; the answer is set on the form's own widget and
+    the page is not rendered again (forty simultaneous clicks each used to re-render a page)."""
     ann = room.join("Ann")
-    plot = int(free_plots(room.town, ann.index)[0])
-    button, renders = _send_button(room, ann, {"plots": {plot: "lease"}})
-    assert button.answer_year != button.year and not button.decided
-    button._handle_event(None, {"event": "send", "data": {}}, [])
-    assert (button.answer_kind, button.answer_year) == ("ok", room.year)
-    assert button.answer == "Decision received for year 1."
-    assert room.plots == {ann.index: {plot: "lease"}} and room.has_decided("Ann")
+    form, renders = _household_form(room, ann)
+    free = [p for p in form.form["plots"] if p["free"]]
+    assert free and all(p["choice"] in ("keep", "lease") for p in free)
+    assert {o["value"] for o in form.form["options"]} >= {"keep", "lease"}
+    assert form.answer_year != form.year and not form.decided
+    plot = free[0]["plot"]
+    _click(form, {"plots": {str(plot): "lease"}, "engage": True})
+    assert (form.answer_kind, form.answer_year) == ("ok", room.year), form.answer
+    assert form.answer == "Decision received for year 1."
+    assert room.plots == {ann.index: {plot: "lease"}} and room.engage == {ann.index: True}
     assert renders == [0], "the answer did not re-render the page"
 
 
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ("lease everything", "must map plot numbers"),
+        ({"plots": [1, 2]}, "must map plot numbers"),
+        ({"plots": {"-1": "lease"}}, "whole number"),
+        ({"plots": {"1e3": "lease"}}, "whole number"),
+        ({"plots": {}, "government": {"audit_rate": 1}}, "plots and engage"),
+        ({"plots": {}, "engage": "yes"}, "engage must be true or false"),
+    ],
+)
+def test_what_the_browser_sends_for_a_household_is_checked(room, data, reason):
+    """A forged click's data is refused with the reason; nothing is stored."""
+    ann = room.join("Ann")
+    form, _ = _household_form(room, ann)
+    _click(form, data)
+    assert form.answer_kind == "rejected" and reason in form.answer
+    assert not room.has_decided("Ann") and room.plots == {}
+
+
 def test_a_rejected_decision_says_why_on_the_button(room):
-    """A decision the class refuses is answered with the reason; nothing is stored."""
+    """Another student's plot is refused with the class's reason; nothing is stored."""
     ann, bo = room.join("Ann"), room.join("Bo")
     bos_plot = int(free_plots(room.town, bo.index)[0])
-    button, _ = _send_button(room, ann, {"plots": {bos_plot: "lease"}})
-    button._handle_event(None, {"event": "send"}, [])
-    assert button.answer_kind == "rejected"
-    assert button.answer.startswith("Rejected:") and "not a plot of household" in button.answer
+    form, _ = _household_form(room, ann)
+    _click(form, {"plots": {str(bos_plot): "lease"}})
+    assert form.answer_kind == "rejected"
+    assert form.answer.startswith("Rejected:") and "not a plot of household" in form.answer
     assert not room.has_decided("Ann") and room.plots == {}
 
 
 def test_a_reloaded_page_shows_the_decision_already_received(room):
-    """The button of a page opened after the student decided says the decision is in."""
+    """A page opened after the student decided says the decision is in and shows it."""
     ann = room.join("Ann")
-    room.decide("Ann", {"plots": {}})
-    button, _ = _send_button(room, ann, {"plots": {}})
-    assert button.decided and button.received == "Decision received for year 1."
+    plot = int(free_plots(room.town, ann.index)[0])
+    room.decide("Ann", {"plots": {plot: "lease"}})
+    form, _ = _household_form(room, ann)
+    assert form.decided and form.received == "Decision received for year 1."
+    assert {p["plot"]: p["choice"] for p in form.form["plots"]}[plot] == "lease"
     room.advance()
-    button, _ = _send_button(room, ann, {"plots": {}})
-    assert not button.decided, "a new year opens undecided"
+    form, _ = _household_form(room, ann)
+    assert not form.decided, "a new year opens undecided"
+    assert form.form["year"] == 1
+
+
+def test_a_secretary_sends_the_pages_levers_not_the_browsers_data(room):
+    """For a branch or the government the click carries nothing: the server stores what the
+    page's own controls hold, whatever the message says."""
+    from landsim.app.classroom.pages import DecisionButton, SendDecision
+
+    sec = room.join("Sec", "branch")
+    decision = {
+        "found": True,
+        "benefit_rule": "fixed_rent",
+        "guaranteed_rent": 600.0,
+        "fixed_rent": 700.0,
+        "member_share": 0.5,
+    }
+    rc, _ = _rendered(room, SendDecision, room, sec, decision, "en", room.year)
+    button = rc.find(DecisionButton).widget
+    _click(button, {"benefit_rule": "guaranteed_dividend", "guaranteed_rent": 1e9})
+    assert button.answer_kind == "ok", button.answer
+    assert room.branches[sec.index].benefit_rule == "fixed_rent"
+    assert room.branches[sec.index].guaranteed_rent == 600.0
 
 
 def test_the_send_button_takes_no_other_message(room, monkeypatch):
@@ -305,7 +363,7 @@ def test_the_send_button_takes_no_other_message(room, monkeypatch):
     import types
 
     ann = room.join("Ann")
-    button, _ = _send_button(room, ann, {"plots": {}})
+    form, _ = _household_form(room, ann)
     made = []
     monkeypatch.setitem(
         sys.modules, "landsim_probe", types.SimpleNamespace(Probe=lambda **k: made.append(k))
@@ -316,5 +374,5 @@ def test_the_send_button_takes_no_other_message(room, monkeypatch):
         {"update_ref": {"objectRef": "submit"}, "id": "x", "prop": "x"},
         "send",
     ):
-        button._handle_event(None, forged, [])
-    assert made == [] and not room.has_decided("Ann") and button.answer_kind == ""
+        form._handle_event(None, forged, [])
+    assert made == [] and not room.has_decided("Ann") and form.answer_kind == ""

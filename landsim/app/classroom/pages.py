@@ -59,7 +59,10 @@ CLASS_CSS = """
 .landsim-student-waiting { color: #9e9e9e; }
 .landsim-table td, .landsim-table th { padding: 2px 10px; text-align: right; }
 .landsim-table td:first-child, .landsim-table th:first-child { text-align: left; }
-.landsim-plot-row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+.landsim-plot-row { display: flex; gap: 4px 10px; align-items: center; flex-wrap: wrap;
+  margin-bottom: 10px; }
+.landsim-section { font-weight: 600; margin-top: 12px; }
+.landsim-send { margin-top: 8px; }
 .landsim-ack { color: #1b5e20; font-weight: 600; }
 img.landsim-student-map, img.landsim-class-map, img.landsim-debrief-map { width: 100%;
   max-width: 720px; }
@@ -440,6 +443,17 @@ def StudentView(room: Classroom, role: Role, lang: str):
         view(room, role, lang, year).key(f"{role.kind}-{year}")
 
 
+#: the Send button and the answer under it, shared by both templates below; ``payload`` is
+#: what the click sends to the server
+_SEND = """
+    <v-btn color="primary" class="landsim-submit" @click="send(payload)">{{ label }}</v-btn>
+    <div v-if="answer_year === year"
+         :class="answer_kind === 'ok' ? 'landsim-ack' : 'landsim-reject'">{{ answer }}</div>
+    <div v-else-if="decided" class="landsim-ack">{{ received }}</div>
+    <div v-else class="landsim-pending">{{ pending }}</div>
+"""
+
+
 class DecisionButton(ipyvuetify.VuetifyTemplate):
     """The "Send my decision" button and the server's answer, as one browser-side template.
 
@@ -447,21 +461,12 @@ class DecisionButton(ipyvuetify.VuetifyTemplate):
     setting this widget's own ``answer`` traits: one small message back, no re-render of the
     page. (Through a reactive variable, each answer re-rendered the student's component tree:
     about 16 ms of the server's one interpreter per decision, so the last of forty
-    simultaneous clicks waited 1.3-3 s; now the server spends about 3.5 ms per decision,
-    benchmarks/classroom_load.py.) The click travels on the page's websocket after any plot
-    choice made before it, so the decision sent is the one the student sees.
+    simultaneous clicks waited 1.3-3 s; benchmarks/classroom_load.py.)
     """
 
     template = traitlets.Unicode(
-        """<template>
-  <div class="landsim-send">
-    <v-btn color="primary" class="landsim-submit" @click="send()">{{ label }}</v-btn>
-    <div v-if="answer_year === year"
-         :class="answer_kind === 'ok' ? 'landsim-ack' : 'landsim-reject'">{{ answer }}</div>
-    <div v-else-if="decided" class="landsim-ack">{{ received }}</div>
-    <div v-else class="landsim-pending">{{ pending }}</div>
-  </div>
-</template>"""
+        f'<template>\n  <div class="landsim-send">{_SEND}  </div>\n</template>\n'
+        "<script>module.exports = { computed: { payload() { return {}; } } };</script>"
     ).tag(sync=True)
     #: the button's label and the texts shown before an answer (set by the page)
     label = traitlets.Unicode("").tag(sync=True)
@@ -475,13 +480,13 @@ class DecisionButton(ipyvuetify.VuetifyTemplate):
     answer = traitlets.Unicode("").tag(sync=True)
     answer_kind = traitlets.Unicode("").tag(sync=True)
     answer_year = traitlets.Int(-1).tag(sync=True)
-    #: called on a click with no argument; returns ("ok" | "rejected", text). Not sent to the
-    #: browser.
+    #: called on a click with what the browser sent; returns ("ok" | "rejected", text). Not
+    #: sent to the browser.
     submit = traitlets.Any(None)
 
-    def vue_send(self, _data: Any = None) -> None:
+    def vue_send(self, data: Any = None) -> None:
         """The student clicked: store the decision, answer on this widget."""
-        kind, text = self.submit()
+        kind, text = self.submit(data)
         with self.hold_sync():
             self.answer, self.answer_kind, self.answer_year = text, kind, self.year
 
@@ -489,29 +494,124 @@ class DecisionButton(ipyvuetify.VuetifyTemplate):
         # the browser's click is the one message this widget takes: ipyvue's own handler would
         # also import a module and call a class that a message names ("create_widget")
         if isinstance(content, dict) and content.get("event") == "send":
-            self.vue_send()
+            self.vue_send(content.get("data"))
+
+
+class HouseholdForm(DecisionButton):
+    """A household's plots with a choice for each free one, the meetings tick box, and Send.
+
+    The choices live in the browser until Send, which sends them all with the click: a
+    toggle costs the server nothing, and what is stored is what the student saw. The server
+    checks what arrives as from anyone (:func:`household_decision`, then the class's rules).
+    ``form`` holds the year, the plots (``plot``, ``label``, ``free``, ``lease``, ``choice``),
+    the options (``value``, ``text``), the meetings tick box (``label``, ``value``, or None
+    without a co-op) and whether the class has ended (no Send then). A new year resets the
+    choices to the page's defaults; a new language keeps them.
+    """
+
+    template = traitlets.Unicode(
+        """<template>
+  <div class="landsim-household-form landsim-send">
+    <div v-for="p in form.plots" :key="p.plot"
+         :class="['landsim-plot-row', 'landsim-plot-' + p.plot]">
+      <span class="landsim-plot-label">{{ p.label }}</span>
+      <span v-if="!p.free" class="landsim-plot-lease">{{ p.lease }}</span>
+      <v-btn-toggle v-else v-model="choices[p.plot]" mandatory dense>
+        <v-btn v-for="o in form.options" :key="o.value" :value="o.value" text
+               :class="'landsim-choice-' + o.value">{{ o.text }}</v-btn>
+      </v-btn-toggle>
+    </div>
+    <div v-if="form.engage" class="landsim-engage">
+      <v-checkbox v-model="engage" :label="form.engage.label" hide-details dense></v-checkbox>
+    </div>
+    <div v-if="!form.ended">"""
+        + _SEND
+        + """    </div>
+  </div>
+</template>
+<script>
+module.exports = {
+  data() { return { choices: {}, engage: false, for_year: null }; },
+  created() { this.sync(); },
+  watch: { form() { this.sync(); } },
+  computed: {
+    payload() {
+      return this.form.engage ? { plots: this.choices, engage: this.engage }
+                              : { plots: this.choices };
+    },
+  },
+  methods: {
+    sync() {
+      const keep = this.for_year === this.form.year;
+      const choices = {};
+      for (const p of this.form.plots) {
+        if (!p.free) continue;
+        choices[p.plot] = keep && p.plot in this.choices ? this.choices[p.plot] : p.choice;
+      }
+      this.choices = choices;
+      if (!keep) this.engage = this.form.engage ? this.form.engage.value : false;
+      this.for_year = this.form.year;
+    },
+  },
+};
+</script>"""
+    ).tag(sync=True)
+    form = traitlets.Dict(
+        {"year": 0, "plots": [], "options": [], "engage": None, "ended": False}
+    ).tag(sync=True)
+
+
+def household_decision(data: Any) -> dict[str, Any]:
+    """A household's decision as the browser sends it (JSON: plot numbers as text) in the form
+    :meth:`~landsim.app.classroom.room.Classroom.decide` checks.
+
+    Raises:
+        DecisionError: for anything but {"plots": {"<plot>": choice}, "engage": bool}.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("plots", {}), dict):
+        raise DecisionError("a decision must map plot numbers to choices")
+    plots = {}
+    for key, choice in data.get("plots", {}).items():
+        if not (isinstance(key, str) and key.isdecimal() and len(key) <= 9):
+            raise DecisionError(f"a plot must be a whole number, got {key!r}")
+        plots[int(key)] = choice
+    decision: dict[str, Any] = {"plots": plots}
+    if "engage" in data:
+        decision["engage"] = data["engage"]
+    unknown = set(data) - {"plots", "engage"}
+    if unknown:
+        raise DecisionError(f"a household decides plots and engage, not {sorted(unknown)}")
+    return decision
+
+
+def _answer(room: Classroom, role: Role, lang: str, year: int, decision: Any) -> tuple[str, str]:
+    """Store ``decision`` for ``role``: ("ok", ...) or ("rejected", the reason)."""
+    try:
+        room.decide(role.name, decision() if callable(decision) else decision)
+        return "ok", t("acknowledged", lang, year=year + 1)
+    except (ClassError, DecisionError) as exc:
+        return "rejected", t("rejected", lang, msg=str(exc))
+
+
+def _send_texts(room: Classroom, role: Role, lang: str, year: int) -> dict[str, Any]:
+    return {
+        "label": t("submit", lang),
+        "pending": t("not_decided", lang),
+        "received": t("acknowledged", lang, year=year + 1),
+        "year": year,
+        "decided": room.has_decided(role.name),
+    }
 
 
 @solara.component
 def SendDecision(room: Classroom, role: Role, decision: dict, lang: str, year: int):
-    """The Send button and the server's answer (see :class:`DecisionButton`)."""
-
-    def submit() -> tuple[str, str]:
-        try:
-            room.decide(role.name, decision)
-            return "ok", t("acknowledged", lang, year=year + 1)
-        except (ClassError, DecisionError) as exc:
-            return "rejected", t("rejected", lang, msg=str(exc))
-
+    """The Send button and the server's answer for a branch or the government (see
+    :class:`DecisionButton`); ``decision`` is what the page's controls hold."""
     if room.ended:
         return
     DecisionButton.element(
-        label=t("submit", lang),
-        pending=t("not_decided", lang),
-        received=t("acknowledged", lang, year=year + 1),
-        year=year,
-        decided=room.has_decided(role.name),
-        submit=submit,
+        **_send_texts(room, role, lang, year),
+        submit=lambda _data: _answer(room, role, lang, year, decision),
     )
 
 
@@ -519,98 +619,87 @@ def SendDecision(room: Classroom, role: Role, decision: dict, lang: str, year: i
 def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
     """Members, labour, plots on the map, last year's income, offers, and the decision."""
     view = room.household_view(role.index)
-    default = {
-        p["plot"]: view["decision"].get(p["plot"], p["default"]) for p in view["plots"] if p["free"]
-    }
-    picked = solara.use_reactive({})  # (year, plot) -> the student's click
-    choices = {plot: picked.value.get((year, plot), d) for plot, d in default.items()}
-    engaged = solara.use_reactive({})  # year -> the student's tick
-    engage = engaged.value.get(year, view["engaged"])
     mine = np.array([p["plot"] for p in view["plots"]], dtype=np.int64)
     png = solara.use_memo(lambda: outlined_map_png(room.town, mine), [room.code, year, role.index])
     if not view["alive"]:
         solara.Warning(t("died_out", lang))
         return
-    with solara.Columns([3, 2]):
-        with solara.Column():
-            _html(t("members", lang), "landsim-section")
-            ages = ", ".join(
+    o = view["offers"]
+    lines = [
+        ("section", t("members", lang)),
+        (
+            "members",
+            ", ".join(
                 f"{m['age']}" + (f" ({t('away', lang)})" if m["away"] else "")
                 for m in view["members"]
+            ),
+        ),
+        (
+            "field-days",
+            t("field_days", lang, days=view["field_days"], n=view["plots_you_can_farm"]),
+        ),
+        ("section", t("offers", lang)),
+        ("offer-rent", t("offer.rent", lang, flat=o["rent_flat"], hilly=o["rent_hilly"])),
+        (
+            "offer-coop",
+            t(
+                "offer.coop",
+                lang,
+                rule=t(f"rule.{o['coop']['rule']}", lang),
+                base=o["coop"]["base"],
+                bonus=o["coop"]["bonus"],
             )
-            _html(ages, "landsim-members")
-            _html(
-                t("field_days", lang, days=view["field_days"], n=view["plots_you_can_farm"]),
-                "landsim-field-days",
-            )
-            _html(t("offers", lang), "landsim-section")
-            o = view["offers"]
-            _html(
-                t("offer.rent", lang, flat=o["rent_flat"], hilly=o["rent_hilly"]),
-                "landsim-offer-rent",
-            )
-            if o["coop"]:
-                _html(
-                    t(
-                        "offer.coop",
-                        lang,
-                        rule=t(f"rule.{o['coop']['rule']}", lang),
-                        base=o["coop"]["base"],
-                        bonus=o["coop"]["bonus"],
-                    ),
-                    "landsim-offer-coop",
-                )
-            else:
-                _html(t("offer.no_coop", lang), "landsim-offer-coop")
-            if o["custody_price"] is not None:
-                _html(t("offer.custody", lang, price=o["custody_price"]), "landsim-offer-custody")
-            else:
-                _html(t("offer.no_custody", lang), "landsim-offer-custody")
-            _html(t("your_plots", lang), "landsim-section")
-            for p in view["plots"]:
-                label = (
-                    t("plot", lang, plot=p["plot"])
-                    + " · "
-                    + t("hilly" if p["hilly"] else "flat", lang)
-                    + " · "
-                    + t("quality", lang, q=p["quality"])
-                    + " · "
-                    + t(f"kind.{p['kind']}", lang)
-                )
-                with solara.Div(classes=["landsim-plot-row", f"landsim-plot-{p['plot']}"]):
-                    _html(label, "landsim-plot-label", tag="span")
-                    if not p["free"]:
-                        _html(
-                            t("leased_until", lang, year=p["lease_end"]),
-                            "landsim-plot-lease",
-                            tag="span",
-                        )
-                        continue
-
-                    def pick(value, plot=p["plot"]):
-                        picked.value = {**picked.value, (year, plot): value}
-
-                    with solara.ToggleButtonsSingle(
-                        value=choices[p["plot"]], on_value=pick, dense=True
-                    ):
-                        for c in view["options"]:
-                            solara.Button(
-                                t(f"choice.{c}", lang),
-                                value=c,
-                                text=True,
-                                classes=[f"landsim-choice-{c}"],
-                            )
-            if view["offers"]["coop"]:
-                with solara.Div(classes=["landsim-engage"]):
-                    solara.Checkbox(
-                        label=t("engage", lang),
-                        value=engage,
-                        on_value=lambda v: engaged.set({**engaged.value, year: bool(v)}),
+            if o["coop"]
+            else t("offer.no_coop", lang),
+        ),
+        (
+            "offer-custody",
+            t("offer.custody", lang, price=o["custody_price"])
+            if o["custody_price"] is not None
+            else t("offer.no_custody", lang),
+        ),
+        ("section", t("your_plots", lang)),
+    ]
+    form = {
+        "year": year,
+        "plots": [
+            {
+                "plot": p["plot"],
+                "label": " · ".join(
+                    (
+                        t("plot", lang, plot=p["plot"]),
+                        t("hilly" if p["hilly"] else "flat", lang),
+                        t("quality", lang, q=p["quality"]),
+                        t(f"kind.{p['kind']}", lang),
                     )
-            decision: dict[str, Any] = {"plots": dict(choices)}
-            if view["offers"]["coop"]:
-                decision["engage"] = bool(engage)
-            SendDecision(room, role, decision, lang, year)
+                ),
+                "free": p["free"],
+                "lease": "" if p["free"] else t("leased_until", lang, year=p["lease_end"]),
+                "choice": view["decision"].get(p["plot"], p["default"]) if p["free"] else None,
+            }
+            for p in view["plots"]
+        ],
+        "options": [{"value": c, "text": t(f"choice.{c}", lang)} for c in view["options"]],
+        "engage": {"label": t("engage", lang), "value": view["engaged"]} if o["coop"] else None,
+        "ended": room.ended,
+    }
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            # the page's text in one widget: forty pages redraw at each new year
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="".join(
+                    f'<div class="landsim-{cls}">{html.escape(text)}</div>' for cls, text in lines
+                ),
+                classes=["landsim-household"],
+            )
+            HouseholdForm.element(
+                **_send_texts(room, role, lang, year),
+                form=form,
+                submit=lambda data: _answer(
+                    room, role, lang, year, lambda: household_decision(data)
+                ),
+            )
         with solara.Column():
             solara.Image(png, classes=["landsim-map", "landsim-student-map"])
             _html(t("income", lang), "landsim-section")

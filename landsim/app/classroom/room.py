@@ -525,7 +525,7 @@ class Classroom:
                 "offers": offers,
                 "options": list(options(m, h)),
                 "member": bool(m.member_mask()[h]),
-                "engaged": bool(pop.engaged[h]),
+                "engaged": bool(self.engage.get(h, pop.engaged[h])),
                 "decision": dict(self.plots.get(h, {})),
             }
 
