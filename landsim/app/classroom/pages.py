@@ -63,6 +63,20 @@ CLASS_CSS = """
   margin-bottom: 10px; }
 .landsim-section { font-weight: 600; margin-top: 12px; }
 .landsim-send { margin-top: 8px; }
+.landsim-toggle { display: inline-flex; border: 1px solid rgba(0,0,0,.2); border-radius: 4px;
+  overflow: hidden; }
+.landsim-toggle button { padding: 6px 12px; font-size: 13px; font-weight: 500;
+  letter-spacing: .05em; text-transform: uppercase; color: rgba(0,0,0,.6); background: #fff;
+  border-left: 1px solid rgba(0,0,0,.2); }
+.landsim-toggle button:first-child { border-left: none; }
+.landsim-toggle button:hover { background: #f5f5f5; }
+.landsim-toggle button.landsim-on { background: #c8e6c9; color: rgba(0,0,0,.87); }
+.landsim-engage { display: block; margin: 4px 0 8px; cursor: pointer; }
+.landsim-engage input { margin-right: 6px; }
+button.landsim-submit { background: #1976d2; color: #fff; padding: 8px 18px; border-radius: 4px;
+  font-size: 14px; font-weight: 500; letter-spacing: .08em; text-transform: uppercase;
+  box-shadow: 0 2px 3px rgba(0,0,0,.25); margin: 4px 0; }
+button.landsim-submit:hover { background: #1565c0; }
 .landsim-ack { color: #1b5e20; font-weight: 600; }
 img.landsim-student-map, img.landsim-class-map, img.landsim-debrief-map { width: 100%;
   max-width: 720px; }
@@ -444,9 +458,11 @@ def StudentView(room: Classroom, role: Role, lang: str):
 
 
 #: the Send button and the answer under it, shared by both templates below; ``payload`` is
-#: what the click sends to the server
+#: what the click sends to the server. Plain HTML elements, not Vuetify's: a template is one
+#: Vue component that redraws whole at every change (a toggle, the answer), and forty pages
+#: redraw at once on the classroom's two cores
 _SEND = """
-    <v-btn color="primary" class="landsim-submit" @click="send(payload)">{{ label }}</v-btn>
+    <button type="button" class="landsim-submit" @click="send(payload)">{{ label }}</button>
     <div v-if="answer_year === year"
          :class="answer_kind === 'ok' ? 'landsim-ack' : 'landsim-reject'">{{ answer }}</div>
     <div v-else-if="decided" class="landsim-ack">{{ received }}</div>
@@ -516,14 +532,16 @@ class HouseholdForm(DecisionButton):
          :class="['landsim-plot-row', 'landsim-plot-' + p.plot]">
       <span class="landsim-plot-label">{{ p.label }}</span>
       <span v-if="!p.free" class="landsim-plot-lease">{{ p.lease }}</span>
-      <v-btn-toggle v-else v-model="choices[p.plot]" mandatory dense>
-        <v-btn v-for="o in form.options" :key="o.value" :value="o.value" text
-               :class="'landsim-choice-' + o.value">{{ o.text }}</v-btn>
-      </v-btn-toggle>
+      <span v-else class="landsim-toggle" role="group">
+        <button v-for="o in form.options" :key="o.value" type="button"
+                :class="['landsim-choice-' + o.value, {'landsim-on': choices[p.plot] === o.value}]"
+                :aria-pressed="String(choices[p.plot] === o.value)"
+                @click="pick(p.plot, o.value)">{{ o.text }}</button>
+      </span>
     </div>
-    <div v-if="form.engage" class="landsim-engage">
-      <v-checkbox v-model="engage" :label="form.engage.label" hide-details dense></v-checkbox>
-    </div>
+    <label v-if="form.engage" class="landsim-engage">
+      <input type="checkbox" v-model="engage"> {{ form.engage.label }}
+    </label>
     <div v-if="!form.ended">"""
         + _SEND
         + """    </div>
@@ -541,6 +559,7 @@ module.exports = {
     },
   },
   methods: {
+    pick(plot, value) { this.choices = Object.assign({}, this.choices, { [plot]: value }); },
     sync() {
       const keep = this.for_year === this.form.year;
       const choices = {};
