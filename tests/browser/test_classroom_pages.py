@@ -251,3 +251,30 @@ def test_a_classmate_cannot_take_over_a_joined_name(people):
     assert again.locator(".landsim-plot-label").all_inner_texts() == (
         ann.page.locator(".landsim-plot-label").all_inner_texts()
     )
+
+
+#: from a student's page, send what a tampered page would: the household form's own ``send``
+#: (the Vue component's method that carries the click to the server) with forged choices
+FORGE = """decision => {
+  const form = document.querySelector('.landsim-household-form').__vue__;
+  form.send(decision);
+}"""
+
+
+def test_a_forged_decision_from_a_students_page_is_rejected(people):
+    """A tampered page sends a decision for a classmate's plot, and one that is not a decision
+    at all: both are rejected with the reason on the page, nothing is stored (the teacher
+    still sees the student as deciding), and the page's own Send still works."""
+    teacher, code = start_class(people)
+    ann, bo = join(people, code, "Ann"), join(people, code, "Bo")
+    bos_plot = next(iter(plots(bo)))
+    ann.page.evaluate(FORGE, {"plots": {str(bos_plot): "lease"}})
+    expect(ann.page.locator(".landsim-reject")).to_contain_text("not a plot of household")
+    ann.page.evaluate(FORGE, {"plots": "everything", "government": {"audit_rate": 1}})
+    expect(ann.page.locator(".landsim-reject")).to_contain_text("must map plot numbers")
+    ann_on_dashboard = teacher.page.locator('.landsim-student[data-name="Ann"]')
+    expect(ann_on_dashboard).to_have_class(re.compile("landsim-student-waiting"))
+    ann.page.locator("button.landsim-submit").click()
+    expect(ann.page.locator(".landsim-ack")).to_be_visible()
+    expect(ann_on_dashboard).to_have_class(re.compile("landsim-student-done"))
+    assert ann.errors == []
