@@ -13,9 +13,9 @@
 Pages hold no class state: every click goes to the class in
 :data:`~landsim.app.classroom.room.REGISTRY`, which checks it. A household's plot choices stay
 in the browser until Send (:class:`HouseholdForm`), and a decision is answered on its own
-widget, not by re-rendering the page: forty pages share one server interpreter. A page follows its class from a
-background task that waits on the class's condition variable (students on the round counter,
-so forty decisions do not redraw forty pages forty times).
+widget, not by re-rendering the page: forty pages share one server interpreter. A page
+follows its class from a background task that waits on the class's condition variable
+(students on the round counter, so forty decisions do not redraw forty pages forty times).
 """
 
 from __future__ import annotations
