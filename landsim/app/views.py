@@ -76,7 +76,9 @@ def _kpis(run: Run, lang: str) -> str:
     return f'<div class="landsim-kpis">{spans}</div>'
 
 
-def _legend_html(layer: str, lang: str) -> str:
+def legend_html(layer: str, lang: str, boundaries: bool = True) -> str:
+    """The legend of a map of ``layer`` as HTML in ``lang`` (``boundaries``: the map draws
+    village boundaries)."""
     parts = []
     for item in legend(layer):
         label = html.escape(tr(item.key, lang))
@@ -89,7 +91,8 @@ def _legend_html(layer: str, lang: str) -> str:
             parts.append(f"<span>{box}{label}</span>")
         else:
             parts.append(f"<span><i>{label}</i></span>")
-    parts.append(f"<span><i>{html.escape(tr('boundaries', lang))}</i></span>")
+    if boundaries:
+        parts.append(f"<span><i>{html.escape(tr('boundaries', lang))}</i></span>")
     return f'<div class="landsim-legend landsim-legend-{layer}">{"".join(parts)}</div>'
 
 
@@ -153,7 +156,7 @@ def ModelView(session: Session, layer: str, lang: str, stamp: int):
     with solara.Columns([1] * len(runs)):
         for i in runs:
             RunMap(session, i, layer, lang, stamp)
-    solara.HTML(tag="div", unsafe_innerHTML=_legend_html(layer, lang))
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html(layer, lang))
     Charts(session, lang, stamp)
 
 

@@ -122,6 +122,8 @@ def test_a_class_of_twenty_plays_three_years_and_the_model_follows_them(people, 
     assert len(households) == len(students), "every student has a household of their own"
     expect(teacher.page.locator(".landsim-student")).to_have_count(STUDENTS)
     releaser, keeper = students[0], students[1]
+    for p in (teacher, releaser):  # the maps say what their colours mean
+        expect(p.page.locator(".landsim-legend-operator")).to_contain_text("Idle (abandoned)")
 
     # the secretary of village 0 founds the co-op under fixed rent
     secretary.page.locator(".landsim-benefit-rule .v-select__slot").click()

@@ -39,7 +39,7 @@ from landsim.app.classroom.room import REGISTRY, ClassError, Classroom, Role
 from landsim.app.classroom.text import t
 from landsim.app.i18n import LANGUAGES, scenario_label
 from landsim.app.session import scenario_titles
-from landsim.app.views import CSS
+from landsim.app.views import CSS, legend_html
 from landsim.decisions import BRANCH_LEVERS, GOVERNMENT_LEVERS, DecisionError
 from landsim.params import SHARING_RULES
 
@@ -314,9 +314,15 @@ def ClassTownView(room: Classroom, lang: str, year: int, n_roles: int):
     key = [room.code, year, n_roles]
     png = solara.use_memo(lambda: outlined_map_png(room.town, held), key)
     solara.Image(png, classes=["landsim-map", "landsim-class-map"])
+    _map_legend(lang)
     frames = [room.town.outcomes()]
     svgs = solara.use_memo(lambda: [chart_svg(c, frames, room.years) for c in CHARTS], key)
     _charts(svgs, lang)
+
+
+def _map_legend(lang: str) -> None:
+    """What the colours of a class map mean (who farms each plot)."""
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html("operator", lang, boundaries=False))
 
 
 def _charts(svgs: list[str], lang: str) -> None:
@@ -348,6 +354,7 @@ def Debrief(room: Classroom, lang: str):
             with solara.Column(classes=[f"landsim-debrief-{name}"]):
                 _html(t(name, lang), "landsim-run-title")
                 solara.Image(png, classes=["landsim-map", "landsim-debrief-map"])
+    _map_legend(lang)
     frames = [room.town.outcomes(), room.model_town.outcomes()]
     svgs = solara.use_memo(
         lambda: [chart_svg(c, frames, room.years) for c in CHARTS],
@@ -723,6 +730,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
             )
         with solara.Column():
             solara.Image(png, classes=["landsim-map", "landsim-student-map"])
+            _map_legend(lang)
             _html(t("income", lang), "landsim-section")
             if view["income"]:
                 _table(
