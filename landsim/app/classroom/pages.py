@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -596,10 +597,11 @@ def household_decision(data: Any) -> dict[str, Any]:
     Raises:
         DecisionError: for anything but {"plots": {"<plot>": choice}, "engage": bool}.
     """
-    if not isinstance(data, dict) or not isinstance(data.get("plots", {}), dict):
+    sent = data.get("plots", {}) if isinstance(data, dict) else None
+    if not isinstance(sent, dict):
         raise DecisionError("a decision must map plot numbers to choices")
     plots = {}
-    for key, choice in data.get("plots", {}).items():
+    for key, choice in sent.items():
         if not (isinstance(key, str) and key.isdecimal() and len(key) <= 9):
             raise DecisionError(f"a plot must be a whole number, got {key!r}")
         plots[int(key)] = choice
@@ -612,16 +614,20 @@ def household_decision(data: Any) -> dict[str, Any]:
     return decision
 
 
-def _answer(room: Classroom, role: Role, lang: str, year: int, decision: Any) -> tuple[str, str]:
-    """Store ``decision`` for ``role``: ("ok", ...) or ("rejected", the reason)."""
+def _answer(
+    room: Classroom, role: Role, lang: str, year: int, decision: Callable[[], Any]
+) -> tuple[str, str]:
+    """Store what ``decision()`` returns for ``role``: ("ok", the acknowledgement) or
+    ("rejected", the reason), also when ``decision()`` itself refuses what the browser sent."""
     try:
-        room.decide(role.name, decision() if callable(decision) else decision)
+        room.decide(role.name, decision())
         return "ok", t("acknowledged", lang, year=year + 1)
     except (ClassError, DecisionError) as exc:
         return "rejected", t("rejected", lang, msg=str(exc))
 
 
 def _send_texts(room: Classroom, role: Role, lang: str, year: int) -> dict[str, Any]:
+    """The texts and state a :class:`DecisionButton` shows before any click on this page."""
     return {
         "label": t("submit", lang),
         "pending": t("not_decided", lang),
@@ -639,7 +645,7 @@ def SendDecision(room: Classroom, role: Role, decision: dict, lang: str, year: i
         return
     DecisionButton.element(
         **_send_texts(room, role, lang, year),
-        submit=lambda _data: _answer(room, role, lang, year, decision),
+        submit=lambda _data: _answer(room, role, lang, year, lambda: decision),
     )
 
 
