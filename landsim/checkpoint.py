@@ -44,6 +44,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from landsim.errors import UserError
+from landsim.files import atomic_write
 from landsim.params import Levers, Params
 from landsim.sharing import (
     FixedRent,
@@ -193,10 +194,8 @@ def save(model: LandModel, path: str | os.PathLike, meta: dict[str, Any] | None 
     doc["outcomes"] = {k: [_plain(x) for x in v] for k, v in model.datacollector.model_vars.items()}
     text = json.dumps(doc, allow_nan=True, sort_keys=True)
     arrays[_JSON] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_write(path) as fh:  # a new file beside it, renamed: never through a link
         np.savez_compressed(fh, **arrays)
-    os.replace(tmp, path)
     return path
 
 

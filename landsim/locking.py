@@ -1,4 +1,4 @@
-"""One writer per results folder: a lock file that names its holder.
+"""One writer per results folder: a lock, and a record that names its holder.
 
 Every command that writes a results folder (``sweep``, ``compare``, and ``validate`` and
 ``calibrate`` when they write one) holds :func:`folder_lock` on it while it writes::
@@ -6,24 +6,28 @@ Every command that writes a results folder (``sweep``, ``compare``, and ``valida
     with folder_lock(out, "sweep"):
         ...
 
-The lock is ``DIR/.landsim.lock`` (hidden, so Parquet readers skip it), locked with
-``flock(2)`` and holding the holder's pid, host, command and start time as JSON:
+The lock is ``DIR/.landsim.lock``, taken with `filelock <https://py-filelock.readthedocs.io>`_
+(``flock(2)`` on Unix, ``LockFileEx`` on Windows); beside it, ``DIR/.landsim.lock.json`` records
+the holder's pid, host, command and start time (both hidden, so Parquet readers skip them):
 
 * a second writer is refused at once with a :class:`FolderLocked` error naming the holder;
-* the kernel releases ``flock`` when its holder dies, however it dies (``kill -9`` too), so a
-  lock left behind by a dead process is *stale*: the next writer takes it over and says so on
-  stderr, naming the dead holder;
-* the file is removed when the holder finishes, and so is the folder if the lock created it
-  and nothing was written into it.
+* the operating system releases the lock when its holder dies, however it dies (``kill -9``
+  too), so a record left behind by a dead process is *stale*: the next writer takes the lock
+  over and says so on stderr, naming the dead holder;
+* both files are removed when the holder finishes, and so is the folder if the lock created it
+  and nothing was written into it;
+* neither is written through a symbolic link: a link at the lock's name is refused in one line
+  naming it (filelock itself opens the lock with ``O_NOFOLLOW``), and the record is a new file
+  renamed into place (:mod:`landsim.files`).
 
-``flock`` is advisory and local: two writers on different machines sharing a folder over NFS
+The lock is advisory and local: two writers on different machines sharing a folder over NFS
 are only kept apart where the NFS server supports locks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import json
 import os
 import socket
@@ -35,12 +39,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from landsim.errors import UserError
+from filelock import FileLock, Timeout
 
-__all__ = ["LOCK_NAME", "FolderLocked", "folder_lock", "read_holder"]
+from landsim.errors import UserError
+from landsim.files import describe_link, read_json, write_text_atomic
+
+__all__ = ["LOCK_NAME", "HOLDER_NAME", "FolderLocked", "folder_lock", "read_holder"]
 
 #: the lock file's name inside the folder it guards
 LOCK_NAME = ".landsim.lock"
+#: the record of who holds the lock, beside it
+HOLDER_NAME = ".landsim.lock.json"
 
 
 class FolderLocked(UserError):
@@ -48,11 +57,10 @@ class FolderLocked(UserError):
 
 
 def read_holder(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """What the lock file of ``folder`` says about its (last) holder, or ``None``."""
+    """What the record beside the lock of ``folder`` says about its (last) holder, or ``None``."""
     try:
-        text = (Path(folder) / LOCK_NAME).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, ValueError):
+        data = read_json(Path(folder) / HOLDER_NAME, "a lock record")
+    except UserError:
         return None
     return data if isinstance(data, dict) else None
 
@@ -60,9 +68,14 @@ def read_holder(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
 def _describe(holder: dict[str, Any] | None) -> str:
     if not holder:
         return "another process"
+
+    def field(key: str, default: str) -> str:  # a record is a file: keep it one short line
+        text = str(holder.get(key, default))[:80]
+        return "".join(c if c.isprintable() else "?" for c in text)
+
     return (
-        f"{holder.get('command', 'landsim')} (pid {holder.get('pid', '?')} on "
-        f"{holder.get('host', '?')}, since {holder.get('started', '?')})"
+        f"{field('command', 'landsim')} (pid {field('pid', '?')} on "
+        f"{field('host', '?')}, since {field('started', '?')})"
     )
 
 
@@ -75,7 +88,8 @@ def folder_lock(folder: str | os.PathLike[str], command: str) -> Iterator[Path]:
 
     Raises:
         FolderLocked: a live process holds the lock; the message names it.
-        UserError: the folder cannot be created or the lock file cannot be written.
+        UserError: the folder cannot be created, the lock cannot be taken, or a symbolic link
+            stands at the lock's name.
     """
     folder = Path(folder)
     created = not folder.exists()
@@ -84,9 +98,10 @@ def folder_lock(folder: str | os.PathLike[str], command: str) -> Iterator[Path]:
     except OSError as err:
         raise UserError(f"{folder}: cannot create the folder ({err.strerror})") from None
     path = folder / LOCK_NAME
-    fd = _acquire(path, folder)
+    lock = _acquire(path, folder)
+    record = folder / HOLDER_NAME
     try:
-        previous = _read_fd(fd)
+        previous = read_holder(folder)
         if previous:
             print(
                 f"landsim: {folder}: took over a stale lock from "
@@ -99,61 +114,61 @@ def folder_lock(folder: str | os.PathLike[str], command: str) -> Iterator[Path]:
             "command": command,
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(me) + "\n").encode(), 0)
-        os.fsync(fd)
+        write_text_atomic(record, json.dumps(me) + "\n")
         yield path
     finally:
-        # unlink while still holding the lock: a waiter that opened the old file sees that it
-        # is gone (see _acquire) and starts again on a fresh one
+        # remove both while still holding the lock: a waiter that opened the old lock file
+        # finds it gone (see _acquire) and starts again on a fresh one
+        record.unlink(missing_ok=True)
         try:
             path.unlink(missing_ok=True)
-            if created:  # a command that failed before writing anything leaves no empty folder
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-        finally:
-            os.close(fd)
+            removed = True
+        except OSError:  # Windows: a locked file cannot be removed; do it after the release
+            removed = False
+        lock.release()
+        if not removed:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        if created:  # a command that failed before writing anything leaves no empty folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
-def _acquire(path: Path, folder: Path) -> int:
-    """An fd of ``path`` holding an exclusive ``flock``; the file still has that name."""
-    while True:
+def _acquire(path: Path, folder: Path) -> FileLock:
+    """The lock on ``path``, held; :class:`FolderLocked` when a live process holds it."""
+    link = describe_link(path)
+    if link:
+        raise UserError(
+            f"{path}: is {link}; landsim never writes through a link: remove it and try again"
+        )
+    for _ in range(100):
+        lock = FileLock(path, timeout=0)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as err:
-            raise UserError(
-                f"{folder}: cannot create the lock file {LOCK_NAME} ({err.strerror})"
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_fd(fd)
-            for _ in range(50):  # the holder locks, then writes its name: give it a moment
-                if holder:
-                    break
-                time.sleep(0.01)
-                holder = _read_fd(fd)
-            os.close(fd)
+            lock.acquire()
+        except Timeout:
+            if not path.exists():  # the holder removed it as we locked it: try a new one
+                continue
             raise FolderLocked(
                 f"{folder}: another landsim command is writing this folder: "
-                f"{_describe(holder)}; wait for it to finish, or choose another --out"
+                f"{_describe(_wait_for_holder(folder))}; wait for it to finish, or choose "
+                "another --out"
             ) from None
         except OSError as err:
-            os.close(fd)
+            if err.errno == errno.ELOOP:  # a link planted after the check above
+                raise UserError(
+                    f"{path}: is a symbolic link; landsim never writes through a link: remove it"
+                ) from None
             raise UserError(f"{folder}: cannot lock {LOCK_NAME} ({err.strerror})") from None
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)  # the holder removed it as we locked it: try again on the new file
+        return lock
+    raise FolderLocked(f"{folder}: other landsim commands keep taking this folder; try again")
 
 
-def _read_fd(fd: int) -> dict[str, Any] | None:
-    try:
-        raw = os.pread(fd, 4096, 0)
-        data = json.loads(raw.decode("utf-8")) if raw.strip() else None
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+def _wait_for_holder(folder: Path) -> dict[str, Any] | None:
+    """The holder's record; the holder locks, then writes it: give it a moment."""
+    holder = read_holder(folder)
+    for _ in range(50):
+        if holder:
+            break
+        time.sleep(0.01)
+        holder = read_holder(folder)
+    return holder

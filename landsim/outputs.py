@@ -6,11 +6,13 @@ Every command that writes calls one of two functions before it runs anything:
 * :func:`prepare_file` — an output file (``bench --out FILE``).
 
 Both turn every problem with the path into one :class:`OutputError` line naming the option, the
-path and the reason — it exists and is a file, a parent is a file, no permission, a read-only
-file system, the disk is full — so the command exits with status 2 before minutes of work are
-lost. And both keep earlier results: a path the user chose (``--out``) that already holds results
-is refused with a hint (``--force`` replaces them); a default path that holds results is left
-alone and the next free name (``results/compare-2``) is used instead, and the command says so.
+path and the reason — it exists and is a file, a parent is a file, it is a dangling symbolic
+link, it lies inside the installed landsim package or its bundled ``scenarios``/``experiments``
+folders, no permission, a read-only file system, the disk is full — so the command exits with
+status 2 before minutes of work are lost. And both keep earlier results: a path the user chose
+(``--out``) that already holds results is refused with a hint (``--force`` replaces them); a
+default path that holds results is left alone and the next free name (``results/compare-2``) is
+used instead, and the command says so.
 
 A folder "holds results" when it has any entry whose name does not start with a dot (lock files
 and temporary files are hidden, and do not count).
@@ -18,12 +20,16 @@ and temporary files are hidden, and do not count).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import secrets
 import shutil
 from pathlib import Path
 
+from landsim import bundled
 from landsim.errors import UserError
+from landsim.files import create_new, describe_link
 
 __all__ = ["OutputError", "prepare_dir", "prepare_file", "check_writable", "holds_results"]
 
@@ -57,6 +63,41 @@ def holds_results(folder: Path) -> bool:
         return False
 
 
+def _protected() -> list[tuple[Path, str]]:
+    """Folders no command writes into: the installed package and its bundled files."""
+    package = Path(__file__).resolve().parent
+    return [
+        (package, "installed package"),
+        (bundled.bundled_dir("scenarios").resolve(), "bundled scenarios folder"),
+        (bundled.bundled_dir("experiments").resolve(), "bundled experiments folder"),
+    ]
+
+
+def _check_place(path: Path, option: str) -> None:
+    """Refuse a dangling symbolic link (at ``path`` or above it), a loop of links, and a place
+    inside the installed package or its bundled folders."""
+    for part in (path, *path.parents):
+        link = describe_link(part)
+        if link and not part.exists():
+            where = "" if part == path else f"{part} "
+            raise OutputError(
+                f"{option} {path}: {where}is {link}; remove it or choose another {option}"
+            )
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # Python 3.12 raises RuntimeError for a loop of links
+        raise OutputError(
+            f"{option} {path}: cannot be followed (a loop of symbolic links?); choose another "
+            f"{option}"
+        ) from None
+    for root, what in _protected():
+        if target == root or root in target.parents:
+            raise OutputError(
+                f"{option} {path}: is inside landsim's {what} ({root}); results never go "
+                f"there: choose another {option}, such as results/NAME"
+            )
+
+
 def _existing_ancestor(path: Path, option: str) -> Path:
     """The nearest part of ``path`` that exists; it must be a folder."""
     for parent in path.parents:
@@ -73,19 +114,20 @@ def check_writable(folder: Path, option: str, shown: Path, need_bytes: int = 0) 
     Raises:
         OutputError: the folder cannot be written, or the disk has too little free space.
     """
-    probe = folder / f".landsim-probe-{os.getpid()}"
+    probe = folder / f".landsim-probe-{secrets.token_hex(8)}"
+    created = False
     try:
-        with open(probe, "wb") as f:
+        with os.fdopen(create_new(probe), "wb") as f:  # a new file: never through a link
+            created = True
             f.write(b"landsim")
             f.flush()
             os.fsync(f.fileno())
     except OSError as err:
         raise OutputError(f"{option} {shown}: cannot write in {folder} ({_reason(err)})") from None
     finally:
-        try:
-            probe.unlink()
-        except OSError:
-            pass
+        if created:
+            with contextlib.suppress(OSError):
+                probe.unlink()
     free = shutil.disk_usage(folder).free
     need = MIN_FREE + max(need_bytes, 0)
     if free < need:
@@ -136,6 +178,7 @@ def prepare_dir(
     """
     asked = Path(path)
     out = asked
+    _check_place(asked, option)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{option} {asked}: exists and is a file, not a folder")
     if out.is_dir() and holds_results(out) and not (force or allow_existing):
@@ -178,6 +221,7 @@ def prepare_file(
     """
     asked = Path(path)
     out = asked
+    _check_place(asked, option)
     if out.is_dir():
         raise OutputError(f"{option} {asked}: is a folder; give a file name")
     if out.exists() and not force:

@@ -6,8 +6,10 @@
   client (the same landsim code, by hash, and the same model dependencies);
 * :func:`scenario_record` — a scenario's file chain, full resolved text and its SHA-256;
 * :func:`now` — a UTC timestamp for "started"/"finished";
-* :func:`atomic_path` / :func:`write_json` — write to a temporary file beside the target and
-  rename it into place, so an interrupted command leaves either the old file or the new one.
+* :func:`write_json` — write through :func:`landsim.files.atomic_path` (a new temporary file
+  beside the target, renamed into place: an interrupted command leaves either the old file or
+  the new one, and nothing is written through a symbolic link); ``atomic_path`` is re-exported
+  here for the commands that import it from this module.
 
 Timestamps live only in ``provenance.json``, never in the result tables that tests compare.
 """
@@ -21,8 +23,6 @@ import platform
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from landsim import __version__
+from landsim.files import atomic_path
 
 if TYPE_CHECKING:
     from landsim.scenario import Scenario
@@ -215,21 +216,6 @@ def scenario_record(scenario: Scenario) -> dict[str, Any]:
         "sha256": scenario.sha256,
         "text": scenario.text,
     }
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``, renamed to ``path`` when the block succeeds.
-
-    On failure the temporary file is removed, so readers never see a half-written file.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

@@ -22,7 +22,7 @@ import pytest
 import landsim.sweep.store as store_module
 from landsim.cli import main
 from landsim.errors import UserError
-from landsim.locking import LOCK_NAME, FolderLocked, folder_lock, read_holder
+from landsim.locking import HOLDER_NAME, LOCK_NAME, FolderLocked, folder_lock, read_holder
 from landsim.runner import run
 from landsim.sweep import SerialExecutor, build_design, load_experiment, run_sweep
 from landsim.sweep.design import iter_tasks
@@ -75,7 +75,7 @@ def test_two_sweeps_at_the_same_moment_one_runs_one_is_refused(tmp_path):
         assert f"pid {os.getpid()}" in str(refused[0])
         raw = pd.read_parquet(out / "runs")
         assert len(raw) == 4 and raw["run_id"].is_unique
-        assert not (out / LOCK_NAME).exists()
+        assert not (out / LOCK_NAME).exists() and not (out / HOLDER_NAME).exists()
 
 
 def test_two_sweep_commands_into_one_folder(tmp_path):
@@ -113,7 +113,8 @@ def test_a_stale_lock_is_taken_over_and_said_so(tmp_path, capsys):
     """A lock file left by a dead process is taken over, naming the dead holder."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (tmp_path / LOCK_NAME).write_text(
+    (tmp_path / LOCK_NAME).write_text("")
+    (tmp_path / HOLDER_NAME).write_text(
         json.dumps({"pid": dead.pid, "host": "here", "command": "sweep", "started": "then"})
     )
     with folder_lock(tmp_path, "compare"):

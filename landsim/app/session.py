@@ -43,6 +43,7 @@ from pydantic import ValidationError
 
 from landsim.bundled import bundled_dir
 from landsim.errors import UserError
+from landsim.files import write_text_atomic
 from landsim.model import LandModel
 from landsim.params import SHARING_RULES, Params, RunSettings, params_from_flat
 from landsim.scenario import load_scenario, safe_text
@@ -445,9 +446,7 @@ class Session:
                 "compare": self.compare,
                 "runs": [_run_record(r) for r in self.runs],
             }
-        tmp = where / ".session.json.tmp"
-        tmp.write_text(json.dumps(doc), encoding="utf-8")
-        os.replace(tmp, where / "session.json")
+        write_text_atomic(where / "session.json", json.dumps(doc))  # never through a link
 
     @classmethod
     def restore(cls, folder: Path, tab: str) -> Session | None:

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from landsim.errors import UserError
-from landsim.provenance import atomic_path
+from landsim.files import atomic_path
 from landsim.sweep.experiment import Experiment
 from landsim.sweep.worker import RunResult
 
