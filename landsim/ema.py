@@ -260,6 +260,7 @@ def _experiment(source: Any):
     if isinstance(source, Params):
         return None
     from landsim import bundled
+    from landsim.scenario import toml_data
     from landsim.sweep.experiment import load_experiment
 
     path = Path(source)
@@ -267,7 +268,7 @@ def _experiment(source: Any):
         found = bundled.resolve(source, "scenarios")
         path = found if found.exists() else bundled.resolve(source, "experiments")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = toml_data(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None  # loading it as a scenario reports the problem
-    return load_experiment(path) if "factors" in data else None
+    return load_experiment(path) if data is not None and "factors" in data else None

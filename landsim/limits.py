@@ -18,14 +18,15 @@ one is known. This module adds what holds for *every* number, whatever its field
   overflow ``exp``); any other number without an upper bound of its own stays within
   ``±``:data:`GENERIC` (no model quantity is meaningful beyond that);
 * **the world fits in memory** — :func:`world_memory_bytes` estimates what a world of a given
-  size needs, and :func:`check_world` refuses one that would not fit in this machine's physical
-  memory, before anything is built. The estimate is an envelope of measured peaks: memory grows
-  with plots and households, and with plots x households *within a village* (the lease market
-  weighs every bidder against every offered plot of its village). Measured peaks: 90,000 plots
-  in 6 villages of 1,000 households, 0.57 GB (estimate 0.77); 360,000 plots in 6 villages of
-  1,000, 2.0 GB (estimate 2.5); before the model's rework, 1e6 plots in 6 villages of 1,000
-  households, 3.4 GB, and the county benchmark (1e6 plots, 600 villages, 199,800
-  households), 0.58 GB.
+  size needs, and :func:`check_world` refuses one that would not fit in the memory this process
+  may use (:func:`memory_limit`: the machine's physical memory, the process's ``ulimit -v``/``-d``
+  and its cgroup's memory limit, whichever is least), before anything is built. The estimate
+  is an envelope of measured peaks: memory grows with plots and households, and with plots x
+  households *within a village* (the lease market weighs every bidder against every offered
+  plot of its village). Measured peaks: 90,000 plots in 6 villages of 1,000 households,
+  0.57 GB (estimate 0.77); 360,000 plots in 6 villages of 1,000, 2.0 GB (estimate 2.5); before
+  the model's rework, 1e6 plots in 6 villages of 1,000 households, 3.4 GB, and the county
+  benchmark (1e6 plots, 600 villages, 199,800 households), 0.58 GB.
 
 The unit of a field is the last parenthesis of its description (``"town budget (yuan/yr)"``).
 """
@@ -36,6 +37,7 @@ import math
 import os
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -46,10 +48,12 @@ __all__ = [
     "AREA_MU",
     "LOGIT",
     "GENERIC",
+    "SEED_MAX",
     "hard_limit",
     "check_number",
     "world_memory_bytes",
     "machine_memory_bytes",
+    "memory_limit",
     "check_world",
 ]
 
@@ -67,6 +71,9 @@ AREA_MU = 1e7
 LOGIT = 50.0
 #: any other number with no upper bound of its own (absolute value)
 GENERIC = 1e6
+#: the largest seed: TOML integers are signed 64-bit (larger ones are not portable TOML), and
+#: seeds are stored in int64 columns of the results
+SEED_MAX = 2**63 - 1
 
 #: memory of the interpreter and libraries, per plot, per household and per (plot, household)
 #: pair of a village (bytes; an envelope of the measurements in the module docstring)
@@ -75,6 +82,15 @@ _BYTES_PER_PLOT = 250.0
 _BYTES_PER_HOUSEHOLD = 1000.0
 _BYTES_PER_PAIR = 6.0
 _UNIT = re.compile(r"\(([^()]*)\)\s*$")
+#: address space and data a process reserves beyond the memory it uses: Python with numpy,
+#: pandas and Mesa after a baseline run on Linux x86-64 had 0.54 GB of address space and
+#: 0.27 GB of data for 0.18 GB resident (bytes; the envelope of the two differences)
+_VIRTUAL_EXTRA = 400e6
+#: cgroup v1 writes "no limit" as a number near 2**63
+_CGROUP_UNLIMITED = 2**62
+#: where the kernel says which cgroups this process is in, and where they are mounted
+_PROC_CGROUP = Path("/proc/self/cgroup")
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 @cache
@@ -106,7 +122,7 @@ def check_number(value: Any, description: str | None) -> Any:
     """``value`` if it is finite and within its field's hard limit.
 
     Whole numbers, bools, text and tables pass through (every whole-number field declares its
-    own range, and the root seed may be any 64-bit number). Called after the field's declared
+    own range; the root seed's is 0 to :data:`SEED_MAX`). Called after the field's declared
     bounds have passed.
 
     Raises:
@@ -150,18 +166,98 @@ def machine_memory_bytes() -> float:
         return math.inf
 
 
+def _rlimits() -> list[tuple[float, str]]:
+    """The address-space and data-segment limits of this process (``ulimit -v``, ``-d``), less
+    what the interpreter reserves beyond what it uses."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return []
+    out = []
+    for name, what in (
+        ("RLIMIT_AS", "address-space limit, ulimit -v,"),
+        ("RLIMIT_DATA", "data limit, ulimit -d,"),
+    ):
+        kind = getattr(resource, name, None)
+        if kind is None:
+            continue
+        soft, _ = resource.getrlimit(kind)
+        if soft != resource.RLIM_INFINITY and soft >= 0:
+            usable = max(float(soft) - _VIRTUAL_EXTRA, 0.0)
+            out.append(
+                (
+                    usable,
+                    f"this process may use about {usable / 1e9:.1f} GB (its {what} is "
+                    f"{soft / 1e9:.1f} GB)",
+                )
+            )
+    return out
+
+
+def _cgroup_limits() -> list[tuple[float, str]]:
+    """Memory limits of this process's cgroups (v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``), of its own group and every group above it."""
+    try:
+        lines = _PROC_CGROUP.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, where = parts
+        if controllers == "":  # cgroup v2: one unified hierarchy
+            root, file = _CGROUP_ROOT, "memory.max"
+        elif "memory" in controllers.split(","):
+            root, file = _CGROUP_ROOT / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        group = root / where.strip("/")
+        # a container sees its own group as the root of the mount: read the root's file too
+        for folder in dict.fromkeys([group, *group.parents, root]):
+            if folder != root and root not in folder.parents:
+                continue
+            try:
+                text = (folder / file).read_text(encoding="utf-8").strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) < _CGROUP_UNLIMITED:
+                limit = float(text)
+                why = f"the memory limit of its cgroup, {folder / file}"
+                out.append((limit, f"this process may use {limit / 1e9:.1f} GB ({why})"))
+    return out
+
+
+@cache
+def memory_limit() -> tuple[float, str]:
+    """The memory this process may use (bytes), and what sets it.
+
+    The least of: the machine's physical memory; the process's address-space and data limits
+    (``resource.getrlimit``, less :data:`_VIRTUAL_EXTRA`); and the memory limits of its
+    cgroups (a container, a systemd slice, a batch job). Read once per process.
+    """
+    have = machine_memory_bytes()
+    limits = [
+        (have, f"this machine has {have / 1e9:.1f} GB of memory"),
+        *_rlimits(),
+        *_cgroup_limits(),
+    ]
+    return min(limits, key=lambda item: item[0])
+
+
 def check_world(n_plots: int, n_villages: int, households_per_village: int) -> None:
-    """Refuse a world whose memory estimate exceeds this machine's memory.
+    """Refuse a world whose memory estimate exceeds the memory this process may use
+    (:func:`memory_limit`).
 
     Raises:
-        ValueError: with the estimate and the machine's memory.
+        ValueError: with the estimate, the memory available and what limits it.
     """
     need = world_memory_bytes(n_plots, n_villages, households_per_village)
-    have = machine_memory_bytes()
+    have, why = memory_limit()
     if need > have:
         raise ValueError(
-            f"the world is too large for this machine: {n_plots:,} plots in {n_villages:,} "
+            f"the world is too large for this process: {n_plots:,} plots in {n_villages:,} "
             f"villages of {households_per_village:,} households need about "
-            f"{need / 1e9:,.1f} GB, and this machine has "
-            f"{have / 1e9:.1f} GB of memory"
+            f"{need / 1e9:,.1f} GB, and {why}"
         )

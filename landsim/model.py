@@ -202,8 +202,8 @@ class LandModel(mesa.Model):
     def apply_timeline(self) -> None:
         """Apply events dated this year (``levers.X``/``assumptions.X`` changes)."""
         events = [e for e in self._timeline if e.year == self.year]
-        for event in events:
-            self.params = apply_changes(self.params, event.set)
+        for event in events:  # checked with the timeline when the parameters were built
+            self.params = apply_changes(self.params, event.set, check_timeline=False)
         d = self._decisions
         if d is not None and d.government:  # the town government's choice this year wins
             changes = {f"levers.{k}": v for k, v in d.government.items()}

@@ -24,6 +24,7 @@ values in ``scenarios/baseline.toml`` and in ``docs/ODD.md``.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -41,6 +42,7 @@ __all__ = [
     "SHARING_RULES",
     "params_from_flat",
     "apply_changes",
+    "change_key",
     "plausible_ranges",
     "choices",
 ]
@@ -54,6 +56,14 @@ def _plausible(lo: float, hi: float) -> dict[str, Any]:
     return {"plausible": [lo, hi]}
 
 
+@cache
+def _description(cls: type[BaseModel], name: str) -> str | None:
+    """The description of field ``name`` of ``cls`` (looked up once: every value of every
+    timeline event passes through :meth:`_Section._hard_limit`)."""
+    field = cls.model_fields.get(name)
+    return field.description if field else None
+
+
 class _Section(BaseModel):
     """Shared rules: unknown keys refused, every number finite and within its hard limit."""
 
@@ -65,8 +75,9 @@ class _Section(BaseModel):
     @classmethod
     def _hard_limit(cls, value: Any, info: ValidationInfo) -> Any:
         """Every number within :mod:`landsim.limits` (money that fits the ledger, ...)."""
-        field = cls.model_fields.get(info.field_name or "")
-        return limits.check_number(value, field.description if field else None)
+        if not isinstance(value, float):  # whole numbers, text, tables: their own ranges
+            return value
+        return limits.check_number(value, _description(cls, info.field_name or ""))
 
     @model_validator(mode="after")
     def _fits_memory(self) -> Any:
@@ -91,7 +102,11 @@ class World(_Section):
         description="mean contract plots per household (plots)",
         json_schema_extra=_plausible(4, 7),
     )
-    plot_size_mu: float = Field(1.0, gt=0, le=20, description="area of one plot (mu)")
+    # At least 0.1 mu (about 67 m2): a tenth of the average contract plot (Tan et al. 1999:
+    # 8 mu in 6.06 plots, 1.3 mu each); smaller pieces are garden beds rather than fields, and
+    # a plot's rent, wages and harvest would shrink to a few fen, below what the ledger's
+    # whole fen resolve. At most 20 mu (1.3 ha), the size of a consolidated field.
+    plot_size_mu: float = Field(1.0, ge=0.1, le=20, description="area of one plot (mu)")
     hilly_share: float = Field(
         0.3,
         ge=0,
@@ -957,7 +972,9 @@ class RunSettings(_Section):
 
     years: int = Field(30, ge=1, le=500, description="simulated years")
     replicates: int = Field(10, ge=1, le=10_000, description="replicates per scenario")
-    seed: int = Field(20190101, ge=0, description="root seed for replicate seeds")
+    seed: int = Field(
+        20190101, ge=0, le=limits.SEED_MAX, description="root seed for replicate seeds"
+    )
 
 
 class Params(_Section):
@@ -971,21 +988,33 @@ class Params(_Section):
 
     @model_validator(mode="after")
     def _timeline(self) -> Params:
+        """Each event inside the run, changing known levers or assumptions to valid values.
+
+        Linear in the number of events: an event validates only the sections it changes
+        (never the whole parameter set, which holds the whole timeline).
+        """
+        current = {s: getattr(self, s).model_dump() for s in ("levers", "assumptions")}
+        valid: set[Any] = set()  # changes already found valid (long timelines repeat them)
         for i, event in enumerate(self.timeline):
             if event.year > self.run.years:
                 raise ValueError(
                     f"timeline[{i}].year ({event.year}) is after the last year of the run "
                     f"(run.years = {self.run.years})"
                 )
-            for key in event.set:
+            changes: dict[str, dict[str, Any]] = {}
+            for key, value in event.set.items():
                 section, _, name = key.partition(".")
-                if section not in ("levers", "assumptions") or name not in _FIELDS.get(section, ()):
+                if section not in current or name not in _FIELDS[section]:
                     raise ValueError(
                         f"timeline[{i}].set key {key!r} is not a lever or assumption "
                         "(use 'levers.NAME' or 'assumptions.NAME')"
                     )
-            # the new values must themselves be valid
-            apply_changes(self, event.set, keep_timeline=False)
+                changes.setdefault(section, {})[name] = value
+            for section, new in changes.items():  # the new values must themselves be valid
+                key = change_key(section, new)
+                if key is None or key not in valid:
+                    _SECTIONS[section].model_validate({**current[section], **new})
+                    valid.add(key)
         return self
 
 
@@ -1002,20 +1031,46 @@ FLAT_KEYS: dict[str, str] = {name: s for s, names in _FIELDS.items() for name in
 assert len(FLAT_KEYS) == sum(len(v) for v in _FIELDS.values()), "field names must be unique"
 
 
-def apply_changes(params: Params, changes: dict[str, Any], keep_timeline: bool = True) -> Params:
+def change_key(section: str, new: dict[str, Any]) -> Any:
+    """A hashable key of one event's changes to ``section`` (``None`` if a value is not)."""
+    key = (section, tuple(sorted((k, type(v).__name__, v) for k, v in new.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def apply_changes(
+    params: Params,
+    changes: dict[str, Any],
+    keep_timeline: bool = True,
+    check_timeline: bool = True,
+) -> Params:
     """Return a validated copy of ``params`` with dotted keys (``levers.audit_rate``) changed.
+
+    Args:
+        params: the parameters to change.
+        changes: dotted keys and their new values.
+        keep_timeline: keep the timeline (else the copy has none).
+        check_timeline: check the kept timeline again against the changed values; a model
+            applying its own (already checked) events passes False, so that applying every
+            event of a long timeline stays linear in its length.
 
     Raises:
         ValueError: for an unknown key or an invalid value (pydantic's ValidationError).
     """
-    data = params.model_dump()
+    data = params.model_dump(exclude={"timeline"})
     for key, value in changes.items():
         section, _, name = key.partition(".")
         if section not in _FIELDS or name not in _FIELDS[section]:
             raise ValueError(f"unknown parameter {key!r}")
         data[section][name] = value
     if not keep_timeline:
-        data["timeline"] = []
+        return Params.model_validate(data)
+    if not check_timeline:
+        return Params.model_validate(data).model_copy(update={"timeline": params.timeline})
+    data["timeline"] = [event.model_dump() for event in params.timeline]
     return Params.model_validate(data)
 
 

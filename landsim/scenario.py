@@ -10,7 +10,8 @@ key, a ``timeline`` given here replaces the parent's), ``title`` and ``descripti
 The parts:
 
 * :func:`load_scenario` reads a file and its ``extends`` chain, validates everything and
-  returns a :class:`Scenario`;
+  returns a :class:`Scenario`; :func:`load_runnable` adds what only a run needs (a world with
+  land for every household) and is what ``check``, ``run`` and ``compare`` use;
 * :func:`find_scenario` turns what the user typed (a path, or a bundled scenario's bare name)
   into a file;
 * :class:`ScenarioError` is the one error a bad file raises: every problem on its own line,
@@ -28,6 +29,7 @@ excerpt of a file, with control characters escaped, never printed.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
 import math
@@ -42,22 +44,28 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from landsim import bundled
+from landsim.capacity import capacity_problem
 from landsim.errors import UserError
-from landsim.params import SHARING_RULES, Event, Params, apply_changes
+from landsim.files import describe_link
+from landsim.params import SHARING_RULES, Event, Params, apply_changes, change_key
 
 __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "load_runnable",
     "find_scenario",
     "set_key",
     "to_toml",
     "safe_text",
     "read_text_file",
     "nesting_depth",
+    "toml_data",
+    "TOO_DEEP",
     "SECTIONS",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_CHAIN",
 ]
 
 #: the tables of a scenario file, in the order they are written
@@ -78,6 +86,12 @@ _MAX_PROBLEMS = 12
 MAX_BYTES = 1_000_000
 #: the deepest nesting of tables and arrays accepted (scenario files use 3)
 MAX_DEPTH = 20
+#: why a file nested too deeply is refused
+TOO_DEEP = f"tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
+#: the most files an ``extends`` chain may hold (the bundled scenarios use 2)
+MAX_CHAIN = 32
+#: why an ``extends`` that loops through symbolic links is refused
+_LINK_LOOP = "cannot be read (a loop of symbolic links)"
 
 
 class ScenarioError(UserError):
@@ -207,6 +221,23 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     )
 
 
+def load_runnable(path: str | os.PathLike[str]) -> Scenario:
+    """A scenario that ``landsim run`` can run: :func:`load_scenario`, and a ``[world]`` whose
+    villages have plots for all their households (:func:`landsim.capacity.capacity_problem`).
+
+    ``check``, ``run`` and ``compare`` load files through this one function, so ``check``
+    refuses exactly what ``run`` would refuse.
+
+    Raises:
+        ScenarioError: naming the file and every problem found.
+    """
+    scenario = load_scenario(path)
+    problem = capacity_problem(scenario.params.world)
+    if problem:
+        raise ScenarioError(f"{_shown(scenario.path)}: {problem}")
+    return scenario
+
+
 def set_key(params: Params, key: str, value: Any) -> Params:
     """A validated copy of ``params`` with one dotted key (``levers.audit_rate``) changed.
 
@@ -271,10 +302,12 @@ def _read_chain(path: Path) -> list[_Layer]:
     """The file and every file it extends, farthest ancestor first."""
     chain: list[_Layer] = []
     seen: list[Path] = []
+    files: set[tuple[int, int]] = set()  # (device, inode): a file reached by two names
     layer = _read(path, str(path))
     while True:
         chain.append(layer)
-        seen.append(layer.path.resolve())
+        seen.append(_resolve(layer.path))
+        files.add(_identity(layer.path))
         parent = layer.data.get("extends")
         if parent is None:
             break
@@ -292,14 +325,19 @@ def _read_chain(path: Path) -> list[_Layer]:
                 ]
             )
         try:
-            target = (layer.path.parent / parent).resolve()
+            named = layer.path.parent / parent
+            target = named.resolve()
             name = bundled.bare_name(parent)
             if not target.is_file() and name is not None:  # "baseline": the bundled one
                 shipped = bundled.bundled_dir("scenarios") / f"{name}.toml"
                 target = shipped.resolve() if shipped.is_file() else target
             found = target.is_file()
+        except RuntimeError:  # Python 3.12's resolve() on a loop of symbolic links
+            _raise([_Problem(layer, "extends", _LINK_LOOP, parent, where=where)])
         except (OSError, ValueError) as err:  # a name too long, a loop of links, ...
             why = getattr(err, "strerror", None) or "not a usable file name"
+            if getattr(err, "errno", None) == errno.ELOOP:
+                why = "a loop of symbolic links"
             _raise([_Problem(layer, "extends", f"cannot be read ({why})", parent, where=where)])
         if found and target.suffix != ".toml":  # never quote lines of /etc/passwd and the like
             _raise(
@@ -313,28 +351,46 @@ def _read_chain(path: Path) -> list[_Layer]:
                     )
                 ]
             )
-        if target in seen:
-            loop = " -> ".join(_shown(p) for p in [*seen[seen.index(target) :], target])
+        if target in seen or (found and _identity(target) in files):
+            start = seen.index(target) if target in seen else 0
+            loop = " -> ".join(_shown(p) for p in [*seen[start:], target])
             _raise([_Problem(layer, "extends", f"circular extends: {loop}", parent, where=where)])
+        if len(chain) >= MAX_CHAIN:
+            rule = f"too many files in the extends chain (at most {MAX_CHAIN})"
+            _raise([_Problem(layer, "extends", rule, parent, where=where)])
         if not found:
-            _raise(
-                [
-                    _Problem(
-                        layer,
-                        "extends",
-                        f"no such file (looked for {_shown(target)})",
-                        parent,
-                        where=where,
-                    )
-                ]
-            )
+            link = describe_link(named)
+            rule = f"no such file (looked for {_shown(target)})"
+            if link and not named.exists():
+                rule = f"{_shown(named)} is {safe_text(link)}"
+            _raise([_Problem(layer, "extends", rule, parent, where=where)])
         layer = _read(target, _shown(target))
     return chain[::-1]
+
+
+def _resolve(path: Path) -> Path:
+    """``path`` made absolute with its links followed (as far as they go)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a loop of links: the file was read, so this is rare
+        return Path(os.path.abspath(path))
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """(device, inode) of a file that was read; the same file under any name."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (-1, id(path))
+    return (info.st_dev, info.st_ino)
 
 
 def _read(path: Path, shown: str) -> _Layer:
     """Read and parse one TOML file, turning every failure into a ScenarioError."""
     shown = safe_text(shown)
+    link = describe_link(path)
+    if link and not os.path.exists(path):
+        raise ScenarioError(f"{shown}: is {safe_text(link)}")
     if not os.path.lexists(path):
         names = ", ".join(n for n, _ in bundled.listing("scenarios"))
         raise ScenarioError(f"{shown}: no such file; bundled scenarios (by bare name): {names}")
@@ -346,15 +402,11 @@ def _read(path: Path, shown: str) -> _Layer:
     if not text.strip():
         raise ScenarioError(empty)
     try:
-        data = tomllib.loads(text)
+        data = toml_data(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(_syntax_message(shown, text, str(err))) from None
-    except RecursionError:  # tomllib recurses once per level of nesting
-        data = None
-    if data is None or nesting_depth(data) > MAX_DEPTH:
-        raise ScenarioError(
-            f"{shown}: tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
-        )
+    if data is None:
+        raise ScenarioError(f"{shown}: {TOO_DEEP}")
     if not data:
         raise ScenarioError(empty)
     return _Layer(path=path, shown=shown, text=text, data=data)
@@ -414,6 +466,20 @@ def _read_regular(path: Path, shown: str) -> bytes:
     if len(raw) > MAX_BYTES:  # grew while being read
         raise ScenarioError(f"{shown}: too large; a scenario file is at most {MAX_BYTES:,} bytes")
     return raw
+
+
+def toml_data(text: str) -> dict[str, Any] | None:
+    """``tomllib.loads(text)``, or ``None`` when its tables or arrays nest deeper than
+    :data:`MAX_DEPTH` (every TOML loader of landsim reads files through this).
+
+    Raises:
+        tomllib.TOMLDecodeError: a syntax error.
+    """
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level of nesting
+        return None
+    return None if nesting_depth(data) > MAX_DEPTH else data
 
 
 def nesting_depth(value: Any) -> int:
@@ -656,6 +722,8 @@ def _check_timeline(
     """Each event: its fields, a year inside the run, known keys and valid new values."""
     problems: list[_Problem] = []
     years = params.run.years
+    current = {s: getattr(params, s).model_dump() for s in TIMELINE_SECTIONS}
+    valid: set[Any] = set()  # changes found valid: long timelines repeat them (linear time)
     for i, raw in enumerate(events):
         event = dict(raw)
         if isinstance(event.get("set"), dict):
@@ -713,9 +781,13 @@ def _check_timeline(
             else:
                 changes.setdefault(section, {})[name] = value
         for section, new in changes.items():
-            data = {**getattr(params, section).model_dump(), **new}
+            key = change_key(section, new)
+            if key is not None and key in valid:  # the same changes as an earlier event
+                continue
+            data = {**current[section], **new}
             try:
                 _SECTION_MODELS[section].model_validate(data, strict=True)
+                valid.add(key)
             except ValidationError as err:
                 for e in err.errors():
                     if e["loc"]:

@@ -46,8 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from landsim import bundled
 from landsim.errors import UserError
+from landsim.limits import SEED_MAX
 from landsim.params import Params
-from landsim.scenario import find_scenario, load_scenario, set_key
+from landsim.scenario import TOO_DEEP, find_scenario, load_scenario, set_key, toml_data
 from landsim.validation import (
     SIZES,
     SPEC_FILE,
@@ -68,7 +69,7 @@ class _AbcIn(BaseModel):
     population: int = Field(40, ge=2)
     generations: int = Field(4, ge=1)
     min_epsilon: float = Field(0.0, ge=0)
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=SEED_MAX)
 
 
 class _ParameterIn(BaseModel):
@@ -230,7 +231,7 @@ def load_config(path: str | Path) -> CalibrationConfig:
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
+        raw = toml_data(text)
     except FileNotFoundError:
         raise UserError(f"{shown}: no such calibration file") from None
     except IsADirectoryError:
@@ -239,6 +240,8 @@ def load_config(path: str | Path) -> CalibrationConfig:
         raise UserError(f"{shown}: cannot be read ({err})") from None
     except tomllib.TOMLDecodeError as err:
         raise UserError(f"{shown}: TOML syntax error: {err}") from None
+    if raw is None:
+        raise UserError(f"{shown}: {TOO_DEEP}")
     try:
         data = _ConfigIn.model_validate(raw)
     except ValidationError as err:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from landsim.errors import UserError
+from landsim.limits import SEED_MAX
 from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
 from landsim.outputs import prepare_dir
 from landsim.provenance import (
@@ -22,7 +23,7 @@ from landsim.provenance import (
     write_json,
 )
 from landsim.runner import RunSpec, label, replicate_seeds, run
-from landsim.scenario import Scenario, load_scenario
+from landsim.scenario import Scenario, load_runnable
 
 __all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline"]
 
@@ -46,13 +47,15 @@ then hold every year from 0, exactly as an unbroken run would (docs/checkpoints.
 """
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < minimum:
         raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
     return value
 
 
@@ -62,19 +65,12 @@ def positive_int(text: str) -> int:
 
 
 def seed_int(text: str) -> int:
-    """An argparse type: a seed, a whole number of at least 0."""
-    return _whole_number(text, 0)
+    """An argparse type: a seed, a whole number from 0 to 2**63 - 1 (64-bit, as in TOML)."""
+    return _whole_number(text, 0, SEED_MAX)
 
 
 def warn_cut_timeline(scenario: Scenario, years: int | None) -> None:
-    """Tell the user when ``--years`` ends a run before some of its timeline events, and when
-    its world leaves households without land (``landsim check`` refuses such a file).
-    """
-    from landsim.capacity import capacity_problem
-
-    problem = capacity_problem(scenario.params.world)
-    if problem:
-        print(f"note: {scenario.name}: {problem}", file=sys.stderr)
+    """Tell the user when ``--years`` ends a run before some of its timeline events."""
     if years is None:
         return
     late = sorted({e.year for e in scenario.params.timeline if e.year > years})
@@ -136,7 +132,7 @@ def main(args: argparse.Namespace) -> int:
     if args.scenario is None:
         raise UserError("landsim run: give a SCENARIO, or --from CHECKPOINT to resume a run")
     started = now()
-    scenario = load_scenario(args.scenario)
+    scenario = load_runnable(args.scenario)  # what `landsim check` refuses, run refuses
     params = scenario.params
     root = args.seed if args.seed is not None else params.run.seed
     years = args.years or params.run.years

@@ -56,6 +56,7 @@ from pydantic import (
 )
 
 from landsim.errors import UserError
+from landsim.limits import SEED_MAX
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.params import Params, apply_changes
 
@@ -126,14 +127,16 @@ class DesignSpec(_Strict):
     )
     second_order: bool = Field(False, description="sobol: also estimate second-order indices")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
-    seed: int | None = Field(None, ge=0, description="sampling seed (defaults to run.seed)")
+    seed: int | None = Field(
+        None, ge=0, le=SEED_MAX, description="sampling seed (defaults to run.seed)"
+    )
 
 
 class RunSpecFile(_Strict):
     """Replicates, seeds and horizon."""
 
     replicates: int = Field(1, ge=1, le=100_000)
-    seed: int = Field(ge=0, description="root seed of every run's seed")
+    seed: int = Field(ge=0, le=SEED_MAX, description="root seed of every run's seed")
     years: int | None = Field(None, ge=1, le=500)
     seeds: Literal["independent", "common"] = Field(
         "independent",
@@ -341,19 +344,15 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
     """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``."""
-    from landsim.scenario import MAX_DEPTH, nesting_depth, safe_text
+    from landsim.scenario import TOO_DEEP, safe_text, toml_data
 
     where = safe_text(str(path)) if path is not None else "<experiment>"
     try:
-        raw = tomllib.loads(text)
+        raw = toml_data(text)
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"{where}: not valid TOML: {err}") from None
-    except RecursionError:
-        raw = None
-    if raw is None or nesting_depth(raw) > MAX_DEPTH:
-        raise ExperimentError(
-            f"{where}: tables or arrays nested too deeply (more than {MAX_DEPTH} levels)"
-        )
+    if raw is None:
+        raise ExperimentError(f"{where}: {TOO_DEEP}")
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as err:

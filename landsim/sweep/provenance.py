@@ -8,10 +8,11 @@ end, runs done), so a sweep resumed on a Dask cluster records both machines.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from landsim.errors import UserError
+from landsim.files import read_json
 from landsim.provenance import command_line, environment, now, write_json
 from landsim.sweep.design import Design
 from landsim.sweep.experiment import Experiment
@@ -59,7 +60,10 @@ def read_provenance(root: str | Path) -> dict[str, Any] | None:
     path = Path(root) / "provenance.json"
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    data = read_json(path, "a sweep's provenance record")  # one line for a broken file
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a sweep's provenance record (not a JSON object)")
+    return data
 
 
 def write_provenance(root: str | Path, data: dict[str, Any]) -> None:

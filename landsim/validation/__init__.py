@@ -39,7 +39,7 @@ from landsim import bundled
 from landsim.errors import UserError
 from landsim.metrics import METRICS
 from landsim.runner import RunSpec, replicate_seeds, run
-from landsim.scenario import load_scenario, set_key
+from landsim.scenario import TOO_DEEP, load_scenario, set_key, toml_data
 
 __all__ = [
     "SIZES",
@@ -280,7 +280,7 @@ def load_spec(path: str | Path = SPEC_FILE) -> Spec:
     path = Path(path)
     shown = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = toml_data(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError(f"{shown}: no such patterns file") from None
     except IsADirectoryError:
@@ -289,6 +289,8 @@ def load_spec(path: str | Path = SPEC_FILE) -> Spec:
         raise SpecError(f"{shown}: cannot be read ({err})") from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{shown}: TOML syntax error: {err}") from None
+    if raw is None:
+        raise SpecError(f"{shown}: {TOO_DEEP}")
     try:
         data = _SpecIn.model_validate(raw)
     except ValidationError as err:

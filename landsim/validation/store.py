@@ -11,7 +11,6 @@ root seed); resuming with other settings is refused (more or fewer seeds are fin
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from landsim.errors import UserError
+from landsim.files import read_json
 from landsim.provenance import write_json
 from landsim.sweep.store import write_atomic
 
@@ -40,7 +40,9 @@ def open_runs(root: Path, settings: dict[str, Any], resume: bool) -> set[str]:
             p.unlink()
     path = root / "settings.json"
     if resume and path.is_file():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = read_json(path, "a validation's settings")  # one line for a broken file
+        if not isinstance(old, dict):
+            raise UserError(f"{path}: not a validation's settings (not a JSON object)")
         # replicate i has the same seed whatever the count, so only the seeds may change
         differ = [k for k in settings if k != "seeds" and old.get(k) != settings[k]]
         if differ:
