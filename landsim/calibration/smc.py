@@ -5,8 +5,9 @@
   candidate and the root seed, so one candidate always gives the same numbers);
 * :func:`range_distance` — how far the levels fall outside their sourced ranges, in tolerances
   (root of the sum of squares; 0 when every target is inside);
-* :func:`make_sampler` — ``--executor`` as a pyabc sampler (one process, local processes, or
-  the Dask cluster of :class:`landsim.sweep.executors.DaskExecutor`, workers checked);
+* :func:`make_sampler` — ``--executor`` as a pyabc sampler (one process, local processes that
+  die with the main process (:func:`local_sampler`), or the Dask cluster of
+  :class:`landsim.sweep.executors.DaskExecutor`, workers checked);
 * :func:`run_abc` — generation after generation with a progress bar, storing every population
   in ``DIR/abc.db``; resuming continues from the last stored population.
 """
@@ -17,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,19 @@ import numpy as np
 import pandas as pd
 
 from landsim.calibration.config import CalibrationConfig
+from landsim.processes import watch_parent
 from landsim.runner import run
 from landsim.validation import evaluate, run_specs
 
-__all__ = ["Simulator", "range_distance", "make_sampler", "run_abc", "DB_NAME", "history"]
+__all__ = [
+    "Simulator",
+    "range_distance",
+    "make_sampler",
+    "local_sampler",
+    "run_abc",
+    "DB_NAME",
+    "history",
+]
 
 DB_NAME = "abc.db"
 #: the value a level takes when a run cannot produce it (no leases, no co-ops): far outside
@@ -122,11 +133,7 @@ def make_sampler(executor: str, workers: int | None = None) -> tuple[Any, Callab
         return pyabc.sampler.SingleCoreSampler(), lambda: None, "serial"
     if executor == "local":
         n = workers or available_cores()
-        return (
-            pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n),
-            lambda: None,
-            f"local ({n} processes)",
-        )
+        return local_sampler(n), lambda: None, f"local ({n} processes)"
     if executor.startswith("dask://"):
         if workers is not None:
             raise UserError("--workers does not apply to a Dask cluster")
@@ -134,6 +141,34 @@ def make_sampler(executor: str, workers: int | None = None) -> tuple[Any, Callab
         sampler = pyabc.sampler.DaskDistributedSampler(dask_client=dask.client)
         return sampler, dask.close, dask.description
     raise UserError(f"--executor must be local, serial or dask://HOST:PORT, got {executor!r}")
+
+
+class _WatchingParent:
+    """pyabc's ``simulate_one`` in a worker that ends when the calibration's main process dies
+    (:func:`landsim.processes.watch_parent`, set up at the worker's first simulation)."""
+
+    def __init__(self, simulate_one: Callable[[], Any]):
+        self.simulate_one = simulate_one
+        self.parent = os.getpid()  # the process that starts the workers
+
+    def __call__(self) -> Any:
+        """One simulation (pyabc's call)."""
+        if os.getpid() != self.parent:
+            watch_parent(self.parent)
+        return self.simulate_one()
+
+
+def local_sampler(n_procs: int) -> Any:
+    """A multicore pyabc sampler of ``n_procs`` worker processes that die with the main
+    process (without that they sample on after a ``kill -9`` until their population is full).
+    """
+    import pyabc
+
+    class LocalSampler(pyabc.sampler.MulticoreEvalParallelSampler):
+        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # noqa: D102
+            return super().sample_until_n_accepted(n, _WatchingParent(simulate_one), t, **kwargs)
+
+    return LocalSampler(n_procs=n_procs)
 
 
 def _abc(config: CalibrationConfig, sampler: Any) -> Any:

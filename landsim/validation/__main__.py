@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from landsim.processes import worker_init
 from landsim.validation import evaluate, format_tables, load_spec, run_all
 
 DEFAULT_SEEDS = {"S": 40, "D": 20, "L": 10}
@@ -22,7 +23,7 @@ if __name__ == "__main__":
     sizes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["S", "D", "L"]
     spec = load_spec()
     scen = Path(__file__).resolve().parents[2] / "scenarios"
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, initializer=worker_init) as pool:  # workers die with us
         df = pd.concat(
             run_all(spec, [s], given or DEFAULT_SEEDS[s], scen, mapper=pool.map) for s in sizes
         )
