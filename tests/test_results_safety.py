@@ -245,40 +245,129 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
-def test_kill_9_of_the_main_process_leaves_no_worker(tmp_path):
-    """Killing (-9) only a sweep's main process: its workers are gone within 10 s."""
-    path = tmp_path / "exp.toml"
-    path.write_text(tiny_experiment(replicates=200, years=20), encoding="utf-8")
-    cmd = [
-        sys.executable,
-        "-m",
-        "landsim",
-        "sweep",
-        str(path),
-        "--out",
-        str(tmp_path / "o"),
-        "--workers",
-        "2",
-        "--no-progress",
-    ]
+def _kill_main_and_wait_for_workers(cmd: list[str], started: Path, workers: int) -> float:
+    """Start ``cmd``; once ``started`` exists and it has ``workers`` descendants, kill -9 only
+    its main process; return the seconds until every descendant is gone (at most 5)."""
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "o" / "runs").is_dir() or len(_descendants(proc.pid)) < 3:
+        deadline = time.monotonic() + 120
+        while not started.exists() or len(_descendants(proc.pid)) < workers:
             assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
             time.sleep(0.1)  # polling for the workers to exist
-        workers = _descendants(proc.pid)
+        children = _descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)  # the main process only, not its group
         proc.wait()
-        deadline = time.monotonic() + 10
-        while any(_alive(p) for p in workers):
-            assert time.monotonic() < deadline, f"alive 10 s after kill -9: {workers}"
+        killed = time.monotonic()
+        while any(_alive(p) for p in children):
+            assert time.monotonic() < killed + 5, f"alive 5 s after kill -9: {children}"
             time.sleep(0.1)  # polling for the workers to exit
+        return time.monotonic() - killed
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of this test's group
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_the_main_process_leaves_no_worker(tmp_path):
+    """Killing (-9) only a sweep's main process: its workers are gone within 5 s."""
+    path = tmp_path / "exp.toml"
+    path.write_text(tiny_experiment(replicates=200, years=20), encoding="utf-8")
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "landsim", "sweep", str(path), "--out", str(out)]
+    _kill_main_and_wait_for_workers([*cmd, "--workers", "2", "--no-progress"], out / "runs", 3)
+
+
+#: a calibration of a tiny world that keeps two workers busy for minutes
+CALIBRATION = """base = "baseline"
+patterns = "spec.toml"
+seeds = 1
+years = 20
+
+[world]
+width = 20
+height = 10
+villages_x = 2
+villages_y = 1
+households_per_village = 20
+
+[abc]
+population = 500
+generations = 5
+
+[[parameter]]
+key = "assumptions.farming_attachment"
+low = 100.0
+high = 400.0
+unit = "yuan/mu"
+
+[[target]]
+level = "transfer rate"
+tolerance = 0.02
+"""
+
+PATTERNS = """years = 20
+scenarios = ["baseline"]
+
+[[level]]
+name = "transfer rate"
+a = { run = "baseline", column = "transfer_rate" }
+range = [0.2, 0.4]
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_a_calibration_leaves_no_worker(tmp_path):
+    """Killing (-9) only a calibration's main process: pyabc's workers, which sampled on for
+    30 s and more, are gone within 5 s."""
+    (tmp_path / "spec.toml").write_text(PATTERNS, encoding="utf-8")
+    (tmp_path / "cal.toml").write_text(CALIBRATION, encoding="utf-8")
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "landsim", "calibrate", str(tmp_path / "cal.toml")]
+    cmd += ["--out", str(out), "--executor", "local", "--workers", "2", "--no-progress"]
+    _kill_main_and_wait_for_workers(cmd, out / "abc.db", 2)
+
+
+def test_a_worker_without_the_kernel_s_help_still_ends_with_its_parent(tmp_path):
+    """Where no parent-death signal exists (macOS, Windows), the watchdog thread alone ends a
+    worker within 5 s of its parent's kill -9."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        """\
+import multiprocessing, sys, time
+from landsim import processes
+
+def worker():
+    processes.die_with_parent = lambda *args: False  # as on a system without prctl
+    processes.watch_parent()
+    print("watching", flush=True)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("spawn").Process(target=worker)
+    child.start()
+    print(child.pid, flush=True)
+    time.sleep(60)  # until the test kills it (a broken worker: the test fails after 60 s)
+""",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        child = int(proc.stdout.readline())
+        assert proc.stdout.readline().strip() == "watching"  # its watchdog runs
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed = time.monotonic()
+        while _alive(child):
+            assert time.monotonic() < killed + 5, "the worker outlived its parent by 5 s"
+            time.sleep(0.1)  # polling for the worker to exit
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
