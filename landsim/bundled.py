@@ -18,6 +18,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+from landsim.files import atomic_path
+
 __all__ = ["Kind", "bundled_dir", "resolve", "bare_name", "listing", "copy_bundled"]
 
 Kind = Literal["scenarios", "experiments"]
@@ -87,6 +89,7 @@ def copy_bundled(dest: Path, kinds: tuple[Kind, ...] = ("scenarios", "experiment
         target = dest / kind
         target.mkdir(parents=True, exist_ok=True)
         for src in sorted(bundled_dir(kind).glob("*.toml")):
-            shutil.copyfile(src, target / src.name)
+            with atomic_path(target / src.name) as tmp:  # a new file: never through a link
+                shutil.copyfile(src, tmp)
         written.append(target)
     return written

@@ -39,7 +39,7 @@ from landsim.labour import helper_days, household_labour, labour_capacity, sprea
 from landsim.ledger import Accounts, Ledger
 from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.metrics import METRICS
-from landsim.params import Params, apply_changes, params_from_flat
+from landsim.params import Params, apply_changes, merged_changes, params_from_flat
 from landsim.sharing import make_rule
 from landsim.spatial import count_patches, same_key_neighbour_share
 from landsim.trust import CoopSignals, engagement_probability, update_trust
@@ -202,8 +202,9 @@ class LandModel(mesa.Model):
     def apply_timeline(self) -> None:
         """Apply events dated this year (``levers.X``/``assumptions.X`` changes)."""
         events = [e for e in self._timeline if e.year == self.year]
-        for event in events:  # checked with the timeline when the parameters were built
-            self.params = apply_changes(self.params, event.set, check_timeline=False)
+        if events:  # together, a later one winning: as the timeline was checked (params.py)
+            changes = merged_changes(e.set for e in events)
+            self.params = apply_changes(self.params, changes, check_timeline=False)
         d = self._decisions
         if d is not None and d.government:  # the town government's choice this year wins
             changes = {f"levers.{k}": v for k, v in d.government.items()}

@@ -24,10 +24,21 @@ values in ``scenarios/baseline.toml`` and in ``docs/ODD.md``.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from landsim import limits
 
@@ -42,7 +53,10 @@ __all__ = [
     "SHARING_RULES",
     "params_from_flat",
     "apply_changes",
-    "change_key",
+    "merged_changes",
+    "timeline_failures",
+    "TimelineFailure",
+    "TIMELINE_SECTIONS",
     "plausible_ranges",
     "choices",
 ]
@@ -81,7 +95,8 @@ class _Section(BaseModel):
 
     @model_validator(mode="after")
     def _fits_memory(self) -> Any:
-        """A world is refused before it is built when it cannot fit in this machine's memory."""
+        """A world is refused before it is built when it cannot fit in the memory this process
+        may use (:func:`landsim.limits.memory_limit`)."""
         if isinstance(self, World):
             limits.check_world(self.n_plots, self.n_villages, self.households_per_village)
         return self
@@ -988,33 +1003,25 @@ class Params(_Section):
 
     @model_validator(mode="after")
     def _timeline(self) -> Params:
-        """Each event inside the run, changing known levers or assumptions to valid values.
-
-        Linear in the number of events: an event validates only the sections it changes
-        (never the whole parameter set, which holds the whole timeline).
-        """
-        current = {s: getattr(self, s).model_dump() for s in ("levers", "assumptions")}
-        valid: set[Any] = set()  # changes already found valid (long timelines repeat them)
+        """Each event inside the run and changing known levers or assumptions; the changes of
+        every year valid on top of the years before (:func:`timeline_failures`, the way a run
+        applies them). Linear in the number of events."""
         for i, event in enumerate(self.timeline):
             if event.year > self.run.years:
                 raise ValueError(
                     f"timeline[{i}].year ({event.year}) is after the last year of the run "
                     f"(run.years = {self.run.years})"
                 )
-            changes: dict[str, dict[str, Any]] = {}
-            for key, value in event.set.items():
+            for key in event.set:
                 section, _, name = key.partition(".")
-                if section not in current or name not in _FIELDS[section]:
+                if section not in TIMELINE_SECTIONS or name not in _FIELDS[section]:
                     raise ValueError(
                         f"timeline[{i}].set key {key!r} is not a lever or assumption "
                         "(use 'levers.NAME' or 'assumptions.NAME')"
                     )
-                changes.setdefault(section, {})[name] = value
-            for section, new in changes.items():  # the new values must themselves be valid
-                key = change_key(section, new)
-                if key is None or key not in valid:
-                    _SECTIONS[section].model_validate({**current[section], **new})
-                    valid.add(key)
+        steps = [(i, e.year, e.set) for i, e in enumerate(self.timeline)]
+        for failure in timeline_failures(self, steps):
+            raise ValueError(f"timeline, year {failure.year}: {failure.error}")
         return self
 
 
@@ -1031,14 +1038,64 @@ FLAT_KEYS: dict[str, str] = {name: s for s, names in _FIELDS.items() for name in
 assert len(FLAT_KEYS) == sum(len(v) for v in _FIELDS.values()), "field names must be unique"
 
 
-def change_key(section: str, new: dict[str, Any]) -> Any:
-    """A hashable key of one event's changes to ``section`` (``None`` if a value is not)."""
-    key = (section, tuple(sorted((k, type(v).__name__, v) for k, v in new.items())))
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+#: the sections a timeline event may change
+TIMELINE_SECTIONS = ("levers", "assumptions")
+
+
+def merged_changes(sets: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The ``set`` tables of events that take effect together (one year), merged in order: a
+    later event wins. This is how a run applies a year's events."""
+    return {key: value for table in sets for key, value in table.items()}
+
+
+@dataclass(frozen=True)
+class TimelineFailure:
+    """A year whose changes break a rule of a section: its events (by index) and the error."""
+
+    year: int
+    events: tuple[int, ...]
+    section: str
+    changes: dict[str, Any]
+    error: ValidationError
+
+
+def timeline_failures(
+    params: Params, steps: Iterable[tuple[int, int, dict[str, Any]]], strict: bool = False
+) -> list[TimelineFailure]:
+    """Apply a timeline year by year, as a run does, and return every year that breaks a rule.
+
+    Args:
+        params: the parameters the run starts from (its levers and assumptions).
+        steps: ``(index, year, set)`` of each event whose keys are known levers or assumptions.
+        strict: validate as scenario files are (no conversions between types).
+
+    A year's events are merged in order (:func:`merged_changes`) and each section they change
+    is validated with the changes of the years before, so the check sees exactly the values
+    the run will use. A failing year's changes to that section are left out. Each year
+    validates each section once: linear in the number of events.
+    """
+    current = {s: getattr(params, s).model_dump() for s in TIMELINE_SECTIONS}
+    failures = []
+    ordered = sorted(steps, key=lambda step: step[1])  # stable: file order within a year
+    for year, group in itertools.groupby(ordered, key=lambda step: step[1]):
+        group = list(group)
+        by_section: dict[str, dict[str, Any]] = {}
+        for key, value in merged_changes(table for _, _, table in group).items():
+            section, _, name = key.partition(".")
+            by_section.setdefault(section, {})[name] = value
+        for section, new in by_section.items():
+            try:
+                valid = _SECTIONS[section].model_validate(
+                    {**current[section], **new}, strict=strict
+                )
+            except ValidationError as err:
+                events = tuple(
+                    i for i, _, table in group if any(k.startswith(f"{section}.") for k in table)
+                )
+                failures.append(TimelineFailure(year, events, section, new, err))
+                continue
+            current[section] = valid.model_dump()
+    return failures
 
 
 def apply_changes(

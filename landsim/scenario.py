@@ -47,7 +47,15 @@ from landsim import bundled
 from landsim.capacity import capacity_problem
 from landsim.errors import UserError
 from landsim.files import describe_link
-from landsim.params import SHARING_RULES, Event, Params, apply_changes, change_key
+from landsim.params import (
+    SHARING_RULES,
+    TIMELINE_SECTIONS,
+    Event,
+    Params,
+    TimelineFailure,
+    apply_changes,
+    timeline_failures,
+)
 
 __all__ = [
     "Scenario",
@@ -72,8 +80,6 @@ __all__ = [
 SECTIONS: tuple[str, ...] = ("world", "assumptions", "levers", "run")
 #: every top-level key a scenario file may hold
 TOP_LEVEL: tuple[str, ...] = ("extends", "title", "description", *SECTIONS, "timeline")
-#: the sections a timeline event may change
-TIMELINE_SECTIONS: tuple[str, ...] = ("levers", "assumptions")
 
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     name: Params.model_fields[name].annotation
@@ -719,11 +725,12 @@ def _literal_choices(ctx: dict[str, Any]) -> tuple[str, ...]:
 def _check_timeline(
     events: list[dict[str, Any]], layer: _Layer | None, params: Params
 ) -> list[_Problem]:
-    """Each event: its fields, a year inside the run, known keys and valid new values."""
+    """Each event: its fields, a year inside the run and known keys; then the changes of each
+    year, applied on top of the years before as the run applies them
+    (:func:`landsim.params.timeline_failures`), valid values."""
     problems: list[_Problem] = []
     years = params.run.years
-    current = {s: getattr(params, s).model_dump() for s in TIMELINE_SECTIONS}
-    valid: set[Any] = set()  # changes found valid: long timelines repeat them (linear time)
+    sets: dict[int, dict[str, Any]] = {}  # the known changes of each event inside the run
     for i, raw in enumerate(events):
         event = dict(raw)
         if isinstance(event.get("set"), dict):
@@ -752,7 +759,7 @@ def _check_timeline(
                     where=("timeline", i, "year"),
                 )
             )
-        changes: dict[str, dict[str, Any]] = {}
+        known: dict[str, Any] = {}
         for key, value in event["set"].items():
             where = ("timeline", i, "set", key)
             shown = f'timeline[{i}].set."{key}"'
@@ -779,39 +786,48 @@ def _check_timeline(
                     )
                 )
             else:
-                changes.setdefault(section, {})[name] = value
-        for section, new in changes.items():
-            key = change_key(section, new)
-            if key is not None and key in valid:  # the same changes as an earlier event
-                continue
-            data = {**current[section], **new}
-            try:
-                _SECTION_MODELS[section].model_validate(data, strict=True)
-                valid.add(key)
-            except ValidationError as err:
-                for e in err.errors():
-                    if e["loc"]:
-                        key = f"{section}.{e['loc'][0]}"
-                        problems.append(
-                            _Problem(
-                                layer,
-                                f'timeline[{i}].set."{key}"',
-                                _rule(e, ()),
-                                e.get("input"),
-                                where=("timeline", i, "set", key),
-                            )
-                        )
-                    else:
-                        first = next(iter(new))
-                        problems.append(
-                            _Problem(
-                                layer,
-                                f"timeline[{i}].set",
-                                _rule(e, ()),
-                                has_value=False,
-                                where=("timeline", i, "set", f"{section}.{first}"),
-                            )
-                        )
+                known[key] = value
+        if event["year"] <= years:
+            sets[i] = known
+    steps = [(i, events[i]["year"], known) for i, known in sets.items()]
+    for failure in timeline_failures(params, steps, strict=True):
+        problems += _timeline_problems(failure, sets, layer)
+    return problems
+
+
+def _timeline_problems(
+    failure: TimelineFailure, sets: dict[int, dict[str, Any]], layer: _Layer | None
+) -> list[_Problem]:
+    """The problems of a year whose changes break a rule, each blamed on the last event of
+    that year that sets the key (or, for a rule across keys, a key of the section)."""
+    problems = []
+    section = failure.section
+    for e in failure.error.errors():
+        key = f"{section}.{e['loc'][0]}" if e["loc"] else None
+        setting = [i for i in failure.events if key in sets[i]]
+        if setting:
+            i = setting[-1]
+            problems.append(
+                _Problem(
+                    layer,
+                    f'timeline[{i}].set."{key}"',
+                    _rule(e, ()),
+                    e.get("input"),
+                    where=("timeline", i, "set", key),
+                )
+            )
+            continue
+        i = failure.events[-1]
+        first = next(k for k in sets[i] if k.startswith(f"{section}."))
+        problems.append(
+            _Problem(
+                layer,
+                f"timeline[{i}].set",
+                _rule(e, ()),
+                has_value=False,
+                where=("timeline", i, "set", first),
+            )
+        )
     return problems
 
 

@@ -308,17 +308,42 @@ def test_seeds_fit_64_bits_and_plots_are_at_least_a_tenth_of_a_mu(
         one_line(capsys, main(command), "odd.toml", *needles)
 
 
-def test_check_refuses_exactly_what_run_refuses(tmp_path, capsys):
-    """A world that leaves households without land: ``check`` refused it and ``run`` ran it;
-    now both refuse it with the same line, and ``run`` writes nothing."""
-    path = tmp_path / "crowded.toml"
-    path.write_text('extends = "baseline"\n[world]\nhouseholds_per_village = 1000\n')
-    check = one_line(capsys, main(["check", str(path)]), "crowded.toml", "no contract plot")
+#: timeline events each valid on the baseline's shares, but not one after the other
+CUMULATIVE = """\
+extends = "baseline"
+[run]
+years = 5
+
+[[timeline]]
+year = 2
+set = { "levers.reserve_share" = 0.2, "levers.member_share" = 0.7 }
+
+[[timeline]]
+year = 3
+set = { "levers.collective_share" = 0.2, "levers.member_share" = 0.7 }
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ('extends = "baseline"\n[world]\nhouseholds_per_village = 1000\n', ("no contract plot",)),
+        (CUMULATIVE, ("timeline[1].set", "must sum to 1, got 0.2 + 0.2 + 0.7")),
+    ],
+    ids=["landless world", "timeline adding up"],
+)
+def test_check_refuses_exactly_what_run_refuses(tmp_path, capsys, text, needles):
+    """A world that leaves households without land (``check`` refused it, ``run`` ran it), and
+    timeline events valid one by one but not on top of each other (``check`` accepted them,
+    ``run`` crashed in year 3 with a traceback): now ``check``, ``run`` and ``compare`` refuse
+    both with the same line, and write nothing."""
+    path = tmp_path / "odd.toml"
+    path.write_text(text)
+    check = one_line(capsys, main(["check", str(path)]), "odd.toml", *needles)
     out = tmp_path / "o"
-    run = one_line(capsys, main(["run", str(path), "--years", "1", "--out", str(out)]))
-    assert run == check and not out.exists()
+    run = one_line(capsys, main(["run", str(path), "--out", str(out)]))
     compare = one_line(capsys, main(["compare", str(path), "--out", str(out)]))
-    assert compare == check
+    assert run == check == compare and not out.exists()
 
 
 @pytest.mark.parametrize("what", ["sweep", "calibrate"])

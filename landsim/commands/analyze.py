@@ -120,12 +120,14 @@ def _discover(runs, inputs: list[str], condition, args: argparse.Namespace, out:
     """Scenario discovery: print and write the PRIM boxes (and their figure)."""
     import pandas as pd
 
+    from landsim.files import atomic_path
     from landsim.sweep.discovery import discover, discovery_figure
 
     d = discover(runs, inputs, condition, density=args.density)
     paths = [out / "discovery_boxes.csv", out / "discovery_limits.csv"]
-    d.boxes.to_csv(paths[0], index=False)
-    d.limits.to_csv(paths[1], index=False)
+    for table, path in ((d.boxes, paths[0]), (d.limits, paths[1])):
+        with atomic_path(path) as tmp:  # a new file: never through a link
+            table.to_csv(tmp, index=False)
     print()
     with pd.option_context("display.width", 120, "display.float_format", "{:.4g}".format):
         print(f"scenario discovery (PRIM) for {condition}:")
@@ -134,6 +136,7 @@ def _discover(runs, inputs: list[str], condition, args: argparse.Namespace, out:
     print(d.summary())
     if not args.no_figures:
         fig = discovery_figure(d)
-        fig.savefig(out / "discovery.png", dpi=120)
+        with atomic_path(out / "discovery.png") as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
         paths.append(out / "discovery.png")
     return paths

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from landsim.figures import new_figure, series_style, value_axis
+from landsim.files import atomic_path, write_text_atomic
 from landsim.labels import factor_label, label
 from landsim.sweep.analysis import Analysis, factor_levels
 
@@ -37,14 +38,15 @@ def write_analysis(analysis: Analysis, factors: list[dict], out: Path, figures: 
 
     def save_csv(df: pd.DataFrame | None, name: str) -> None:
         if df is not None and not df.empty:
-            df.to_csv(out / name, index=False)
+            with atomic_path(out / name) as tmp:  # a new file: never through a link
+                df.to_csv(tmp, index=False)
             paths.append(out / name)
 
     save_csv(analysis.indices, "indices.csv")
     save_csv(analysis.second_order, "second_order.csv")
     save_csv(analysis.effects, "main_effects.csv")
     save_csv(analysis.levels, "levels.csv")
-    (out / "summary.txt").write_text(analysis.summary() + "\n", encoding="utf-8")
+    write_text_atomic(out / "summary.txt", analysis.summary() + "\n")
     paths.append(out / "summary.txt")
     if not figures or analysis.runs.empty:
         return paths
@@ -65,7 +67,8 @@ def write_analysis(analysis: Analysis, factors: list[dict], out: Path, figures: 
 
 
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     return path
 
 
