@@ -107,7 +107,7 @@ def test_write_failures_name_the_reason(
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(outputs, "open", refuse, raising=False)
+    monkeypatch.setattr(outputs, "create_new", refuse)  # the probe file cannot be created
     status = main(["compare", str(tiny_scenario), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 2 and reason in err and err.count("\n") == 1
