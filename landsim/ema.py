@@ -53,17 +53,15 @@ def require_ema():
     """Import and return ``ema_workbench``, or explain how to install it.
 
     Raises:
-        UserError: when EMA Workbench is not installed.
+        MissingExtra: when EMA Workbench is not installed (a :class:`UserError`).
     """
-    try:
-        with warnings.catch_warnings():
-            # EMA warns at import that optional cluster back-ends (ipyparallel) are missing
-            warnings.simplefilter("ignore", UserWarning)
-            import ema_workbench
-    except ImportError:
-        raise UserError(
-            "EMA Workbench is not installed: pip install 'landsim[ema]' (or ema_workbench)"
-        ) from None
+    from landsim.extras import require
+
+    require("ema", "landsim.ema")
+    with warnings.catch_warnings():
+        # EMA warns at import that optional cluster back-ends (ipyparallel) are missing
+        warnings.simplefilter("ignore", UserWarning)
+        import ema_workbench
     return ema_workbench
 
 

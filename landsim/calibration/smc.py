@@ -124,6 +124,9 @@ def make_sampler(executor: str, workers: int | None = None) -> tuple[Any, Callab
     Raises:
         UserError: an unknown executor or an unreachable Dask scheduler.
     """
+    from landsim.extras import require
+
+    require("calibrate", "ABC-SMC calibration")
     import pyabc
 
     from landsim.errors import UserError

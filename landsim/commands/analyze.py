@@ -62,6 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Print the tables and summary; write them with the figures to DIR/analysis/."""
+    from landsim.extras import require
+
+    require("sweep", "landsim analyze")
+    if args.discover is not None:
+        require("ema", "landsim analyze --discover")
     import pandas as pd
 
     from landsim.errors import UserError
@@ -81,12 +86,10 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{args.directory}: not a sweep directory (no provenance.json)")
     condition = None
     if args.discover is not None:  # checked before any output is written
-        from landsim.ema import require_ema
         from landsim.sweep.discovery import parse_condition
 
         kept = prov["experiment"].get("outcome_columns", prov["experiment"]["outcomes"])
         condition = parse_condition(args.discover, kept)
-        require_ema()
     out = prepare_dir(
         args.directory / "analysis", option="analysis folder", default=True, force=args.force
     )

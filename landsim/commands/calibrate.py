@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the calibration and write its outputs; exit status 0 when it finished."""
+    from landsim.extras import require
+
+    require("calibrate", "landsim calibrate")
     from landsim.calibration import load_config
     from landsim.calibration.outputs import (
         calibrated_toml,

@@ -59,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run (or describe) the sweep; exit status 0 when every run finished ok."""
+    from landsim.extras import require
+
+    require("sweep", "landsim sweep")
     from landsim.errors import UserError
     from landsim.sweep import build_design, load_experiment, make_executor, plan_text, run_sweep
     from landsim.sweep.executors import WorkerLost

@@ -86,6 +86,9 @@ def build_design(exp: Experiment, validate: bool = True) -> Design:
         combos = itertools.product(*(f.levels for f in exp.factors))
         values = [dict(zip((f.key for f in exp.factors), c, strict=True)) for c in combos]
     else:
+        from landsim.extras import require
+
+        require("sweep", f"a {kind} design")
         problem = salib_problem(exp.factors)
         X = _salib_sample(exp, problem)
         values = [_map_row(exp.factors, row) for row in X]

@@ -255,6 +255,9 @@ class DaskExecutor(Executor):
         timeout: float = 30.0,
         in_flight_per_thread: int = 4,
     ):
+        from landsim.extras import require
+
+        require("cluster", "a Dask cluster (--executor dask://)")
         from distributed import Client
 
         self._own_client = client is None
