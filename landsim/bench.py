@@ -379,7 +379,7 @@ def run_in_child(
         ``methods_s``), ``peak_rss_mb``, ``baseline_rss_mb`` (after imports, before the
         model), ``status`` (``done``, ``time_limit``, ``memory_limit`` or ``error: ...``).
     """
-    from tqdm import tqdm
+    from landsim.progress import progress as progress_bar
 
     spec = {"size": asdict(size), "years": years, "seed": seed, "repeats": repeats}
     children_before = _maxrss_mb(resource.RUSAGE_CHILDREN)
@@ -402,13 +402,8 @@ def run_in_child(
     runs: dict[int, dict[str, Any]] = {}
     baseline = peak = 0.0
     status = "running"
-    bar = tqdm(
-        total=years * repeats,
-        desc=f"{size.name} ({size.plots:,} plots)",
-        unit="yr",
-        disable=not progress,
-        leave=False,
-        file=sys.stderr,
+    bar = progress_bar(
+        years * repeats, f"{size.name} ({size.plots:,} plots)", "yr", show=progress, leave=False
     )
     start = time.perf_counter()
     try:
@@ -549,7 +544,7 @@ def run_bench(
         progress: show progress bars on stderr.
         log: called with one line per finished size (e.g. ``print``).
     """
-    from tqdm import tqdm
+    from landsim.progress import progress as progress_bar
 
     town = town_size()
     sizes = ladder(town, county_size(county_plots))
@@ -571,13 +566,13 @@ def run_bench(
     # (a) the town, in this process
     timings = [
         time_run(town, years, seed + r)
-        for r in tqdm(
-            range(repeats),
-            desc=f"town ({town.plots:,} plots)",
-            unit="run",
-            disable=not progress,
+        for r in progress_bar(
+            repeats,
+            f"town ({town.plots:,} plots)",
+            "run",
+            show=progress,
+            iterable=range(repeats),
             leave=False,
-            file=sys.stderr,
         )
     ]
     row = _summarise(town, timings, years)

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from landsim.labels import SHARE, label
 from landsim.metrics import MAIN_OUTCOMES, METRICS
+from landsim.progress import progress
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.scenario import Scenario
 
@@ -105,9 +106,7 @@ def run_numbered(item: tuple[int, RunSpec]) -> tuple[int, pd.DataFrame]:
 
 
 def _progress(total: int, show: bool) -> tqdm:
-    return tqdm(
-        total=total, unit="run", desc="runs", disable=None if show else True, dynamic_ncols=True
-    )
+    return progress(total, "runs", "run", show=show)
 
 
 def execute(

@@ -40,7 +40,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -221,8 +221,13 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else _closest(name, known)
 
 
-def load_config(path: str | Path) -> CalibrationConfig:
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationConfig:
     """Read and check a calibration file.
+
+    Args:
+        path: the file, or a bundled calibration's bare name.
+        overrides: keys set as if the file said so (``size``, ``seeds``, ``years``,
+            ``abc.population``, ``abc.generations``): the command line's size flags.
 
     Raises:
         UserError: one line per problem, naming the file, the key and the rule.
@@ -242,6 +247,11 @@ def load_config(path: str | Path) -> CalibrationConfig:
         raise UserError(f"{shown}: TOML syntax error: {err}") from None
     if raw is None:
         raise UserError(f"{shown}: {TOO_DEEP}")
+    for key, value in (overrides or {}).items():
+        section, _, name = key.rpartition(".")
+        table = raw.setdefault(section, {}) if section else raw
+        if isinstance(table, dict):  # anything else is reported by the validation below
+            table[name] = value
     try:
         data = _ConfigIn.model_validate(raw)
     except ValidationError as err:

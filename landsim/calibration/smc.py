@@ -210,7 +210,7 @@ def run_abc(
     """
     import logging
 
-    from tqdm import tqdm
+    from landsim.progress import progress as progress_bar
 
     for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -219,13 +219,12 @@ def run_abc(
     if not (resume and (out / DB_NAME).is_file()):
         _abc(config, sampler).new(db, {t.level.name: 0.0 for t in config.targets})
     done = history(out).max_t + 1
-    bar = tqdm(
-        total=config.generations,
+    bar = progress_bar(
+        config.generations,
+        "ABC-SMC",
+        "generation",
+        show=progress,
         initial=min(done, config.generations),
-        unit="generation",
-        desc="ABC-SMC",
-        disable=None if progress else True,
-        dynamic_ncols=True,
     )
     try:
         while done < config.generations:

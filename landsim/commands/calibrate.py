@@ -7,13 +7,21 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["register", "main"]
+from landsim.commands.options import add_size_options, positive_int
+
+__all__ = ["register", "main", "overrides"]
 
 HELP = """examples:
   landsim calibrate calibrate_town                         the bundled calibration, by name
   landsim calibrate experiments/calibrate_town.toml --out results/cal
   landsim calibrate experiments/calibrate_town.toml --out results/cal --resume
   landsim calibrate my_calibration.toml --executor dask://10.0.0.5:8786
+  landsim calibrate calibrate_town --size S --seeds 1 --years 10 --population 8 --generations 2
+                                                           a quick, small trial
+
+--size, --seeds, --years, --population and --generations replace the file's size (and its
+[world]), seeds, years, abc.population and abc.generations (a --resume repeats them).
+Needs the [calibrate] extra: pip install 'landsim[calibrate]'.
 
 The file names the parameters (only those the base scenario marks "assumption"), each with a
 uniform prior range and unit, and the targets: levels of the validation patterns file, or
@@ -56,6 +64,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=20,
         help="posterior draws simulated for the posterior-predictive check (default 20)",
     )
+    add_size_options(p, "seeds", "replicate runs per particle (default: the file's seeds)")
+    p.add_argument(
+        "--population",
+        type=positive_int,
+        metavar="N",
+        help="particles per generation (default: the file's abc.population)",
+    )
+    p.add_argument(
+        "--generations",
+        type=positive_int,
+        metavar="N",
+        help="generations (default: the file's abc.generations)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
 
@@ -84,7 +105,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.provenance import atomic_path, command_line, environment, now, write_json
     from landsim.sweep.store import write_atomic
 
-    config = load_config(args.config)
+    config = load_config(args.config, overrides(args))
     if args.predictive_draws < 2:
         raise UserError(f"--predictive-draws {args.predictive_draws}: at least 2")
     out = prepare_dir(
@@ -105,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
             f"{config.population} particles x {config.generations} generations on {where} -> {out}",
             file=sys.stderr,
         )
-        again = f"landsim calibrate {args.config} --out {out} --resume"
+        again = f"landsim calibrate {args.config}{_size_flags(args)} --out {out} --resume"
         try:
             hist = run_abc(config, out, sampler, resume=args.resume, progress=not args.no_progress)
         except KeyboardInterrupt:
@@ -209,3 +230,30 @@ def _has_tabulate() -> bool:
     except ImportError:
         return False
     return True
+
+
+#: the size flags and the calibration file's keys they set
+_FLAGS = {
+    "size": "size",
+    "seeds": "seeds",
+    "years": "years",
+    "population": "abc.population",
+    "generations": "abc.generations",
+}
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The calibration file's keys the size flags set (``--size`` also drops its [world])."""
+    changes: dict[str, object] = {
+        key: value for flag, key in _FLAGS.items() if (value := getattr(args, flag)) is not None
+    }
+    if args.size is not None:
+        changes["world"] = {}
+    return changes
+
+
+def _size_flags(args: argparse.Namespace) -> str:
+    """The size flags as typed, to repeat in a hint."""
+    return "".join(
+        f" --{flag} {value}" for flag in _FLAGS if (value := getattr(args, flag)) is not None
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from landsim.scenario import ScenarioError, load_runnable
-
 __all__ = ["register"]
 
 EPILOG = """examples:
@@ -36,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Check every file; exit status 2 if any is bad."""
+    from landsim.scenario import ScenarioError, load_runnable
+
     bad = 0
     for path in args.scenarios:
         try:

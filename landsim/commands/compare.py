@@ -11,32 +11,10 @@ import argparse
 import sys
 from typing import Any
 
-from landsim.commands.run import positive_int, seed_int, warn_cut_timeline
-from landsim.compare import (
-    DIFFERENCE_METHOD,
-    INTERVAL_METHOD,
-    differences,
-    execute,
-    format_differences,
-    format_table,
-    outcome_legend,
-    plan,
-    plot_outcomes,
-    summarize,
-)
+# the statistics, the executors and the scenario loader are imported when the command runs:
+# ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
+from landsim.commands.options import conf_level, positive_int, seed_int
 from landsim.errors import UserError
-from landsim.locking import folder_lock
-from landsim.outputs import prepare_dir
-from landsim.provenance import (
-    atomic_path,
-    command_line,
-    environment,
-    now,
-    scenario_record,
-    write_json,
-)
-from landsim.runner import replicate_seeds
-from landsim.scenario import Scenario, ScenarioError, load_runnable
 
 __all__ = ["register", "conf_level"]
 
@@ -61,17 +39,6 @@ and the command says so; an --out that holds results is refused unless --force):
   outcomes.png         main outcomes over time: mean and interval band per scenario
   provenance.json      resolved scenarios and their SHA-256, seeds, versions, code hash, executor
 """
-
-
-def conf_level(text: str) -> float:
-    """An argparse type: a confidence level strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number such as 0.95, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.95), got {value:g}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -138,8 +105,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _load_all(paths: list[str]) -> list[Scenario]:
+def _load_all(paths: list[str]) -> list:
     """Load every file, reporting the problems of all bad files at once."""
+    from landsim.scenario import ScenarioError, load_runnable
+
     scenarios, errors = [], []
     for path in paths:
         try:
@@ -160,7 +129,7 @@ def _load_all(paths: list[str]) -> list[Scenario]:
     return scenarios
 
 
-def _reference(scenarios: list[Scenario], asked: str | None) -> str:
+def _reference(scenarios: list, asked: str | None) -> str:
     if asked is None:
         return scenarios[0].name
     names = [s.name for s in scenarios]
@@ -174,6 +143,11 @@ def _reference(scenarios: list[Scenario], asked: str | None) -> str:
 
 def main(args: argparse.Namespace) -> int:
     """Check, plan, run, summarize and write; print the tables and where the figure is."""
+    from landsim.commands.run import warn_cut_timeline
+    from landsim.compare import plan
+    from landsim.locking import folder_lock
+    from landsim.outputs import prepare_dir
+    from landsim.provenance import now
     from landsim.sweep.executors import make_executor
 
     started = now()
@@ -204,6 +178,27 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _run(args, scenarios, reference, root, specs, counts, years, out, executor, started) -> int:
+    from landsim.compare import (
+        DIFFERENCE_METHOD,
+        INTERVAL_METHOD,
+        differences,
+        execute,
+        format_differences,
+        format_table,
+        outcome_legend,
+        plot_outcomes,
+        summarize,
+    )
+    from landsim.provenance import (
+        atomic_path,
+        command_line,
+        environment,
+        now,
+        scenario_record,
+        write_json,
+    )
+    from landsim.runner import replicate_seeds
+
     level = args.conf_level
     record: dict[str, Any] = {
         "command": "compare",

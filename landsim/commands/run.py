@@ -7,66 +7,40 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+# pandas, the model and the scenario loader are imported by the functions that use them:
+# ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
+from landsim.commands.options import positive_int, seed_int
 from landsim.errors import UserError
-from landsim.limits import SEED_MAX
-from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
-from landsim.outputs import prepare_dir
-from landsim.provenance import (
-    atomic_path,
-    command_line,
-    environment,
-    now,
-    scenario_record,
-    write_json,
-)
-from landsim.runner import RunSpec, label, replicate_seeds, run
-from landsim.scenario import Scenario, load_runnable
 
-__all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from landsim.scenario import Scenario
+
+__all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline", "yearly_table"]
 
 EPILOG = """examples:
   landsim run baseline                              a bundled scenario, by name
   landsim run scenarios/baseline.toml
   landsim run scenarios/coop_fixed_rent.toml --years 10 --seed 42 --out results/fixed
   landsim run baseline --checkpoint-every 5 --out results/long   checkpoints every 5 years
-  landsim run --from results/long/checkpoint-15.npz --out results/rest   resume to the horizon
+  landsim run --from results/long/checkpoint-15.npz   resume to the run's horizon, in results/long
 
-The model's seed is replicate 0 of the seeds 'landsim compare' derives from the same root
-seed (--seed, default: the file's run.seed), so this run repeats that comparison's first
-replicate. Writes DIR/outcomes.csv, DIR/outcomes.parquet (one row per year) and
-DIR/provenance.json; DIR defaults to results/SCENARIO (results/SCENARIO-2 ... if that
-holds earlier results; an --out that holds results is refused unless --force).
+Prints the main outcomes year by year. The model's seed is replicate 0 of the seeds 'landsim
+compare' derives from the same root seed (--seed, default: the file's run.seed), so this run
+repeats that comparison's first replicate. Writes DIR/outcomes.csv, DIR/outcomes.parquet (one
+row per year) and DIR/provenance.json; DIR defaults to results/SCENARIO (results/SCENARIO-2 ...
+if that holds earlier results; an --out that holds results is refused unless --force).
 
 --checkpoint-every N also writes the model's full state after every Nth year to
 DIR/checkpoint-YEAR.npz (all of them are kept). --from FILE loads such a checkpoint (in
-place of SCENARIO) and runs on to the horizon (its run.years, or --years); the outcomes
-then hold every year from 0, exactly as an unbroken run would (docs/checkpoints.md).
+place of SCENARIO) and runs on to the horizon of the run that saved it (or --years); the
+outcomes hold every year from 0, exactly as an unbroken run would. They go beside the
+checkpoint: into its folder, or into FOLDER/resumed-YEAR when that folder already holds the
+outcomes of a finished run (guide: landsim docs checkpoints).
 """
-
-
-def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    return _whole_number(text, 1)
-
-
-def seed_int(text: str) -> int:
-    """An argparse type: a seed, a whole number from 0 to 2**63 - 1 (64-bit, as in TOML)."""
-    return _whole_number(text, 0, SEED_MAX)
 
 
 def warn_cut_timeline(scenario: Scenario, years: int | None) -> None:
@@ -125,17 +99,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the scenario (or resume a checkpoint), write the outcomes and print first and last
+    """Run the scenario (or resume a checkpoint), write the outcomes and print them year by
     year."""
     if args.resume is not None:
         return _resume(args)
     if args.scenario is None:
         raise UserError("landsim run: give a SCENARIO, or --from CHECKPOINT to resume a run")
+    from landsim.outputs import prepare_dir
+    from landsim.params import apply_changes
+    from landsim.provenance import now, scenario_record
+    from landsim.runner import RunSpec, label, replicate_seeds
+    from landsim.scenario import load_runnable
+
     started = now()
     scenario = load_runnable(args.scenario)  # what `landsim check` refuses, run refuses
     params = scenario.params
     root = args.seed if args.seed is not None else params.run.seed
     years = args.years or params.run.years
+    if years > params.run.years:  # the model's own horizon covers every year it will run
+        params = apply_changes(params, {"run.years": years})
     warn_cut_timeline(scenario, args.years)
     created = not os.path.lexists(args.out or f"results/{scenario.name}")
     out = prepare_dir(
@@ -157,11 +139,14 @@ def main(args: argparse.Namespace) -> int:
                 "title": scenario.title,
                 "root_seed": root,
                 "seed": seed,
+                "years": years,  # this run's horizon: --from goes on to it
             }
             model = LandModel(params, rng=seed)
             df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
         else:
-            df = run(spec)
+            from landsim import runner
+
+            df = runner.run(spec)
     except BaseException:
         if created:  # a failed run leaves no empty folder behind (checkpoints are kept)
             with contextlib.suppress(OSError):
@@ -176,15 +161,19 @@ def main(args: argparse.Namespace) -> int:
     _write(df, out, started, record)
     print(f"{scenario.name}: {scenario.title}")
     print(f"{years} years, root seed {root} (model seed {seed})\n")
-    print(first_last(df))
+    print(yearly_table(df))
     print("\nwrote " + ", ".join(str(p) for p in _written(out)))
     return 0
 
 
 def _resume(args: argparse.Namespace) -> int:
-    """``landsim run --from CHECKPOINT``: load the saved model and run it to the horizon."""
+    """``landsim run --from CHECKPOINT``: load the saved model and run it to the horizon of the
+    run that saved it (or ``--years``), writing beside the checkpoint."""
     from landsim.checkpoint import read_meta
     from landsim.model import LandModel
+    from landsim.params import apply_changes
+    from landsim.provenance import now
+    from landsim.runner import RunSpec, label
 
     if args.scenario is not None or args.seed is not None:
         raise UserError(
@@ -194,16 +183,22 @@ def _resume(args: argparse.Namespace) -> int:
     started = now()
     meta = read_meta(args.resume)
     model = LandModel.load(args.resume)
-    years = args.years or model.params.run.years
+    # the saving run's horizon; checkpoints written before 0.2.0 hold none: the scenario's
+    saved = meta.get("years")
+    horizon = saved if isinstance(saved, int) and saved > 0 else model.params.run.years
+    years = args.years or horizon
     if years < model.year:
         raise UserError(
             f"landsim run: --years {years} is before the checkpoint's year {model.year}"
         )
+    if years > model.params.run.years:  # as a fresh run with this --years would have it
+        model.params = apply_changes(model.params, {"run.years": years})
     name = str(meta.get("scenario", "resumed"))
-    out = prepare_dir(args.out or f"results/{name}", default=args.out is None, force=args.force)
+    out = _resume_dir(Path(args.resume), model.year, args)
     seed = meta.get("seed")
     spec = RunSpec(params={}, seed=seed, tags={"scenario": name, "replicate": 0})
     start = model.year
+    meta = {**meta, "years": years}
     df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
     record = {
         "root_seed": meta.get("root_seed"),
@@ -215,9 +210,23 @@ def _resume(args: argparse.Namespace) -> int:
     _write(df, out, started, record)
     print(f"{name}: resumed from {args.resume} (year {start})")
     print(f"{years} years, model seed {seed}\n")
-    print(first_last(df))
+    print(yearly_table(df))
     print("\nwrote " + ", ".join(str(p) for p in _written(out)))
     return 0
+
+
+def _resume_dir(checkpoint: Path, year: int, args: argparse.Namespace) -> Path:
+    """Where a resumed run writes: ``--out``, else beside the checkpoint — its own folder (an
+    interrupted run's, holding checkpoints only), or ``FOLDER/resumed-YEAR`` when the folder
+    already holds the outcomes of a finished run."""
+    from landsim.outputs import prepare_dir
+
+    if args.out is not None:
+        return prepare_dir(args.out, force=args.force)
+    folder = checkpoint.parent
+    if not any(p.exists() for p in _written(folder)):
+        return prepare_dir(folder, allow_existing=True)
+    return prepare_dir(folder / f"resumed-{year}", default=True, force=args.force)
 
 
 def _run_saving(model, years: int, every: int | None, out: Path, meta: dict) -> pd.DataFrame:
@@ -234,6 +243,8 @@ def _written(out: Path) -> list[Path]:
 
 
 def _write(df: pd.DataFrame, out: Path, started: str, record: dict) -> None:
+    from landsim.provenance import atomic_path, command_line, environment, now, write_json
+
     csv, parquet, provenance = _written(out)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp, index=False)
@@ -253,19 +264,38 @@ def _write(df: pd.DataFrame, out: Path, started: str, record: dict) -> None:
     )
 
 
-def first_last(df: pd.DataFrame) -> str:
-    """The main outcomes in the first and the last year, one per line (flows show "-" in
-    year 0, before the first season)."""
-    first, last = df.iloc[0], df.iloc[-1]
-    head = [f"year {int(first['year'])}", f"year {int(last['year'])}"]
-    width = max(len(m) for m in MAIN_OUTCOMES)
-    rows = [f"{'outcome'.ljust(width)}  {head[0]:>12}  {head[1]:>12}"]
-    for metric in MAIN_OUTCOMES:
-        a, b = float(first[metric]), float(last[metric])
-        top = max(abs(a), abs(b))
-        whole = a.is_integer() and b.is_integer()
-        d = 0 if top >= 1000 or whole else 1 if top >= 10 else 3
-        # a flow (income) has no value in year 0, before the first season
-        shown = "-" if metric in FLOW_METRICS and int(first["year"]) == 0 else f"{a:,.{d}f}"
-        rows.append(f"{metric.ljust(width)}  {shown:>12}  {b:>12,.{d}f}")
-    return "\n".join(rows)
+def _header(metric: str) -> tuple[str, str]:
+    """A column name on two lines, split at an underscore (``abandonment`` / ``rate``)."""
+    head, _, tail = metric.partition("_")
+    return head, tail
+
+
+def yearly_table(df: pd.DataFrame) -> str:
+    """The main outcomes, one row per year, then what each column means.
+
+    Flows (incomes) show "-" in year 0, before the first season; money has no decimals, shares
+    three, counts as many as they need.
+    """
+    from landsim.compare import outcome_legend
+    from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
+
+    heads = [_header(m) for m in MAIN_OUTCOMES]
+    widths = [max(len(a), len(b), 9) for a, b in heads]
+    digits = {}
+    for m in MAIN_OUTCOMES:
+        values = df[m].astype(float)
+        top = float(values.abs().max()) if len(values) else 0.0
+        whole = bool((values == values.round()).all())
+        digits[m] = 0 if top >= 1000 or whole else 1 if top >= 10 else 3
+    lines = [
+        "year  " + "  ".join(a.rjust(w) for (a, _), w in zip(heads, widths, strict=True)),
+        "      " + "  ".join(b.rjust(w) for (_, b), w in zip(heads, widths, strict=True)),
+    ]
+    for _, row in df.iterrows():
+        year = int(row["year"])
+        cells = []
+        for m, w in zip(MAIN_OUTCOMES, widths, strict=True):
+            cell = "-" if m in FLOW_METRICS and year == 0 else f"{float(row[m]):,.{digits[m]}f}"
+            cells.append(cell.rjust(w))
+        lines.append(f"{year:>4}  " + "  ".join(cells))
+    return "\n".join(lines) + "\n\ncolumns:\n" + outcome_legend()

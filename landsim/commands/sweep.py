@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["register", "main"]
+from landsim.commands.options import add_size_options, size_changes
+
+__all__ = ["register", "main", "overrides"]
 
 HELP = """examples:
   landsim sweep benefit_sharing --dry-run                         a bundled experiment, by name
@@ -15,6 +17,10 @@ HELP = """examples:
   landsim sweep experiments/benefit_sharing.toml --workers 2 --out results/bs
   landsim sweep experiments/benefit_sharing.toml --out results/bs --resume
   landsim sweep experiments/sobol_levers.toml --executor dask://10.0.0.5:8786
+  landsim sweep benefit_sharing --size S --replicates 1 --years 5   a quick, small look
+
+--size, --replicates and --years replace the file's world, run.replicates and run.years (a
+--resume repeats them). Needs the [sweep] extra: pip install 'landsim[sweep]'.
 
 DIR defaults to results/NAME, or results/NAME-2 ... if that holds earlier results (the command
 says which); an --out that holds results needs --resume.
@@ -52,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--retry-failed", action="store_true", help="with --resume, run failed runs again too"
     )
+    add_size_options(p, "replicates", "runs per design point (default: the file's run.replicates)")
     p.add_argument("--dry-run", action="store_true", help="print the design and stop")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
@@ -66,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.sweep import build_design, load_experiment, make_executor, plan_text, run_sweep
     from landsim.sweep.executors import WorkerLost
 
-    exp = load_experiment(args.experiment)
+    exp = load_experiment(args.experiment, overrides(args))
     design = build_design(exp)
     from landsim.capacity import capacity_problem
 
@@ -94,7 +101,7 @@ def main(args: argparse.Namespace) -> int:
         need_bytes=need,
         hint="add --resume to run only the missing runs",
     )
-    again = f"landsim sweep {args.experiment} --out {out} --resume"
+    again = f"landsim sweep {args.experiment}{_size_flags(args)} --out {out} --resume"
     with make_executor(args.executor, args.workers) as executor:
         print(
             f"landsim sweep: {design.n_points * exp.replicates} runs of {exp.name} on "
@@ -135,3 +142,23 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if report.failed == 0 else 1
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The experiment keys ``--size``, ``--replicates`` and ``--years`` set."""
+    changes: dict[str, object] = {f"world.{k}": v for k, v in size_changes(args.size).items()}
+    if args.replicates is not None:
+        changes["run.replicates"] = args.replicates
+    if args.years is not None:
+        changes["run.years"] = args.years
+    return changes
+
+
+def _size_flags(args: argparse.Namespace) -> str:
+    """The size flags as typed, to repeat in a hint."""
+    flags = [
+        f" --{name} {value}"
+        for name in ("size", "replicates", "years")
+        if (value := getattr(args, name)) is not None
+    ]
+    return "".join(flags)

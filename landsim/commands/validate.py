@@ -17,9 +17,10 @@ HELP = """examples:
   landsim validate --spec my_patterns.toml             your own patterns and regional targets
   landsim validate --executor dask://10.0.0.5:8786
 
-Sizes: S two villages of 72 households, D the scenario's own town (six villages of 100), L 24
-villages of 100. Prints the levels table (default town) and the patterns table; writes
-DIR/report.md, DIR/report.json, DIR/pattern-N.png and the runs (DIR/runs/, Parquet).
+Sizes: S four villages of 100 households (50 x 40 plots), D the scenario's own town (six
+villages of 100), L 24 villages of 100 (120 x 100 plots). Prints the levels table (default
+town) and the patterns table; writes DIR/report.md, DIR/report.json, DIR/pattern-N.png and the
+runs (DIR/runs/, Parquet).
 Exit status: 0 when every pattern holds at every size and every level is inside its range
 (levels marked known_gap are reported but count only with --strict), 1 when any fails, 2 for a
 usage error. The patterns file format is described in docs/validation.md.
@@ -108,10 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the validation; exit status 0 when everything holds, 1 when anything fails."""
-    from tqdm import tqdm
-
     from landsim.errors import UserError
     from landsim.outputs import prepare_dir
+    from landsim.progress import progress
     from landsim.provenance import command_line, environment, now, scenario_record
     from landsim.runner import run
     from landsim.scenario import load_scenario
@@ -165,13 +165,7 @@ def main(args: argparse.Namespace) -> int:
                 f"{executor.description} -> {out}",
                 file=sys.stderr,
             )
-            bar = tqdm(
-                total=len(specs),
-                unit="run",
-                desc="runs",
-                disable=True if args.no_progress else None,
-                dynamic_ncols=True,
-            )
+            bar = progress(len(specs), "runs", "run", show=not args.no_progress)
             try:
                 for batch in executor.imap_batches(run, specs):
                     append_runs(out, batch)

@@ -263,6 +263,6 @@ def _check_directory(out: Path, exp: Experiment, store: ResultStore, resume: boo
 def _progress(enabled: bool, total: int, name: str):
     if not enabled:
         return None
-    from tqdm import tqdm
+    from landsim.progress import progress  # a live bar in a terminal, whole lines in a log
 
-    return tqdm(total=total, desc=name, unit="run", dynamic_ncols=True, smoothing=0.1)
+    return progress(total, name, "run", smoothing=0.1)

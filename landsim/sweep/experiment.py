@@ -319,8 +319,13 @@ class Experiment:
 # loading
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
     """Read and validate an experiment file.
+
+    Args:
+        path: the file, or a bundled experiment's bare name.
+        overrides: dotted keys set as if the file said so (``run.replicates``, ``run.years``,
+            ``world.width``): the command line's ``--replicates``, ``--years`` and ``--size``.
 
     Raises:
         ExperimentError: naming the file and the key for any mistake.
@@ -339,11 +344,14 @@ def load_experiment(path: str | Path) -> Experiment:
         text = read_text_file(path)
     except UserError as err:
         raise ExperimentError(str(err)) from None
-    return experiment_from_text(text, path)
+    return experiment_from_text(text, path, overrides)
 
 
-def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
-    """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``."""
+def experiment_from_text(
+    text: str, path: Path | None = None, overrides: dict[str, Any] | None = None
+) -> Experiment:
+    """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``;
+    ``overrides`` as :func:`load_experiment`'s."""
     from landsim.scenario import TOO_DEEP, safe_text, toml_data
 
     where = safe_text(str(path)) if path is not None else "<experiment>"
@@ -353,6 +361,11 @@ def experiment_from_text(text: str, path: Path | None = None) -> Experiment:
         raise ExperimentError(f"{where}: not valid TOML: {err}") from None
     if raw is None:
         raise ExperimentError(f"{where}: {TOO_DEEP}")
+    for key, value in (overrides or {}).items():
+        section, _, name = key.partition(".")
+        table = raw.setdefault(section, {})
+        if isinstance(table, dict):  # anything else is reported by the validation below
+            table[name] = value
     try:
         spec = ExperimentFile.model_validate(raw)
     except ValidationError as err:
