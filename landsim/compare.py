@@ -106,7 +106,7 @@ def run_numbered(item: tuple[int, RunSpec]) -> tuple[int, pd.DataFrame]:
 
 
 def _progress(total: int, show: bool) -> tqdm:
-    return progress(total, "runs", "run", show=show)
+    return progress(total, "runs", "run", show=show, in_logs=False)
 
 
 def execute(

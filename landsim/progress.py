@@ -2,9 +2,10 @@
 
 tqdm redraws its bar in place with carriage returns, which a terminal understands and a log
 file (``landsim sweep ... 2> sweep.log``, a batch job's output) keeps as one endless line of
-bars separated by carriage returns. :func:`progress` gives tqdm's bar when stderr is a terminal and
-otherwise :class:`LogLines`: the same text, as whole lines, at most one every
-:data:`LOG_EVERY` seconds, plus the final count.
+bars separated by carriage returns. :func:`progress` gives tqdm's bar when stderr is a
+terminal; elsewhere, for long work (a sweep, a validation, a calibration, the benchmark),
+:class:`LogLines` — the same text as whole lines, at most one every :data:`LOG_EVERY` seconds,
+plus the final count — and for short work (a comparison, an analysis) nothing.
 """
 
 from __future__ import annotations
@@ -44,19 +45,25 @@ class LogLines(tqdm):
 
 
 def progress(
-    total: int | None, desc: str, unit: str = "run", show: bool = True, **kwargs: Any
+    total: int | None,
+    desc: str,
+    unit: str = "run",
+    show: bool = True,
+    in_logs: bool = True,
+    **kwargs: Any,
 ) -> tqdm:
-    """A progress bar on stderr: tqdm's in a terminal, :class:`LogLines` elsewhere.
+    """A progress bar on stderr: tqdm's in a terminal, else :class:`LogLines` or nothing.
 
     Args:
         total: steps expected.
         desc: what is counted (the bar's label).
         unit: the name of one step.
         show: False for a bar that shows nothing (``--no-progress``).
-        **kwargs: passed on to tqdm (``smoothing``, ``position``, ...).
+        in_logs: when stderr is not a terminal, write lines (True: long work) or nothing.
+        **kwargs: passed on to tqdm (``smoothing``, ``iterable``, ...).
     """
     stream = sys.stderr
-    if not show:
+    if not show or not (in_logs or stream.isatty()):
         return tqdm(total=total, desc=desc, unit=unit, disable=True, **kwargs)
     if stream.isatty():
         return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, file=stream, **kwargs)

@@ -19,7 +19,7 @@ import pytest
 
 from landsim.cli import COMMANDS, build_parser, main
 from landsim.compare import execute, plan, summarize, t_interval
-from landsim.metrics import METRICS
+from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -204,15 +204,22 @@ def test_compare_prints_the_table_and_the_figure(compared: tuple[Result, Path]) 
 
 def test_run_writes_yearly_outcomes(ran: tuple[Result, Path]) -> None:
     """Run writes one row per year, from the initial state (year 0), to CSV and Parquet, and
-    prints the first and last year."""
+    prints every year's main outcomes (flows as "-" in year 0, before the first season)."""
     result, out = ran
     csv = pd.read_csv(out / "outcomes.csv")
     assert list(csv["year"]) == [0, 1, 2, 3]
     assert {"scenario", "replicate", "seed", *METRICS} <= set(csv.columns)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "outcomes.parquet"), csv, check_dtype=False)
     assert json.loads((out / "provenance.json").read_text())["status"] == "complete"
-    assert re.search(r"^outcome\s+year 0\s+year 3$", result.stdout, re.M)
-    assert re.search(r"^abandonment_rate\s+[\d.]+\s+[\d.]+$", result.stdout, re.M)
+    lines = result.stdout.splitlines()
+    assert re.match(r"^year\s+abandonment\s+household", lines[3])
+    rows = {int(line.split()[0]): line.split()[1:] for line in lines if re.match(r"^\s+\d+ ", line)}
+    assert sorted(rows) == [0, 1, 2, 3]
+    assert all(len(cells) == len(MAIN_OUTCOMES) for cells in rows.values())
+    assert rows[0][1] == "-" and rows[3][1] != "-"  # household income: a flow
+    for year, cells in rows.items():
+        assert float(cells[0]) == round(csv["abandonment_rate"].iloc[year], 3)
+    assert "abandonment_rate: Abandoned land" in result.stdout
 
 
 def test_run_repeats_the_first_replicate_of_compare(

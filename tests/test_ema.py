@@ -132,9 +132,10 @@ def test_a_malformed_condition_is_an_error_stating_the_form(text):
 
 def test_analyze_discover_writes_boxes_with_coverage_and_density(tmp_path, capsys):
     """Analyze --discover prints and writes PRIM boxes with coverage and density."""
+    from sweep_helpers import tiny_experiment
+
     from landsim.cli import main
     from landsim.sweep import SerialExecutor, load_experiment, run_sweep
-    from landsim.sweep.testing import tiny_experiment
 
     factors = """
 [factors."assumptions.aging_speed"]

@@ -78,7 +78,7 @@ def test_sweep_into_an_existing_file_is_refused(
     folder: Path, landsim: Callable, tmp_path: Path
 ) -> None:
     """A sweep whose --out is a file stops with one line before running anything."""
-    from landsim.sweep.testing import tiny_experiment
+    from sweep_helpers import tiny_experiment
 
     (folder / "exp.toml").write_text(
         tiny_experiment(
@@ -149,8 +149,9 @@ def test_run_and_analyze_move_on_to_a_new_folder(folder: Path, landsim: Callable
     assert again.returncode == 0 and "writing to results/tiny-2" in again.stderr
     assert (folder / "results" / "tiny-2" / "outcomes.csv").exists()
 
+    from sweep_helpers import tiny_experiment
+
     from landsim.sweep import SerialExecutor, load_experiment, run_sweep
-    from landsim.sweep.testing import tiny_experiment
 
     exp = folder / "exp.toml"
     exp.write_text(

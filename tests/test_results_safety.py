@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sweep_helpers import tiny_experiment
 
 import landsim.sweep.store as store_module
 from landsim.cli import main
@@ -27,7 +28,6 @@ from landsim.runner import run
 from landsim.sweep import SerialExecutor, build_design, load_experiment, run_sweep
 from landsim.sweep.design import iter_tasks
 from landsim.sweep.store import ResultStore
-from landsim.sweep.testing import tiny_experiment
 from landsim.sweep.worker import execute
 
 
@@ -206,12 +206,12 @@ def test_a_killed_session_is_marked_interrupted_on_resume(tmp_path):
 
 def test_a_failed_run_leaves_no_empty_folder(tmp_path, monkeypatch):
     """``landsim run`` that dies in the model leaves no output folder behind."""
-    import landsim.commands.run as run_command
+    import landsim.runner
 
     def boom(spec):
         raise RuntimeError("the model broke")
 
-    monkeypatch.setattr(run_command, "run", boom)
+    monkeypatch.setattr(landsim.runner, "run", boom)  # the command calls it when it runs
     out = tmp_path / "never"
     with pytest.raises(RuntimeError):
         main(["run", "scenarios/baseline.toml", "--years", "1", "--out", str(out)])

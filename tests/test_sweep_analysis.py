@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sweep_helpers import tiny_experiment
 
 from landsim.cli import main
 from landsim.errors import UserError
 from landsim.sweep import SerialExecutor, load_experiment, run_sweep
 from landsim.sweep.analysis import analyze
-from landsim.sweep.testing import tiny_experiment
 
 FACTORS = """
 [factors."levers.guaranteed_rent"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sweep_helpers import FAILING_POINT, failing_run, tiny_experiment
 
 from landsim.sweep import (
     DaskExecutor,
@@ -26,7 +27,6 @@ from landsim.sweep import (
     load_yearly,
     run_sweep,
 )
-from landsim.sweep.testing import FAILING_POINT, failing_run, tiny_experiment
 
 #: columns that legitimately differ between executors (timing and where a run ran)
 VOLATILE = ["wall_time", "worker"]

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sweep_helpers import tiny_experiment
 
 from landsim.cli import main
 from landsim.runner import replicate_seeds
 from landsim.sweep import ExperimentError, build_design, load_experiment, plan_text, run_seed
 from landsim.sweep.design import iter_tasks
-from landsim.sweep.testing import tiny_experiment
 
 #: sweep experiments (calibrate_*.toml are `landsim calibrate` files, tested in test_calibrate.py)
 EXPERIMENTS = sorted(

@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from sweep_helpers import failing_run, tiny_experiment
 
 from landsim.cli import main
 from landsim.errors import UserError
 from landsim.runner import run
 from landsim.sweep import SerialExecutor, build_design, load_experiment, load_runs, run_sweep
 from landsim.sweep.design import iter_tasks
-from landsim.sweep.testing import failing_run, tiny_experiment
 from landsim.sweep.worker import execute
 
 

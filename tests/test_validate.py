@@ -207,7 +207,9 @@ def test_bad_patterns_file_exits_2(tmp_path, capsys):
     ("args", "message"),
     [
         (["--sizes", "S,X"], "--sizes S,X: sizes are"),
-        (["--seeds", "1"], "--seeds 1: give a count of at least 2"),
+        (["--seeds", "1"], "--seeds 1: at least 2 seeds per size (an interval needs two "),
+        (["--sizes", "S,D", "--seeds", "S=4,D=1"], "got 1 at size D"),
+        (["--seeds", "ten"], "--seeds ten: give a count such as 10 (at every size) or one per"),
         (["--sizes", "S,D", "--seeds", "S=4"], "--seeds S=4: no count for size D"),
     ],
 )

@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help='scenario discovery (PRIM) for a condition such as "abandonment_rate > 0.1"',
     )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--density",
         type=float,
@@ -71,7 +72,8 @@ def main(args: argparse.Namespace) -> int:
 
     from landsim.errors import UserError
     from landsim.outputs import prepare_dir
-    from landsim.sweep.analysis import analyze
+    from landsim.progress import progress
+    from landsim.sweep.analysis import analyze, steps
     from landsim.sweep.figures import write_analysis
     from landsim.sweep.provenance import read_provenance
 
@@ -93,19 +95,26 @@ def main(args: argparse.Namespace) -> int:
     out = prepare_dir(
         args.directory / "analysis", option="analysis folder", default=True, force=args.force
     )
-    result = analyze(args.directory, args.outcomes, args.conf_level, args.resamples)
-    factors = prov["design"]["factors"]
-    paths = write_analysis(result, factors, out, figures=not args.no_figures)
+    kept = prov["experiment"].get("outcome_columns", prov["experiment"]["outcomes"])
+    n = len(args.outcomes or kept)
+    total = steps(prov["design"]["kind"], n) + (0 if args.no_figures else n)
+    bar = progress(total, "analysis", "step", show=not args.no_progress, in_logs=False)
+    with bar:
+        result = analyze(
+            args.directory, args.outcomes, args.conf_level, args.resamples, tick=bar.update
+        )
+        factors = prov["design"]["factors"]
+        paths = write_analysis(result, factors, out, figures=not args.no_figures, tick=bar.update)
     with pd.option_context(
         "display.width", 120, "display.max_rows", 500, "display.float_format", "{:.4g}".format
-    ):
+    ):  # a factor with one level has no effect: NaN in the files, "-" here
         if result.indices is not None and not result.indices.empty:
             title = "Sobol indices" if result.kind == "sobol" else "Morris indices"
             print(f"{title} ({result.conf_level:.0%} confidence intervals):")
             print(result.indices.to_string(index=False))
             print()
         print("main effects (range of level means; share of variance between levels):")
-        print(result.effects.to_string(index=False))
+        print(result.effects.to_string(index=False, na_rep="-"))
         print(
             f"level means in {out / 'levels.csv'}: {result.conf_level:.0%} Student-t intervals "
             "over the runs at each level, truncated to the outcome's range (shares [0, 1], "

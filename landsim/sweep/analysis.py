@@ -15,7 +15,9 @@ without any successful run leaves its outcome unanalysed (and says so).
 
 from __future__ import annotations
 
+import math
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from landsim.errors import UserError
 from landsim.sweep.provenance import read_provenance
 from landsim.sweep.store import load_runs
 
-__all__ = ["Analysis", "analyze", "factor_levels", "main_effects"]
+__all__ = ["Analysis", "analyze", "factor_levels", "main_effects", "steps", "ticking"]
 
 #: continuous factors are cut into this many quantile bins for main effects and figures
 BINS = 5
@@ -105,7 +107,7 @@ class Analysis:
                 shape = "non-linear or interacting" if r.sigma > r.mu_star else "near-linear"
                 parts.append(f"{r.factor} (mu* {r.mu_star:.3g}, sigma {r.sigma:.3g}; {shape})")
             return "most influential " + ", then ".join(parts)
-        t = self.effects[self.effects["outcome"] == outcome]
+        t = self.effects[self.effects["outcome"] == outcome].dropna(subset=["variance_share"])
         if t.empty:
             return "not analysed (see notes)"
         t = t.sort_values("variance_share", ascending=False)
@@ -132,8 +134,12 @@ def analyze(
     outcomes: list[str] | None = None,
     conf_level: float = 0.95,
     num_resamples: int = 1000,
+    tick: Callable[[], None] | None = None,
 ) -> Analysis:
     """Analyse the sweep in ``root`` (see the module docstring).
+
+    ``tick`` is called once the main effects are done and once after each outcome's
+    sensitivity indices (a progress bar's ``update``; see :func:`steps`).
 
     Raises:
         UserError: ``root`` is not a sweep directory, or an outcome was not kept.
@@ -172,10 +178,18 @@ def analyze(
         notes.append(f"{counts['missing']} runs have not run yet (resume the sweep)")
 
     levels, effects = main_effects(ok, design_meta["factors"], outcomes, conf_level)
+    for f in design_meta["factors"]:
+        if len(ok) and factor_levels(ok, f).nunique() < 2:
+            notes.append(
+                f"{f['key']} took one level only in these runs: it has no main effect "
+                "(shown as NaN)"
+            )
+    tick = tick or (lambda: None)
+    tick()
     indices = second = None
     if kind in ("sobol", "morris"):
         indices, second, more = _salib(
-            kind, design_meta, design, ok, outcomes, n_points, conf_level, num_resamples
+            kind, design_meta, design, ok, outcomes, n_points, conf_level, num_resamples, tick
         )
         notes.extend(more)
     return Analysis(
@@ -218,7 +232,8 @@ def main_effects(
 
     Returns the mean outcome per factor level (with a Student-t interval over runs at
     ``conf_level``, truncated to the outcome's range), and per factor the range of level means
-    and the share of variance between levels (eta squared).
+    and the share of variance between levels (eta squared); both are NaN for a factor that
+    took one level only (it did not vary, so it has no effect to measure).
     """
     from landsim.compare import bounded_interval
     from landsim.labels import label
@@ -251,14 +266,19 @@ def main_effects(
                         "n": int(values.size),
                     }
                 )
-            total = float(((y[good] - y[good].mean()) ** 2).sum())
-            between = float((stats["count"] * (stats["mean"] - y[good].mean()) ** 2).sum())
+            if len(stats) < 2:  # one level: the factor did not vary, so it has no effect to show
+                share = effect = math.nan
+            else:
+                total = float(((y[good] - y[good].mean()) ** 2).sum())
+                between = float((stats["count"] * (stats["mean"] - y[good].mean()) ** 2).sum())
+                share = between / total if total > 0 else 0.0
+                effect = float(stats["mean"].max() - stats["mean"].min())
             effect_rows.append(
                 {
                     "outcome": outcome,
                     "factor": f["key"],
-                    "effect_range": float(stats["mean"].max() - stats["mean"].min()),
-                    "variance_share": between / total if total > 0 else 0.0,
+                    "effect_range": effect,
+                    "variance_share": share,
                 }
             )
     levels = pd.DataFrame(
@@ -270,12 +290,26 @@ def main_effects(
     return levels, effects
 
 
-def _salib(kind, meta, design, ok, outcomes, n_points, conf_level, num_resamples):
+def steps(kind: str, outcomes: int) -> int:
+    """How many times :func:`analyze` calls its ``tick``."""
+    return 1 + (outcomes if kind in ("sobol", "morris") else 0)
+
+
+def ticking(items: Iterable[Any], tick: Callable[[], None] | None) -> Iterator[Any]:
+    """Each of ``items``, calling ``tick`` after the loop's body is done with it (also when
+    the body moves on with ``continue``)."""
+    for item in items:
+        yield item
+        if tick is not None:
+            tick()
+
+
+def _salib(kind, meta, design, ok, outcomes, n_points, conf_level, num_resamples, tick):
     problem = meta["problem"]
     seed = int(meta["seed"])
     means = ok.groupby("point")[outcomes].mean().reindex(range(n_points))
     rows, second, notes = [], [], []
-    for outcome in outcomes:
+    for outcome in ticking(outcomes, tick):
         y = means[outcome].to_numpy(dtype=float)
         if np.isnan(y).any():
             notes.append(

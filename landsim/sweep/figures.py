@@ -15,6 +15,7 @@ Titles, units and factor names come from :mod:`landsim.labels`; styles and y axe
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 from landsim.figures import new_figure, series_style, value_axis
 from landsim.files import atomic_path, write_text_atomic
 from landsim.labels import factor_label, label
-from landsim.sweep.analysis import Analysis, factor_levels
+from landsim.sweep.analysis import Analysis, factor_levels, ticking
 
 __all__ = ["write_analysis"]
 
@@ -31,8 +32,17 @@ __all__ = ["write_analysis"]
 MAX_PAIRS = 6
 
 
-def write_analysis(analysis: Analysis, factors: list[dict], out: Path, figures: bool = True):
-    """Write tables, the summary and (optionally) figures to ``out``; return the paths."""
+def write_analysis(
+    analysis: Analysis,
+    factors: list[dict],
+    out: Path,
+    figures: bool = True,
+    tick: Callable[[], None] | None = None,
+):
+    """Write tables, the summary and (optionally) figures to ``out``; return the paths.
+
+    ``tick`` is called after each outcome's figures (a progress bar's ``update``).
+    """
     out.mkdir(parents=True, exist_ok=True)
     paths = []
 
@@ -51,7 +61,7 @@ def write_analysis(analysis: Analysis, factors: list[dict], out: Path, figures: 
     if not figures or analysis.runs.empty:
         return paths
 
-    for outcome in analysis.outcomes:
+    for outcome in ticking(analysis.outcomes, tick):
         safe = outcome.replace("/", "_").replace(":", "_")
         fig = _main_effects(analysis, outcome)
         paths.append(_save(fig, out / f"main_effects_{safe}.png"))

@@ -52,6 +52,13 @@ __all__ = [
     "run_all",
     "evaluate",
     "format_tables",
+    "levels_size",
+    "levels_title",
+    "mark",
+    "power_warning",
+    "size_text",
+    "UNDERPOWERED_MARK",
+    "UNDERPOWERED_NOTE",
     "SPEC_FILE",
 ]
 
@@ -504,9 +511,32 @@ def _holds(check: Check, lo: float, hi: float) -> bool:
     return lo > check.threshold if check.side == "above" else hi < check.threshold
 
 
+def _underpowered(check: Check, mean: float, lo: float, hi: float) -> bool:
+    """A failing check whose mean effect lies on the expected side of its threshold while its
+    interval reaches across it: more replicates may settle it either way."""
+    if math.isnan(lo) or _holds(check, lo, hi):
+        return False
+    return mean > check.threshold if check.side == "above" else mean < check.threshold
+
+
+def levels_size(spec: Spec, sizes: Iterable[str]) -> str:
+    """The world size the levels are read at: the spec's ``level_size`` when it ran, else the
+    largest size that ran."""
+    ran = [s for s in SIZES if s in set(sizes)]
+    if not ran or spec.level_size in ran:
+        return spec.level_size
+    return ran[-1]
+
+
+def size_text(size: str) -> str:
+    """``default town`` for D, else ``size S``."""
+    return "default town" if size == "D" else f"size {size}"
+
+
 def evaluate(spec: Spec, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The patterns table (one row per check and size) and the levels table (at the spec's
-    level size)."""
+    level size when it ran, else the largest size that ran: :func:`levels_size`; its ``size``
+    column says which)."""
     rows = []
     for pat in spec.patterns:
         for check in pat.checks:
@@ -524,11 +554,13 @@ def evaluate(spec: Spec, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "n": n,
                         "threshold": f"{'>' if check.side == 'above' else '<'} {check.threshold:g}",
                         "holds": _holds(check, lo, hi),
+                        "underpowered": _underpowered(check, mean, lo, hi),
                     }
                 )
     patterns = pd.DataFrame(rows)
     lrows = []
-    sel = df[df["size"] == spec.level_size] if spec.level_size in set(df["size"]) else df
+    at = levels_size(spec, set(df["size"]))
+    sel = df[df["size"] == at]
     for lv in spec.levels:
         mean, lo, hi, n = _level_statistic(lv.check, sel)
         lrows.append(
@@ -544,37 +576,82 @@ def evaluate(spec: Spec, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "source": lv.source,
                 "inside": bool(lv.low <= mean <= lv.high) if not math.isnan(mean) else False,
                 "known_gap": lv.known_gap,
+                "size": at,
             }
         )
     return patterns, pd.DataFrame(lrows)
 
 
+#: a note under the patterns table for checks marked :data:`UNDERPOWERED_MARK`
+UNDERPOWERED_NOTE = (
+    "the mean effect is on the expected side of the threshold, but its 95% interval reaches "
+    "across it: too few seeds to tell (run more with --seeds)"
+)
+UNDERPOWERED_MARK = "FAILS?"
+
+
+def levels_title(levels: pd.DataFrame, level_size: str = "D") -> str:
+    """Where the levels were read: ``default town``, or the size that stood in for it."""
+    at = str(levels["size"].iloc[0]) if "size" in levels and len(levels) else level_size
+    if at == level_size:
+        return size_text(at)
+    meant = size_text(level_size)
+    return f"{size_text(at)}; the ranges are sourced for the {meant}, which did not run"
+
+
+def mark(row: Any) -> str:
+    """``holds``, ``FAILS`` or, for a check that fails for lack of power, ``FAILS?``."""
+    if row.holds:
+        return "holds"
+    return UNDERPOWERED_MARK if getattr(row, "underpowered", False) else "FAILS"
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell, two spaces apart."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
 def format_tables(patterns: pd.DataFrame, levels: pd.DataFrame, level_size: str = "D") -> str:
-    """Both tables as aligned text (the levels were read at ``level_size``)."""
-    where = "default town" if level_size == "D" else f"size {level_size}"
-    lines = [f"Levels ({where})", ""]
-    lines.append(f"{'quantity':<52}{'model [95% CI]':<30}{'range':<18}{'inside':<8}source")
+    """Both tables as aligned text; ``level_size`` is the size the levels are meant for (the
+    levels table's ``size`` column says where they were read)."""
+    lines = [f"Levels ({levels_title(levels, level_size)})", ""]
+    rows = [["quantity", "model [95% CI]", "range", "inside", "source"]]
     for r in levels.itertuples():
         val = f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
-        rng = f"{_fmt(r.low)}-{_fmt(r.high)}"
         inside = "yes" if r.inside else ("NO*" if r.known_gap else "NO")
-        lines.append(f"{r.quantity[:51]:<52}{val:<30}{rng:<18}{inside:<8}{r.source}")
+        rows.append([r.quantity, val, f"{_fmt(r.low)}-{_fmt(r.high)}", inside, r.source])
+    lines += _aligned(rows)
     gaps = [r for r in levels.itertuples() if r.known_gap and not r.inside]
     for r in gaps:
         lines.append(f"  * known gap, {r.quantity}: {r.known_gap}")
     lines += ["", "Patterns (paired over replicates; effect [95% CI])", ""]
     sizes = [s for s in SIZES if s in set(patterns["size"])]
-    head = f"{'pattern / check':<64}" + "".join(f"{s:<30}" for s in sizes)
-    lines.append(head)
+    rows = [["pattern / check", *(f"size {s}" for s in sizes)]]
     for (pid, check), g in patterns.groupby(["pattern", "check"], sort=False):
         cells = []
         for s in sizes:
             r = g[g["size"] == s].iloc[0]
-            mark = "holds" if r.holds else "FAILS"
-            cells.append(f"{_fmt(r.effect)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] {mark}")
-        label = f"{pid}. {check}"
-        lines.append(f"{label[:63]:<64}" + "".join(f"{c:<30}" for c in cells))
+            cells.append(f"{_fmt(r.effect)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] {mark(r)}")
+        rows.append([f"{pid}. {check}", *cells])
+    lines += _aligned(rows)
+    if "underpowered" in patterns and patterns["underpowered"].any():
+        lines += ["", f"{UNDERPOWERED_MARK}: {UNDERPOWERED_NOTE}"]
     return "\n".join(lines)
+
+
+def power_warning(patterns: pd.DataFrame, seeds: dict[str, int]) -> str | None:
+    """One line when checks fail only for lack of power (None when none does)."""
+    if "underpowered" not in patterns or not patterns["underpowered"].any():
+        return None
+    weak = patterns[patterns["underpowered"]]
+    failing = int((~patterns["holds"]).sum())
+    at = ", ".join(f"{n} at size {s}" for s, n in seeds.items() if s in set(weak["size"]))
+    return (
+        f"warning: {len(weak)} of the {failing} failing checks fail only for lack of power "
+        f"(marked {UNDERPOWERED_MARK}): their mean effect is on the expected side, but {at} "
+        "give intervals too wide to tell; run more seeds (the default is 10 per size)"
+    )
 
 
 def _fmt(x: float) -> str:

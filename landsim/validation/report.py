@@ -16,7 +16,15 @@ import pandas as pd
 
 from landsim.figures import new_figure
 from landsim.provenance import atomic_path, write_json
-from landsim.validation import SIZES, Pattern, Spec
+from landsim.validation import (
+    SIZES,
+    UNDERPOWERED_MARK,
+    UNDERPOWERED_NOTE,
+    Pattern,
+    Spec,
+    levels_title,
+    mark,
+)
 
 __all__ = ["pattern_figure", "write_report", "passed"]
 
@@ -96,9 +104,12 @@ def patterns_markdown(patterns: pd.DataFrame) -> str:
         cells = []
         for s in sizes:
             r = g[g["size"] == s].iloc[0]
-            mark = "holds" if r.holds else "**FAILS**"
-            cells.append(f"{_f(r.effect)} [{_f(r.ci_low)}, {_f(r.ci_high)}] {mark}")
+            shown = mark(r)
+            shown = shown if r.holds else f"**{shown}**"
+            cells.append(f"{_f(r.effect)} [{_f(r.ci_low)}, {_f(r.ci_high)}] {shown}")
         lines.append(f"| {pid} | {check} | {g['threshold'].iloc[0]} | " + " | ".join(cells) + " |")
+    if "underpowered" in patterns and patterns["underpowered"].any():
+        lines += ["", f"{UNDERPOWERED_MARK}: {UNDERPOWERED_NOTE}."]
     return "\n".join(lines)
 
 
@@ -118,11 +129,12 @@ def write_report(
         written.append(path)
     ok = passed(patterns, levels, strict)
     sizes = [s for s in SIZES if s in set(patterns["size"])] if len(patterns) else []
+    at = str(levels["size"].iloc[0]) if "size" in levels and len(levels) else spec.level_size
     md = [
         f"# Validation report{': ' + spec.title if spec.title else ''}",
         "",
         f"**Result: {'PASS' if ok else 'FAIL'}** — every pattern at every size "
-        f"({', '.join(sizes)}) and every level at size {spec.level_size}"
+        f"({', '.join(sizes)}) and every level at size {at}"
         f"{'' if strict else ' (levels marked as known gaps are reported, not counted)'}.",
         "",
         f"Command: `{provenance['command']}`  ",
@@ -135,7 +147,7 @@ def write_report(
         f"{provenance['environment']['code_sha256'][:12]}, git "
         f"{(provenance['environment'].get('git') or {}).get('commit', 'n/a')}",
         "",
-        f"## Levels ({'default town' if spec.level_size == 'D' else 'size ' + spec.level_size})",
+        f"## Levels ({levels_title(levels, spec.level_size)})",
         "",
         levels_markdown(levels) if not levels.empty else "(no levels declared)",
         "",

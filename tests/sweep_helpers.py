@@ -1,7 +1,8 @@
 """Helpers for testing sweeps: tiny experiments, and run functions that fail on purpose.
 
-They live in the package (not in ``tests/``) because Dask workers started as separate processes
-must be able to import them, just as they import :func:`landsim.runner.run`.
+Test code, kept out of the package: worker processes find this module because pytest puts
+``tests/`` on ``sys.path`` and the pools' forkserver starts with the parent's ``sys.path``; the
+Dask tests that use :func:`failing_run` run their workers in-process.
 """
 
 from __future__ import annotations
