@@ -19,6 +19,7 @@ and wires state between them.
 from __future__ import annotations
 
 import os
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,17 @@ class LandModel(mesa.Model):
             params: a validated parameter set (defaults: :class:`Params` defaults).
             **kwargs: ``rng`` (seed or generator), and flat parameter overrides such as
                 ``audit_rate=0.3``. A Mesa ``scenario`` (passed by SolaraViz on Reset) only
-                contributes its ``rng``.
+                contributes its ``rng``. ``seed`` seeds the generator as Mesa 3.5's own
+                deprecated ``seed=`` does, with Mesa's FutureWarning (it is not the
+                scenario's ``run.seed``, the root of replicate seeds).
+
+        Raises:
+            ValueError: both ``seed`` and ``rng`` given (as Mesa refuses them).
         """
         scenario = kwargs.pop("scenario", None)
         rng = kwargs.pop("rng", None)
+        if "seed" in kwargs:
+            rng = _deprecated_seed(kwargs.pop("seed"), rng)
         if rng is None and scenario is not None:
             rng = getattr(scenario, "rng", None)
         super().__init__(rng=_seed_like(rng))
@@ -874,6 +882,20 @@ class LandModel(mesa.Model):
 #: Mesa property layers on :attr:`LandModel.grid` (name -> dtype); see
 #: :meth:`LandModel.layer_values` for what each holds
 LAYERS: dict[str, type] = {"farmed_by": int, "terrain": int, "holder_age": float, "trust": float}
+
+
+def _deprecated_seed(seed: Any, rng: Any) -> Any:
+    """``LandModel(seed=S)`` as Mesa 3.5 takes ``Model(seed=S)``: the generator's seed, with
+    Mesa's deprecation warning, pointed at the caller's line."""
+    if rng is not None:
+        raise ValueError("you have to pass either rng or seed, not both")
+    warnings.warn(
+        "The use of the `seed` keyword argument is deprecated, use `rng` instead. "
+        "No functional changes.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return seed
 
 
 def _seed_like(rng: Any) -> Any:
