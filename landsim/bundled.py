@@ -1,13 +1,15 @@
-"""The scenario and experiment files that ship with landsim, found from any folder.
+"""The files that ship with landsim — scenarios, experiments, guides, examples — from any folder.
 
-The files live at the top of the repository (``scenarios/``, ``experiments/``); the wheel carries
-them as ``landsim/scenarios/`` and ``landsim/experiments/`` (see ``pyproject.toml``). So a bare
-name works wherever landsim is installed: ``landsim compare baseline tri_party_governance``,
-``landsim sweep benefit_sharing``, ``extends = "baseline"``.
+The files live at the top of the repository (``scenarios/``, ``experiments/``, ``docs/``,
+``examples/``); the wheel carries them as ``landsim/scenarios/``, ``landsim/experiments/``,
+``landsim/docs/`` and ``landsim/examples/`` (see ``pyproject.toml``). So a bare name works
+wherever landsim is installed: ``landsim compare baseline tri_party_governance``,
+``landsim sweep benefit_sharing``, ``extends = "baseline"``, ``landsim docs checkpoints``.
 
-* :func:`bundled_dir` — the folder of bundled scenarios or experiments;
+* :func:`bundled_dir` — the folder of bundled scenarios, experiments, guides or examples;
 * :func:`resolve` — a path as typed, or the bundled file a bare name means;
 * :func:`listing` — the bundled files with their titles (``landsim scenarios``);
+* :func:`guides` — the guides with their titles (``landsim docs``);
 * :func:`copy_bundled` — copies of them in a folder, for editing (``landsim init``).
 """
 
@@ -20,14 +22,30 @@ from typing import Literal
 
 from landsim.files import atomic_path
 
-__all__ = ["Kind", "bundled_dir", "resolve", "bare_name", "listing", "copy_bundled"]
+__all__ = [
+    "Kind",
+    "Folder",
+    "bundled_dir",
+    "resolve",
+    "bare_name",
+    "listing",
+    "guides",
+    "copy_bundled",
+    "bundled_files",
+]
 
+#: bundled files a bare name can mean
 Kind = Literal["scenarios", "experiments"]
+#: every bundled folder
+Folder = Literal["scenarios", "experiments", "docs", "examples"]
+
+#: the files of each folder that ship (and that ``landsim init`` copies)
+_PATTERN = {"scenarios": "*.toml", "experiments": "*.toml", "docs": "*.md", "examples": "*.py"}
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def bundled_dir(kind: Kind) -> Path:
+def bundled_dir(kind: Folder) -> Path:
     """Folder of the bundled ``kind`` files.
 
     In an installed wheel that is ``landsim/<kind>/``; in a source checkout (and the editable
@@ -79,7 +97,25 @@ def listing(kind: Kind) -> list[tuple[str, str]]:
     return [(n, _title(folder / f"{n}.toml")) for n in names]
 
 
-def copy_bundled(dest: Path, kinds: tuple[Kind, ...] = ("scenarios", "experiments")) -> list[Path]:
+def guides() -> list[tuple[str, str, Path]]:
+    """``(name, title, path)`` of every bundled guide (``docs/*.md``), ``ODD`` first.
+
+    The title is the file's first heading.
+    """
+    folder = bundled_dir("docs")
+    rows = []
+    for path in sorted(folder.glob("*.md"), key=lambda p: (p.stem != "ODD", p.stem)):
+        try:
+            first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
+        except (OSError, UnicodeDecodeError, IndexError):
+            first = ""
+        rows.append((path.stem, first.lstrip("#").strip(), path))
+    return rows
+
+
+def copy_bundled(
+    dest: Path, kinds: tuple[Folder, ...] = ("scenarios", "experiments", "examples")
+) -> list[Path]:
     """Copy the bundled files into ``dest/<kind>/``; return the folders written.
 
     The copies keep their relative links (experiments name ``../scenarios/...`` as their base).
@@ -88,8 +124,13 @@ def copy_bundled(dest: Path, kinds: tuple[Kind, ...] = ("scenarios", "experiment
     for kind in kinds:
         target = dest / kind
         target.mkdir(parents=True, exist_ok=True)
-        for src in sorted(bundled_dir(kind).glob("*.toml")):
+        for src in bundled_files(kind):
             with atomic_path(target / src.name) as tmp:  # a new file: never through a link
                 shutil.copyfile(src, tmp)
         written.append(target)
     return written
+
+
+def bundled_files(kind: Folder) -> list[Path]:
+    """The bundled files of ``kind``, by name."""
+    return sorted(bundled_dir(kind).glob(_PATTERN[kind]))

@@ -49,6 +49,7 @@ EPILOG = """examples:
   landsim calibrate experiments/calibrate_town.toml --out results/calibrate
   landsim app --port 8765                                     the browser app (offline)
   landsim bench --quick
+  landsim docs                                                the guides, installed with landsim
   landsim COMMAND --help                                      one command, with examples
 """
 

@@ -4,9 +4,15 @@ Exploratory modelling in EMA's vocabulary: *uncertainties* are assumptions (and 
 settings) sampled over their plausible ranges, *levers* are policy choices, *outcomes* are
 final-year values of :data:`landsim.metrics.METRICS`. Ranges come from the parameters' own
 declarations (:func:`landsim.params.plausible_ranges`), choices from their ``Literal`` types,
-so nothing is restated here. Each experiment is one call of :func:`landsim.runner.run`, the
-project's unit of parallel work, so EMA's sequential and multiprocessing evaluators both
-work.
+so nothing is restated here.
+
+The model is an EMA ``ReplicatorModel``: each experiment runs ``replications`` times, each
+replication one call of :func:`landsim.runner.run` (the project's unit of parallel work, so
+EMA's sequential and multiprocessing evaluators both work) with a seed of its own, and each
+outcome is the mean over the replications (``OUTCOME_sd``: their standard deviation). Seeds
+are *independent* by default — derived from the root seed, the experiment's inputs and the
+replication, so no two experiments share a noise draw — or *common* (``seeds="common"``:
+replication r uses the same seed in every experiment, replicate r of ``landsim compare``).
 
 Install with ``pip install 'landsim[ema]'``. Scenario discovery in under ten lines::
 
@@ -14,19 +20,22 @@ Install with ``pip install 'landsim[ema]'``. Scenario discovery in under ten lin
     from ema_workbench.analysis import prim
     from landsim.ema import build_model
 
-    model = build_model("baseline", uncertainties=["aging_speed", "migration_rate"], years=10)
+    model = build_model("baseline", uncertainties=["aging_speed", "migration_rate"],
+                        years=10, replications=5)
     experiments, outcomes = perform_experiments(model, scenarios=100)
     x = experiments[[u.name for u in model.uncertainties]]
     box = prim.Prim(x, outcomes["abandonment_rate"] > 0.05, threshold=0.6).find_box()
     print(box.inspect())
 
-Parts: :func:`build_model` (scenario or experiment -> EMA ``Model``), :func:`parameter`
-(one landsim parameter as an EMA parameter) and :class:`LandsimFunction` (the picklable
-callable EMA runs).
+Parts: :func:`build_model` (scenario or experiment -> EMA model), :func:`parameter`
+(one landsim parameter as an EMA parameter), :class:`LandsimFunction` (the picklable
+callable EMA runs) and :func:`experiment_seed` (the model seed of one replication).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
 import warnings
@@ -35,11 +44,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from landsim.errors import UserError
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.params import FLAT_KEYS, Params, apply_changes, choices, plausible_ranges
 
-__all__ = ["build_model", "parameter", "LandsimFunction", "require_ema", "SPLIT"]
+__all__ = [
+    "build_model",
+    "parameter",
+    "LandsimFunction",
+    "experiment_seed",
+    "require_ema",
+    "SPLIT",
+    "REPLICATION",
+]
+
+#: the keyword EMA's replications hand the function: the replication's number, 0, 1, ...
+REPLICATION = "replication"
 
 #: the profit split, which must sum to 1: keys sampled are kept, the others take the rest in
 #: proportion to their base values (all three sampled: scaled to sum to 1)
@@ -100,37 +122,73 @@ def parameter(name: str, bounds: tuple[float, float] | None = None, levels: Sequ
     return ema.RealParameter(name, float(lo), float(hi))
 
 
+def _plain(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inputs as plain Python values (EMA hands numpy scalars)."""
+    return {k: v.item() if hasattr(v, "item") else v for k, v in inputs.items()}
+
+
+def experiment_seed(root: int, inputs: dict[str, Any], replication: int, common: bool) -> int:
+    """The model seed of one replication of the experiment with ``inputs`` (flat names).
+
+    Independent (``common=False``): a child of ``SeedSequence(root)`` keyed by a SHA-256 of the
+    inputs and the replication, so experiments never share a noise draw and the same inputs
+    always get the same seeds, whichever process or order runs them. Common: replicate
+    ``replication`` of ``landsim compare``'s seeds (``replicate_seeds(root, n)[replication]``),
+    the same in every experiment.
+    """
+    from landsim.sweep.design import run_seed
+
+    if common:
+        return run_seed(root, 0, replication, common=True)
+    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    spawn_key = (*words, replication)
+    state = np.random.SeedSequence(root, spawn_key=spawn_key).generate_state(1, dtype=np.uint64)
+    return int(state[0] >> 1)
+
+
 @dataclass(frozen=True)
 class LandsimFunction:
-    """The callable an EMA ``Model`` runs: one landsim run per experiment, returning the
-    final-year value of each outcome. Picklable, so EMA can send it to worker processes.
+    """The callable an EMA model runs: one landsim run per replication of an experiment,
+    returning the final-year value of each outcome. Picklable, so EMA can send it to worker
+    processes.
 
     Attributes:
         base: the base parameters as plain data (``Params.model_dump(mode="json")``).
-        seed: the model seed of every experiment (common random numbers across experiments).
+        root: the root seed every replication's seed derives from (:func:`experiment_seed`).
         years: years each run simulates.
         outcomes: outcome names (keys of :data:`landsim.metrics.METRICS`).
         rebalance: ``{factor: keys}`` of an experiment file's rebalanced factors.
+        common: replication r has the same seed in every experiment (else independent seeds).
     """
 
     base: dict[str, Any]
-    seed: int
+    root: int
     years: int
     outcomes: tuple[str, ...]
     rebalance: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    common: bool = False
 
     def __call__(self, **inputs: Any) -> dict[str, float]:
-        """Run one experiment with ``inputs`` (flat names) and return its outcomes."""
+        """Run one replication of the experiment ``inputs`` (flat names; EMA adds the
+        ``replication`` number) and return its outcomes."""
         from landsim.runner import RunSpec, run
 
+        replication = int(inputs.pop(REPLICATION, 0))
+        seed = self.seed(inputs, replication)
         params = apply_changes(Params.model_validate(self.base), self.changes(inputs))
-        df = run(RunSpec(params=params.model_dump(mode="json"), seed=self.seed, years=self.years))
+        df = run(RunSpec(params=params.model_dump(mode="json"), seed=seed, years=self.years))
         last = df.iloc[-1]
         return {o: float(last[o]) for o in self.outcomes}
 
+    def seed(self, inputs: dict[str, Any], replication: int) -> int:
+        """The model seed of ``replication`` of the experiment ``inputs``."""
+        return experiment_seed(self.root, inputs, replication, self.common)
+
     def changes(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """Dotted parameter changes for ``inputs``, with the profit split kept at 1."""
-        flat = {k: v.item() if hasattr(v, "item") else v for k, v in inputs.items()}
+        flat = _plain(inputs)
         for key, keys in self.rebalance:  # an experiment file's own rebalance rules
             if key in flat:
                 total = self._base(key) + sum(self._base(k) for k in keys)
@@ -163,10 +221,12 @@ def build_model(
     levers: Sequence[str] | None = None,
     outcomes: Sequence[str] | None = None,
     years: int | None = None,
+    replications: int | None = None,
     seed: int | None = None,
+    seeds: str = "independent",
     name: str = "landsim",
 ):
-    """An EMA Workbench ``Model`` of a landsim scenario or experiment file.
+    """An EMA Workbench ``ReplicatorModel`` of a landsim scenario or experiment file.
 
     From a **scenario** (a file, a bundled name such as ``"baseline"``, or ``Params``):
     uncertainties default to every assumption with a plausible range, levers to every lever
@@ -176,27 +236,36 @@ def build_model(
     the others uncertainties, over the file's levels or ranges; its base, horizon, seed and
     outcomes are used. Arguments given here override either.
 
+    Each outcome is the mean of its final-year value over the replications; ``OUTCOME_sd`` is
+    their standard deviation (0 with one replication).
+
     Args:
         source: scenario or experiment file, bundled name, or parameters.
         uncertainties: flat names of assumptions (or world settings) to sample.
         levers: flat names of levers to sample.
         outcomes: outcome names (final-year values); default the main outcomes.
         years: years each run simulates (default: the file's ``run.years``).
-        seed: model seed of every run (default: the first replicate seed of the file's root
-            seed, so every experiment shares random numbers).
+        replications: runs per experiment, each with its own seed (default: the file's
+            ``run.replicates``; 1 for ``Params``).
+        seed: the root seed of every replication's seed (default: the file's ``run.seed``).
+        seeds: ``"independent"`` (each experiment and replication its own seed) or
+            ``"common"`` (replication r has the same seed in every experiment).
         name: the EMA model's name (a Python identifier).
 
     Raises:
-        UserError: for an unknown parameter or outcome, or EMA Workbench missing.
+        UserError: for an unknown parameter or outcome, a bad ``replications`` or ``seeds``,
+            or EMA Workbench missing.
     """
     ema = require_ema()
-    from landsim.runner import replicate_seeds
 
     factors: dict[str, Any] = {}
     rebalance: list[tuple[str, tuple[str, ...]]] = []
+    if seeds not in ("independent", "common"):
+        raise UserError(f"seeds must be 'independent' or 'common', got {seeds!r}")
     exp = _experiment(source)
     if exp is not None:
         base, file_years, root, file_outcomes = exp.base, exp.years, exp.seed, exp.outcomes
+        file_replicates = exp.replicates
         for f in exp.factors:
             flat = f.key.partition(".")[2]
             factors[flat] = (f.key.startswith("levers."), f)
@@ -205,6 +274,10 @@ def build_model(
     else:
         base = source if isinstance(source, Params) else _scenario_params(source)
         file_years, root, file_outcomes = base.run.years, base.run.seed, MAIN_OUTCOMES
+        file_replicates = 1 if isinstance(source, Params) else base.run.replicates
+    n_rep = file_replicates if replications is None else replications
+    if not isinstance(n_rep, int) or isinstance(n_rep, bool) or n_rep < 1:
+        raise UserError(f"replications must be a whole number of at least 1, got {n_rep!r}")
 
     def params_of(names, default):
         return list(default if names is None else names)
@@ -235,16 +308,31 @@ def build_model(
 
     function = LandsimFunction(
         base=base.model_dump(mode="json"),
-        seed=seed if seed is not None else replicate_seeds(root, 1)[0],
+        root=seed if seed is not None else root,
         years=years if years is not None else file_years,
         outcomes=out_names,
         rebalance=tuple(rebalance),
+        common=seeds == "common",
     )
-    model = ema.Model(name, function=function)
+    model = ema.ReplicatorModel(name, function=function)
+    model.replications = [{REPLICATION: r} for r in range(n_rep)]
     model.uncertainties = [ema_parameter(n) for n in u_names]
     model.levers = [ema_parameter(n) for n in l_names]
-    model.outcomes = [ema.ScalarOutcome(o) for o in out_names]
+    model.outcomes = [
+        *(ema.ScalarOutcome(o, function=_mean) for o in out_names),
+        *(ema.ScalarOutcome(f"{o}_sd", variable_name=o, function=_sd) for o in out_names),
+    ]
     return model
+
+
+def _mean(values: Sequence[float]) -> float:
+    """An outcome's mean over the replications."""
+    return float(np.mean(values))
+
+
+def _sd(values: Sequence[float]) -> float:
+    """An outcome's standard deviation over the replications (0 for one)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def _scenario_params(source: str | os.PathLike[str]) -> Params:

@@ -71,7 +71,8 @@ def require(extra: str, what: str) -> None:
     """
     missing = _missing(extra)
     if missing:
+        verb = "is" if len(missing) == 1 else "are"
         raise MissingExtra(
-            f"{what} needs the [{extra}] extra ({', '.join(missing)} is not installed): "
+            f"{what} needs the [{extra}] extra ({' and '.join(missing)} {verb} not installed): "
             f"pip install 'landsim[{extra}]'"
         )

@@ -107,32 +107,31 @@ class Installed:
         )
 
 
-@pytest.fixture(scope="session")
-def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Build the wheel offline and install it, alone, in a fresh virtual environment.
-
-    The source is copied first, so the build never reads stale files from the checkout. Only
-    landsim is installed from the wheel (``--no-deps``); its dependencies are made visible
-    through a ``.pth`` line naming this environment's site-packages, which adds that folder to
-    ``sys.path`` without running its ``.pth`` files, so the editable landsim stays invisible;
-    their data files under ``share/`` and ``etc/`` are linked in.
-    """
-    root = tmp_path_factory.mktemp("wheel")
+def _build_wheel(root: Path) -> Path:
+    """Build landsim's wheel offline from a fresh copy of the source; return its path."""
     src = root / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in ("landsim", "scenarios", "experiments"):
+    for name in ("landsim", "scenarios", "experiments", "docs", "examples"):
         shutil.copytree(REPO / name, src / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, src / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     dist = root / "dist"
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
+        [*_PIP, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
         check=True,
         capture_output=True,
         timeout=300,
     )
     (wheel,) = dist.glob("landsim-*.whl")
+    return wheel
+
+
+_PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+
+
+def _install(root: Path, wheel: Path, deps: list[str]) -> Installed:
+    """A fresh virtual environment in ``root`` with ``wheel`` installed alone and the
+    site-packages folders ``deps`` visible through a ``.pth`` line."""
     venv = root / "venv"
     subprocess.run(
         [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", venv],
@@ -141,7 +140,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     )
     python = venv / "bin" / "python"
     subprocess.run(
-        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        [*_PIP, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
@@ -152,7 +151,6 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (Path(own_site) / "landsim_test_deps.pth").write_text("\n".join(deps) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -165,3 +163,45 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     workdir = root / "elsewhere"
     workdir.mkdir()
     return Installed(python, venv / "bin" / "landsim", workdir, env)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of landsim, built offline from a fresh copy of the source."""
+    return _build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Installed:
+    """The wheel installed, alone, in a fresh virtual environment, with every dependency of
+    this environment visible.
+
+    Only landsim is installed from the wheel (``--no-deps``); its dependencies are made visible
+    through a ``.pth`` line naming this environment's site-packages, which adds that folder to
+    ``sys.path`` without running its ``.pth`` files, so the editable landsim stays invisible;
+    their data files under ``share/`` and ``etc/`` are linked in.
+    """
+    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    return _install(tmp_path_factory.mktemp("installed"), wheel, deps)
+
+
+@pytest.fixture(scope="session")
+def wheel_with(
+    tmp_path_factory: pytest.TempPathFactory, wheel: Path
+) -> Callable[..., Installed]:
+    """``wheel_with(*extras)``: the wheel in a fresh environment that sees only what
+    ``pip install 'landsim[extras]'`` would bring — the core's dependencies and the extras',
+    as resolved in this environment (tests/dist_env.py) — and nothing else."""
+    from dist_env import closure, link_site, requirements
+
+    made: dict[tuple[str, ...], Installed] = {}
+
+    def make(*extras: str) -> Installed:
+        key = tuple(sorted(extras))
+        if key not in made:
+            root = tmp_path_factory.mktemp("with-" + ("-".join(key) or "core"))
+            site_dir = link_site(closure(requirements(key)), root / "site")
+            made[key] = _install(root, wheel, [str(site_dir)])
+        return made[key]
+
+    return make

@@ -41,6 +41,7 @@ def test_perform_experiments_and_prim_run_on_a_tiny_world():
     model = build_model(
         base, uncertainties=["aging_speed", "migration_rate"], levers=["audit_rate"], years=3
     )
+    assert len(model.replications) == 1  # Params carry no replicate count
     experiments, outcomes = perform_experiments(model, scenarios=8, policies=2)
     assert len(experiments) == 16 and set(outcomes) >= {"abandonment_rate", "coops_active"}
     assert np.isfinite(outcomes["household_income_mean"]).all()
@@ -50,11 +51,35 @@ def test_perform_experiments_and_prim_run_on_a_tiny_world():
     assert box is not None and {"coverage", "density"} <= set(box.peeling_trajectory)
 
 
-def test_the_ema_example_runs_experiments_and_prim():
-    """examples/ema_prim.py runs perform_experiments and PRIM (on a tiny world here)."""
+def test_the_ema_example_runs_experiments_with_replications_and_prim():
+    """examples/ema_prim.py runs perform_experiments with replications (their spread is an
+    outcome) and PRIM (on a tiny world here)."""
     example = runpy.run_path(str(ROOT / "examples" / "ema_prim.py"))
-    box = example["main"](scenarios=12, years=3, world=TINY)
+    box, outcomes = example["main"](scenarios=12, years=3, world=TINY, replications=2)
     assert box.peeling_trajectory["density"].max() > 0
+    assert outcomes["abandonment_rate"].shape == (12,)
+    assert (outcomes["abandonment_rate_sd"] > 0).any()  # replications differ: seeds of their own
+
+
+def test_every_experiment_and_replication_has_a_seed_of_its_own():
+    """Independent seeds differ between experiments and replications and repeat for the same
+    inputs; common seeds are compare's replicate seeds, the same in every experiment."""
+    from landsim.ema import build_model
+    from landsim.runner import replicate_seeds
+
+    model = build_model("baseline", uncertainties=["aging_speed"], levers=[], replications=3)
+    assert [r["replication"] for r in model.replications] == [0, 1, 2]
+    f = model.function
+    seeds = {(a, r): f.seed({"aging_speed": a}, r) for a in (1.0, 1.5) for r in range(3)}
+    assert len(set(seeds.values())) == 6
+    assert f.seed({"aging_speed": np.float64(1.0)}, 2) == seeds[(1.0, 2)]
+    common = build_model("baseline", uncertainties=["aging_speed"], levers=[], seeds="common")
+    root = common.function.root
+    assert [common.function.seed({"aging_speed": a}, 1) for a in (1.0, 1.5)] == [
+        replicate_seeds(root, 3)[1]
+    ] * 2
+    with pytest.raises(UserError, match="replications must be a whole number"):
+        build_model("baseline", replications=0)
 
 
 def test_a_scenario_gives_assumptions_as_uncertainties_and_levers_with_their_choices():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -26,6 +27,8 @@ def test_every_subpackage_is_listed_for_the_wheel() -> None:
     assert config["package-dir"] == {
         "landsim.scenarios": "scenarios",
         "landsim.experiments": "experiments",
+        "landsim.docs": "docs",
+        "landsim.examples": "examples",
     }
 
 
@@ -87,6 +90,8 @@ def test_installed_wheel_runs_from_any_folder(installed_wheel) -> None:
     assert made.returncode == 0, made.stderr
     copies = sorted(p.name for p in (w.workdir / "study" / "scenarios").glob("*.toml"))
     assert copies == sorted(f"{n}.toml" for n, _ in bundled.listing("scenarios"))
+    examples = sorted(p.name for p in (w.workdir / "study" / "examples").glob("*.py"))
+    assert examples == sorted(p.name for p in (REPO / "examples").glob("*.py"))
     checked = w.run("check", *(f"study/scenarios/{c}" for c in copies))
     assert checked.returncode == 0, checked.stderr
     again = w.run("init", "study")
@@ -122,3 +127,263 @@ def test_bad_conf_level_is_refused_by_the_parser(capsys) -> None:
         main(["compare", "baseline", "--conf-level", "95"])
     assert info.value.code == 2
     assert "must be between 0 and 1" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ install weight and extras
+#: what the core must not bring: the extras' libraries and the heavy ones they pull in
+NOT_IN_CORE = {
+    "pyabc",
+    "ema-workbench",
+    "dask",
+    "distributed",
+    "salib",
+    "scikit-learn",
+    "statsmodels",
+    "redis",
+    "sqlalchemy",
+    "gitpython",
+    "seaborn",
+    "platypus-opt",
+}
+
+#: each extra and the distributions it must bring
+EXTRA_BRINGS = {
+    "sweep": {"salib"},
+    "calibrate": {"pyabc"},
+    "ema": {"ema-workbench"},
+    "cluster": {"dask", "distributed"},
+    "gis": set(),
+}
+
+
+def test_the_core_brings_none_of_the_extras_and_at_most_100_distributions() -> None:
+    """`pip install landsim` pulls in no extra's libraries, and with landsim itself at most
+    100 distributions (resolved from this environment's metadata)."""
+    from dist_env import closure, requirements
+
+    core = set(closure(requirements()))
+    assert not core & NOT_IN_CORE, sorted(core & NOT_IN_CORE)
+    assert len(core) + 1 <= 100, len(core) + 1
+
+
+def test_each_extra_brings_its_libraries_and_all_brings_every_extra() -> None:
+    """Every extra of pyproject.toml brings its libraries (gis: nothing yet), `all` every
+    extra, `dev` all of `all`; landsim.extras names the same extras."""
+    from dist_env import closure, requirements
+
+    from landsim.extras import EXTRAS
+
+    optional = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert set(EXTRAS) == set(EXTRA_BRINGS) == set(optional) - {"all", "dev"}
+    core = set(closure(requirements()))
+    every = set(closure(requirements(("all",))))
+    for extra, brings in EXTRA_BRINGS.items():
+        added = set(closure(requirements((extra,)))) - core
+        assert brings <= added, (extra, sorted(added))
+        assert bool(added) == bool(brings), (extra, sorted(added))
+        assert added <= every
+    assert every <= set(closure(requirements(("dev",))))
+
+
+def test_every_exact_pin_says_why() -> None:
+    """A requirement pinned with == has a comment right above it (the reason)."""
+    lines = (REPO / "pyproject.toml").read_text().splitlines()
+    pins = [i for i, line in enumerate(lines) if re.match(r'\s+"[A-Za-z0-9_.\-\[\]]+==', line)]
+    assert pins  # solara and ruff are pinned, with reasons
+    for i in pins:
+        above = lines[i - 1].strip()
+        assert above.startswith("#") or re.match(r'"[^"]+==', above), lines[i]
+
+
+def test_version_licence_citation_and_changelog_agree() -> None:
+    """One version in the package, CITATION.cff and the CHANGELOG's newest entry; an MIT
+    LICENSE file that the wheel carries."""
+    import landsim
+
+    citation = (REPO / "CITATION.cff").read_text()
+    assert re.search(rf"^version: {re.escape(landsim.__version__)}$", citation, re.M)
+    assert "The landsim contributors" in citation
+    first = next(
+        line for line in (REPO / "CHANGELOG.md").read_text().splitlines() if line.startswith("## ")
+    )
+    assert f"[{landsim.__version__}]" in first
+    assert (REPO / "LICENSE").read_text().startswith("MIT License")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+
+
+def test_the_wheel_carries_licence_guides_and_examples(wheel) -> None:
+    """The wheel holds the LICENSE, every guide of docs/ and every example script."""
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    for guide in (REPO / "docs").glob("*.md"):
+        assert f"landsim/docs/{guide.name}" in names
+    for example in (REPO / "examples").glob("*.py"):
+        assert f"landsim/examples/{example.name}" in names
+
+
+def _missing_extra(extra: str, what: str) -> str:
+    return (
+        f"landsim: error: {what} needs the [{extra}] extra "
+        f"({', '.join(_MODULES[extra])} is not installed): pip install 'landsim[{extra}]'\n"
+    )
+
+
+_MODULES = {"sweep": ["SALib"], "calibrate": ["pyabc"], "ema": ["ema_workbench"]}
+
+
+@pytest.mark.slow
+def test_the_core_install_runs_the_core_commands_and_names_missing_extras(wheel_with) -> None:
+    """With only the core's dependencies: the extras' libraries cannot be imported, compare
+    runs the README's example, the app imports, the guides print, and each command that needs
+    an extra stops in one line naming it (exit 2)."""
+    w = wheel_with()
+    for module in ("SALib", "pyabc", "ema_workbench", "distributed"):
+        found = subprocess.run([str(w.python), "-c", f"import {module}"], env=w.env)
+        assert found.returncode == 1, module  # the environment really is the core alone
+    app = subprocess.run(
+        [str(w.python), "-c", "import landsim.app.app"], env=w.env, capture_output=True
+    )
+    assert app.returncode == 0, app.stderr
+
+    compared = w.run("compare", "baseline", "coop_fixed_rent", "--replicates", "3")
+    assert compared.returncode == 0, compared.stderr
+    summary = pd.read_csv(w.workdir / "results" / "compare" / "summary.csv")
+    assert set(summary["scenario"]) == {"baseline", "coop_fixed_rent"} and (summary["n"] == 3).all()
+    for args in (("run", "baseline", "--years", "2"), ("check", "baseline"), ("docs", "ema")):
+        done = w.run(*args)
+        assert done.returncode == 0, (args, done.stderr)
+    assert "pip install 'landsim[ema]'" in w.run("docs", "ema").stdout
+
+    refused = {
+        ("sweep", "benefit_sharing", "--dry-run"): _missing_extra("sweep", "landsim sweep"),
+        ("analyze", "results/compare"): _missing_extra("sweep", "landsim analyze"),
+        ("calibrate", "calibrate_town"): _missing_extra("calibrate", "landsim calibrate"),
+    }
+    for args, message in refused.items():
+        result = w.run(*args)
+        assert (result.returncode, result.stderr) == (2, message), args
+    dask = w.run("compare", "baseline", "--executor", "dask://127.0.0.1:1")
+    assert dask.returncode == 2
+    assert "needs the [cluster] extra" in dask.stderr and dask.stderr.count("\n") == 1
+    ema = subprocess.run(
+        [str(w.python), "-m", "landsim.examples.ema_prim"],
+        env=w.env,
+        cwd=w.workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert ema.returncode == 1 and "No module named 'ema_workbench'" in ema.stderr
+
+
+#: an experiment for the [sweep] extra's check: a Latin hypercube (SALib) on a tiny town
+LATIN = """
+outcomes = ["abandonment_rate"]
+[design]
+kind = "latin"
+samples = 4
+[factors."assumptions.aging_speed"]
+range = [0.8, 1.6]
+[run]
+replicates = 1
+seed = 3
+years = 2
+[world]
+width = 20
+height = 10
+villages_x = 2
+villages_y = 1
+households_per_village = 20
+"""
+
+
+@pytest.mark.slow
+def test_the_sweep_extra_runs_sweep_and_analyze(wheel_with) -> None:
+    """With [sweep]: a Latin hypercube sweep and its analysis run."""
+    w = wheel_with("sweep")
+    (w.workdir / "latin.toml").write_text(LATIN)
+    swept = w.run("sweep", "latin.toml", "--out", "swept", "--executor", "serial")
+    assert swept.returncode == 0, swept.stderr
+    analysed = w.run("analyze", "swept", "--no-figures")
+    assert analysed.returncode == 0, analysed.stderr
+    assert "main effects" in analysed.stdout
+
+
+@pytest.mark.slow
+def test_the_calibrate_extra_runs_a_small_calibration(wheel_with, tiny_text) -> None:
+    """With [calibrate]: `landsim calibrate` runs one small generation to its outputs."""
+    from test_calibrate import CONFIG, SPEC
+
+    w = wheel_with("calibrate")
+    (w.workdir / "spec.toml").write_text(SPEC)
+    (w.workdir / "cal.toml").write_text(CONFIG)
+    done = w.run(
+        "calibrate",
+        "cal.toml",
+        "--generations",
+        "1",
+        "--population",
+        "3",
+        "--executor",
+        "serial",
+        "--predictive-draws",
+        "2",
+        "--out",
+        "cal",
+    )
+    assert done.returncode == 0, done.stderr
+    assert (w.workdir / "cal" / "calibrated.toml").is_file()
+
+
+@pytest.mark.slow
+def test_the_ema_extra_runs_the_example_with_replications(wheel_with) -> None:
+    """With [ema]: the shipped EMA example runs experiments with replications and PRIM."""
+    w = wheel_with("ema")
+    code = (
+        "from landsim.examples.ema_prim import main\n"
+        "tiny = dict(width=20, height=10, villages_x=2, villages_y=1, households_per_village=20)\n"
+        "box, outcomes = main(scenarios=8, years=2, world=tiny, replications=2)\n"
+        "print('sd', outcomes['abandonment_rate_sd'].max())\n"
+    )
+    done = subprocess.run(
+        [str(w.python), "-c", code], env=w.env, cwd=w.workdir, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "abandonment, mean over replications" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_cluster_extra_runs_compare_on_a_dask_cluster(wheel_with, tiny_text) -> None:
+    """With [cluster]: `landsim compare --executor dask://` runs on a scheduler and a worker
+    started from the same environment."""
+    import socket
+
+    w = wheel_with("cluster")
+    (w.workdir / "tiny.toml").write_text(tiny_text)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    quiet = {"env": w.env, "cwd": w.workdir, "stdout": subprocess.DEVNULL}
+    dask = [str(w.python), "-m", "dask"]
+    scheduler = subprocess.Popen(
+        [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stderr=subprocess.DEVNULL,
+        **quiet,
+    )
+    worker = subprocess.Popen(
+        [*dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+        stderr=subprocess.DEVNULL,
+        **quiet,
+    )
+    try:
+        done = w.run("compare", "tiny.toml", "--executor", f"dask://127.0.0.1:{port}")
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "on dask tcp://127.0.0.1" in done.stdout

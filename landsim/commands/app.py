@@ -38,7 +38,8 @@ EPILOG = """examples:
                                        offer your own scenario files in the picker
   landsim app --classroom --host 0.0.0.0
                                        a class plays one shared town: the teacher opens
-                                       /teacher, students open /join (docs/classroom.md)
+                                       /teacher, students open /join
+                                       (guide: landsim docs classroom)
 
 Works with no internet. Every browser tab gets its own model. Stop with Ctrl-C.
 """

@@ -25,8 +25,8 @@ Needs the [calibrate] extra: pip install 'landsim[calibrate]'.
 
 The file names the parameters (only those the base scenario marks "assumption"), each with a
 uniform prior range and unit, and the targets: levels of the validation patterns file, or
-pattern checks by label with a margin, each with a tolerance (docs/validation.md). Writes to
-DIR: posterior.parquet (every particle of every generation; the last is the posterior),
+pattern checks by label with a margin, each with a tolerance (landsim docs validation). Writes
+to DIR: posterior.parquet (every particle of every generation; the last is the posterior),
 generations.csv and epsilon.png, marginals.png, pairs.png, predictive.csv
 (posterior-predictive check), report.md, calibrated.toml (a scenario: landsim check
 DIR/calibrated.toml) and abc.db (pyabc's populations, for --resume).
@@ -103,8 +103,10 @@ def main(args: argparse.Namespace) -> int:
     from landsim.errors import UserError
     from landsim.outputs import prepare_dir
     from landsim.provenance import atomic_path, command_line, environment, now, write_json
+    from landsim.sweep.executors import check_executor
     from landsim.sweep.store import write_atomic
 
+    check_executor(args.executor)  # before any output folder is made
     config = load_config(args.config, overrides(args))
     if args.predictive_draws < 2:
         raise UserError(f"--predictive-draws {args.predictive_draws}: at least 2")

@@ -148,8 +148,9 @@ def main(args: argparse.Namespace) -> int:
     from landsim.locking import folder_lock
     from landsim.outputs import prepare_dir
     from landsim.provenance import now
-    from landsim.sweep.executors import make_executor
+    from landsim.sweep.executors import check_executor, make_executor
 
+    check_executor(args.executor)  # before any output folder is made
     started = now()
     scenarios = _load_all(args.scenarios)
     reference = _reference(scenarios, args.reference)

@@ -1,7 +1,9 @@
-"""``landsim scenarios`` and ``landsim init``: the bundled scenario and experiment files.
+"""``landsim scenarios``, ``landsim init`` and ``landsim docs``: what ships with landsim.
 
-``scenarios`` lists them with their titles (any command takes their bare names);
-``init DIR`` copies them into ``DIR/scenarios/`` and ``DIR/experiments/`` for editing.
+``scenarios`` lists the bundled scenario and experiment files with their titles (any command
+takes their bare names); ``init DIR`` copies them and the example scripts into
+``DIR/scenarios/``, ``DIR/experiments/`` and ``DIR/examples/`` for editing; ``docs`` lists the
+guides (installed with landsim, so they are there without a clone) and prints one.
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from landsim.bundled import bundled_dir, copy_bundled, listing
+from landsim.bundled import bundled_dir, bundled_files, copy_bundled, guides, listing
+from landsim.errors import UserError
 from landsim.outputs import OutputError, prepare_dir
 
 __all__ = ["register"]
+
+#: what ``landsim init`` copies
+INIT_FOLDERS = ("scenarios", "experiments", "examples")
 
 LIST_EPILOG = """examples:
   landsim scenarios
@@ -26,9 +32,19 @@ INIT_EPILOG = """examples:
   landsim init my_study
   cd my_study && landsim compare scenarios/baseline.toml scenarios/my_policy.toml
 
-Copies the bundled scenarios to DIR/scenarios/ and the experiments to DIR/experiments/ (their
-links, extends = "baseline.toml" and base = "../scenarios/...", keep working). DIR must not
-hold these files already; --force replaces them.
+Copies the bundled scenarios to DIR/scenarios/, the experiments to DIR/experiments/ (their
+links, extends = "baseline.toml" and base = "../scenarios/...", keep working) and the example
+scripts (EMA Workbench, Mesa's SolaraViz) to DIR/examples/. DIR must not hold these files
+already; --force replaces them.
+"""
+
+DOCS_EPILOG = """examples:
+  landsim docs                        the guides, with where they are installed
+  landsim docs checkpoints            print one guide (Markdown)
+  landsim docs ema | less
+
+The guides are installed with landsim (the same files as docs/ in the source): ODD (the
+model), validation, sweeps, ema, mesa, checkpoints, app, classroom, performance, ...
 """
 
 
@@ -53,6 +69,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("directory", metavar="DIR", type=Path, help="folder to create or fill")
     p.add_argument("--force", action="store_true", help="replace copies already in DIR")
     p.set_defaults(func=init)
+    p = subparsers.add_parser(
+        "docs",
+        help="list the guides installed with landsim, or print one",
+        description="List the guides (the model description, validation, sweeps, EMA, Mesa, "
+        "checkpoints, the app, the classroom, performance) or print one of them.",
+        epilog=DOCS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", metavar="NAME", nargs="?", help="a guide's name (see 'landsim docs')")
+    p.set_defaults(func=docs)
 
 
 def _table(kind: str) -> list[str]:
@@ -75,10 +101,10 @@ def init(args: argparse.Namespace) -> int:
     """Copy the bundled files into ``args.directory``."""
     dest: Path = args.directory
     clash = [
-        dest / kind / f"{name}.toml"
-        for kind in ("scenarios", "experiments")
-        for name, _ in listing(kind)  # type: ignore[arg-type]
-        if (dest / kind / f"{name}.toml").exists()
+        dest / kind / src.name
+        for kind in INIT_FOLDERS
+        for src in bundled_files(kind)  # type: ignore[arg-type]
+        if (dest / kind / src.name).exists()
     ]
     if clash and not args.force:
         raise OutputError(
@@ -86,8 +112,32 @@ def init(args: argparse.Namespace) -> int:
             "add --force to replace them, or choose another folder"
         )
     prepare_dir(dest, option="init", allow_existing=True)
-    folders = copy_bundled(dest)
-    for folder in folders:
-        print(f"wrote {folder}/ ({len(list(folder.glob('*.toml')))} files)")
+    folders = copy_bundled(dest, INIT_FOLDERS)
+    for kind, folder in zip(INIT_FOLDERS, folders, strict=True):
+        print(f"wrote {folder}/ ({len(bundled_files(kind))} files)")
     print(f"next: cd {dest} && landsim compare scenarios/baseline.toml scenarios/custody_only.toml")
     return 0
+
+
+def docs(args: argparse.Namespace) -> int:
+    """List the guides, or print the one ``args.name`` names."""
+    rows = guides()
+    if args.name is None:
+        width = max((len(n) for n, _, _ in rows), default=0)
+        print(f"guides ({bundled_dir('docs')}):")
+        for name, title, _ in rows:
+            print(f"  {name.ljust(width)}  {title}")
+        print(
+            "\nprint one with 'landsim docs NAME'; 'landsim init DIR' copies the example "
+            "scripts to DIR/examples/"
+        )
+        return 0
+    wanted = args.name.removesuffix(".md")
+    for name, _, path in rows:
+        if name.lower() == wanted.lower():
+            print(path.read_text(encoding="utf-8"), end="")
+            return 0
+    raise UserError(
+        f"landsim docs {args.name}: no such guide; the guides are "
+        + ", ".join(n for n, _, _ in rows)
+    )

@@ -71,8 +71,9 @@ def main(args: argparse.Namespace) -> int:
     require("sweep", "landsim sweep")
     from landsim.errors import UserError
     from landsim.sweep import build_design, load_experiment, make_executor, plan_text, run_sweep
-    from landsim.sweep.executors import WorkerLost
+    from landsim.sweep.executors import WorkerLost, check_executor
 
+    check_executor(args.executor)  # before any output folder is made
     exp = load_experiment(args.experiment, overrides(args))
     design = build_design(exp)
     from landsim.capacity import capacity_problem

@@ -28,7 +28,7 @@ town) and the patterns table; writes DIR/report.md, DIR/report.json, DIR/pattern
 runs (DIR/runs/, Parquet).
 Exit status: 0 when every pattern holds at every size and every level is inside its range
 (levels marked known_gap are reported but count only with --strict), 1 when any fails, 2 for a
-usage error. The patterns file format is described in docs/validation.md.
+usage error. The patterns file format: landsim docs validation.
 """
 
 
@@ -127,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.provenance import command_line, environment, now, scenario_record
     from landsim.runner import run
     from landsim.scenario import load_scenario
-    from landsim.sweep.executors import WorkerLost, make_executor
+    from landsim.sweep.executors import WorkerLost, check_executor, make_executor
     from landsim.validation import (
         ROOT_SEED,
         SPEC_FILE,
@@ -140,6 +140,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.validation.report import passed, write_report
     from landsim.validation.store import append_runs, load_validation_runs, open_runs
 
+    check_executor(args.executor)  # before any output folder is made
     sizes = parse_sizes(args.sizes)
     seeds = parse_seeds(args.seeds, sizes)
     few = {s: n for s, n in seeds.items() if n < POWER_SEEDS}

@@ -46,6 +46,7 @@ __all__ = [
     "DaskExecutor",
     "WorkerLost",
     "make_executor",
+    "check_executor",
     "available_cores",
 ]
 
@@ -401,12 +402,31 @@ def _task_key(task: Any) -> str:
     return str(getattr(task, "run_id", None) or uuid.uuid4().hex)
 
 
+def check_executor(spec: str) -> None:
+    """Refuse an ``--executor`` that cannot work here, before a command prepares its output:
+    an unknown form, or ``dask://`` without the [cluster] extra.
+
+    Raises:
+        UserError: naming the problem in one line.
+    """
+    if spec in ("local", "serial"):
+        return
+    if spec.startswith("dask://"):
+        from landsim.extras import require
+
+        require("cluster", "a Dask cluster (--executor dask://)")
+        return
+    raise UserError(f"--executor must be local, serial or dask://HOST:PORT, got {spec!r}")
+
+
 def make_executor(spec: str, workers: int | None = None) -> Executor:
     """Executor for ``--executor``: ``serial``, ``local`` or ``dask://HOST:PORT``.
 
     Raises:
-        UserError: an unknown executor, or an unreachable Dask scheduler.
+        UserError: an unknown executor, a missing [cluster] extra, or an unreachable Dask
+            scheduler.
     """
+    check_executor(spec)
     if spec == "local":
         return LocalExecutor(workers)
     if spec == "serial":

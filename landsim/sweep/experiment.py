@@ -646,7 +646,7 @@ def _pydantic_message(err: ValidationError) -> str:
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/sweeps.md for the keys)"
+            msg = "unknown key (check the spelling; 'landsim docs sweeps' lists the keys)"
         elif e["type"] == "missing":
             msg = "required key is missing"
         lines.append(f"{loc}: {msg}")
