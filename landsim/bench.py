@@ -26,7 +26,6 @@ import math
 import os
 import platform
 import queue
-import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
+try:
+    import resource  # POSIX: the peak memory of this process and of its children
+except ImportError:  # Windows: `landsim bench` says it needs Linux or macOS
+    resource = None
 
 __all__ = [
     "PHASES",

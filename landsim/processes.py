@@ -16,7 +16,8 @@ forkserver exits when every copy of the write end of its "alive" pipe is closed 
 worker it forks inherits a copy (for forking workers of its own, which ours never do), so a
 worker kept the forkserver alive and the forkserver kept the worker alive. The initializer
 closes the worker's copy: when the main process dies, the forkserver exits, and its workers
-follow it.
+follow it. Where there is no forkserver (Windows) there is no pipe to close, and nothing here
+is imported or called where it does not exist (``SIGKILL``, ``prctl``, the forkserver).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -41,14 +41,16 @@ POLL_SECONDS = 0.5
 _watched: int | None = None
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> bool:
-    """Ask the kernel to send ``sig`` to this process when its parent exits.
+def die_with_parent(sig: int | None = None) -> bool:
+    """Ask the kernel to send ``sig`` (default ``SIGKILL``) to this process when its parent
+    exits.
 
     Returns:
         True if the request was made (Linux), False where it is not available.
     """
     if not sys.platform.startswith("linux"):
         return False
+    sig = signal.SIGKILL if sig is None else sig
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -63,6 +65,10 @@ def die_with_parent(sig: int = signal.SIGKILL) -> bool:
 
 def _release_forkserver() -> None:
     """Close this worker's copy of the forkserver's alive pipe (see the module docstring)."""
+    try:
+        import multiprocessing.forkserver
+    except ImportError:  # no forkserver on this platform: nothing to release
+        return
     server = multiprocessing.forkserver._forkserver  # noqa: SLF001 - no public handle
     fd = getattr(server, "_forkserver_alive_fd", None)
     if fd is not None:

@@ -442,7 +442,9 @@ def read_text_file(path: Path, shown: str | None = None) -> str:
 def _read_regular(path: Path, shown: str) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_BYTES`; never waits on a pipe."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        # O_NONBLOCK (POSIX): opening a FIFO must not wait for a writer; Windows has no FIFOs
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ScenarioError(f"{shown}: no such file") from None
     except IsADirectoryError:

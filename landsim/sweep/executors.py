@@ -138,14 +138,22 @@ def _sigint_deferred() -> Iterator[None]:
         return
     held: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # POSIX only: Windows has no signal masks (its threads never receive Ctrl-C anyway)
+    masking = hasattr(signal, "pthread_sigmask")
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masking else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if masking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         signal.signal(signal.SIGINT, previous)
     if held and callable(previous):
         previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+
+
+def start_method() -> str:
+    """How pool workers start: ``forkserver`` (Linux, macOS), else ``spawn`` (Windows)."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
 def _start_forkserver() -> None:
@@ -191,9 +199,10 @@ class LocalExecutor(Executor):
         On Ctrl-C or any error, queued runs never start and runs in progress finish, so that
         every worker exits cleanly with this process.
         """
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["landsim.sweep.worker", "landsim.model"])
-        _start_forkserver()
+        ctx = mp.get_context(start_method())
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["landsim.sweep.worker", "landsim.model"])
+            _start_forkserver()
         it = iter(tasks)
         pending: dict[Future, Any] = {}
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
