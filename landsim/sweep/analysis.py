@@ -181,8 +181,7 @@ def analyze(
     for f in design_meta["factors"]:
         if len(ok) and factor_levels(ok, f).nunique() < 2:
             notes.append(
-                f"{f['key']} took one level only in these runs: it has no main effect "
-                "(shown as NaN)"
+                f"{f['key']} took one level only in these runs: it has no main effect"
             )
     tick = tick or (lambda: None)
     tick()
