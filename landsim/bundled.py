@@ -132,5 +132,5 @@ def copy_bundled(
 
 
 def bundled_files(kind: Folder) -> list[Path]:
-    """The bundled files of ``kind``, by name."""
-    return sorted(bundled_dir(kind).glob(_PATTERN[kind]))
+    """The bundled files of ``kind``, by name (not the examples' ``__init__.py``)."""
+    return sorted(p for p in bundled_dir(kind).glob(_PATTERN[kind]) if not p.name.startswith("_"))

@@ -646,11 +646,11 @@ def power_warning(patterns: pd.DataFrame, seeds: dict[str, int]) -> str | None:
         return None
     weak = patterns[patterns["underpowered"]]
     failing = int((~patterns["holds"]).sum())
-    at = ", ".join(f"{n} at size {s}" for s, n in seeds.items() if s in set(weak["size"]))
+    at = ", ".join(f"{n} seeds at size {s}" for s, n in seeds.items() if s in set(weak["size"]))
     return (
         f"warning: {len(weak)} of the {failing} failing checks fail only for lack of power "
-        f"(marked {UNDERPOWERED_MARK}): their mean effect is on the expected side, but {at} "
-        "give intervals too wide to tell; run more seeds (the default is 10 per size)"
+        f"(marked {UNDERPOWERED_MARK}): their mean effect is on the expected side, but with "
+        f"{at} their intervals are too wide to tell; run more seeds (the default is 10 per size)"
     )
 
 
