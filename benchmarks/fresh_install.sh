@@ -16,7 +16,8 @@
 # and the machine: the report says when and where.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON="${PYTHON:-python3.12}"
+# the interpreter itself, not a version manager's shim that depends on the current folder
+PYTHON="$(cd "$REPO" && "${PYTHON:-python3.12}" -c 'import sys; print(sys.executable)')"
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() {
@@ -101,7 +102,10 @@ main(scenarios=8, years=2, replications=2,
         "$bin/dask" worker tcp://127.0.0.1:8799 --nthreads 1 --no-dashboard >/dev/null 2>&1 &
         PIDS+=("$!")
         "$bin/landsim" compare tiny.toml --executor dask://127.0.0.1:8799 --out dask >/dev/null 2>&1
-        ok cluster "landsim compare --executor dask://" ;;
+        ok cluster "landsim compare --executor dask://"
+        for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+        wait "${PIDS[@]}" 2>/dev/null || true
+        PIDS=() ;;
     gis)
         ok gis "(an empty extra: nothing more to install)" ;;
     esac
