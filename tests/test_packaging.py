@@ -280,32 +280,15 @@ def test_the_core_install_runs_the_core_commands_and_names_missing_extras(wheel_
     assert ema.returncode == 1 and "No module named 'ema_workbench'" in ema.stderr
 
 
-#: an experiment for the [sweep] extra's check: a Latin hypercube (SALib) on a tiny town
-LATIN = """
-outcomes = ["abandonment_rate"]
-[design]
-kind = "latin"
-samples = 4
-[factors."assumptions.aging_speed"]
-range = [0.8, 1.6]
-[run]
-replicates = 1
-seed = 3
-years = 2
-[world]
-width = 20
-height = 10
-villages_x = 2
-villages_y = 1
-households_per_village = 20
-"""
-
-
 @pytest.mark.slow
 def test_the_sweep_extra_runs_sweep_and_analyze(wheel_with) -> None:
     """With [sweep]: a Latin hypercube sweep and its analysis run."""
+    from sweep_helpers import tiny_experiment
+
     w = wheel_with("sweep")
-    (w.workdir / "latin.toml").write_text(LATIN)
+    factors = '[factors."assumptions.aging_speed"]\nrange = [0.8, 1.6]\n'
+    latin = tiny_experiment(factors, 'kind = "latin"\nsamples = 4', replicates=1, years=2)
+    (w.workdir / "latin.toml").write_text(latin)
     swept = w.run("sweep", "latin.toml", "--out", "swept", "--executor", "serial")
     assert swept.returncode == 0, swept.stderr
     analysed = w.run("analyze", "swept", "--no-figures")
