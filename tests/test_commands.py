@@ -81,6 +81,15 @@ def test_calibrate_size_flags_replace_the_files_settings():
     assert (plain.seeds, plain.population, plain.generations) == (2, 30, 8)
 
 
+def test_the_size_flag_offers_the_sizes_of_validate():
+    """``--size`` takes exactly the world sizes landsim validate knows."""
+    from landsim.commands.options import SIZE_NAMES, size_changes
+    from landsim.validation import SIZES
+
+    assert SIZE_NAMES == tuple(SIZES)
+    assert size_changes("S") == SIZES["S"] and size_changes(None) == {}
+
+
 def test_a_bad_size_is_refused_by_the_parser(capsys):
     """``--size X`` names the sizes there are, with exit status 2."""
     with pytest.raises(SystemExit) as info:

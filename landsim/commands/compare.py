@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # the statistics, the executors and the scenario loader are imported when the command runs:
 # ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
 from landsim.commands.options import conf_level, positive_int, seed_int
 from landsim.errors import UserError
+
+if TYPE_CHECKING:
+    from landsim.scenario import Scenario
 
 __all__ = ["register", "conf_level"]
 
@@ -105,7 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _load_all(paths: list[str]) -> list:
+def _load_all(paths: list[str]) -> list[Scenario]:
     """Load every file, reporting the problems of all bad files at once."""
     from landsim.scenario import ScenarioError, load_runnable
 
@@ -129,7 +132,7 @@ def _load_all(paths: list[str]) -> list:
     return scenarios
 
 
-def _reference(scenarios: list, asked: str | None) -> str:
+def _reference(scenarios: list[Scenario], asked: str | None) -> str:
     if asked is None:
         return scenarios[0].name
     names = [s.name for s in scenarios]
