@@ -351,7 +351,7 @@ def test_deep_nesting_in_resumed_records_and_other_loaders_is_one_line(tmp_path,
     """A sweep folder whose provenance.json nests 100,000 levels (a RecursionError before), and
     a calibration file nested 5,000 levels deep: exit 2, one line naming the file."""
     if what == "sweep":
-        from landsim.sweep.testing import tiny_experiment
+        from sweep_helpers import tiny_experiment
 
         exp = tmp_path / "exp.toml"
         exp.write_text(tiny_experiment(replicates=1))
