@@ -2,7 +2,7 @@
 the sessions of dropped tabs (and frees them); it writes nothing outside its data folder.
 
 The server tests drive a real ``landsim app`` over its websocket with
-:class:`landsim.app.wsclient.HeadlessTab` (no browser): they send what a forged page would.
+:class:`tests.wsclient.HeadlessTab` (no browser): they send what a forged page would.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from landsim.app import session as app_session
 from landsim.app.session import RefusedInput, Session
-from landsim.app.wsclient import HeadlessTab, serving
+from tests.wsclient import HeadlessTab, serving
 
 SECRET = "TOKEN-7f3a9c-do-not-show"
 

@@ -58,34 +58,180 @@ def test_a_student_acts_only_on_their_own_role(room):
         room.decide("Nobody", {})
 
 
-def test_rejoining_with_the_same_name_and_seat_gives_the_same_role(room):
-    """The same name (spaces ignored) with its seat gets the same household back; another
-    name another household."""
-    first = room.join("Li  Wei")
-    assert room.join(" Li Wei ", seat=first.seat) is first
-    assert room.enter("Li Wei", first.seat) is first
-    assert room.join("Wang").index != first.index
+def test_rejoining_from_the_same_browser_gives_the_same_role(room):
+    """The same name (spaces ignored) from the browser it joined from gets the same household
+    back, and so does that browser's page; another name another household."""
+    first = room.join("Li  Wei", browser="li")
+    assert room.join(" Li Wei ", browser="li") is first
+    assert room.role_for_browser("li") is first
+    assert room.join("Wang", browser="wang").index != first.index
 
 
 def test_a_classmate_typing_a_joined_name_does_not_get_the_role(room):
-    """Names are on the projected dashboard: from another browser and without the seat of
-    the student's own page, the name is refused (join form, an address without or with a
-    guessed seat); from the student's browser, name and code are enough."""
+    """Names are on the projected dashboard: from another browser the name is refused; from
+    the student's own browser, name and code are enough; a browser plays one name."""
     ann = room.join("Ann", browser="ann-browser")
     for browser in (None, "", "mallory-browser"):
         with pytest.raises(ClassError, match="has already joined"):
             room.join("Ann", browser=browser)
-        for guess in ("", "guess", None, ann.seat[:-1], ann.seat + "x", 123):
-            with pytest.raises(ClassError, match="has already joined"):
-                room.enter("Ann", guess, browser)
+        assert room.role_for_browser(browser) is None
     assert room.join("Ann", browser="ann-browser") is ann
-    assert room.enter("Ann", "", "ann-browser") is ann
-    # her page address opened on a new device works, and that browser is remembered
-    assert room.enter("Ann", ann.seat, "new-device") is ann
-    assert room.join("Ann", browser="new-device") is ann
-    assert room.join("Bo").seat != ann.seat
-    assert ann.seat not in repr(ann) and "ann-browser" not in repr(ann)
-    assert len(ann.seat) >= 16
+    with pytest.raises(ClassError, match="already plays 'Ann'"):
+        room.join("Bo", browser="ann-browser")
+    assert "ann-browser" not in repr(ann)
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "ann",  # case
+        "ANN",
+        "A\u200bnn",  # a zero-width space
+        "\u0410nn",  # Cyrillic capital A
+        "\u202eAnn",  # a right-to-left override
+        "Ａｎｎ",  # full-width letters (NFKC)
+        " Ann\u2060 ",  # a word joiner and spaces
+    ],
+)
+def test_a_name_that_looks_like_a_seated_one_is_refused(room, look_alike):
+    """Names that look the same on the projected roster (case, invisible or direction
+    characters, confusable letters of another script) are one name (UTS #39 skeleton)."""
+    room.join("Ann", browser="ann")
+    with pytest.raises(ClassError, match="has already joined"):
+        room.join(look_alike, browser="mallory")
+    assert list(room.roles) == ["Ann"]
+
+
+def test_names_are_normalised_before_they_are_kept():
+    """NFKC, no invisible or direction characters, white space collapsed, at most 40
+    characters; a name with nothing visible is refused."""
+    from landsim.app.classroom.names import normalise
+
+    assert normalise("Ｌｉ\u200b  Wei\u202e") == "Li Wei"
+    assert normalise("王小明") == "王小明"
+    for bad, rule in (("\u200b\u3164 ", "name_empty"), ("x" * 41, "name_long"), (7, "name_text")):
+        with pytest.raises(ValueError, match=rule):
+            normalise(bad)
+
+
+def test_joins_are_rate_limited_per_class_but_a_class_of_forty_joins_at_once(registry):
+    """Forty students joining in the same second (one school address) all get in; a script
+    joining hundreds is slowed to the refill rate, and the class size caps it."""
+    from landsim.app.classroom.room import JOIN_BURST, JOIN_RATE
+
+    room = registry.start("baseline", 3, 0, size=200)
+    t0 = 1000.0
+    for i in range(40):
+        room.join(f"S{i}", browser=f"b{i}", now=t0)
+    joined, refused = 40, 0
+    for i in range(40, 200):
+        try:
+            room.join(f"S{i}", browser=f"b{i}", now=t0 + 1)
+            joined += 1
+        except ClassError as exc:
+            assert "too many students joined" in str(exc)
+            refused += 1
+    assert joined == JOIN_BURST and refused == 200 - JOIN_BURST
+    later = t0 + 1 + 10 / JOIN_RATE  # ten more joins' worth of time
+    for i in range(200, 210):
+        room.join(f"S{i}", browser=f"b{i}", now=later)
+    with pytest.raises(ClassError, match="too many students joined"):
+        room.join("S210", browser="b210", now=later)
+
+
+def test_the_teacher_sets_the_class_size_and_frees_a_seat(registry):
+    """A full class refuses a new name; the teacher frees a seat (the student's decision of
+    the year is dropped, their page lets go) and the name may join again from any browser."""
+    room = registry.start("coop_guaranteed_dividend", 3, 0, seed=2, size=2)
+    ann = room.join("Ann", browser="ann")
+    room.join("Bo", browser="bo")
+    with pytest.raises(ClassError, match="class is full"):
+        room.join("Cy", browser="cy")
+    with pytest.raises(ClassError, match="class size must be"):
+        room.set_size(1)  # two are seated
+    for bad in (0, 201, 2.5, "3", True, None):
+        with pytest.raises(ClassError, match="class size must be"):
+            room.set_size(bad)
+    room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
+    assert room.free_seat("ann") is ann  # any spelling of the name
+    assert "Ann" not in room.roles and room.plots == {} and not room.has_decided("Bo")
+    assert room.role_for_browser("ann") is None
+    again = room.join("Ann", browser="new-device")
+    assert again is not ann
+    room.set_size(3)
+    room.join("Cy", browser="cy")
+    assert room.size == 3 and len(room.roles) == 3
+
+
+def test_next_year_names_the_year_it_closes(room):
+    """A repeat (a double click, a second teacher page, the timer with the teacher) closes
+    no second year; decisions sent for the year are applied once."""
+    ann = room.join("Ann")
+    room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
+    assert room.advance(0) is True
+    assert room.advance(0) is False and room.year == 1
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(room.advance(1))) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert sorted(results) == [False, False, False, True] and room.year == 2
+    assert room.town.year == room.model_town.year == 2
+    assert len(room.town.decision_log()) == 1
+
+
+def test_exports_cannot_carry_a_spreadsheet_formula(room):
+    """Names and logged values that start like a formula (= + - @ tab CR) are written as text
+    in the CSV tables; numbers stay numbers."""
+    from landsim.app.classroom.room import neutralise_formulas
+
+    df = pd.DataFrame(
+        {
+            "name": ["=HYPERLINK(1)", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "Ann"],
+            "income": ["-1,234", "1,234", "-", "0", "5", "6", "7"],
+        }
+    )
+    out = neutralise_formulas(df)
+    assert list(out["name"]) == [
+        "'=HYPERLINK(1)",
+        "'+1+2",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "Ann",
+    ]
+    assert list(out["income"]) == ["-1,234", "1,234", "'-", "0", "5", "6", "7"]
+    ann = room.join("=cmd|' /C calc'!A0", browser="x")
+    room.decide(ann.name, {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
+    room.advance(0)
+    z = zipfile.ZipFile(io.BytesIO(room.export_zip()))
+    for table in ("roles", "decisions"):
+        cells = pd.read_csv(io.BytesIO(z.read(f"{table}.csv")), dtype=str, keep_default_na=False)
+        texts = [c for col in cells.columns for c in cells[col] if isinstance(c, str)]
+        assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in texts), table
+        assert "'=cmd|' /C calc'!A0" in texts
+
+
+def test_a_teacher_key_is_checked_whatever_its_characters(registry):
+    """A key of any characters (non-ASCII too) is refused with the class's message, never
+    an exception of the comparison; the teacher's browser needs no key."""
+    room = registry.start("baseline", 3, 0, browser="teacher")
+    assert registry.teacher(room.code, None, "teacher") is room
+    for key in (
+        "é" * 16,
+        "\udcff",
+        "",
+        None,
+        12,
+        room.teacher_key + "x",
+        "ü" + room.teacher_key[1:],
+    ):
+        with pytest.raises(ClassError, match="not the teacher's address"):
+            registry.teacher(room.code, key, "mallory")
+    assert registry.teacher(room.code, room.teacher_key, "laptop-2") is room
+    assert registry.teacher(room.code, None, "laptop-2") is room  # that browser runs it now
 
 
 def test_roles_go_round_the_villages_and_fall_back_to_households(room):
@@ -110,7 +256,7 @@ def test_the_year_uses_the_students_decisions_and_logs_the_rest(room):
         "index": ann.index,
         "decided": True,
     }
-    assert room.advance() == 1
+    assert room.advance(room.year) == 1
     p = room.town.plots
     assert not ((p.kind[mine] == OWN) & (p.operator[mine] == ann.index)).any()
     assert room.model_ruled[1] == ["Bo"]
@@ -125,9 +271,9 @@ def test_debrief_compares_the_class_town_with_the_model_town_from_the_same_seed(
     room = registry.start("coop_guaranteed_dividend", 3, 0, seed=5)
     room.join("Ann")
     for _ in range(3):
-        room.advance()
+        room.advance(room.year)
     with pytest.raises(ClassError, match="played all its years"):
-        room.advance()
+        room.advance(room.year)
     df = room.debrief()
     assert np.allclose(df["class"], df["model"])
     assert list(room.role_results()["name"]) == ["Ann"]
@@ -137,7 +283,7 @@ def test_export_holds_both_towns_the_decision_log_and_provenance(room):
     """The class's zip has CSV and Parquet tables and a provenance record."""
     ann = room.join("Ann")
     room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
-    room.advance()
+    room.advance(room.year)
     z = zipfile.ZipFile(io.BytesIO(room.export_zip()))
     names = set(z.namelist())
     for table in ("outcomes_class", "outcomes_model", "decisions", "roles"):
@@ -152,7 +298,7 @@ def test_classes_are_kept_apart_and_guarded_by_the_teachers_key(registry):
     """Each class has its own code, town and students; only its key opens it for the teacher."""
     a = registry.start("baseline", 3, 0)
     b = registry.start("baseline", 3, 0)
-    assert a.code != b.code and a.town is not b.town
+    assert a.code != b.code and a.town is not b.town and a.teacher_key not in repr(a)
     a.join("Ann")
     assert b.roles == {}
     assert registry.get(a.code.lower()) is a
@@ -171,7 +317,7 @@ def test_waiting_pages_wake_when_the_year_turns(room):
     seen = []
     t = threading.Thread(target=lambda: seen.append(room.wait(room.round, 10, "round")))
     t.start()
-    room.advance()
+    room.advance(room.year)
     t.join(5)
     assert seen == [1]
 
@@ -192,7 +338,7 @@ def test_decisions_wake_the_teacher_but_not_the_students_pages(room):
     ann = room.join("Ann")
     room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
     assert woken == {"changed": 2, "new_round": 0}
-    room.advance()
+    room.advance(room.year)
     assert woken == {"changed": 3, "new_round": 1}
 
 
@@ -329,7 +475,7 @@ def test_a_reloaded_page_shows_the_decision_already_received(room):
     form, _ = _household_form(room, ann)
     assert form.decided and form.received == "Decision received for year 1."
     assert {p["plot"]: p["choice"] for p in form.form["plots"]}[plot] == "lease"
-    room.advance()
+    room.advance(room.year)
     form, _ = _household_form(room, ann)
     assert not form.decided, "a new year opens undecided"
     assert form.form["year"] == 1

@@ -25,6 +25,8 @@ are deleted :data:`~landsim.app.session.KEEP_DAYS` days after their last change.
 from __future__ import annotations
 
 import _thread
+import ctypes
+import ctypes.util
 import gc
 import queue
 import re
@@ -36,8 +38,9 @@ from urllib.parse import parse_qs
 
 import solara
 import solara.lab
+from solara.server import kernel_context
 
-from landsim.app.guard import refuse_component_messages
+from landsim.app import boundary
 from landsim.app.i18n import LANGUAGES, scenario_label, tr
 from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
@@ -57,10 +60,10 @@ from landsim.app.views import CSS, LessonPanel, ModelView
 from landsim.errors import UserError
 from landsim.scenario import safe_text
 
-__all__ = ["Page", "PLAY_INTERVAL"]
+__all__ = ["Page", "PLAY_INTERVAL", "RefusalNotice"]
 
-# before any page is served: no template widget builds what a browser message names
-refuse_component_messages()
+# before any page is served (landsim.app.server installs it too): what a browser may send
+boundary.install()
 
 #: seconds between two years while playing (time to look at the map on a projector)
 PLAY_INTERVAL = 0.6
@@ -100,7 +103,23 @@ def _count_sessions() -> None:
         while not _ended.empty():  # sessions that ended meanwhile: one count for all
             open_now = _ended.get()
         gc.collect()
+        _return_memory()
         LOG.info("session ended (%d open, %d sessions in memory)", open_now, len(LIVE_SESSIONS))
+
+
+def _return_memory() -> None:
+    """Give the memory freed by culled sessions back to the system.
+
+    glibc's allocator keeps freed memory of a long-lived, many-threaded server in its arenas
+    for reuse: 120 abandoned tabs took ~420 MB that stayed after their sessions were culled
+    (benchmarks/app_soak.py). ``malloc_trim`` returns the free pages; elsewhere (not glibc) it
+    is a no-op.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _ended: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -117,7 +136,15 @@ def _lever_label(name: str, value: object, lang: str) -> str:
 
 
 @solara.component
-def Shield(on_refused, children=[]):  # noqa: B006 - solara passes children this way
+def RefusalNotice(lang: str):
+    """A message in the page's language while the boundary has refused something this page
+    sent (:data:`landsim.app.boundary.refused`); the page goes on working."""
+    if boundary.refused.value:
+        solara.Error(tr("refused", lang), classes=["landsim-refused"])
+
+
+@solara.component
+def Shield(on_refused, lang="en", children=[]):  # noqa: B006 - solara passes children so
     """Its children, with any exception of their event handlers caught and reported.
 
     Solara's own controls convert what the browser sends before our handlers see it
@@ -129,7 +156,7 @@ def Shield(on_refused, children=[]):  # noqa: B006 - solara passes children this
     def report():
         if exception is not None:
             LOG.warning("refused a value from the browser: %s", safe_text(repr(exception), 200))
-            on_refused("A value sent by the browser was refused (it is not one the page offers).")
+            on_refused(tr("refused", lang))
             clear()
 
     solara.use_effect(report, [exception])
@@ -338,7 +365,7 @@ def Page():
             )
 
     with solara.Sidebar():
-        with Shield(refused):
+        with Shield(refused, lg):
             with solara.Card(tr("run", lg)):
                 solara.Text(
                     tr("year_of", lg, year=session.year, years=session.horizon),
@@ -370,6 +397,7 @@ def Page():
                     )
                 if error.value:
                     solara.Error(error.value, classes=["landsim-error"])
+                RefusalNotice(lg)
 
             with solara.Card(tr("scenario", lg)):
                 _scenario_select(session, 0, titles, lg, choose(0))
@@ -420,7 +448,7 @@ def Page():
                     )
 
     open_one = next((x for x in LESSONS if x.id == lesson_id.value), None)
-    with Shield(refused):
+    with Shield(refused, lg):
         with solara.Columns([3, 2] if open_one else [1]):
             with solara.Column():
                 with solara.ToggleButtonsSingle(
@@ -449,20 +477,38 @@ def _tab_in(search: str | None) -> str:
 
 def _open_tab(asked: str) -> tuple[Session, str]:
     """The session of tab ``asked`` (the id in the address) if it was saved, else a new one
-    (with a new id if ``asked`` is not one); saved tabs past their time are deleted first."""
+    (with a new id if ``asked`` is not one); saved tabs past their time or beyond the caps are
+    deleted first. A tab open in another page right now is copied under a new id, so that two
+    pages never write one tab."""
     folder = tabs_dir()
+    with _claims_lock:
+        live = {t for t, k in _claims.items() if k in kernel_context.contexts}
+        for t in set(_claims) - live:
+            del _claims[t]
     try:
-        purge_tabs(folder)
+        purge_tabs(folder, spare=live)
     except OSError:
         traceback.print_exc()
-    tab = asked
-    if TAB_ID.fullmatch(tab):
-        restored = Session.restore(folder, tab)
-        if restored is not None:
-            return restored, tab
-    else:
-        tab = secrets.token_hex(16)
-    return _new_session(), tab
+    me = _kernel_id()
+    tab = asked if TAB_ID.fullmatch(asked) else secrets.token_hex(16)
+    session = Session.restore(folder, tab) if tab == asked else None
+    with _claims_lock:
+        if _claims.get(tab, me) != me:  # another page holds this tab: a copy, with a new id
+            tab = secrets.token_hex(16)
+        _claims[tab] = me
+    return session or _new_session(), tab
+
+
+#: saved tab id -> the page (kernel id) that writes it
+_claims: dict[str, str] = {}
+_claims_lock = threading.Lock()
+
+
+def _kernel_id() -> str:
+    try:
+        return solara.get_kernel_id()
+    except Exception:  # noqa: BLE001 - a page rendered outside a server (tests)
+        return "no-kernel"
 
 
 def _show_tab(router, tab: str) -> None:

@@ -11,7 +11,8 @@ Parts:
 * :class:`Run` — a scenario, the lever values on the page, and the model built from them;
 * :class:`Session` — the runs of one tab, their shared seed, and Step / Reset; it saves itself
   (:meth:`Session.save`, one checkpoint per model) so that a tab survives a server restart
-  (:meth:`Session.restore`, :func:`tabs_dir`, :func:`purge_tabs`; kept :data:`KEEP_DAYS` days).
+  (:meth:`Session.restore`, :func:`tabs_dir`, :func:`purge_tabs`; kept :data:`KEEP_DAYS` days,
+  at most :data:`MAX_TABS` tabs and :data:`MAX_TABS_BYTES` bytes, the oldest evicted first).
 
 Nothing here imports solara: the page (``landsim.app.app``) drives these objects, and tests and
 benchmarks use them directly.
@@ -25,6 +26,7 @@ file (type, range, finite) and a seed must be a whole number in range. A refused
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
@@ -66,6 +68,8 @@ __all__ = [
     "tabs_dir",
     "purge_tabs",
     "KEEP_DAYS",
+    "MAX_TABS",
+    "MAX_TABS_BYTES",
     "TAB_ID",
 ]
 
@@ -77,6 +81,10 @@ SCENARIO_ENV = "LANDSIM_SCENARIOS"
 TABS_ENV = "LANDSIM_APP_TABS"
 #: a saved tab is deleted this many days after its last change
 KEEP_DAYS = 7
+#: at most this many saved tabs (a tab that clicked once keeps ~210 KB); the oldest go first
+MAX_TABS = 1000
+#: and at most this many bytes of saved tabs in all
+MAX_TABS_BYTES = 256 * 2**20
 #: a tab's id: 32 hex digits (anything else is never used as a folder name)
 TAB_ID = re.compile(r"[0-9a-f]{32}")
 #: the file stems the picker offers: plain names only
@@ -431,12 +439,16 @@ class Session:
 
     def save(self, folder: Path, tab: str) -> None:
         """Write the tab to ``folder/tab/``: a checkpoint per model, then ``session.json``
-        (written last and renamed into place, so a half-written tab is never restored)."""
+        (written last and renamed into place, so a half-written tab is never restored).
+
+        Writers of one tab take turns (a lock file in its folder): two pages that saved the
+        same tab at once used to write one temporary file together and fail.
+        """
         if not TAB_ID.fullmatch(tab):
             raise ValueError(f"tab id {tab!r} is not 32 hex digits")
         where = folder / tab
         where.mkdir(parents=True, exist_ok=True)
-        with self.lock:
+        with _tab_lock(where), self.lock:
             for i, run in enumerate(self.runs):
                 run.model.save(where / f"run{i}.npz")
             doc = {
@@ -446,7 +458,8 @@ class Session:
                 "compare": self.compare,
                 "runs": [_run_record(r) for r in self.runs],
             }
-        write_text_atomic(where / "session.json", json.dumps(doc))  # never through a link
+            # a new file beside it, renamed: never through a link, and never another writer's
+            write_text_atomic(where / "session.json", json.dumps(doc))
 
     @classmethod
     def restore(cls, folder: Path, tab: str) -> Session | None:
@@ -458,38 +471,45 @@ class Session:
         if not TAB_ID.fullmatch(tab) or not (where / "session.json").is_file():
             return None
         try:
-            doc = json.loads((where / "session.json").read_text(encoding="utf-8"))
-            if doc.get("version") != 1 or len(doc["runs"]) != 2:
-                return None
-            names = set(LEVER_NAMES + _SPLIT)
-            runs = []
-            for i, rec in enumerate(doc["runs"]):
-                levers, applied = dict(rec["levers"]), dict(rec["applied"])
-                if set(levers) != names or set(applied) != names:
-                    return None
-                base = Params.model_validate(rec["base"])
-                model = LandModel.load(where / f"run{i}.npz")
-                runs.append(
-                    Run(
-                        str(rec["scenario"]),
-                        str(rec["title"]),
-                        bool(rec["found"]),
-                        base,
-                        levers=levers,
-                        applied=applied,
-                        model=model,
-                    )
-                )
-            if bool(doc["compare"]) and runs[0].model.year != runs[1].model.year:
-                return None
-            return cls(
-                seed=int(doc["seed"]),
-                runs=runs,
-                applied_seed=int(doc["applied_seed"]),
-                compare=bool(doc["compare"]),
-            )
+            with _tab_lock(where):
+                return cls._read(where)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, CheckpointError):
             return None
+
+    @classmethod
+    def _read(cls, where: Path) -> Session | None:
+        """Read the tab in ``where`` (the caller holds its lock and catches what a damaged tab
+        raises)."""
+        doc = json.loads((where / "session.json").read_text(encoding="utf-8"))
+        if doc.get("version") != 1 or len(doc["runs"]) != 2:
+            return None
+        names = set(LEVER_NAMES + _SPLIT)
+        runs = []
+        for i, rec in enumerate(doc["runs"]):
+            levers, applied = dict(rec["levers"]), dict(rec["applied"])
+            if set(levers) != names or set(applied) != names:
+                return None
+            base = Params.model_validate(rec["base"])
+            model = LandModel.load(where / f"run{i}.npz")
+            runs.append(
+                Run(
+                    str(rec["scenario"]),
+                    str(rec["title"]),
+                    bool(rec["found"]),
+                    base,
+                    levers=levers,
+                    applied=applied,
+                    model=model,
+                )
+            )
+        if bool(doc["compare"]) and runs[0].model.year != runs[1].model.year:
+            return None
+        return cls(
+            seed=int(doc["seed"]),
+            runs=runs,
+            applied_seed=int(doc["applied_seed"]),
+            compare=bool(doc["compare"]),
+        )
 
     def setup(
         self,
@@ -514,15 +534,69 @@ def tabs_dir() -> Path:
     return Path(data) / "landsim" / "tabs"
 
 
-def purge_tabs(folder: Path, keep_days: float = KEEP_DAYS) -> None:
-    """Delete saved tabs not changed for ``keep_days`` days."""
+def purge_tabs(
+    folder: Path,
+    keep_days: float = KEEP_DAYS,
+    max_tabs: int = MAX_TABS,
+    max_bytes: int = MAX_TABS_BYTES,
+    spare: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """Delete saved tabs not changed for ``keep_days`` days, then the oldest until at most
+    ``max_tabs`` tabs of at most ``max_bytes`` bytes in all remain; tabs in ``spare`` (open
+    now) are not evicted for the caps. Returns the ids deleted."""
     if not folder.is_dir():
-        return
+        return []
     limit = time.time() - keep_days * 86400
+    tabs = []  # (last change, id, bytes)
+    deleted = []
     for tab in folder.iterdir():
-        state = tab / "session.json"
-        if TAB_ID.fullmatch(tab.name) and (not state.exists() or state.stat().st_mtime < limit):
-            shutil.rmtree(tab, ignore_errors=True)
+        if not TAB_ID.fullmatch(tab.name) or not tab.is_dir():
+            continue
+        try:
+            changed = (tab / "session.json").stat().st_mtime
+        except OSError:
+            changed = None
+        if changed is None or changed < limit:
+            if changed is not None or tab.name not in spare:  # not one being saved right now
+                shutil.rmtree(tab, ignore_errors=True)
+                deleted.append(tab.name)
+            continue
+        size = sum(f.stat().st_size for f in tab.iterdir() if f.is_file())
+        tabs.append((changed, tab.name, size))
+    tabs.sort()
+    count, total = len(tabs), sum(t[2] for t in tabs)
+    for _, name, size in tabs:
+        if count <= max_tabs and total <= max_bytes:
+            break
+        if name in spare:
+            continue
+        shutil.rmtree(folder / name, ignore_errors=True)
+        deleted.append(name)
+        count, total = count - 1, total - size
+    if deleted:
+        LOG.info(
+            "deleted %d saved tabs (older than %g days, or beyond the caps)",
+            len(deleted),
+            keep_days,
+        )
+    return deleted
+
+
+class _tab_lock:
+    """Hold the lock file of a tab's folder (for all threads and processes)."""
+
+    def __init__(self, where: Path) -> None:
+        self.path = where / ".lock"
+
+    def __enter__(self) -> None:
+        # O_NOFOLLOW: a link planted as the lock file is refused, never written through
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        self.fd = os.open(self.path, flags, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
 
 
 def _run_record(run: Run) -> dict[str, Any]:

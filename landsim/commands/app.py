@@ -64,6 +64,7 @@ def offline_environment(
     classroom: bool = False,
     data: Path | None = None,
     cull_after: str = CULL_AFTER,
+    max_sessions: int | None = None,
 ) -> dict[str, str]:
     """Environment variables that make solara serve everything locally and call no one, cull
     dropped tabs after ``cull_after`` and keep every file the server writes inside ``data``."""
@@ -89,6 +90,8 @@ def offline_environment(
     }
     if scenarios is not None:
         env["LANDSIM_SCENARIOS"] = str(scenarios.resolve())
+    if max_sessions is not None:
+        env["LANDSIM_APP_MAX_SESSIONS"] = str(max_sessions)
     return env
 
 
@@ -100,10 +103,11 @@ def serve(
     classroom: bool = False,
     data: Path | None = None,
     cull_after: str = CULL_AFTER,
+    max_sessions: int | None = None,
 ) -> None:
     """Serve the app until interrupted (blocks)."""
     # solara reads its settings when first imported, so the environment comes first
-    env = offline_environment(scenarios, classroom, data, cull_after)
+    env = offline_environment(scenarios, classroom, data, cull_after, max_sessions)
     for key in ("IPYTHONDIR", "MPLCONFIGDIR", "SOLARA_HOME"):
         Path(env[key]).mkdir(parents=True, exist_ok=True)
     os.environ.update(env)
@@ -122,7 +126,9 @@ def serve(
         os.environ.update(announce(host, port))
     _freeze_startup_objects()
     uvicorn.run(
-        "solara.server.starlette:app",
+        # solara's app behind landsim's gate: secrets out of addresses, a cap on sessions, and
+        # the allow-list of what a browser may send (landsim/app/server.py, boundary.py)
+        "landsim.app.server:app",
         host=host,
         port=port,
         log_level=log_level,
@@ -138,6 +144,7 @@ def serve(
 #: not: solara loads those itself, and a page module imported twice keeps its sessions' state)
 LIBRARIES = (
     "solara.server.starlette",
+    "landsim.app.server",
     "numpy",
     "pandas",
     "matplotlib.pyplot",
@@ -177,6 +184,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.scenarios is not None and not args.scenarios.is_dir():
         raise UserError(f"--scenarios {args.scenarios}: not a folder of scenario files")
@@ -190,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
         args.classroom,
         args.data,
         args.cull_after,
+        args.max_sessions,
     )
     return 0
 
@@ -239,6 +257,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="TIME",
         help="forget the session of a closed or disconnected tab after this long (default: "
         "%(default)s; e.g. 90s, 10m, 1h)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="most pages the server keeps in memory at once, open or dropped and not yet "
+        "culled; a new page beyond them is told the server is full (default: 400)",
     )
     parser.add_argument(
         "--log-level",

@@ -1,14 +1,18 @@
 """The classroom's pages and the routes ``landsim app --classroom`` serves.
 
 * ``/`` — the plain app (its own town per tab; it never sees a class);
-* ``/teacher`` — start a class; then, at ``/teacher?code=...&key=...``, the class: code, join
+* ``/teacher`` — start a class; then, at ``/teacher?code=...``, the class: code, join
   address and QR code in large type, the town map with the students' households outlined, who
-  has decided, the charts, Next year / timer / Pause / End, and the debrief;
+  has decided, the charts, Next year / timer / Pause / End, the class size and freeing a
+  seat, and the debrief. The page runs the class for the browser that started it, or one that
+  opened the teacher's link (``?key=``, which the server turns into an HttpOnly cookie and
+  removes from the address: :mod:`landsim.app.server`); no secret is ever in the address of
+  a page that may be projected;
 * ``/join`` — a student types the class code and their name (and picks a role and a language);
-  the page then lives at ``/join?code=...&name=...&seat=...``, so a reload rejoins as the same
-  role. The seat is a secret given at joining; typing the name and code again works only in
-  the browser the student joined from (Solara's session cookie), so a classmate who types the
-  name (it is on the projected dashboard) is refused instead of taking the role over.
+  the page then lives at ``/join?code=...``. The student's seat is the browser they joined
+  from (Solara's HttpOnly session cookie): a reload, or typing name and code again there,
+  gives the same role; a classmate who types the name (it is on the projected dashboard) is
+  refused instead of taking the role over.
 
 Pages hold no class state: every click goes to the class in
 :data:`~landsim.app.classroom.room.REGISTRY`, which checks it. A household's plot choices stay
@@ -21,11 +25,13 @@ follows its class from a background task that waits on the class's condition var
 from __future__ import annotations
 
 import html
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, unquote
 
 import ipyvuetify
 import numpy as np
@@ -34,9 +40,10 @@ import solara.lab
 import traitlets
 
 from landsim.app.app import Page as AppPage
+from landsim.app.app import RefusalNotice
 from landsim.app.charts import CHARTS, RUN_COLOURS, chart_svg
 from landsim.app.classroom.qr import outlined_map_png, qr_svg
-from landsim.app.classroom.room import REGISTRY, ClassError, Classroom, Role
+from landsim.app.classroom.room import CLASS_SIZE, REGISTRY, ClassError, Classroom, Role
 from landsim.app.classroom.text import t
 from landsim.app.i18n import LANGUAGES, scenario_label
 from landsim.app.session import scenario_titles
@@ -46,6 +53,7 @@ from landsim.params import SHARING_RULES
 
 __all__ = ["routes", "TeacherPage", "StudentPage", "JOIN_URL_ENV"]
 
+LOG = logging.getLogger("landsim.app")
 #: environment variable with the address students open (set by ``landsim app --classroom``)
 JOIN_URL_ENV = "LANDSIM_CLASSROOM_URL"
 #: how often a waiting page wakes up to redraw the round timer (seconds)
@@ -98,7 +106,19 @@ def _browser() -> str | None:
 
 def _query() -> dict[str, str]:
     router = solara.use_router()
-    return {k: v[0] for k, v in parse_qs(router.search or "").items()}
+    return {k: v[0][:200] for k, v in parse_qs(router.search or "").items()}
+
+
+def _teacher_key(code: str) -> str | None:
+    """The teacher's key of class ``code`` from its HttpOnly cookie, if this browser has it."""
+    from landsim.app.server import teacher_cookie
+
+    try:
+        cookies = solara.lab.cookies.value or {}
+    except Exception:  # noqa: BLE001 - no kernel context (a page rendered in a test)
+        return None
+    value = cookies.get(teacher_cookie(code)) if code.isalnum() else None
+    return unquote(value) if isinstance(value, str) else None
 
 
 def _follow(room: Classroom | None, counter: str, teacher: bool = False) -> int:
@@ -116,9 +136,10 @@ def _follow(room: Classroom | None, counter: str, teacher: bool = False) -> int:
             seen.value = value
             if room.deadline is not None:
                 tick.value = int(time.time())
-            if teacher and room.deadline is not None and time.time() >= room.deadline:
+            year, deadline = room.year, room.deadline
+            if teacher and deadline is not None and time.time() >= deadline:
                 try:
-                    room.advance()
+                    room.advance(year)  # a year closed meanwhile is not closed again
                 except ClassError:
                     pass
             if teacher:  # a rate limit: forty answers in a second redraw the list a few times
@@ -175,14 +196,16 @@ def TeacherPage():
     room, problem = None, None
     if "code" in query:
         try:
-            room = REGISTRY.teacher(query["code"], query.get("key", ""))
+            code = query["code"].upper()
+            room = REGISTRY.teacher(code, _teacher_key(code), _browser())
         except ClassError as exc:
-            problem = str(exc)
+            problem = exc.text(lang.value)
     solara.Style(CSS + CLASS_CSS)
     solara.Title(t("title", lang.value))
     with solara.AppBar():
         solara.AppBarTitle(t("title", lang.value))
         _lang_switch(lang)
+    RefusalNotice(lang.value)
     if problem:
         solara.Error(problem, classes=["landsim-error"])
     if room is None:
@@ -203,15 +226,23 @@ def StartForm(lang: str):
     )
     years = solara.use_reactive(5)
     seconds = solara.use_reactive(0)
+    size = solara.use_reactive(CLASS_SIZE)
     error = solara.use_reactive(None)
 
     def start():
         try:
-            room = REGISTRY.start(scenario.value, int(years.value), int(seconds.value))
+            room = REGISTRY.start(
+                scenario.value,
+                years.value,
+                seconds.value,
+                size=size.value,
+                browser=_browser(),
+            )
         except ClassError as exc:
-            error.value = str(exc)
+            error.value = exc.text(lang)
             return
-        router.push(f"/teacher?code={room.code}&key={quote(room.teacher_key)}")
+        # no key in the address: this browser runs the class (its session cookie)
+        router.push(f"/teacher?code={room.code}")
 
     with solara.Card(t("start_class", lang), style={"max-width": "640px"}):
         items = [{"text": scenario_label(n, lang, x), "value": n} for n, x in titles.items()]
@@ -224,6 +255,7 @@ def StartForm(lang: str):
         )
         solara.InputInt(t("years", lang), value=years, classes=["landsim-class-years"])
         solara.InputInt(t("seconds", lang), value=seconds, classes=["landsim-class-seconds"])
+        solara.InputInt(t("class_size", lang), value=size, classes=["landsim-class-size"])
         solara.Button(
             t("start", lang), on_click=start, color="primary", classes=["landsim-start-class"]
         )
@@ -241,6 +273,9 @@ def ClassDashboard(room: Classroom, lang: str):
     """The running class on the teacher's screen."""
     _follow(room, "version", teacher=True)
     error = solara.use_reactive(None)
+    notice = solara.use_reactive(None)
+    #: the year this page is closing (None: none); Next year stays disabled meanwhile
+    closing = solara.use_reactive(None)
     status = room.status()
     year = status["year"]
 
@@ -250,9 +285,28 @@ def ClassDashboard(room: Classroom, lang: str):
                 action()
                 error.value = None
             except (ClassError, DecisionError) as exc:
-                error.value = str(exc)
+                error.value = exc.text(lang) if isinstance(exc, ClassError) else str(exc)
 
         return run
+
+    def close_year():
+        """Runs after the page showed Next year disabled: close the year this page showed."""
+        expected = closing.value
+        if expected is None:
+            return
+
+        def work():
+            try:
+                room.advance(expected)  # a second click or a second teacher page: no-op
+                error.value = None
+            except ClassError as exc:
+                error.value = exc.text(lang)
+            finally:
+                closing.value = None
+
+        threading.Thread(target=work, name="landsim-next-year", daemon=True).start()
+
+    solara.use_effect(close_year, [closing.value])
 
     with solara.Columns([2, 3]):
         with solara.Column():
@@ -264,17 +318,19 @@ def ClassDashboard(room: Classroom, lang: str):
             svg = solara.use_memo(lambda: qr_svg(url), [url])
             solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["landsim-qr"])
             _html(t("teacher_link", lang), "landsim-note")
+            TeacherLink(room, lang)
         with solara.Column():
             _html(t("year", lang, year=year, years=room.years), "landsim-year")
             if room.deadline is not None:
                 left = max(0, int(room.deadline - time.time()))
                 _html(t("seconds_left", lang, s=left), "landsim-timer")
+            busy = closing.value is not None or room.advancing
             with solara.Row():
                 solara.Button(
-                    t("next_year", lang),
-                    on_click=guarded(room.advance),
+                    t("closing_year", lang) if busy else t("next_year", lang),
+                    on_click=lambda: closing.set(year),
                     color="primary",
-                    disabled=room.ended or room.finished,
+                    disabled=room.ended or room.finished or busy,
                     classes=["landsim-next-year"],
                 )
                 if room.seconds_per_round > 0:
@@ -291,6 +347,8 @@ def ClassDashboard(room: Classroom, lang: str):
                 )
             if error.value:
                 solara.Error(error.value, classes=["landsim-error"])
+            if notice.value:
+                solara.Info(notice.value, classes=["landsim-notice"])
             students = status["students"]
             _html(t("students", lang, n=len(students)), "landsim-students-title")
             items = "".join(
@@ -301,10 +359,67 @@ def ClassDashboard(room: Classroom, lang: str):
                 for s in students
             )
             solara.HTML(tag="div", unsafe_innerHTML=items, classes=["landsim-students"])
+            Seats(room, [s["name"] for s in students], lang, guarded, notice)
     if room.ended:
         Debrief(room, lang)
     else:
         ClassTownView(room, lang, year, len(room.roles))
+
+
+@solara.component
+def Seats(room: Classroom, names: list[str], lang: str, guarded, notice):
+    """The class size, and freeing the seat of a student (who may then join again)."""
+    size = solara.use_reactive(room.size)
+    chosen = solara.use_reactive(None)
+
+    def free():
+        name = chosen.value
+        if name is None:
+            return
+        role = room.free_seat(name)
+        chosen.value = None
+        notice.value = t("freed", lang, name=role.name)
+
+    with solara.Row(classes=["landsim-seats"]):
+        solara.InputInt(t("class_size", lang), value=size, classes=["landsim-size"])
+        solara.Button(
+            t("set_size", lang),
+            on_click=guarded(lambda: room.set_size(size.value)),
+            classes=["landsim-set-size"],
+        )
+    if names:
+        with solara.Row():
+            solara.v.Select(
+                label=t("free_seat_of", lang),
+                items=names,
+                v_model=chosen.value,
+                on_v_model=chosen.set,
+                class_="landsim-free-seat-of",
+                dense=True,
+            )
+            solara.Button(
+                t("free_seat", lang),
+                on_click=guarded(free),
+                disabled=chosen.value is None,
+                classes=["landsim-free-seat"],
+            )
+
+
+@solara.component
+def TeacherLink(room: Classroom, lang: str):
+    """The teacher's link with the key, shown only when asked (for another device)."""
+    shown = solara.use_reactive(False)
+    solara.Button(
+        t("show_teacher_link", lang),
+        on_click=lambda: shown.set(not shown.value),
+        text=True,
+        classes=["landsim-show-teacher-link"],
+    )
+    if shown.value:
+        base = _join_url(room.code).split("/join")[0]
+        link = f"{base}/teacher?code={room.code}&key={quote(room.teacher_key)}"
+        _html(t("teacher_link_is", lang), "landsim-note")
+        _html(link, "landsim-teacher-link")
 
 
 @solara.component
@@ -398,36 +513,35 @@ def StudentPage():
     query = _query()
     lang = solara.use_reactive(query.get("lang", "en") if query.get("lang") in LANGUAGES else "en")
     code = solara.use_reactive(query.get("code", ""))
-    name = solara.use_reactive(query.get("name", ""))
+    name = solara.use_reactive("")
     wish = solara.use_reactive("household")
     error = solara.use_reactive(None)
     room, role = None, None
-    if query.get("code") and query.get("name"):
+    if query.get("code"):
         try:
             room = REGISTRY.get(query["code"])
-            role = room.enter(query["name"], query.get("seat", ""), _browser())
+            role = room.role_for_browser(_browser())
         except ClassError as exc:
             room, role = None, None
-            error.value = error.value or str(exc)
+            error.value = error.value or exc.text(lang.value)
 
     def join():
         try:
             r = REGISTRY.get(code.value)
-            joined = r.join(name.value, wish.value, lang.value, browser=_browser())
+            r.join(name.value, wish.value, lang.value, browser=_browser())
         except ClassError as exc:
-            error.value = str(exc)
+            error.value = exc.text(lang.value)
             return
         error.value = None
-        router.push(
-            f"/join?code={r.code}&name={quote(joined.name)}&seat={quote(joined.seat)}"
-            f"&lang={lang.value}"
-        )
+        # no name and no secret in the address: this browser is the student's seat
+        router.push(f"/join?code={r.code}&lang={lang.value}")
 
     solara.Style(CSS + CLASS_CSS)
     solara.Title(t("title", lang.value))
     with solara.AppBar():
         solara.AppBarTitle(t("title", lang.value))
         _lang_switch(lang)
+    RefusalNotice(lang.value)
     if room is None or role is None:
         with solara.Card(t("join_title", lang.value), style={"max-width": "520px"}):
             solara.InputText(t("code", lang.value), value=code, classes=["landsim-join-code"])
@@ -454,6 +568,9 @@ def StudentView(room: Classroom, role: Role, lang: str):
     """The page of one joined student."""
     _follow(room, "round")
     year = room.year
+    if room.roles.get(role.name) is not role:  # the teacher freed this seat
+        solara.Warning(t("seat_freed", lang), classes=["landsim-seat-freed"])
+        return
     _html(t("you_are", lang, name=role.name, role=_role_label(role, lang)), "landsim-you")
     _html(t("year", lang, year=year, years=room.years), "landsim-year")
     if room.ended:
@@ -590,40 +707,68 @@ module.exports = {
     ).tag(sync=True)
 
 
-def household_decision(data: Any) -> dict[str, Any]:
+def household_decision(data: Any, choices: tuple[str, ...] = ()) -> dict[str, Any]:
     """A household's decision as the browser sends it (JSON: plot numbers as text) in the form
-    :meth:`~landsim.app.classroom.room.Classroom.decide` checks.
+    :meth:`~landsim.app.classroom.room.Classroom.decide` checks; ``choices`` are the options
+    the page offers (empty: any text, for the class's rules to judge).
 
     Raises:
-        DecisionError: for anything but {"plots": {"<plot>": choice}, "engage": bool}.
+        ClassError: ("not_a_decision") for anything but {"plots": {"<plot>": choice},
+            "engage": bool}, in the page's language.
     """
+
+    def refuse(why: str, **values: Any) -> ClassError:
+        shown = {k: str(v)[:40] for k, v in values.items()}
+        return ClassError("not_a_decision", why=_Why(why, shown))
+
     sent = data.get("plots", {}) if isinstance(data, dict) else None
-    if not isinstance(sent, dict):
-        raise DecisionError("a decision must map plot numbers to choices")
+    if not isinstance(sent, dict) or len(sent) > 1000:
+        raise refuse("plots")
+    unknown = set(data) - {"plots", "engage"}
+    if unknown:
+        raise refuse("keys", keys=sorted(map(str, unknown))[:5])
     plots = {}
     for key, choice in sent.items():
-        if not (isinstance(key, str) and key.isdecimal() and len(key) <= 9):
-            raise DecisionError(f"a plot must be a whole number, got {key!r}")
+        if not (isinstance(key, str) and key.isdecimal() and key.isascii() and len(key) <= 9):
+            raise refuse("plot", plot=repr(key))
+        if not isinstance(choice, str) or (choices and choice not in choices):
+            raise refuse("choice", choice=repr(choice))
         plots[int(key)] = choice
     decision: dict[str, Any] = {"plots": plots}
     if "engage" in data:
+        if not isinstance(data["engage"], bool):
+            raise refuse("engage")
         decision["engage"] = data["engage"]
-    unknown = set(data) - {"plots", "engage"}
-    if unknown:
-        raise DecisionError(f"a household decides plots and engage, not {sorted(unknown)}")
     return decision
+
+
+class _Why:
+    """A reason of :func:`household_decision`, written in the language of the page that shows
+    it (:meth:`ClassError.text` calls it with the page's language)."""
+
+    def __init__(self, key: str, values: dict[str, str]) -> None:
+        self.key, self.values = key, values
+
+    def __call__(self, lang: str) -> str:
+        return t(f"why.{self.key}", lang if lang in LANGUAGES else "en", **self.values)
 
 
 def _answer(
     room: Classroom, role: Role, lang: str, year: int, decision: Callable[[], Any]
 ) -> tuple[str, str]:
     """Store what ``decision()`` returns for ``role``: ("ok", the acknowledgement) or
-    ("rejected", the reason), also when ``decision()`` itself refuses what the browser sent."""
+    ("rejected", the reason in the page's language), also when ``decision()`` itself refuses
+    what the browser sent. Nothing a browser sends makes it raise."""
     try:
         room.decide(role.name, decision())
         return "ok", t("acknowledged", lang, year=year + 1)
-    except (ClassError, DecisionError) as exc:
+    except ClassError as exc:
+        return "rejected", t("rejected", lang, msg=exc.text(lang))
+    except DecisionError as exc:
         return "rejected", t("rejected", lang, msg=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the page answers; the server log says what
+        LOG.warning("a decision could not be read: %s", repr(exc)[:200])
+        return "rejected", t("rejected", lang, msg=t("err.unexpected", lang))
 
 
 def _send_texts(room: Classroom, role: Role, lang: str, year: int) -> dict[str, Any]:
@@ -659,6 +804,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
         solara.Warning(t("died_out", lang))
         return
     o = view["offers"]
+    choices = tuple(view["options"])
     lines = [
         ("section", t("members", lang)),
         (
@@ -713,7 +859,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
             }
             for p in view["plots"]
         ],
-        "options": [{"value": c, "text": t(f"choice.{c}", lang)} for c in view["options"]],
+        "options": [{"value": c, "text": t(f"choice.{c}", lang)} for c in choices],
         "engage": {"label": t("engage", lang), "value": view["engaged"]} if o["coop"] else None,
         "ended": room.ended,
     }
@@ -731,7 +877,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
                 **_send_texts(room, role, lang, year),
                 form=form,
                 submit=lambda data: _answer(
-                    room, role, lang, year, lambda: household_decision(data)
+                    room, role, lang, year, lambda: household_decision(data, choices)
                 ),
             )
         with solara.Column():

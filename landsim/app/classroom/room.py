@@ -12,14 +12,19 @@ Parts:
   class never sees another and a plain app tab sees none.
 
 Every decision goes through :mod:`landsim.decisions`' checks before it is stored; a student
-acts only on their own role (the role is looked up on the server from the name and the class
-code, never taken from the browser). Nothing here imports solara: the pages
+acts only on their own role (the role is looked up on the server from the browser the student
+joined from, never taken from a message). Only the teacher controls a class: the browser that
+started it, or one holding its key, closes years (each close names the year it closes, so a
+double click or a second teacher page closes one year), sets the class size and frees seats.
+Joins are rate-limited per class (:data:`JOIN_BURST`, :data:`JOIN_RATE`); names are
+normalised and a name that looks like a seated one is refused
+(:mod:`~landsim.app.classroom.names`). Exported CSV tables cannot carry a spreadsheet
+formula (:func:`neutralise_formulas`). Nothing here imports solara: the pages
 (:mod:`landsim.app.classroom.pages`), tests and the load benchmark drive these objects.
 """
 
 from __future__ import annotations
 
-import hmac
 import io
 import json
 import secrets
@@ -32,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landsim.app.classroom.names import NameError_, look_alike_keys, normalise
+from landsim.app.classroom.text import t
 from landsim.app.session import load_params, scenario_names
 from landsim.decisions import (
     BranchChoice,
@@ -59,14 +66,25 @@ __all__ = [
     "CODE_ALPHABET",
     "DEBRIEF_METRICS",
     "MAX_STUDENTS",
+    "CLASS_SIZE",
+    "JOIN_BURST",
+    "JOIN_RATE",
+    "neutralise_formulas",
 ]
 
 #: class codes use letters and digits nobody confuses when read off a projector
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 5
+#: the largest class a teacher may set, and the size of a new class unless the teacher says
 MAX_STUDENTS = 200
+CLASS_SIZE = 40
 MAX_CLASSES = 50
-MAX_NAME = 40
+#: joins a class takes at once (a class of forty joining in the same minute from one school
+#: address), then :data:`JOIN_RATE` more per second
+JOIN_BURST = 50
+JOIN_RATE = 0.5
+#: a teacher's key: what ``secrets.token_urlsafe(12)`` makes (anything else is refused unread)
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 #: outcomes compared in the debrief (column of LandModel.outcomes())
 DEBRIEF_METRICS = (
     "abandonment_rate",
@@ -92,7 +110,21 @@ INCOME_SOURCES = (
 
 
 class ClassError(ValueError):
-    """A request a class cannot serve (unknown code, wrong key, bad name, class full)."""
+    """A request a class cannot serve (unknown code, wrong key, bad name, class full).
+
+    ``key`` names the message in :mod:`~landsim.app.classroom.text`; :meth:`text` gives it in
+    a page's language (``str()`` in English). A value that is callable is a part of the message
+    written in that language (called with it).
+    """
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        values = {k: v(lang) if callable(v) else v for k, v in self.values.items()}
+        return t(f"err.{self.key}", lang, **values)
 
 
 class ClassTown(LandModel):
@@ -130,18 +162,17 @@ class Role:
         kind: "household", "branch" or "government".
         index: household index, village index, or 0 for the government.
         lang: the language the student chose ("en" or "zh").
-        seat: a secret given at the first join and kept in the student's page address.
-        browsers: the browser sessions (Solara's session cookie) the student joined or came
-            back from. A page comes back to the role only with the seat or from one of these
+        browsers: the browser sessions (Solara's HttpOnly session cookie) the student joined
+            from: the student's seat. A page comes back to the role only from one of these
             browsers, so a classmate who types the name (it is on the projected dashboard)
             cannot take over the household, while the student can rejoin by name and code.
+            A student on a new device asks the teacher to free the seat, then joins again.
     """
 
     name: str
     kind: str
     index: int
     lang: str = "en"
-    seat: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
     browsers: set[str] = field(default_factory=set, repr=False)
 
 
@@ -153,14 +184,60 @@ def _new_code(taken: set[str]) -> str:
 
 
 def _clean_name(name: Any) -> str:
-    if not isinstance(name, str):
-        raise ClassError("a name must be text")
-    text = " ".join(name.split())
-    if not text:
-        raise ClassError("please type your name")
-    if len(text) > MAX_NAME:
-        raise ClassError(f"a name has at most {MAX_NAME} characters")
-    return text
+    try:
+        return normalise(name)
+    except NameError_ as err:
+        raise ClassError(err.key, **err.values) from None
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Constant-time comparison of two texts of any characters (``secrets.compare_digest``
+    takes only ASCII text)."""
+    return secrets.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell that a spreadsheet would read as a formula (starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) prefixed with ``'``, which makes
+    it text; plain numbers written as text ("-1,234") are left as they are."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_neutral)
+    return out
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutral(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _plain_number(value):
+        return "'" + value
+    return value
+
+
+def _plain_number(text: str) -> bool:
+    body = text[1:] if text[:1] in "+-" else text
+    return bool(body) and body.replace(",", "").replace(".", "", 1).isdigit()
+
+
+class _JoinLimit:
+    """Joins a class takes: :data:`JOIN_BURST` at once, then :data:`JOIN_RATE` a second."""
+
+    def __init__(self) -> None:
+        self.tokens, self.at = float(JOIN_BURST), None
+
+    def take(self, now: float) -> float:
+        """0 if a join may go ahead now (and count it), else the seconds until one may."""
+        elapsed = max(0.0, now - self.at) if self.at is not None else 0.0
+        self.tokens = min(JOIN_BURST, self.tokens + elapsed * JOIN_RATE)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / JOIN_RATE
 
 
 @dataclass
@@ -169,19 +246,25 @@ class Classroom:
 
     Attributes:
         code: the class code students type.
-        teacher_key: secret in the teacher's address; only it advances or ends the class.
+        teacher_key: the teacher's secret: a browser that holds it (or started the class)
+            runs the class; it never appears in a page's address (see
+            :mod:`landsim.app.server`).
         scenario: the scenario file's stem.
         years: years the class plays.
         seconds_per_round: the round timer (0: the teacher advances by hand).
         seed: the town's seed (the model's own run uses the same).
+        size: seats of the class (the teacher sets it; at most :data:`MAX_STUDENTS`).
+        teacher_browsers: the browser sessions that run the class.
     """
 
     code: str
-    teacher_key: str
+    teacher_key: str = field(repr=False)
     scenario: str
     years: int
     seconds_per_round: int
     seed: int
+    size: int = CLASS_SIZE
+    teacher_browsers: set[str] = field(default_factory=set, repr=False)
     town: ClassTown = field(init=False)
     model_town: LandModel = field(init=False)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -194,6 +277,8 @@ class Classroom:
     model_ruled: dict[int, list[str]] = field(default_factory=dict)
     paused: bool = False
     ended: bool = False
+    #: a year is being closed (the teacher's Next year is disabled meanwhile)
+    advancing: bool = False
     deadline: float | None = None
     #: bumped by every change (a student's decision too): the teacher's page follows it
     version: int = 0
@@ -203,7 +288,7 @@ class Classroom:
     def __post_init__(self) -> None:
         params, _, found = load_params(self.scenario)
         if not found:
-            raise ClassError(f"unknown scenario {self.scenario!r}")
+            raise ClassError("scenario", name=self.scenario)
         self.town = ClassTown(params, rng=self.seed)
         self.model_town = LandModel(params, rng=self.seed)
         self.lock = threading.RLock()
@@ -212,6 +297,9 @@ class Classroom:
         # every decision of the round
         self.new_round = threading.Condition(self.lock)
         self._households = self._playable_households()
+        self._joins = _JoinLimit()
+        #: look-alike key of a seated name -> that name
+        self._look_alike: dict[str, str] = {}
         self.started = time.time()
         self._start_round()
 
@@ -237,66 +325,67 @@ class Classroom:
         name: Any,
         wish: str = "household",
         lang: str = "en",
-        seat: str | None = None,
         browser: str | None = None,
+        now: float | None = None,
     ) -> Role:
-        """Join as ``name`` from ``browser`` (a browser session id), or rejoin as ``name``
-        with its ``seat`` or from a browser it joined from (the same role back). ``wish`` is
-        "household", "branch" or "government"; a branch or the government taken by someone
-        else gives a household instead.
+        """Join as ``name`` from ``browser`` (a browser session id), or rejoin from a browser
+        the name joined from (the same role back). ``wish`` is "household", "branch" or
+        "government"; a branch or the government taken by someone else gives a household
+        instead. ``now`` is the monotonic clock (for tests of the rate limit).
 
         Raises:
-            ClassError: for an empty or too long name, a name already joined elsewhere
-                (without its seat), or a full class.
+            ClassError: for a name that is empty, too long, or looks like a seated name that
+                joined from another browser; a browser that plays another name in this class;
+                a full class; too many joins in a short time.
         """
-        key = _clean_name(name)
+        display = _clean_name(name)
+        keys = look_alike_keys(display)
+        browser = browser if isinstance(browser, str) and browser else None
         with self.lock:
-            if key in self.roles:
-                role = self.enter(key, seat, browser)
+            taken_name = next((self._look_alike[k] for k in keys if k in self._look_alike), None)
+            mine = self.role_for_browser(browser)
+            if taken_name is not None:
+                role = self.roles[taken_name]
+                if role is not mine:
+                    raise ClassError("name_taken", name=role.name, code=self.code)
                 role.lang = lang if lang in ("en", "zh") else role.lang
                 return role
-            if len(self.roles) >= MAX_STUDENTS:
-                raise ClassError("this class is full")
+            if mine is not None:
+                raise ClassError("browser_taken", name=mine.name)
+            if len(self.roles) >= self.size:
+                raise ClassError("full", n=self.size)
+            wait = self._joins.take(time.monotonic() if now is None else now)
+            if wait:
+                raise ClassError("too_many_joins", s=max(1, round(wait)))
             taken = {(r.kind, r.index) for r in self.roles.values()}
             role = None
             if wish == "government" and ("government", 0) not in taken:
-                role = Role(key, "government", 0)
+                role = Role(display, "government", 0)
             elif wish == "branch":
                 for v in range(self.town.params.world.n_villages):
                     if ("branch", v) not in taken:
-                        role = Role(key, "branch", v)
+                        role = Role(display, "branch", v)
                         break
             if role is None:
                 free = [h for h in self._households if ("household", h) not in taken]
                 if not free:
-                    raise ClassError("every household of the town has a student")
-                role = Role(key, "household", free[0])
+                    raise ClassError("no_household")
+                role = Role(display, "household", free[0])
             role.lang = lang if lang in ("en", "zh") else "en"
-            if isinstance(browser, str) and browser:
+            if browser is not None:
                 role.browsers.add(browser)
-            self.roles[key] = role
+            self.roles[display] = role
+            for k in keys:
+                self._look_alike[k] = display
             self._touch()
             return role
 
-    def enter(self, name: Any, seat: Any, browser: Any = None) -> Role:
-        """The role of ``name`` for a page that holds its ``seat`` or runs in a browser the
-        student joined from (which is then remembered for the seat too).
-
-        Raises:
-            ClassError: for a name that has not joined, or a page with neither.
-        """
+    def role_for_browser(self, browser: Any) -> Role | None:
+        """The role that joined from ``browser`` (a browser session id), or None."""
+        if not isinstance(browser, str) or not browser:
+            return None
         with self.lock:
-            role = self.role_of(name)
-            known = isinstance(browser, str) and browser in role.browsers
-            if isinstance(seat, str) and hmac.compare_digest(seat, role.seat):
-                if isinstance(browser, str) and browser:
-                    role.browsers.add(browser)
-            elif not known:
-                raise ClassError(
-                    f"{role.name!r} has already joined class {self.code} in another browser: "
-                    "to come back there, reopen your own page; otherwise join with another name"
-                )
-            return role
+            return next((r for r in self.roles.values() if browser in r.browsers), None)
 
     def role_of(self, name: Any) -> Role:
         """The role of a joined ``name``.
@@ -306,9 +395,50 @@ class Classroom:
         """
         key = _clean_name(name)
         with self.lock:
-            if key not in self.roles:
-                raise ClassError(f"nobody called {key!r} has joined class {self.code}")
-            return self.roles[key]
+            if key in self.roles:
+                return self.roles[key]
+            for k in look_alike_keys(key):  # the name as another page spells it
+                if k in self._look_alike:
+                    return self.roles[self._look_alike[k]]
+            raise ClassError("nobody", name=key, code=self.code)
+
+    # ------------------------------------------------------------------ the teacher's controls
+    def set_size(self, size: Any) -> None:
+        """Set the number of seats (not below the students seated now).
+
+        Raises:
+            ClassError: for a size that is not a whole number from the seated count (at least
+                1) to :data:`MAX_STUDENTS`.
+        """
+        lo = max(1, len(self.roles))
+        if isinstance(size, bool) or not isinstance(size, int) or not lo <= size <= MAX_STUDENTS:
+            raise ClassError("size", lo=lo, hi=MAX_STUDENTS, value=size)
+        with self.lock:
+            self.size = size
+            self._touch()
+
+    def free_seat(self, name: Any) -> Role:
+        """Free the seat of ``name``: the student's page is let go, their decision of this
+        year is dropped (their household follows the model's rule), and the name may join
+        again (from any browser). Returns the role that was freed.
+
+        Raises:
+            ClassError: for a name that has not joined.
+        """
+        with self.lock:
+            role = self.role_of(name)
+            del self.roles[role.name]
+            self._look_alike = {k: n for k, n in self._look_alike.items() if n != role.name}
+            self.decided_by.pop(role.name, None)
+            if role.kind == "household":
+                self.plots.pop(role.index, None)
+                self.engage.pop(role.index, None)
+            elif role.kind == "branch":
+                self.branches.pop(role.index, None)
+            else:
+                self.government = {}
+            self._touch(new_round=True)
+            return role
 
     def has_decided(self, name: Any) -> bool:
         """Whether the class holds a decision of ``name`` for the year now open."""
@@ -330,7 +460,7 @@ class Classroom:
         """
         with self.lock:
             if self.ended:
-                raise ClassError("the class has ended")
+                raise ClassError("ended")
             role = self.role_of(name)
             if not isinstance(decision, dict):
                 raise DecisionError("a decision must be a mapping")
@@ -387,26 +517,33 @@ class Classroom:
         """All years played."""
         return self.year >= self.years
 
-    def advance(self) -> int:
-        """Close the year: the class's town steps with this year's decisions, the model's own
-        town steps alone; students who did not decide are recorded as following the model.
-        Returns the new year.
+    def advance(self, expected_year: int) -> bool:
+        """Close year ``expected_year``: the class's town steps with this year's decisions,
+        the model's own town steps alone; students who did not decide are recorded as
+        following the model. A year that is not open any more (a second click, a second
+        teacher page, the timer and the teacher at once) is left alone: returns False.
 
         Raises:
             ClassError: when the class has ended or played all its years.
         """
         with self.lock:
+            if self.year != expected_year or self.advancing:
+                return False
             if self.ended or self.finished:
-                raise ClassError("the class has played all its years")
-            undecided = sorted(set(self.roles) - set(self.decided_by))
-            self.model_ruled[self.year + 1] = undecided
-            self.town.step(decisions=self.decisions())
-            self.model_town.step()
-            self.plots, self.engage, self.branches, self.government = {}, {}, {}, {}
-            self.decided_by = {}
-            self._start_round()
+                raise ClassError("played")
+            self.advancing = True
+            try:
+                undecided = sorted(set(self.roles) - set(self.decided_by))
+                self.model_ruled[self.year + 1] = undecided
+                self.town.step(decisions=self.decisions())
+                self.model_town.step()
+                self.plots, self.engage, self.branches, self.government = {}, {}, {}, {}
+                self.decided_by = {}
+                self._start_round()
+            finally:
+                self.advancing = False
             self._touch(new_round=True)
-            return self.year
+            return True
 
     def set_paused(self, paused: bool) -> None:
         """Pause or resume the round timer."""
@@ -634,7 +771,8 @@ class Classroom:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for name, df in tables.items():
-                z.writestr(f"{name}.csv", df.to_csv(index=False))
+                # a name or a logged value starting with "=" must not run in a spreadsheet
+                z.writestr(f"{name}.csv", neutralise_formulas(df).to_csv(index=False))
                 pq = io.BytesIO()
                 df.to_parquet(pq, index=False)
                 z.writestr(f"{name}.parquet", pq.getvalue())
@@ -649,31 +787,43 @@ class Registry:
         self._classes: dict[str, Classroom] = {}
         self._lock = threading.Lock()
 
-    def start(self, scenario: str, years: int, seconds_per_round: int, seed: int = 1) -> Classroom:
-        """Start a class on a bundled scenario (names from the app's scenario list only).
+    def start(
+        self,
+        scenario: str,
+        years: int,
+        seconds_per_round: int,
+        seed: int = 1,
+        size: int = CLASS_SIZE,
+        browser: str | None = None,
+    ) -> Classroom:
+        """Start a class of ``size`` seats on a bundled scenario (names from the app's
+        scenario list only), run from ``browser`` (the teacher's browser session).
 
         Raises:
-            ClassError: for an unknown scenario, years or seconds out of range, too many
+            ClassError: for an unknown scenario, years, seconds or size out of range, too many
                 classes.
         """
-        if scenario not in scenario_names():
-            raise ClassError(f"unknown scenario {scenario!r}")
+        if not isinstance(scenario, str) or scenario not in scenario_names():
+            raise ClassError("scenario", name=str(scenario)[:60])
         for label, value, lo, hi in (
             ("years", years, 1, 30),
-            ("seconds per round", seconds_per_round, 0, 3600),
+            ("seconds", seconds_per_round, 0, 3600),
             ("seed", seed, 0, 2**31 - 1),
+            ("class_size", size, 1, MAX_STUDENTS),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ClassError(f"{label} must be a whole number from {lo} to {hi}, got {value}")
+                raise ClassError("range", what=label, lo=lo, hi=hi, value=str(value)[:40])
         with self._lock:
             if len(self._classes) >= MAX_CLASSES:
                 self._cull()
             if len(self._classes) >= MAX_CLASSES:
-                raise ClassError("too many classes on this server; end one first")
+                raise ClassError("too_many_classes")
             code = _new_code(set(self._classes))
             room = Classroom(
-                code, secrets.token_urlsafe(12), scenario, years, seconds_per_round, seed
+                code, secrets.token_urlsafe(12), scenario, years, seconds_per_round, seed, size
             )
+            if isinstance(browser, str) and browser:
+                room.teacher_browsers.add(browser)
             self._classes[code] = room
             return room
 
@@ -683,22 +833,31 @@ class Registry:
         Raises:
             ClassError: for an unknown code.
         """
-        key = "".join(str(code).split()).upper() if isinstance(code, str) else ""
+        key = "".join(code.split()).upper()[:20] if isinstance(code, str) else ""
         with self._lock:
             room = self._classes.get(key)
         if room is None:
-            raise ClassError(f"no class with code {key or code!r}")
+            raise ClassError("no_class", code=key or str(code)[:20])
         return room
 
-    def teacher(self, code: Any, key: Any) -> Classroom:
-        """The class of ``code`` if ``key`` is its teacher's key.
+    def teacher(self, code: Any, key: Any = None, browser: Any = None) -> Classroom:
+        """The class of ``code`` if ``browser`` runs it, or if ``key`` is its teacher's key
+        (that browser then runs it too).
 
         Raises:
-            ClassError: for an unknown code or a wrong key.
+            ClassError: for an unknown code, or neither a teacher's browser nor the key.
         """
         room = self.get(code)
-        if not isinstance(key, str) or not secrets.compare_digest(key, room.teacher_key):
-            raise ClassError("this address is not the teacher's address of the class")
+        browser = browser if isinstance(browser, str) and browser else None
+        if browser is not None and browser in room.teacher_browsers:
+            return room
+        if not (
+            isinstance(key, str) and set(key) <= _KEY_CHARS and _same_text(key, room.teacher_key)
+        ):
+            raise ClassError("not_teacher")
+        if browser is not None:
+            with room.lock:
+                room.teacher_browsers.add(browser)
         return room
 
     def _cull(self) -> None:

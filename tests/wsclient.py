@@ -1,4 +1,5 @@
-"""Drive the app over its websocket without a browser (for tests and the soak benchmark).
+"""Drive the app over its websocket without a browser (for tests and the soak benchmark; the
+package never imports it).
 
 A :class:`HeadlessTab` speaks the part of the Jupyter widget protocol that solara's page
 speaks: it opens a kernel connection, asks solara to run the page, keeps every widget's
@@ -28,6 +29,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from websockets.sync.client import ClientConnection, connect
 
@@ -101,22 +103,35 @@ def decode(message: str | bytes) -> dict[str, Any]:
 class HeadlessTab:
     """One browser tab, without a browser.
 
+    ``path`` is the page's address (``/join?code=...``), loaded over HTTP first as a browser
+    does (redirects followed, cookies kept in ``jar``: tabs that share a jar are tabs of one
+    browser). Opening a page of a full server raises ``urllib.error.HTTPError`` (503).
+
     Attributes:
         widgets: comm id -> the widget's latest state, as the server sent it.
         received: every message received, decoded (the raw text too, for leak checks).
+        path: the address the page runs at, after redirects.
     """
 
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        path: str = "/",
+        timeout: float = 60.0,
+        jar: http.cookiejar.CookieJar | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.widgets: dict[str, dict[str, Any]] = {}
         self.received: list[dict[str, Any]] = []
         self.raw: list[str | bytes] = []
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        with opener.open(self.base_url + "/", timeout=timeout) as response:
+        self.jar = jar if jar is not None else http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        with opener.open(self.base_url + path, timeout=timeout) as response:
             response.read()
-        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+            final = urlsplit(response.geturl())
+        self.path = final.path + (f"?{final.query}" if final.query else "")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.jar)
         self.kernel_id = str(uuid.uuid4())
         self.page_id = str(uuid.uuid4())
         ws_url = self.base_url.replace("http", "ws", 1)
@@ -131,14 +146,17 @@ class HeadlessTab:
         self._send(
             "comm_open", {"comm_id": self._control, "target_name": "solara.control", "data": {}}
         )
-        self._send(
-            "comm_msg",
-            {"comm_id": self._control, "data": {"method": "run", "args": {"path": ""}}},
-        )
+        run = {"path": self.path, "dark": False, "themes": {}, "appName": None}
+        self._send("comm_msg", {"comm_id": self._control, "data": {"method": "run", "args": run}})
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _send(self, msg_type: str, content: dict[str, Any]) -> float:
+    def send(self, msg_type: str, content: Any, **envelope: Any) -> float:
+        """Send one shell message (``envelope`` overrides its other fields: a forged header,
+        channel, buffers) and wait until the server has handled it; seconds taken."""
+        return self._send(msg_type, content, **envelope)
+
+    def _send(self, msg_type: str, content: Any, **envelope: Any) -> float:
         """Send one shell message and wait until the server has handled it; seconds taken."""
         msg_id = str(uuid.uuid4())
         msg = {
@@ -155,6 +173,7 @@ class HeadlessTab:
             "content": content,
             "channel": "shell",
             "buffers": [],
+            **envelope,
         }
         started = time.perf_counter()
         self.ws.send(json.dumps(msg))
@@ -209,6 +228,16 @@ class HeadlessTab:
                 and msg.get("parent_header", {}).get("msg_id") == msg_id
             ):
                 return
+
+    def event(self, comm_id: str, event: str, data: Any = None) -> float:
+        """Fire ``event`` on a widget (as ipyvue's front end sends it); seconds until handled."""
+        return self._send(
+            "comm_msg",
+            {
+                "comm_id": comm_id,
+                "data": {"method": "custom", "content": {"event": event, "data": data or {}}},
+            },
+        )
 
     def find(self, css_class: str) -> str:
         """The comm id of the one widget whose ``class_`` includes ``css_class``."""
