@@ -49,8 +49,10 @@ def serving(
     env: dict[str, str] | None = None,
     log: IO[str] | None = None,
     timeout: float = 90.0,
+    cwd: str | os.PathLike | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``landsim app`` (plus ``args``) on a free port of 127.0.0.1 until the block ends.
+    """Run ``landsim app`` (plus ``args``) on a free port of 127.0.0.1 until the block ends,
+    in folder ``cwd`` (default: this one).
 
     Yields:
         The base URL and the server process (its own process group, stopped on exit).
@@ -62,6 +64,7 @@ def serving(
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -240,12 +243,15 @@ class HeadlessTab:
         )
 
     def find(self, css_class: str) -> str:
-        """The comm id of the one widget whose ``class_`` includes ``css_class``."""
-        found = [
-            cid
-            for cid, state in self.widgets.items()
-            if css_class in str(state.get("class_") or "").split()
-        ]
+        """The comm id of the one widget whose ``class_`` (or, for solara's HTML, whose
+        ``attributes["class"]``) includes ``css_class``."""
+
+        def classes(state: dict[str, Any]) -> list[str]:
+            attributes = state.get("attributes")
+            extra = attributes.get("class", "") if isinstance(attributes, dict) else ""
+            return f"{state.get('class_') or ''} {extra}".split()
+
+        found = [cid for cid, state in self.widgets.items() if css_class in classes(state)]
         if len(found) != 1:
             raise LookupError(f"{len(found)} widgets with class {css_class!r}")
         return found[0]
