@@ -73,3 +73,73 @@ def test_the_page_opens_the_tab_named_in_its_address(scenarios, tmp_path, monkey
     assert same == tab and again is not fresh and again.year == 1
     other, new = _open_tab(_tab_in("tab=../../x"))
     assert new != tab and other.year == 0
+
+
+def _tab_id(i: int) -> str:
+    return f"{i:032x}"
+
+
+def test_saved_tabs_are_capped_in_number_and_bytes_oldest_first(scenarios, tmp_path):
+    """Beyond the caps the oldest saved tabs go first; tabs open now are spared."""
+    tabs = tmp_path / "tabs"
+    session = Session("baseline")
+    for i in range(6):
+        session.save(tabs, _tab_id(i))
+        t = time.time() - (10 - i) * 60  # tab 0 is the oldest
+        os.utime(tabs / _tab_id(i) / "session.json", (t, t))
+    size = sum(f.stat().st_size for f in (tabs / _tab_id(0)).iterdir() if f.is_file())
+    deleted = purge_tabs(tabs, max_tabs=4, spare={_tab_id(0)})
+    assert deleted == [_tab_id(1), _tab_id(2)]
+    assert sorted(p.name for p in tabs.iterdir()) == [_tab_id(i) for i in (0, 3, 4, 5)]
+    deleted = purge_tabs(tabs, max_bytes=int(2.5 * size))
+    assert deleted == [_tab_id(0), _tab_id(3)]
+    assert sorted(p.name for p in tabs.iterdir()) == [_tab_id(4), _tab_id(5)]
+
+
+def test_two_pages_saving_one_tab_never_collide(scenarios, tmp_path):
+    """Thirty saves each from two sessions of one tab id at the same time all succeed, and
+    the tab restores (5 of 30 used to fail on a shared temporary file)."""
+    import threading
+
+    tabs = tmp_path / "tabs"
+    sessions = [Session("baseline"), Session("baseline", seed=2)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def save_many(s: Session) -> None:
+        start.wait(10)
+        for _ in range(30):
+            try:
+                s.save(tabs, TAB)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save_many, args=(s,)) for s in sessions]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    assert Session.restore(tabs, TAB) is not None
+    assert [p.name for p in (tabs / TAB).iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_tab_open_in_another_page_is_copied_under_a_new_id(scenarios, tmp_path, monkeypatch):
+    """One browser tab id is written by one page: a second page that opens the address of a
+    tab open elsewhere gets a copy of it under a new id."""
+    from landsim.app import app
+
+    monkeypatch.setenv("LANDSIM_APP_TABS", str(tmp_path / "tabs"))
+    live = {"page-1": object(), "page-2": object()}
+    monkeypatch.setattr(app.kernel_context, "contexts", live)
+    monkeypatch.setattr(app, "_claims", {})
+    monkeypatch.setattr(app, "_kernel_id", lambda: "page-1")
+    first, tab = app._open_tab("")
+    first.step()
+    app._keep(first, tab)
+    monkeypatch.setattr(app, "_kernel_id", lambda: "page-2")
+    copy, other = app._open_tab(tab)
+    assert other != tab and copy.year == 1 and copy is not first
+    del live["page-1"]  # the first page was culled: its tab is free again
+    again, same = app._open_tab(tab)
+    assert same == tab
