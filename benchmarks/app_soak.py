@@ -15,11 +15,18 @@ same time. It reports:
 ``--pace S`` makes each tab wait S seconds between its clicks (a class clicking at a human
 pace) instead of clicking as fast as the server answers (everyone at once: the worst case).
 
+``--abandon N`` measures abandoned sessions instead: N tabs each open the page, click Step once
+and drop their connection without closing (a laptop lid shut, a tab left), four at a time; the
+server culls them after ``--cull-after``. It reports the server's RSS before, at the peak, and
+after the cull: the memory of abandoned sessions must come back (issue 20: within 100 MB of the
+start for 120 sessions).
+
 Bounded: it stops after the steps (each with a timeout) and waits at most ``--cull-wait``
 seconds for the culling. Run::
 
     .venv/bin/python benchmarks/app_soak.py                # 30 tabs x 10 steps
     .venv/bin/python benchmarks/app_soak.py --tabs 5 --steps 3 --json results/soak.json
+    .venv/bin/python benchmarks/app_soak.py --abandon 120 --cull-after 20s
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ import threading
 import time
 from pathlib import Path
 
-from landsim.app.wsclient import HeadlessTab, serving
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test client, tests/
+from tests.wsclient import HeadlessTab, serving  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -150,6 +158,71 @@ def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, l
     }
 
 
+def abandon(n: int, cull_after: str, cull_wait: float, parallel: int = 4) -> dict:
+    """Open ``n`` tabs (``parallel`` at a time), each clicking Step once, drop them all, and
+    wait for the cull; the server's RSS before, at the peak and after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = Path(tmp) / "server.log"
+        with open(log_path, "w") as log:
+            args = ["--data", str(Path(tmp) / "data"), "--cull-after", cull_after]
+            args += ["--log-level", "info", "--max-sessions", str(n + 10)]
+            with serving(args, env={"HOME": tmp}, log=log) as (url, proc):
+                before = rss_mb(proc.pid)
+                errors: list[str] = []
+                opened: list[HeadlessTab] = []
+                lock = threading.Lock()
+                todo = list(range(n))
+
+                def drive() -> None:
+                    while True:
+                        with lock:
+                            if not todo:
+                                return
+                            todo.pop()
+                        try:
+                            tab = HeadlessTab(url)
+                            tab.click(tab.find("landsim-step"))
+                            with lock:
+                                opened.append(tab)
+                        except Exception as err:  # noqa: BLE001 - reported, not raised
+                            with lock:
+                                errors.append(f"{type(err).__name__}: {err}")
+
+                started = time.perf_counter()
+                threads = [threading.Thread(target=drive) for _ in range(parallel)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(1800)
+                opened_s = time.perf_counter() - started
+                peak = rss_mb(proc.pid)
+                for tab in opened:
+                    tab.ws.close()  # dropped, never closed by the page: culled later
+                closed_at = time.perf_counter()
+                culled_after = None
+                while time.perf_counter() - closed_at < cull_wait:
+                    ended = re.findall(r"session ended \((\d+) open", log_path.read_text())
+                    if ended and ended[-1] == "0":
+                        culled_after = time.perf_counter() - closed_at
+                        break
+                    time.sleep(0.5)  # polling the server log for the culling
+                time.sleep(3.0)  # the server counts and trims a second after the last cull
+                after = rss_mb(proc.pid)
+                counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())
+    return {
+        "abandoned": len(opened),
+        "errors": errors,
+        "open_s": round(opened_s, 1),
+        "rss_mb_before": round(before, 1),
+        "rss_mb_peak": round(peak, 1),
+        "rss_mb_after_cull": round(after, 1),
+        "mb_per_session_peak": round((peak - before) / max(1, len(opened)), 2),
+        "culled_within_s": round(culled_after, 1) if culled_after is not None else None,
+        "sessions_in_memory_after_cull": int(counts[-1]) if counts else None,
+        "cull_after": cull_after,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the soak from the command line; exit 1 if a tab failed or nothing was culled."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -160,7 +233,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pace", type=float, default=0.0, help="seconds between a tab's clicks")
     p.add_argument("--rounds", type=int, default=2, help="waves of tabs, one after another")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument("--abandon", type=int, default=0, help="measure N abandoned sessions")
     args = p.parse_args(argv)
+    if args.abandon:
+        f = abandon(args.abandon, args.cull_after, args.cull_wait)
+        print(
+            f"app soak: {f['abandoned']} abandoned sessions (each opened the page and clicked "
+            f"Step once, then dropped; opened in {f['open_s']} s)\n"
+            f"  server RSS before {f['rss_mb_before']} MB, at the peak {f['rss_mb_peak']} MB "
+            f"({f['mb_per_session_peak']} MB a session), after the cull "
+            f"{f['rss_mb_after_cull']} MB (culled within {f['culled_within_s']} s of dropping; "
+            f"--cull-after {f['cull_after']}); sessions still in memory: "
+            f"{f['sessions_in_memory_after_cull']}"
+        )
+        for err in f["errors"]:
+            print("  tab failed:", err, file=sys.stderr)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(f, indent=2) + "\n")
+        back = f["rss_mb_after_cull"] - f["rss_mb_before"] <= 100
+        return 0 if not f["errors"] and f["culled_within_s"] is not None and back else 1
     figures = soak(args.tabs, args.steps, args.cull_after, args.cull_wait, args.pace, args.rounds)
     pace = f"one click per {args.pace:g} s per tab" if args.pace else "clicking flat out"
     print(

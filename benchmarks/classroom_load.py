@@ -168,6 +168,7 @@ def main() -> None:
             teacher.set_default_timeout(TIMEOUT)
             teacher.goto(url + "/teacher")
             teacher.locator(".landsim-class-years input").fill(str(args.rounds))
+            teacher.locator(".landsim-class-size input").fill(str(max(1, args.students)))
             teacher.locator("button.landsim-start-class").click()
             code = teacher.locator(".landsim-code").inner_text().strip()
             started = time.monotonic()

@@ -493,9 +493,12 @@ def _open_tab(asked: str) -> tuple[Session, str]:
     tab = asked if TAB_ID.fullmatch(asked) else secrets.token_hex(16)
     session = Session.restore(folder, tab) if tab == asked else None
     with _claims_lock:
-        if _claims.get(tab, me) != me:  # another page holds this tab: a copy, with a new id
+        copied = _claims.get(tab, me) != me
+        if copied:  # another page holds this tab: a copy, with a new id
             tab = secrets.token_hex(16)
         _claims[tab] = me
+    if copied and session is not None:
+        _keep(session, tab)  # the address changes to the copy's id, which must open it
     return session or _new_session(), tab
 
 

@@ -12,12 +12,15 @@ pytestmark = pytest.mark.browser
 OUT = Path(__file__).resolve().parents[2] / "results" / "browser"
 
 STEP_SAMPLES = 10
+#: ms an assertion waits for the page (long enough for a machine with busy cores)
+WAIT = 90_000
 
 
 def expect(locator):
     """Playwright's auto-waiting assertions (imported late: Playwright may be missing)."""
     from playwright.sync_api import expect as _expect
 
+    _expect.set_options(timeout=WAIT)
     return _expect(locator)
 
 
