@@ -200,13 +200,13 @@ def abandon(n: int, cull_after: str, cull_wait: float, parallel: int = 4) -> dic
                     tab.ws.close()  # dropped, never closed by the page: culled later
                 closed_at = time.perf_counter()
                 culled_after = None
+                pattern = r"session ended \((\d+) open, (\d+) sessions in memory"
                 while time.perf_counter() - closed_at < cull_wait:
-                    ended = re.findall(r"session ended \((\d+) open", log_path.read_text())
-                    if ended and ended[-1] == "0":
+                    ended = re.findall(pattern, log_path.read_text())
+                    if ended and ended[-1] == ("0", "0"):  # culled, freed and trimmed
                         culled_after = time.perf_counter() - closed_at
                         break
                     time.sleep(0.5)  # polling the server log for the culling
-                time.sleep(3.0)  # the server counts and trims a second after the last cull
                 after = rss_mb(proc.pid)
                 counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())
     return {

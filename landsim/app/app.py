@@ -104,7 +104,24 @@ def _count_sessions() -> None:
             open_now = _ended.get()
         gc.collect()
         _return_memory()
-        LOG.info("session ended (%d open, %d sessions in memory)", open_now, len(LIVE_SESSIONS))
+        left = len(LIVE_SESSIONS)
+        LOG.info("session ended (%d open, %d sessions in memory)", open_now, left)
+        # many kernels closing at once finish tearing down over some seconds: count (and give
+        # the memory back) again until the sessions of closed pages are gone
+        for _ in range(SETTLE_TRIES):
+            if left <= open_now or not _ended.empty():
+                break
+            time.sleep(SETTLE_PAUSE)
+            gc.collect()
+            if len(LIVE_SESSIONS) != left:
+                _return_memory()
+                left = len(LIVE_SESSIONS)
+                LOG.info("session ended (%d open, %d sessions in memory)", open_now, left)
+
+
+#: how often, and how many seconds apart, the server counts again while closed sessions are
+#: still being torn down
+SETTLE_TRIES, SETTLE_PAUSE = 30, 2.0
 
 
 def _return_memory() -> None:

@@ -406,10 +406,14 @@ class Session:
             return True
 
     def reset(self) -> None:
-        """Rebuild every run from its scenario, its levers and the seed."""
+        """Rebuild the runs on screen from their scenario, levers and the seed; run B has no
+        model outside compare mode (a tab holds one town, not two)."""
         with self.lock:
             for run in self.runs:
-                run.rebuild(self.seed)
+                if run in self.active:
+                    run.rebuild(self.seed)
+                else:
+                    run.model = None
             self.applied_seed = self.seed
             self.generation += 1
 
@@ -450,7 +454,10 @@ class Session:
         where.mkdir(parents=True, exist_ok=True)
         with _tab_lock(where), self.lock:
             for i, run in enumerate(self.runs):
-                run.model.save(where / f"run{i}.npz")
+                if run.model is not None:
+                    run.model.save(where / f"run{i}.npz")
+                else:
+                    (where / f"run{i}.npz").unlink(missing_ok=True)
             doc = {
                 "version": 1,
                 "seed": self.seed,
@@ -487,10 +494,11 @@ class Session:
         runs = []
         for i, rec in enumerate(doc["runs"]):
             levers, applied = dict(rec["levers"]), dict(rec["applied"])
-            if set(levers) != names or set(applied) != names:
+            if set(levers) != names or (applied and set(applied) != names):
                 return None
             base = Params.model_validate(rec["base"])
-            model = LandModel.load(where / f"run{i}.npz")
+            built = bool(rec.get("built", True)) or i == 0 or bool(doc["compare"])
+            model = LandModel.load(where / f"run{i}.npz") if built else None
             runs.append(
                 Run(
                     str(rec["scenario"]),
@@ -607,4 +615,5 @@ def _run_record(run: Run) -> dict[str, Any]:
         "base": run.base.model_dump(mode="json"),
         "levers": run.levers,
         "applied": run.applied,
+        "built": run.model is not None,
     }

@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -87,40 +82,14 @@ def classroom_url():
 
 
 def _serve(log_name: str, *extra: str):
+    from tests.wsclient import serving
+
     _need_browser()
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log = open(OUT / log_name, "w")
-    cmd = [sys.executable, "-m", "landsim", "app", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += list(extra)
-    env = {**os.environ, "LANDSIM_APP_TABS": str(OUT / "tabs")}  # saved tabs stay in results/
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"landsim app exited with {proc.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(url + "readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"landsim app not ready on {url} after {SERVER_START_TIMEOUT}s")
-            time.sleep(0.1)  # polling interval of the readiness probe, not a wait for a result
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group only
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    env = {"LANDSIM_APP_TABS": str(OUT / "tabs")}  # saved tabs stay in results/
+    with open(OUT / log_name, "w") as log:
+        with serving(extra, env=env, log=log, timeout=SERVER_START_TIMEOUT, cwd=ROOT) as (url, _):
+            yield url + "/"
 
 
 @pytest.fixture(scope="session")
