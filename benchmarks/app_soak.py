@@ -45,6 +45,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test client,
 from tests.wsclient import HeadlessTab, serving  # noqa: E402
 
 
+def thread_count(pid: int) -> int:
+    """Threads of process ``pid``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no Threads for pid {pid}")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of process ``pid`` (MB)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -158,9 +166,10 @@ def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, l
     }
 
 
-def abandon(n: int, cull_after: str, cull_wait: float, parallel: int = 4) -> dict:
-    """Open ``n`` tabs (``parallel`` at a time), each clicking Step once, drop them all, and
-    wait for the cull; the server's RSS before, at the peak and after."""
+def abandon(n: int, cull_after: str, cull_wait: float, waves: int = 2, parallel: int = 4) -> dict:
+    """``waves`` times: open ``n`` tabs (``parallel`` at a time), each clicking Step once,
+    drop them all, and wait for the cull; the server's RSS before, at each peak and after each
+    cull (a later wave reuses the memory an earlier one left)."""
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "server.log"
         with open(log_path, "w") as log:
@@ -169,57 +178,69 @@ def abandon(n: int, cull_after: str, cull_wait: float, parallel: int = 4) -> dic
             with serving(args, env={"HOME": tmp}, log=log) as (url, proc):
                 before = rss_mb(proc.pid)
                 errors: list[str] = []
-                opened: list[HeadlessTab] = []
-                lock = threading.Lock()
-                todo = list(range(n))
+                rounds = [
+                    _abandon_wave(url, proc.pid, log_path, n, parallel, cull_wait, errors)
+                    for _ in range(waves)
+                ]
+    return {
+        "sessions": n,
+        "errors": errors,
+        "rss_mb_before": round(before, 1),
+        "waves": rounds,
+        "cull_after": cull_after,
+    }
 
-                def drive() -> None:
-                    while True:
-                        with lock:
-                            if not todo:
-                                return
-                            todo.pop()
-                        try:
-                            tab = HeadlessTab(url)
-                            tab.click(tab.find("landsim-step"))
-                            with lock:
-                                opened.append(tab)
-                        except Exception as err:  # noqa: BLE001 - reported, not raised
-                            with lock:
-                                errors.append(f"{type(err).__name__}: {err}")
 
-                started = time.perf_counter()
-                threads = [threading.Thread(target=drive) for _ in range(parallel)]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join(1800)
-                opened_s = time.perf_counter() - started
-                peak = rss_mb(proc.pid)
-                for tab in opened:
-                    tab.ws.close()  # dropped, never closed by the page: culled later
-                closed_at = time.perf_counter()
-                culled_after = None
-                pattern = r"session ended \((\d+) open, (\d+) sessions in memory"
-                while time.perf_counter() - closed_at < cull_wait:
-                    ended = re.findall(pattern, log_path.read_text())
-                    if ended and ended[-1] == ("0", "0"):  # culled, freed and trimmed
-                        culled_after = time.perf_counter() - closed_at
-                        break
-                    time.sleep(0.5)  # polling the server log for the culling
-                after = rss_mb(proc.pid)
-                counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())
+def _abandon_wave(url, pid, log_path, n, parallel, cull_wait, errors) -> dict:
+    opened: list[HeadlessTab] = []
+    lock = threading.Lock()
+    todo = list(range(n))
+
+    def drive() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                todo.pop()
+            try:
+                tab = HeadlessTab(url)
+                tab.click(tab.find("landsim-step"))
+                with lock:
+                    opened.append(tab)
+            except Exception as err:  # noqa: BLE001 - reported, not raised
+                with lock:
+                    errors.append(f"{type(err).__name__}: {err}")
+
+    seen = len(re.findall(r"session ended", log_path.read_text()))  # lines of earlier waves
+    started = time.perf_counter()
+    drivers = [threading.Thread(target=drive) for _ in range(parallel)]
+    for t in drivers:
+        t.start()
+    for t in drivers:
+        t.join(1800)
+    opened_s = time.perf_counter() - started
+    peak, threads_peak = rss_mb(pid), thread_count(pid)
+    for tab in opened:
+        tab.ws.close()  # dropped, never closed by the page: culled later
+    closed_at = time.perf_counter()
+    culled_after = None
+    pattern = r"session ended \((\d+) open, (\d+) sessions in memory"
+    while time.perf_counter() - closed_at < cull_wait:
+        ended = re.findall(pattern, log_path.read_text())[seen:]
+        if ended and ended[-1] == ("0", "0"):  # culled, freed and trimmed
+            culled_after = time.perf_counter() - closed_at
+            break
+        time.sleep(0.5)  # polling the server log for the culling
+    counts = re.findall(r"(\d+) sessions in memory", log_path.read_text())[seen:]
     return {
         "abandoned": len(opened),
-        "errors": errors,
         "open_s": round(opened_s, 1),
-        "rss_mb_before": round(before, 1),
         "rss_mb_peak": round(peak, 1),
-        "rss_mb_after_cull": round(after, 1),
-        "mb_per_session_peak": round((peak - before) / max(1, len(opened)), 2),
+        "rss_mb_after_cull": round(rss_mb(pid), 1),
         "culled_within_s": round(culled_after, 1) if culled_after is not None else None,
         "sessions_in_memory_after_cull": int(counts[-1]) if counts else None,
-        "cull_after": cull_after,
+        "threads_peak": threads_peak,
+        "threads_after_cull": thread_count(pid),
     }
 
 
@@ -236,23 +257,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--abandon", type=int, default=0, help="measure N abandoned sessions")
     args = p.parse_args(argv)
     if args.abandon:
-        f = abandon(args.abandon, args.cull_after, args.cull_wait)
+        f = abandon(args.abandon, args.cull_after, args.cull_wait, args.rounds)
         print(
-            f"app soak: {f['abandoned']} abandoned sessions (each opened the page and clicked "
-            f"Step once, then dropped; opened in {f['open_s']} s)\n"
-            f"  server RSS before {f['rss_mb_before']} MB, at the peak {f['rss_mb_peak']} MB "
-            f"({f['mb_per_session_peak']} MB a session), after the cull "
-            f"{f['rss_mb_after_cull']} MB (culled within {f['culled_within_s']} s of dropping; "
-            f"--cull-after {f['cull_after']}); sessions still in memory: "
-            f"{f['sessions_in_memory_after_cull']}"
+            f"app soak: {f['sessions']} abandoned sessions a wave, {len(f['waves'])} wave(s) "
+            f"(each tab opened the page and clicked Step once, then dropped)\n"
+            f"  server RSS before any tab: {f['rss_mb_before']} MB"
         )
+        for i, w in enumerate(f["waves"], 1):
+            per = (w["rss_mb_peak"] - f["rss_mb_before"]) / max(1, w["abandoned"])
+            print(
+                f"  wave {i}: {w['abandoned']} opened in {w['open_s']} s; RSS at the peak "
+                f"{w['rss_mb_peak']} MB ({per:.2f} MB a session over the start), after the "
+                f"cull {w['rss_mb_after_cull']} MB (culled within {w['culled_within_s']} s of "
+                f"dropping; --cull-after {f['cull_after']}); sessions still in memory: "
+                f"{w['sessions_in_memory_after_cull']}; threads {w['threads_peak']} at the "
+                f"peak, {w['threads_after_cull']} after the cull"
+            )
         for err in f["errors"]:
             print("  tab failed:", err, file=sys.stderr)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(f, indent=2) + "\n")
-        back = f["rss_mb_after_cull"] - f["rss_mb_before"] <= 100
-        return 0 if not f["errors"] and f["culled_within_s"] is not None and back else 1
+        culled = all(w["culled_within_s"] is not None for w in f["waves"])
+        return 0 if not f["errors"] and culled else 1
     figures = soak(args.tabs, args.steps, args.cull_after, args.cull_wait, args.pace, args.rounds)
     pace = f"one click per {args.pace:g} s per tab" if args.pace else "clicking flat out"
     print(

@@ -9,7 +9,11 @@ Modules, from data to page:
 * :mod:`~landsim.app.lessons` — guided lessons read from ``lessons/*.toml``;
 * :mod:`~landsim.app.i18n` — every label in English and Chinese;
 * :mod:`~landsim.app.views` and :mod:`~landsim.app.app` — the solara components and the
-  ``Page``.
+  ``Page``;
+* :mod:`~landsim.app.boundary` and :mod:`~landsim.app.server` — the trust boundary: what a
+  browser may send (an allow-list at solara's message dispatch), and the web server's gate
+  (secrets out of addresses, a cap on sessions); ``landsim app`` serves
+  ``landsim.app.server:app``.
 
 The app imports the model; the model never imports the app. Importing this package does not
 import solara, so the non-UI parts serve tests and benchmarks without a server.

@@ -182,8 +182,8 @@ def tune_allocator() -> None:
 
     glibc raises its mmap threshold each time a large block is freed, so the arrays of later
     sessions (a model's plots, a map's pixels) land in the heap among small objects, and a
-    heap with a few live objects on every page cannot shrink: 120 abandoned tabs left ~420 MB
-    behind after their sessions were culled (benchmarks/app_soak.py). A fixed threshold keeps
+    heap with a few live objects on every page cannot shrink (120 abandoned tabs: see
+    benchmarks/app_soak.txt and docs/app.md). A fixed threshold keeps
     large blocks in their own mappings, returned when freed; two arenas instead of sixteen keep
     the threads' small objects together. Elsewhere than glibc this does nothing.
     """
