@@ -1,7 +1,7 @@
 """Soak test of the app server: many tabs driven over websockets, without browsers.
 
 Starts ``landsim app`` on 127.0.0.1 (its own data folder, dropped tabs culled after
-``--cull-after``), opens ``--tabs`` headless tabs at once (:mod:`landsim.app.wsclient`, so the
+``--cull-after``), opens ``--tabs`` headless tabs at once (:mod:`tests.wsclient`, so the
 server is measured, not Chromium), and has each click Step ``--steps`` times, all tabs at the
 same time. It reports:
 

@@ -20,9 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 #: POSIX-only modules that Windows lacks and landsim's own code may import
 POSIX_ONLY = ("fcntl", "resource")
 
-#: modules that run a program when imported, or that another change removes from the package
-#: (the test websocket client moves to tests/ with issue 20)
-NOT_IMPORTED = ("__main__", "landsim.app.wsclient")
+#: modules that run a program when imported
+NOT_IMPORTED = ("__main__",)
 
 
 def _modules() -> list[str]:

@@ -26,7 +26,6 @@ file (type, range, finite) and a seed must be a whole number in range. A refused
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import math
@@ -41,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from pydantic import ValidationError
 
 from landsim.bundled import bundled_dir
@@ -590,21 +590,10 @@ def purge_tabs(
     return deleted
 
 
-class _tab_lock:
-    """Hold the lock file of a tab's folder (for all threads and processes)."""
-
-    def __init__(self, where: Path) -> None:
-        self.path = where / ".lock"
-
-    def __enter__(self) -> None:
-        # O_NOFOLLOW: a link planted as the lock file is refused, never written through
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-        self.fd = os.open(self.path, flags, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
+def _tab_lock(where: Path) -> FileLock:
+    """The lock of a tab's folder (for every thread and process; the ``filelock`` library
+    opens it without following a planted link)."""
+    return FileLock(where / ".lock")
 
 
 def _run_record(run: Run) -> dict[str, Any]:
