@@ -8,8 +8,9 @@ It measures (see ``landsim bench --help`` and ``docs/performance.md``):
   process so that its peak resident memory is the child's own;
 * four sizes between the two, spaced evenly on a log scale (each in its own child process), and
   the fitted exponent ``k`` of ``time ∝ plots^k`` (least squares on log-log);
-* time per phase of the farming year, by wrapping the model's phase methods with
-  ``time.perf_counter`` timers from the outside (the model is not changed).
+* time per phase of the farming year, by wrapping the phase modules' functions the model's
+  calendar calls (:data:`PHASES`) with ``time.perf_counter`` timers from the outside (the
+  model is not changed).
 
 Parts: :class:`WorldSize` and the size ladder (:func:`town_size`, :func:`county_size`,
 :func:`ladder`), :func:`time_run` (one instrumented run), :func:`run_in_child` (a run in a
@@ -59,19 +60,27 @@ __all__ = [
     "format_table",
 ]
 
-#: the model's phase methods, in the order ``LandModel.step`` calls them, and the phase of the
-#: year (the issue's names) each one belongs to; lease expiry is part of the land market
+#: what ``LandModel.step`` calls, in calendar order, and the phase of the year (the issue's
+#: names) each belongs to: a phase module's function (``module.function``, timed wherever the
+#: model calls it) or an attribute of the model (``model.x``); lease expiry is part of the land
+#: market, the year's outcomes and the closing of the books are the metrics
 PHASES: dict[str, str] = {
-    "apply_timeline": "policy",
-    "policy_before_season": "policy",
-    "demography": "demography",
-    "expire_leases": "market",
-    "decide": "decisions",
-    "market": "market",
-    "farm": "farming",
-    "distribute": "distribution",
-    "policy_after_season": "policy",
-    "observe": "metrics",
+    "model._apply_timeline": "policy",
+    "government.start_year": "policy",
+    "services.start_year": "policy",
+    "cooperatives.found_coops": "policy",
+    "demography.run_year": "demography",
+    "market.expire_leases": "market",
+    "land_use.decide": "decisions",
+    "market.place_released_land": "market",
+    "farming.farm": "farming",
+    "cooperatives.distribute": "distribution",
+    "government.raise_standards": "policy",
+    "trust.update_trust_and_engagement": "policy",
+    "cooperatives.review": "policy",
+    "services.close_year": "policy",
+    "model.datacollector.collect": "metrics",
+    "model.ledger.close_year": "metrics",
 }
 #: phases of the year in calendar order; ``other`` is step time outside the timed methods
 #: (non-zero only if ``step`` gains a phase this table does not know)
@@ -236,7 +245,7 @@ class RunTiming:
         years_s: each year's ``step``.
         cpu_s: CPU time of this process over the build and all years (on a busy machine it
             varies less than wall time).
-        methods_s: total time per phase method of the model (see :data:`PHASES`).
+        methods_s: total time per function the calendar calls (see :data:`PHASES`).
         wall_s: build plus all years.
     """
 
@@ -259,14 +268,25 @@ class RunTiming:
         return out
 
 
-def _instrument(model: Any, methods_s: dict[str, float]) -> None:
-    """Replace each phase method of ``model`` (on the instance) by a timed wrapper."""
+def _instrument(model: Any, methods_s: dict[str, float]) -> Callable[[], None]:
+    """Wrap each entry of :data:`PHASES` in a timer: functions of the phase modules (for as
+    long as the run lasts) and attributes of ``model`` (on the instance). Returns what undoes
+    the module wrappers."""
+    import importlib
+
+    undo: list[tuple[Any, str, Any]] = []
     for name in PHASES:
-        original = getattr(model, name, None)
+        path = name.split(".")
+        if path[0] == "model":
+            owner = model
+            for part in path[1:-1]:
+                owner = getattr(owner, part)
+        else:
+            owner = importlib.import_module(f"landsim.{path[0]}")
+        original = getattr(owner, path[-1], None)
         if original is None:
             raise AttributeError(
-                f"LandModel has no phase method {name!r}; update landsim.bench.PHASES to match "
-                "LandModel.step"
+                f"{name} does not exist; update landsim.bench.PHASES to match LandModel.step"
             )
         methods_s.setdefault(name, 0.0)
 
@@ -277,7 +297,15 @@ def _instrument(model: Any, methods_s: dict[str, float]) -> None:
             finally:
                 methods_s[_n] += time.perf_counter() - t0
 
-        setattr(model, name, timed)
+        setattr(owner, path[-1], timed)
+        if path[0] != "model":
+            undo.append((owner, path[-1], original))
+
+    def restore() -> None:
+        for owner, attr, original in undo:
+            setattr(owner, attr, original)
+
+    return restore
 
 
 def time_run(
@@ -301,14 +329,17 @@ def time_run(
     t0 = time.perf_counter()
     model = LandModel(rng=seed, **size.overrides())
     timing = RunTiming(build_s=time.perf_counter() - t0)
-    _instrument(model, timing.methods_s)
-    for year in range(1, years + 1):
-        t0 = time.perf_counter()
-        model.step()
-        timing.years_s.append(time.perf_counter() - t0)
-        timing.cpu_s = time.process_time() - cpu0
-        if on_year is not None and on_year(year, timing) is False:
-            break
+    restore = _instrument(model, timing.methods_s)
+    try:
+        for year in range(1, years + 1):
+            t0 = time.perf_counter()
+            model.step()
+            timing.years_s.append(time.perf_counter() - t0)
+            timing.cpu_s = time.process_time() - cpu0
+            if on_year is not None and on_year(year, timing) is False:
+                break
+    finally:
+        restore()
     return timing
 
 

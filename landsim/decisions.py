@@ -26,7 +26,7 @@ Parts:
 Where in the year each part acts (:meth:`landsim.model.LandModel.step`): government levers at
 the start of the year, after the scenario's dated events (so the government's choice wins);
 branch choices when branches found cooperatives; plot choices replace the household rule's
-:class:`~landsim.households.Choices` for exactly those plots; engagement replaces the drawn
+:class:`~landsim.land_use.Choices` for exactly those plots; engagement replaces the drawn
 engagement of those co-op members. A plot a household releases is never farmed by it as a
 fall-back (it chose not to farm); a plot it keeps beyond its labour (after this year's aging)
 lies idle. Keeping plots is checked against the household's field days before the step.
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from landsim.params import SHARING_RULES, Levers
+from landsim.villages import ACTIVE
 from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ __all__ = [
     "branch_terms",
 ]
 
-#: plot choice -> channel code of :class:`~landsim.households.Choices` (-1: farm it oneself)
+#: plot choice -> channel code of :class:`~landsim.land_use.Choices` (-1: farm it oneself)
 PLOT_CHOICES: dict[str, int] = {
     "keep": -1,
     "lease": HOUSEHOLD_LEASE,
@@ -198,10 +199,9 @@ def options(model: LandModel, household: int) -> tuple[str, ...]:
     """Plot choices open to ``household`` now: keep and lease always, the co-op when its
     village has an active one, custody when the service firm operates."""
     out = ["keep", "lease"]
-    coop = model.coops.get(model.population.hh_village[household])
-    if coop is not None and coop.active:
+    if model.villages.status[model.population.hh_village[household]] == ACTIVE:
         out.append("coop")
-    if model.firm.open:
+    if model.params.levers.firm_enabled:
         out.append("custody")
     return tuple(out)
 

@@ -1,155 +1,51 @@
-"""Demography: members age, die, are born, migrate and return; households split and die out.
+"""Demography: members age, die, are born, migrate and return; households split and die out,
+and their land passes on.
 
-Household state lives in arrays (:class:`Population`), one entry per household *slot* and one
-per member, so that a county of 200,000 households steps in seconds. The town is built with
-spare slots (``SLOT_FACTOR`` times the initial households) that new households fill; a
-household whose members have all died keeps its slot (its accounts stay in the ledger).
+Summary of rules (in the order :func:`run_year` applies them):
 
-Parts: :class:`Population`, :func:`build_population`, :func:`age_one_year` (deaths, births,
-migration and return), and :func:`form_households` (a grown child founds a household of their
-own). What happens to the land of households that die out or split is wired in the model
-(``LandModel.demography``) because it touches the plots.
+* **Aging** (:func:`age_one_year`): members age a year; Gompertz deaths; births to households
+  with a resident of parenting age; residents of working age leave for the cities, older
+  migrants come home.
+* **Heirs** (:func:`pass_on_land`): the contract rights of a household that died out pass to
+  its closest living kin household, or return to the village collective without one; leases it
+  granted continue with the heir, leases it held as lessee end.
+* **New households** (:func:`form_households`): a grown child founds a household of its own
+  beside its parents, tied to them as kin (:meth:`landsim.kin.KinTies.inherit_many`).
+* **Endowments** (:func:`endow`): a new household takes ``split_land_share`` of its parents'
+  plots, from the collective's unlet land of its village first.
+
+The population's arrays are declared in :mod:`landsim.population`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from landsim.params import Assumptions, World
+from landsim.grouping import group_indices, split_by
+from landsim.kin import KinTies
+from landsim.params import Assumptions
+from landsim.population import Population
+from landsim.world import COLLECTIVE, HOUSEHOLD_LEASE, IDLE, NOBODY, Plots
 
-__all__ = ["Population", "build_population", "age_one_year", "form_households", "SLOT_FACTOR"]
-
-#: household slots per initial household (room for households that form during a run)
-SLOT_FACTOR = 2.0
-
-
-@dataclass
-class Population:
-    """Members and households as arrays.
-
-    Attributes:
-        m_hh: household of each member.
-        m_age: age of each member (years).
-        m_alive: member is alive.
-        m_away: member works off-farm away from the village (migrant; sends remittances).
-        hh_village: village of each household slot.
-        hh_alive: the household exists and has a living member (a migrant-only household
-            still holds its contract rights: the heir keeps them and releases the land).
-        hh_formed: the slot has been used by a household (now or before).
-        home_row, home_col: homestead position.
-        trust: trust in the village cooperative (0 none, 1 full).
-        engaged: member household engages in the coop (attends meetings, checks accounts).
-        perf_pay: performance-linked coop pay received last year (yuan/mu).
-        coop_pay: everything the coop paid per mu pooled last year (yuan/mu).
-        income: net income of last year (yuan), from the ledger.
-    """
-
-    m_hh: np.ndarray
-    m_age: np.ndarray
-    m_alive: np.ndarray
-    m_away: np.ndarray
-    hh_village: np.ndarray
-    hh_alive: np.ndarray
-    hh_formed: np.ndarray
-    home_row: np.ndarray
-    home_col: np.ndarray
-    trust: np.ndarray
-    engaged: np.ndarray
-    perf_pay: np.ndarray
-    coop_pay: np.ndarray
-    income: np.ndarray
-
-    @property
-    def n_households(self) -> int:
-        """Number of household slots (used or not)."""
-        return self.hh_village.size
-
-    def per_household(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Sum a per-member array over each household (optionally only ``mask`` members)."""
-        w = values if mask is None else np.where(mask, values, 0)
-        return np.bincount(self.m_hh, weights=w, minlength=self.n_households)
-
-    def residents(self) -> np.ndarray:
-        """Mask of members alive and living in the village."""
-        return self.m_alive & ~self.m_away
-
-    def head_age(self) -> np.ndarray:
-        """Age of the oldest living member of each household (its head); 0 if none."""
-        out = np.zeros(self.n_households)
-        np.maximum.at(out, self.m_hh[self.m_alive], self.m_age[self.m_alive])
-        return out
-
-    def resident_head_age(self) -> np.ndarray:
-        """Age of the oldest living resident of each household; 0 if nobody lives there."""
-        out = np.zeros(self.n_households)
-        res = self.residents()
-        np.maximum.at(out, self.m_hh[res], self.m_age[res])
-        return out
-
-    def add_members(self, hh: np.ndarray, age: np.ndarray, away: np.ndarray) -> None:
-        """Append living members (births, spouses who marry in)."""
-        self.m_hh = np.concatenate([self.m_hh, hh.astype(np.int64)])
-        self.m_age = np.concatenate([self.m_age, age.astype(float)])
-        self.m_alive = np.concatenate([self.m_alive, np.ones(hh.size, dtype=bool)])
-        self.m_away = np.concatenate([self.m_away, away.astype(bool)])
+__all__ = ["run_year", "age_one_year", "pass_on_land", "form_households", "endow"]
 
 
-def build_population(
-    world: World,
+def run_year(
+    plots: Plots,
+    pop: Population,
+    kin: KinTies,
     a: Assumptions,
-    hh_village: np.ndarray,
-    home_row: np.ndarray,
-    home_col: np.ndarray,
+    n_villages: int,
     rng: np.random.Generator,
-) -> Population:
-    """Draw households: a head (normal age), usually a spouse, and some children; leave
-    ``SLOT_FACTOR - 1`` times as many empty slots for households that form later.
-
-    The head's age is ``Normal(head_age_mean, head_age_sd)`` clipped to 25-90; a spouse (80% of
-    households) is the head's age +- 3; ``Poisson(children_mean)`` children are 22-35 years
-    younger than the head. Children aged 18-45 are away with ``initial_migrant_share``.
-    """
-    n_h = hh_village.size
-    head = np.clip(rng.normal(a.head_age_mean, a.head_age_sd, n_h), 25, 90)
-    has_spouse = rng.random(n_h) < 0.8
-    spouse = np.clip(head + rng.normal(0, 3, n_h), 20, 95)
-    n_kids = rng.poisson(a.children_mean, n_h)
-    kid_hh = np.repeat(np.arange(n_h), n_kids)
-    kid_age = np.clip(head[kid_hh] - rng.uniform(22, 35, kid_hh.size), 0, None)
-    m_hh = np.concatenate([np.arange(n_h), np.flatnonzero(has_spouse), kid_hh])
-    m_age = np.floor(np.concatenate([head, spouse[has_spouse], kid_age]))
-    order = np.argsort(m_hh, kind="stable")
-    m_hh, m_age = m_hh[order], m_age[order]
-    away = (m_age >= 18) & (m_age <= 45) & (rng.random(m_age.size) < a.initial_migrant_share)
-    # nobody leaves the head alone: the head (first member of each household) stays
-    first = np.r_[True, m_hh[1:] != m_hh[:-1]]
-    away &= ~first
-    trust = np.clip(rng.normal(a.trust_initial, 0.1, n_h), 0, 1)
-    slots = int(np.ceil(n_h * SLOT_FACTOR))
-    spare = slots - n_h
-
-    def pad(x: np.ndarray, value) -> np.ndarray:
-        return np.concatenate([x, np.full(spare, value, dtype=x.dtype)])
-
-    formed = np.ones(n_h, dtype=bool)
-    return Population(
-        m_hh=m_hh.astype(np.int64),
-        m_age=m_age,
-        m_alive=np.ones(m_hh.size, dtype=bool),
-        m_away=away,
-        hh_village=pad(hh_village.astype(np.int32), 0),
-        hh_alive=pad(formed, False),
-        hh_formed=pad(formed, False),
-        home_row=pad(home_row.astype(np.int32), 0),
-        home_col=pad(home_col.astype(np.int32), 0),
-        trust=pad(trust, a.trust_initial),
-        engaged=np.zeros(slots, dtype=bool),
-        perf_pay=np.zeros(slots),
-        coop_pay=np.zeros(slots),
-        income=np.zeros(slots),
-    )
+) -> None:
+    """The year's demography (module docstring): aging, heirs, new households, endowments."""
+    died = age_one_year(pop, a, rng)
+    if died.size:
+        pass_on_land(plots, pop, kin, died)
+    formed = form_households(pop, a, rng)
+    if formed:
+        kin.inherit_many(formed)
+        endow(plots, pop, formed, a.split_land_share, n_villages, rng)
 
 
 def age_one_year(pop: Population, a: Assumptions, rng: np.random.Generator) -> np.ndarray:
@@ -225,3 +121,62 @@ def form_households(
     pop.perf_pay[children] = 0.0
     pop.coop_pay[children] = 0.0
     return list(zip(parents.tolist(), children.tolist(), strict=True))
+
+
+def pass_on_land(plots: Plots, pop: Population, kin: KinTies, died: np.ndarray) -> None:
+    """The contract rights of the households that ``died`` out pass to their closest living
+    kin household (an heir) or, without one, return to the collective. Their own and custody
+    plots are free for the new holder to decide; leases they granted continue with the new
+    holder; leases they held as lessee end, and so do leases an heir now holds itself."""
+    p = plots
+    heir_of = np.full(pop.n_households, COLLECTIVE, dtype=np.int64)
+    heir_of[died] = kin.closest(died, pop.hh_alive)
+    dead = np.zeros(pop.n_households, dtype=bool)
+    dead[died] = True
+    held = (p.holder >= 0) & dead[np.maximum(p.holder, 0)]
+    unleased = held & ~p.leased()
+    p.kind[unleased] = IDLE
+    p.operator[unleased] = NOBODY
+    p.holder[held] = heir_of[p.holder[held]]
+    lessee_dead = (p.kind == HOUSEHOLD_LEASE) & dead[np.maximum(p.operator, 0)]
+    own_lease = (p.kind == HOUSEHOLD_LEASE) & (p.operator == p.holder)
+    p.end_lease(lessee_dead | own_lease)
+
+
+def endow(
+    plots: Plots,
+    pop: Population,
+    formed: list[tuple[int, int]],
+    share: float,
+    n_v: int,
+    rng: np.random.Generator,
+) -> None:
+    """Each new household takes ``share`` of its parents' plots: from the unlet land of its
+    village's collective first (``n_v`` villages), then from the parents' plots (in the order
+    the households formed; the plot lists are built once a year, not once per household)."""
+    p = plots
+    parents = np.array([pa for pa, _ in formed], dtype=np.int64)
+    is_parent = np.zeros(pop.n_households, dtype=bool)
+    is_parent[parents] = True
+    theirs = np.flatnonzero((p.holder >= 0) & is_parent[np.maximum(p.holder, 0)])
+    keys, groups = split_by(p.holder[theirs], theirs)
+    by_holder = {int(h): g for h, g in zip(keys, groups, strict=False)}
+    spare_idx = np.flatnonzero((p.holder == COLLECTIVE) & ~p.leased())
+    spare = [spare_idx[g] for g in group_indices(p.village[spare_idx], n_v)]
+    for parent, child in formed:
+        mine = by_holder.get(parent, np.zeros(0, dtype=np.int64))
+        n = int(round(share * mine.size))
+        if n == 0:
+            continue
+        v = int(pop.hh_village[child])
+        take = spare[v][rng.permutation(spare[v].size)[:n]]
+        if take.size:
+            spare[v] = spare[v][~np.isin(spare[v], take)]
+        rest = n - take.size
+        if rest > 0:
+            given = rng.permutation(mine.size)[:rest]
+            take = np.concatenate([take, mine[given]])
+            kept = np.ones(mine.size, dtype=bool)
+            kept[given] = False
+            by_holder[parent] = mine[kept]  # as if listed again for a later pair
+        p.holder[take] = child

@@ -8,7 +8,8 @@ heir household inherits the land of kin that die out. Whether a tie carries a le
 in the market (:mod:`landsim.market`), so the rent-free share is an outcome, not an input.
 
 Ties are stored as an edge list with both directions (:class:`KinTies`); :meth:`KinTies.pairs`
-returns the ties between two sets of households as arrays.
+returns the ties between two sets of households as arrays, and :func:`kin_pairs` the ties
+between the holders of plots offered for lease and the bidders, as the market needs them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KinTies", "build_kin"]
+from landsim.clearing import KinPairs
+from landsim.columns import SHARE, column
+
+__all__ = ["KinTies", "build_kin", "kin_pairs"]
+
+_T = ("ties",)
 
 
 @dataclass
 class KinTies:
     """Directed edges ``src -> dst`` with ``closeness`` (0-1); each tie appears both ways."""
 
-    src: np.ndarray
-    dst: np.ndarray
-    closeness: np.ndarray
+    src: np.ndarray = column(np.int64, _T, (0, "households"), variable=True)
+    dst: np.ndarray = column(np.int64, _T, (0, "households"), variable=True)
+    closeness: np.ndarray = column(np.float64, _T, SHARE, variable=True)
 
     def add(self, a: np.ndarray, b: np.ndarray, closeness: np.ndarray) -> None:
         """Add ties ``a <-> b`` (both directions)."""
@@ -146,3 +152,27 @@ def build_kin(
     ties = KinTies(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     ties.add(src[keep], dst[keep], close[keep])
     return ties
+
+
+def kin_pairs(kin: KinTies, offer_holder: np.ndarray, bidder_hh: np.ndarray, n: int) -> KinPairs:
+    """Kin ties between the holders of offered plots (``offer_holder``, one per offer; -1 for
+    the collective) and bidders (``bidder_hh``), as index pairs into the offers and bidders:
+    every offer of a holder times every tie of that holder to a bidder (``n`` households)."""
+    is_bidder = np.zeros(n, dtype=bool)
+    is_bidder[bidder_hh] = True
+    is_holder = np.zeros(n, dtype=bool)
+    is_holder[offer_holder[offer_holder >= 0]] = True
+    src, dst, close = kin.pairs(is_holder, is_bidder, n)
+    bidx = np.full(n, -1, dtype=np.int64)
+    bidx[bidder_hh] = np.arange(bidder_hh.size)
+    order = np.argsort(src, kind="stable")
+    src, dst, close = src[order], dst[order], close[order]
+    h = np.where(offer_holder >= 0, offer_holder, 0)
+    lo = np.searchsorted(src, h, side="left")
+    hi = np.searchsorted(src, h, side="right")
+    cnt = np.where(offer_holder >= 0, hi - lo, 0)
+    offer = np.repeat(np.arange(offer_holder.size), cnt)
+    start = np.repeat(lo, cnt)
+    within = np.arange(offer.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    edge = start + within
+    return KinPairs(offer=offer, bidder=bidx[dst[edge]], closeness=close[edge])

@@ -1,8 +1,10 @@
 """Outcomes reported every year: named, documented functions of the model's state.
 
-Each function takes the model and returns one number for the current year. Shares run from 0
-(none) to 1 (all); money is in yuan of the year. :data:`METRICS` maps the column names used
-everywhere in the project (DataFrames, scenario comparisons, sweeps, the app) to functions.
+Each function takes the model (as Mesa's DataCollector hands it over), reads the town's arrays
+(``m.plots``, ``m.population``, ``m.villages``, ``m.ledger``, ``m.town``) and returns one number
+for the current year. Shares run from 0 (none) to 1 (all); money is in yuan of the year.
+:data:`METRICS` maps the column names used everywhere in the project (DataFrames, scenario
+comparisons, sweeps, the app) to functions.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE
+from landsim.cooperatives import members
+from landsim.spatial import count_patches
+from landsim.villages import EMPTY_SHELL, NONE
+from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, Plots
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
 
-__all__ = ["METRICS", "gini", "MAIN_OUTCOMES", "FLOW_METRICS"]
+__all__ = ["METRICS", "gini", "patches", "MAIN_OUTCOMES", "FLOW_METRICS"]
 
 
 def gini(x: np.ndarray) -> float:
@@ -28,6 +33,12 @@ def gini(x: np.ndarray) -> float:
         return 0.0
     ranks = np.arange(1, n + 1)
     return float((2 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n)
+
+
+def patches(plots: Plots) -> tuple[int, int]:
+    """Number of operated plots and of contiguous patches with one operator (4-neighbour)."""
+    key = plots.kind.astype(np.int64) * (plots.n + 1) + plots.operator + 1
+    return count_patches(plots.grid(np.where(plots.kind == IDLE, -1, key)))
 
 
 def abandonment_rate(m: LandModel) -> float:
@@ -106,19 +117,19 @@ def _alive(m: LandModel) -> int:
 def coop_member_share(m: LandModel) -> float:
     """Share of living households with land in a cooperative."""
     n = _alive(m)
-    return float(m.member_mask().sum() / n) if n else 0.0
+    return float(members(m.plots, m.population).sum() / n) if n else 0.0
 
 
 def participation_rate(m: LandModel) -> float:
     """Share of living households that are coop members *and* engage (meetings, oversight)."""
     n = _alive(m)
-    return float((m.population.engaged & m.member_mask()).sum() / n) if n else 0.0
+    return float((m.population.engaged & members(m.plots, m.population)).sum() / n) if n else 0.0
 
 
 def engagement_rate(m: LandModel) -> float:
     """Of coop member households, the share that engage (0 if there are no members)."""
-    members = m.member_mask()
-    return float(m.population.engaged[members].mean()) if members.any() else 0.0
+    mine = members(m.plots, m.population)
+    return float(m.population.engaged[mine].mean()) if mine.any() else 0.0
 
 
 def trust_mean(m: LandModel) -> float:
@@ -155,36 +166,39 @@ def collective_income_mean(m: LandModel) -> float:
 
 def coop_profit(m: LandModel) -> float:
     """Total profit of active cooperatives this year, after leakage (yuan)."""
-    return float(sum(c.profit for c in m.active_coops()))
+    vil = m.villages
+    return float(sum(vil.profit[vil.active()].tolist()))
 
 
 def coop_leakage(m: LandModel) -> float:
     """Total money leaked from cooperatives this year (yuan)."""
-    return float(sum(c.leakage for c in m.active_coops()))
+    vil = m.villages
+    return float(sum(vil.leakage[vil.active()].tolist()))
 
 
 def coop_reserve(m: LandModel) -> float:
-    """Total reserve funds of all cooperatives (yuan)."""
-    return float(sum(c.reserve for c in m.coops.values()))
+    """Total reserve funds of all cooperatives (yuan; summed in the order they were founded)."""
+    reserves = m.ledger.balance[m.accounts.reserve0 + m.villages.founded_order()] / 100.0
+    return float(sum(reserves.tolist()))
 
 
 def coops_active(m: LandModel) -> int:
     """Number of operating cooperatives."""
-    return len(m.active_coops())
+    return int(m.villages.active().size)
 
 
 def coops_empty_shell(m: LandModel) -> int:
     """Number of cooperatives that failed and linger as empty shells."""
-    return len(m.empty_shells())
+    return int((m.villages.status == EMPTY_SHELL).sum())
 
 
 def founding_strength_gap(m: LandModel) -> float:
     """Share of villages with a Party branch stronger than the town's mean strength parameter
     (``branch_strength_mean``) that have founded a coop (active or shell), minus that share
     among the weaker villages (-1 to 1; 0 when one group is empty)."""
-    has = np.zeros(m.strength.size, dtype=bool)
-    has[list(m.coops)] = True
-    strong = m.strength >= m.params.world.branch_strength_mean
+    strength = m.villages.strength
+    has = m.villages.status != NONE
+    strong = strength >= m.params.world.branch_strength_mean
     if strong.all() or not strong.any():
         return 0.0
     return float(has[strong].mean() - has[~strong].mean())
@@ -193,13 +207,14 @@ def founding_strength_gap(m: LandModel) -> float:
 def subsidy_dependence(m: LandModel) -> float:
     """Government money received by coops this year over their revenue (0 = none; 0 if no
     revenue)."""
-    revenue = sum(c.revenue for c in m.active_coops())
-    return float(m.government.subsidies / revenue) if revenue > 0 else 0.0
+    vil = m.villages
+    revenue = sum(vil.revenue[vil.active()].tolist())
+    return float(m.town.government.subsidies / revenue) if revenue > 0 else 0.0
 
 
 def mean_patch_size(m: LandModel) -> float:
     """Mean size (plots) of contiguous patches farmed by one operator (1 = fully fragmented)."""
-    operated, n = m.patches()
+    operated, n = patches(m.plots)
     return float(operated / n) if n else 0.0
 
 
@@ -221,18 +236,18 @@ def mean_head_age(m: LandModel) -> float:
 
 def lease_rent_mean(m: LandModel) -> float:
     """Mean rent of household leases signed this year that pay rent (yuan/mu; 0 if none)."""
-    return m.year_rent["all"]
+    return float(m.villages.rent_signed[0])
 
 
 def lease_rent_flat(m: LandModel) -> float:
     """Mean rent of paid household leases of flat land signed this year (yuan/mu; 0 if none)."""
-    return m.year_rent["flat"]
+    return float(m.villages.rent_signed[1])
 
 
 def lease_rent_hilly(m: LandModel) -> float:
     """Mean rent of paid household leases of hilly land signed this year (yuan/mu; 0 if
     none)."""
-    return m.year_rent["hilly"]
+    return float(m.villages.rent_signed[2])
 
 
 def collective_land_share(m: LandModel) -> float:
@@ -245,12 +260,12 @@ def collective_income_per_mu(m: LandModel) -> float:
     """Income of the village collectives this year per mu of village land (yuan/mu)."""
     acc = m.accounts
     total = float(m.ledger.net_this_year(acc.collective0, acc.collective0 + acc.villages).sum())
-    return total / float(m.village_mu.sum())
+    return total / float(m.villages.land_mu.sum())
 
 
 def firm_capacity(m: LandModel) -> float:
     """Service firm capacity for next year (mu)."""
-    return float(m.firm.capacity)
+    return float(m.town.firm.capacity)
 
 
 METRICS: dict[str, Callable[[LandModel], float]] = {

@@ -6,18 +6,36 @@ the leakage they see (all of it after a disclosed audit, otherwise in proportion
 members watch the books) and by its debts. Other villagers' trust drifts towards the members'
 (word of mouth). A member household *engages* — attends meetings, checks the accounts — with a
 logistic probability that rises with its performance-linked pay (a stake), the coop's openness
-(a voice) and its trust.
+(a voice) and its trust. People may say for themselves whether they engage
+(:mod:`landsim.decisions`).
+
+Parts: :class:`CoopSignals` and :func:`signals` (what villagers see of their co-op),
+:func:`update_trust`, :func:`engagement_probability`, and :func:`update_trust_and_engagement`,
+which applies them to the town after the season.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim.params import Assumptions
+from landsim.cooperatives import members as coop_members
+from landsim.params import Assumptions, Params
+from landsim.villages import ACTIVE, NONE
 
-__all__ = ["CoopSignals", "update_trust", "engagement_probability"]
+if TYPE_CHECKING:
+    from landsim.town import Town
+
+__all__ = [
+    "CoopSignals",
+    "signals",
+    "update_trust",
+    "engagement_probability",
+    "update_trust_and_engagement",
+]
 
 
 @dataclass(frozen=True)
@@ -98,3 +116,49 @@ def engagement_probability(
         + a.engagement_trust * (trust - 0.5)
     )
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def signals(town: Town, audit_disclosure: bool) -> CoopSignals:
+    """What villagers see of their co-op this year (nothing where it does not operate): its
+    openness, the leakage members see (all of it after a disclosed audit, otherwise in
+    proportion to the share of members who watch the books), its debts, a clean published
+    audit, and their outside option (the lease return of flat land)."""
+    vil, led = town.villages, town.ledger
+    on = vil.status == ACTIVE
+    debt = led.balance[led.accounts.coop0 : led.accounts.coop0 + vil.n] < 0
+    found = np.where(vil.audited, vil.found_leak_rate, 0.0)
+    return CoopSignals(
+        active=on,
+        transparency=np.where(on, vil.transparency, 0.0),
+        seen_leak=np.where(
+            on, np.where(vil.audited, found, vil.leak_rate * vil.engaged_share), 0.0
+        ),
+        in_debt=on & debt,
+        clean_audit=on & vil.audited & (vil.found_leak_rate == 0.0) & bool(audit_disclosure),
+        found_leak=np.where(on, found, 0.0),
+        outside=vil.lease_return[:, 0],
+    )
+
+
+def update_trust_and_engagement(
+    town: Town,
+    params: Params,
+    rng: np.random.Generator,
+    engage: Mapping[int, bool] | None = None,
+) -> None:
+    """Trust follows what members were paid, openness, leakage and debt; members engage with a
+    probability that rises with their stake, voice and trust; ``engage``: members who decided
+    for themselves. Each co-op's engaged share follows."""
+    pop, vil, a = town.population, town.villages, params.assumptions
+    members = coop_members(town.plots, pop)
+    sig = signals(town, params.levers.audit_disclosure)
+    pop.trust = update_trust(pop.trust, pop.hh_village, pop.hh_alive, members, pop.coop_pay, sig, a)
+    p = engagement_probability(pop.perf_pay, sig.transparency[pop.hh_village], pop.trust, a)
+    pop.engaged = members & (rng.random(pop.n_households) < p)
+    for h, on in (engage or {}).items():
+        pop.engaged[h] = bool(members[h] and on)
+    n_v = params.world.n_villages
+    n_mem = np.bincount(pop.hh_village[members], minlength=n_v)
+    n_eng = np.bincount(pop.hh_village[pop.engaged], minlength=n_v)
+    has = vil.status != NONE
+    vil.engaged_share[has] = np.where(n_mem > 0, n_eng / np.maximum(n_mem, 1), 0.0)[has]

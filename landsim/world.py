@@ -6,8 +6,9 @@ no one) holds the *operation right* and farms it. Operation rights move by lease
 household or to the cooperative) or stay with the holder under custody (the service firm farms
 for a fee and the holder keeps the harvest).
 
-Parts: operator kinds (``IDLE`` … ``CUSTODY``), the :class:`Plots` arrays, and
-:func:`build_plots`, which lays out villages, terrain and scattered contract plots.
+Parts: operator kinds (``IDLE`` … ``CUSTODY``), the :class:`Plots` arrays,
+:func:`build_plots`, which lays out villages, terrain and scattered contract plots, and
+:func:`homesteads`, where each household lives.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landsim.columns import PER_MU, YEAR, column
 from landsim.params import World
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "NOBODY",
     "Plots",
     "build_plots",
+    "homesteads",
 ]
 
 # operator kinds
@@ -41,6 +44,8 @@ KIND_NAMES = ("idle", "own", "household_lease", "coop", "custody")
 
 COLLECTIVE = -1  #: holder value for land whose contract rights returned to the collective
 NOBODY = -1  #: operator / lessee value for none
+
+_P = ("plots",)
 
 
 @dataclass
@@ -59,21 +64,24 @@ class Plots:
         rent: yearly rent of the running lease (yuan/mu); 0 when rent-free or no lease.
         lease_start, lease_end: first and last model year of the running lease (-1 if none).
         row, col: grid coordinates (derived, kept for distance computations).
+        released: released by its holder in last year's market, or collective land not let
+            (the land a co-op founded this year could pool).
     """
 
     width: int
     height: int
-    village: np.ndarray
-    hilly: np.ndarray
-    quality: np.ndarray
-    holder: np.ndarray
-    kind: np.ndarray
-    operator: np.ndarray
-    rent: np.ndarray
-    lease_start: np.ndarray
-    lease_end: np.ndarray
-    row: np.ndarray
-    col: np.ndarray
+    village: np.ndarray = column(np.int32, _P, (0, "villages"))
+    hilly: np.ndarray = column(np.bool_, _P, None)
+    quality: np.ndarray = column(np.float64, _P, (0.6, 1.4))  # as drawn
+    holder: np.ndarray = column(np.int64, _P, (-1, "households"))
+    kind: np.ndarray = column(np.int8, _P, (0, len(KIND_NAMES) - 1))
+    operator: np.ndarray = column(np.int64, _P, (-1, "operators"))
+    rent: np.ndarray = column(np.float64, _P, PER_MU)
+    lease_start: np.ndarray = column(np.int32, _P, YEAR)
+    lease_end: np.ndarray = column(np.int32, _P, YEAR)
+    row: np.ndarray = column(np.int32, _P, (0, "rows"))
+    col: np.ndarray = column(np.int32, _P, (0, "cols"))
+    released: np.ndarray = column(np.bool_, _P, None)
 
     @property
     def n(self) -> int:
@@ -171,8 +179,22 @@ def build_plots(world: World, rng: np.random.Generator) -> tuple[Plots, np.ndarr
         lease_end=np.full(n, -1, dtype=np.int32),
         row=rows.astype(np.int32),
         col=cols.astype(np.int32),
+        released=np.zeros(n, dtype=bool),
     )
     owned = holder >= 0
     plots.kind[owned] = OWN
     plots.operator[owned] = holder[owned]
     return plots, hh_village
+
+
+def homesteads(plots: Plots, n_households: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's homestead: the (rounded) centre of the plots it holds (row, column)."""
+    p = plots
+    held = p.holder >= 0
+    cnt = np.bincount(p.holder[held], minlength=n_households)
+    r = np.bincount(p.holder[held], weights=p.row[held], minlength=n_households)
+    c = np.bincount(p.holder[held], weights=p.col[held], minlength=n_households)
+    return (
+        np.rint(r / np.maximum(cnt, 1)).astype(np.int32),
+        np.rint(c / np.maximum(cnt, 1)).astype(np.int32),
+    )

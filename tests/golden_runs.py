@@ -184,7 +184,7 @@ def state_digests(m: LandModel) -> dict[str, str]:
         ),
         "coops": _digest(np.array(coops, dtype=float).reshape(-1, len(COOP_FIELDS) + 1)),
         "firm": _digest(np.array([float(getattr(m.firm, f)) for f in FIRM_FIELDS])),
-        "lease_return": _digest(m.lease_return),
+        "lease_return": _digest(m.villages.lease_return),
     }
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import json
 
+import landsim.model
 from landsim.bench import PHASE_GROUPS, PHASES, county_size, ladder, town_size
 from landsim.cli import main
 from landsim.model import LandModel
@@ -25,10 +29,31 @@ def test_ladder_grows_from_town_to_county():
     assert all(s.households_per_village >= 1 for s in sizes)
 
 
-def test_every_timed_phase_is_a_model_method():
-    """Each phase the bench times is a method of LandModel, mapped to a phase of the year."""
-    for method, group in PHASES.items():
-        assert callable(getattr(LandModel, method))
+def test_every_phase_the_calendar_calls_is_timed():
+    """Each function of a phase module that the calendar (LandModel.step and the methods it
+    calls) calls is in the bench's per-phase table, mapped to a phase of the year; each entry
+    of the table exists."""
+    tree = ast.parse(inspect.getsource(landsim.model))
+    calendar = {"step", "_decide", "_market", "_after_season", "_apply_timeline"}
+    called = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef) and fn.name in calendar:
+            for node in ast.walk(fn):
+                f = node.func if isinstance(node, ast.Call) else None
+                if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+                    if importlib.util.find_spec(f"landsim.{f.value.id}") is not None:
+                        called.add(f"{f.value.id}.{f.attr}")
+    assert called and called <= set(PHASES), sorted(called - set(PHASES))
+    m = LandModel(rng=1, width=10, height=10, villages_x=1, villages_y=1, households_per_village=20)
+    for name, group in PHASES.items():
+        module, _, attr = name.rpartition(".")
+        owner = m
+        if module.startswith("model"):
+            for part in module.split(".")[1:]:
+                owner = getattr(owner, part)
+        else:
+            owner = importlib.import_module(f"landsim.{module}")
+        assert callable(getattr(owner, attr)), name
         assert group in PHASE_GROUPS
 
 

@@ -11,13 +11,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
-from landsim.model import _sorted_by_key
+from landsim.clearing import Bidders, KinPairs, Offers, Technology, clear_market
+from landsim.land_use import sorted_by_key
 from landsim.spatial import count_patches
 
 
 def _plain_market(offers, bidders, kin, tech, bid_fraction, distance_cost, kin_value):
-    """Module docstring of landsim.market, one plot and one bidder at a time."""
+    """Module docstring of landsim.clearing, one plot and one bidder at a time."""
     days_left = bidders.days.astype(float).copy()
     plots_left = bidders.max_plots.astype(np.int64).copy()
     need = tech.days(offers.hilly) * tech.plot_mu
@@ -155,11 +155,11 @@ def test_farm_order_merge_equals_a_full_sort(seed, n, changes):
     rng_rank = rng.permutation(n)
     holder = rng.integers(-1, 20, n)
     packed, held = keys(holder)
-    last = _sorted_by_key(packed, held, None)
+    last = sorted_by_key(packed, held, None)
     last = (last[1], last[0])
     holder[rng.integers(0, n, changes)] = rng.integers(-1, 25, changes)
     packed, held = keys(holder)
-    order, sorted_keys = _sorted_by_key(packed, held, last)
+    order, sorted_keys = sorted_by_key(packed, held, last)
     assert np.array_equal(order, held[np.argsort(packed[held], kind="stable")])
     assert np.array_equal(sorted_keys, np.sort(packed[held]))
 

@@ -6,7 +6,6 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landsim.cooperative import ACTIVE
 from landsim.metrics import METRICS
 from landsim.world import COLLECTIVE, COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN
 from tests.helpers import tiny_model
@@ -37,7 +36,7 @@ def check_invariants(m) -> None:
         coop = m.coops[int(v)]
         mine = co & (p.operator == v)
         # an empty shell only keeps land until the end of the season it failed in
-        assert coop.status == ACTIVE or (p.lease_end[mine] == year).all()
+        assert coop.active or (p.lease_end[mine] == year).all()
         assert (p.village[mine] == v).all(), "a coop operates land outside its village"
     # leases: exactly the household-lease and coop plots, running this year, rent >= 0
     leased = p.lease_end >= 0
@@ -62,7 +61,7 @@ def check_invariants(m) -> None:
     # collective land is held by nobody, and idle held land was released this year
     assert ((p.holder == COLLECTIVE) == (p.holder < 0)).all()
     if year > 0:
-        assert m.released[(p.kind == IDLE) & (p.holder >= 0)].all()
+        assert m.plots.released[(p.kind == IDLE) & (p.holder >= 0)].all()
     # money: nothing is created or destroyed (closing the books also re-derives balances)
     assert int(m.ledger.balance.sum()) == 0
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landsim import LandModel, Params
-from landsim.cooperative import EMPTY_SHELL, appraise
+from landsim import LandModel, Params, demography
+from landsim.cooperatives import appraise
 from landsim.params import Event, params_from_flat
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.sharing import make_rule
@@ -142,7 +142,8 @@ def test_dead_households_land_goes_to_an_heir_or_the_collective():
     mine_kin = m.plots.holder == with_kin
     mine_lonely = m.plots.holder == lonely
     pop.m_alive[np.isin(pop.m_hh, [with_kin, lonely])] = False
-    m.demography()
+    a = m.params.assumptions
+    demography.run_year(m.plots, pop, kin, a, m.params.world.n_villages, m.rng)
     assert not pop.hh_alive[[with_kin, lonely]].any()
     assert (m.plots.holder[mine_kin] == heir).all()
     assert (m.plots.holder[mine_lonely] == COLLECTIVE).all()
@@ -168,7 +169,7 @@ def test_abandoned_land_is_land_released_that_nobody_took():
     p = m.plots
     idle_held = (p.kind == IDLE) & (p.holder >= 0)
     assert idle_held.any()
-    assert m.released[idle_held].all()
+    assert m.plots.released[idle_held].all()
 
 
 def test_rent_free_leases_go_to_kin():
@@ -217,7 +218,7 @@ def test_empty_shell_stops_farming_and_returns_land():
     shells = m.empty_shells()
     assert shells, "an opaque coop losing most of its revenue should fail"
     for coop in shells:
-        assert coop.status == EMPTY_SHELL
+        assert coop.status == "empty_shell" and not coop.active
         assert not ((m.plots.kind == COOP) & (m.plots.operator == coop.village)).any()
 
 
@@ -314,7 +315,7 @@ def test_reset_with_a_mesa_scenario_holding_a_string_seed():
 def test_grid_layers_show_the_plot_state():
     """The Mesa grid's property layers hold who farms, terrain, holder age and trust, cell
     (x, y) being the plot in column x, row height-1-y, and follow the model every step."""
-    from landsim.model import LAYERS
+    from landsim.views import LAYERS
 
     m = tiny_model(5, coop_founding="all")
     grid = m.grid

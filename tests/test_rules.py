@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from landsim.households import (
+from landsim.clearing import Bidders, KinPairs, Offers, Technology, clear_market
+from landsim.labour import household_labour, labour_capacity, shadow_wage
+from landsim.land_use import (
     Outlook,
     channel_values,
     decide_land_use,
     logit_pick,
     risk_aversion,
 )
-from landsim.labour import household_labour, labour_capacity, shadow_wage
 from landsim.ledger import Accounts, Ledger, LedgerError
-from landsim.market import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.metrics import gini
 from landsim.params import Assumptions, Levers
 from landsim.sharing import (

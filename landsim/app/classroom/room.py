@@ -628,8 +628,8 @@ class Classroom:
             ]
             coop = m.coops.get(v)
             offers = {
-                "rent_flat": float(m.lease_return[v, 0]),
-                "rent_hilly": float(m.lease_return[v, 1]),
+                "rent_flat": float(m.villages.lease_return[v, 0]),
+                "rent_hilly": float(m.villages.lease_return[v, 1]),
                 "coop": None,
                 "custody_price": float(m.firm.price) if m.firm.open else None,
             }

@@ -1,0 +1,101 @@
+"""The state of a town, by part: what a checkpoint stores and what the phases of the year change.
+
+Each part is a struct of arrays declared in its own module: the plots
+(:class:`~landsim.world.Plots`), the population (:class:`~landsim.population.Population`), kin
+ties (:class:`~landsim.kin.KinTies`), the villages with their branches and co-ops
+(:class:`~landsim.villages.Villages`) and the money ledger (:class:`~landsim.ledger.Ledger`).
+The service firm and the town government have a few numbers each, declared here.
+
+Parts: :class:`Town` and :func:`build_town`, :class:`FirmState`, :class:`GovernmentState`,
+:func:`number` and :func:`numbers` (declared scalar fields).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from landsim.columns import AREA, MONEY, PER_MU, Limit
+from landsim.kin import KinTies, build_kin
+from landsim.ledger import Accounts, Ledger
+from landsim.params import Params
+from landsim.population import Population, build_population
+from landsim.villages import Villages, build_villages
+from landsim.world import Plots, build_plots, homesteads
+
+__all__ = ["Town", "FirmState", "GovernmentState", "number", "numbers", "build_town"]
+
+
+def number(default: float, limit: Limit) -> Any:
+    """A dataclass field for a number with ``default`` and values within ``limit``."""
+    return dataclasses.field(default=default, metadata={"number": limit})
+
+
+def numbers(cls: Any) -> dict[str, Limit]:
+    """The declared numbers of a state type (or of an instance), by field name."""
+    return {f.name: f.metadata["number"] for f in dataclasses.fields(cls) if "number" in f.metadata}
+
+
+@dataclass
+class FirmState:
+    """The service firm's numbers (see :mod:`landsim.services`).
+
+    Attributes:
+        capacity: land it can farm next year (mu).
+        price: custody price per mu of flat land (yuan/mu; hills cost more).
+        demand: land asked for this year, custody and co-op service (mu).
+        served: land farmed this year (mu).
+        revenue, profit: this year's (yuan).
+    """
+
+    capacity: float = number(0.0, AREA)
+    price: float = number(0.0, PER_MU)
+    demand: float = number(0.0, AREA)
+    served: float = number(0.0, AREA)
+    revenue: float = number(0.0, MONEY)
+    profit: float = number(0.0, MONEY)
+
+
+@dataclass
+class GovernmentState:
+    """The town government's numbers of this year (see :mod:`landsim.government`).
+
+    Attributes:
+        spent: money spent this year (yuan).
+        subsidies: money paid to co-ops this year, grants and subsidies (yuan).
+    """
+
+    spent: float = number(0.0, MONEY)
+    subsidies: float = number(0.0, MONEY)
+
+
+@dataclass
+class Town:
+    """The whole state of a town between two phases of the year, by part."""
+
+    plots: Plots
+    population: Population
+    kin: KinTies
+    villages: Villages
+    ledger: Ledger
+    firm: FirmState
+    government: GovernmentState
+
+
+def build_town(params: Params, rng: np.random.Generator) -> Town:
+    """Lay out a town of ``params`` (docs/ODD.md, Initialization): plots and contract plots,
+    households at the centre of their plots, kin ties, Party branches, empty books, the firm
+    at its initial capacity and price. Draws from ``rng`` in this order."""
+    w, a, lv = params.world, params.assumptions, params.levers
+    plots, hh_village = build_plots(w, rng)
+    home_row, home_col = homesteads(plots, hh_village.size)
+    population = build_population(w, a, hh_village, home_row, home_col, rng)
+    kin = build_kin(hh_village, w.n_villages, a.kin_ties_mean, rng)
+    villages = build_villages(w, plots, a, rng)
+    ledger = Ledger(Accounts(households=population.n_households, villages=w.n_villages), year=1)
+    total_mu = w.n_plots * w.plot_size_mu
+    firm = FirmState(capacity=lv.firm_capacity_initial * total_mu, price=lv.custody_price)
+    return Town(plots, population, kin, villages, ledger, firm, GovernmentState())
