@@ -8,8 +8,11 @@ declared with :func:`column`: its dtype, its dimensions by name (``plots``, ``ho
 (:mod:`landsim.checkpoint`) read these declarations to check a file before and after reading it,
 so the checks follow the state when it is reorganised.
 
-Parts: :class:`Column` and :func:`column`, :func:`columns` (a type's declared arrays), and
-:func:`value_problem` (what is wrong with an array's values, or None).
+A state type's scalars are declared with :func:`number` (a default and a range).
+
+Parts: :class:`Column` and :func:`column`, :func:`columns` (a type's declared arrays),
+:func:`number` and :func:`numbers` (its declared scalars), and :func:`value_problem` (what is
+wrong with an array's values, or None).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ __all__ = [
     "Column",
     "column",
     "columns",
+    "number",
+    "numbers",
     "value_problem",
     "Sizes",
     "MONEY",
@@ -39,8 +44,9 @@ __all__ = [
     "COUNT",
 ]
 
-#: a limit: ``(low, high)`` where each end is a number or the name of a size (``"households"``:
-#: the number of household slots; an index must be below it); None for booleans
+#: a limit: ``(low, high)`` where each end is a number or the name of a size: a count that an
+#: index must stay below (``"households"``: the household slots), or a largest value
+#: (``"max_age"``); None for booleans and text
 Limit = tuple[float | str, float | str] | None
 Sizes = dict[str, int]
 
@@ -85,10 +91,13 @@ class Column:
         return tuple(d if isinstance(d, int) else sizes[d] for d in self.dims)
 
 
-def column(dtype: Any, dims: tuple[str | int, ...], limit: Limit, variable: bool = False) -> Any:
+def column(
+    dtype: Any, dims: tuple[str | int, ...], limit: Limit, variable: bool = False, **field: Any
+) -> Any:
     """A dataclass field for an array of ``dtype`` with dimensions ``dims`` and values within
-    ``limit`` (see :class:`Column`)."""
-    return dataclasses.field(metadata={"column": Column(np.dtype(dtype), dims, limit, variable)})
+    ``limit`` (see :class:`Column`); ``field``: more arguments of :func:`dataclasses.field`."""
+    meta = {"column": Column(np.dtype(dtype), dims, limit, variable)}
+    return dataclasses.field(metadata=meta, **field)
 
 
 def columns(cls: Any) -> dict[str, Column]:
@@ -96,9 +105,21 @@ def columns(cls: Any) -> dict[str, Column]:
     return {f.name: f.metadata["column"] for f in dataclasses.fields(cls) if "column" in f.metadata}
 
 
+def number(default: float, limit: Limit) -> Any:
+    """A dataclass field for a number with ``default`` and values within ``limit``."""
+    return dataclasses.field(default=default, metadata={"number": limit})
+
+
+def numbers(cls: Any) -> dict[str, Limit]:
+    """The declared numbers of a state type (or of an instance), by field name."""
+    return {f.name: f.metadata["number"] for f in dataclasses.fields(cls) if "number" in f.metadata}
+
+
 def _bound(end: float | str, sizes: Sizes, high: bool) -> float:
+    """A limit's end: a number, a largest value (a size named ``max_...``), or a size that an
+    index must stay below."""
     if isinstance(end, str):
-        return sizes[end] - 1 if high else sizes[end]
+        return sizes[end] - 1 if high and not end.startswith("max_") else sizes[end]
     return end
 
 

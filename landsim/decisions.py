@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from landsim.columns import column
 from landsim.params import SHARING_RULES, Levers
 from landsim.villages import ACTIVE
 from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE
@@ -64,6 +65,9 @@ __all__ = [
     "check_government",
     "check",
     "branch_terms",
+    "DecisionLog",
+    "LOG_COLUMNS",
+    "ROLES",
 ]
 
 #: plot choice -> channel code of :class:`~landsim.land_use.Choices` (-1: farm it oneself)
@@ -334,3 +338,61 @@ def check(model: LandModel, decisions: Decisions) -> None:
     for v, b in decisions.branches.items():
         check_branch(model, v, b)
     check_government(model, decisions.government)
+
+
+#: the decision log's columns (``LandModel.decision_log``) and their types
+LOG_COLUMNS: dict[str, type] = {
+    "year": int,
+    "role": str,
+    "index": int,
+    "who": str,
+    "what": str,
+    "value": str,
+}
+#: who decides: the role of a row of the decision log
+ROLES = ("household", "branch", "government")
+_D = ("decisions",)
+
+
+@dataclass
+class DecisionLog:
+    """The decision log as arrays, one entry per decision (how checkpoints store it)."""
+
+    year: np.ndarray = column(np.int64, _D, (1, "max_year"), variable=True)
+    role: np.ndarray = column(np.int8, _D, (0, len(ROLES) - 1), variable=True)
+    index: np.ndarray = column(np.int64, _D, (0, "operators"), variable=True)
+    who: np.ndarray = column("U", _D, None, variable=True)
+    what: np.ndarray = column("U", _D, None, variable=True)
+    value: np.ndarray = column("U", _D, None, variable=True)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> DecisionLog:
+        """The log of ``rows`` (dicts with the keys of :data:`LOG_COLUMNS`)."""
+
+        def text(key: str) -> np.ndarray:
+            return np.array([r[key] for r in rows], dtype=str).reshape(len(rows))
+
+        return cls(
+            year=np.array([r["year"] for r in rows], dtype=np.int64),
+            role=np.array([ROLES.index(r["role"]) for r in rows], dtype=np.int8),
+            index=np.array([r["index"] for r in rows], dtype=np.int64),
+            who=text("who"),
+            what=text("what"),
+            value=text("value"),
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The log as rows (dicts with the keys of :data:`LOG_COLUMNS`)."""
+        return [
+            {
+                "year": int(y),
+                "role": ROLES[int(r)],
+                "index": int(i),
+                "who": str(w),
+                "what": str(t),
+                "value": str(v),
+            }
+            for y, r, i, w, t, v in zip(
+                self.year, self.role, self.index, self.who, self.what, self.value, strict=True
+            )
+        ]

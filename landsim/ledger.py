@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from landsim.columns import FEN, column, number
+
 __all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS"]
 
 #: every kind of money flow the model posts (documented in docs/ODD.md, "Money")
@@ -114,26 +116,54 @@ class Ledger:
     """Balances of all accounts and the current year's entries.
 
     Only the current year's entries are kept (memory stays flat over long runs); yearly totals
-    by kind are kept for the whole run in :attr:`totals`.
+    by kind are kept for the whole run in :attr:`year_totals` (:attr:`totals` by year).
+    Between two years the books are closed: the balances and the yearly totals are the whole
+    state (:meth:`reopen` rebuilds the books from them).
     """
 
     accounts: Accounts
-    balance: np.ndarray = field(init=False)  # fen
+    #: balance of every account (fen)
+    balance: np.ndarray = column(np.int64, ("accounts",), FEN, init=False)
+    #: totals of every closed year by kind of flow (fen), one row per year
+    year_totals: np.ndarray = column(
+        np.int64, ("closed_years", len(FLOW_KINDS)), FEN, init=False
+    )
     _opening: np.ndarray = field(init=False)
     _inflow: np.ndarray = field(init=False)  # fen this year, per account
     _outflow: np.ndarray = field(init=False)
     _entries: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = field(init=False)
-    totals: dict[int, np.ndarray] = field(init=False)  # year -> fen per kind
-    year: int = 0
+    #: the year whose books are open
+    year: int = number(0, (0, "max_year"))
 
     def __post_init__(self) -> None:
         n = self.accounts.size
         self.balance = np.zeros(n, dtype=np.int64)
+        self.year_totals = np.zeros((0, len(FLOW_KINDS)), dtype=np.int64)
         self._opening = self.balance.copy()
         self._inflow = np.zeros(n, dtype=np.int64)
         self._outflow = np.zeros(n, dtype=np.int64)
         self._entries = []
-        self.totals = {}
+
+    @property
+    def totals(self) -> dict[int, np.ndarray]:
+        """Totals of every closed year by kind of flow (fen), by year."""
+        first = self.year - self.year_totals.shape[0]
+        return {first + i: row for i, row in enumerate(self.year_totals)}
+
+    @property
+    def between_years(self) -> bool:
+        """No entries are open: the books of the last year are closed."""
+        return not self._entries
+
+    @classmethod
+    def reopen(
+        cls, accounts: Accounts, balance: np.ndarray, year_totals: np.ndarray, year: int
+    ) -> Ledger:
+        """The books between two years with these balances and yearly totals, ``year`` open."""
+        led = cls(accounts, year=year)
+        led.balance, led.year_totals = balance, year_totals
+        led._opening = balance.copy()
+        return led
 
     def post(
         self,
@@ -253,7 +283,7 @@ class Ledger:
             )
         if int(self.balance.sum()) != int(self._opening.sum()):
             raise LedgerError(f"year {self.year}: money was created or destroyed")
-        self.totals[self.year] = by_kind
+        self.year_totals = np.vstack([self.year_totals, by_kind[None, :]])
         self._opening = self.balance.copy()
         self._inflow = np.zeros(n, dtype=np.int64)
         self._outflow = np.zeros(n, dtype=np.int64)

@@ -36,7 +36,7 @@ from landsim import (
     services,
     trust,
 )
-from landsim.decisions import Decisions, check
+from landsim.decisions import LOG_COLUMNS, Decisions, check
 from landsim.metrics import METRICS
 from landsim.params import Params, apply_changes, merged_changes, params_from_flat
 from landsim.sharing import make_rule
@@ -252,8 +252,7 @@ class LandModel(mesa.Model):
 
     def decision_log(self) -> pd.DataFrame:
         """Every decision handed to :meth:`step`: year, role, index, who, what, value."""
-        cols = ["year", "role", "index", "who", "what", "value"]
-        return pd.DataFrame(self._decision_rows, columns=cols)
+        return pd.DataFrame(self._decision_rows, columns=list(LOG_COLUMNS))
 
     def member_mask(self) -> np.ndarray:
         """Households with at least one plot in a cooperative."""
@@ -297,6 +296,7 @@ class LandModel(mesa.Model):
 
     def _resume(self, snap: checkpoint.Snapshot) -> None:
         self._adopt(snap.town)
+        self.rng = np.random.Generator(getattr(np.random, snap.rng["bit_generator"])())
         self.rng.bit_generator.state = snap.rng
         self.random.setstate(snap.random)
         self._decision_rows = list(snap.decision_rows)

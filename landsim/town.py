@@ -6,19 +6,16 @@ ties (:class:`~landsim.kin.KinTies`), the villages with their branches and co-op
 (:class:`~landsim.villages.Villages`) and the money ledger (:class:`~landsim.ledger.Ledger`).
 The service firm and the town government have a few numbers each, declared here.
 
-Parts: :class:`Town` and :func:`build_town`, :class:`FirmState`, :class:`GovernmentState`,
-:func:`number` and :func:`numbers` (declared scalar fields).
+Parts: :class:`Town` and :func:`build_town`, :class:`FirmState`, :class:`GovernmentState`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from landsim.columns import AREA, MONEY, PER_MU, Limit
+from landsim.columns import AREA, MONEY, PER_MU, number
 from landsim.kin import KinTies, build_kin
 from landsim.ledger import Accounts, Ledger
 from landsim.params import Params
@@ -26,17 +23,7 @@ from landsim.population import Population, build_population
 from landsim.villages import Villages, build_villages
 from landsim.world import Plots, build_plots, homesteads
 
-__all__ = ["Town", "FirmState", "GovernmentState", "number", "numbers", "build_town"]
-
-
-def number(default: float, limit: Limit) -> Any:
-    """A dataclass field for a number with ``default`` and values within ``limit``."""
-    return dataclasses.field(default=default, metadata={"number": limit})
-
-
-def numbers(cls: Any) -> dict[str, Limit]:
-    """The declared numbers of a state type (or of an instance), by field name."""
-    return {f.name: f.metadata["number"] for f in dataclasses.fields(cls) if "number" in f.metadata}
+__all__ = ["Town", "FirmState", "GovernmentState", "build_town"]
 
 
 @dataclass
