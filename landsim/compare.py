@@ -13,7 +13,9 @@ The parts, in the order ``landsim compare`` uses them:
 * :func:`differences` — final-year paired differences against a reference scenario (replicate
   ``r`` against replicate ``r``: they share a seed), with t-intervals;
 * :func:`format_table` / :func:`format_differences` — those as wide text tables;
-* :func:`plot_outcomes` (in :mod:`landsim.figures`) — the main outcomes over time.
+* :func:`landsim.figures.plot_outcomes` — the main outcomes over time.
+
+The intervals themselves are :mod:`landsim.intervals`.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
+from landsim.intervals import CONFIDENCE, bounded_interval
 from landsim.labels import SHARE, label
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.progress import progress
@@ -37,22 +39,16 @@ __all__ = [
     "plan",
     "execute",
     "run_numbered",
-    "t_interval",
-    "bounded_interval",
     "summarize",
     "differences",
-    "yearly_bands",
     "format_table",
     "format_differences",
     "outcome_legend",
-    "plot_outcomes",
     "CONFIDENCE",
     "INTERVAL_METHOD",
     "DIFFERENCE_METHOD",
 ]
 
-#: default confidence level of every interval (``--conf-level``)
-CONFIDENCE = 0.95
 #: how the intervals of :func:`summarize` are made, as printed and recorded
 INTERVAL_METHOD = (
     "Student-t interval over replicates, truncated to the outcome's range (shares to "
@@ -146,41 +142,6 @@ def execute(
     if not results:
         return pd.DataFrame()
     return pd.concat([results[i] for i in range(len(specs))], ignore_index=True)
-
-
-def t_interval(
-    values: Sequence[float] | np.ndarray,
-    level: float = CONFIDENCE,
-) -> tuple[float, float, float]:
-    """Mean of ``values`` and its Student-t confidence interval (NaN bounds for n < 2)."""
-    x = np.asarray(values, dtype=float)
-    n = x.size
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
-
-
-def bounded_interval(
-    values: Sequence[float] | np.ndarray,
-    bounds: tuple[float, float] = (-math.inf, math.inf),
-    level: float = CONFIDENCE,
-) -> tuple[float, float, float]:
-    """Mean and Student-t interval of ``values``, truncated to ``bounds`` (the outcome's range).
-
-    The true mean lies in ``bounds`` by definition, so cutting the interval there keeps every
-    true value it held: the coverage is unchanged, and a share's interval never leaves [0, 1].
-    """
-    mean, low, high = t_interval(values, level)
-    lo, hi = bounds
-    if math.isfinite(low):
-        low = min(max(low, lo), hi)
-    if math.isfinite(high):
-        high = max(min(high, hi), lo)
-    return mean, low, high
 
 
 def _metrics(timeseries: pd.DataFrame) -> list[str]:
@@ -279,18 +240,6 @@ def differences(
     return pd.DataFrame(rows, columns=columns)
 
 
-def yearly_bands(timeseries: pd.DataFrame, metric: str, level: float = CONFIDENCE) -> pd.DataFrame:
-    """Per scenario and year: mean of ``metric`` and its interval over replicates (truncated)."""
-    bounds = label(metric).bounds
-    rows = []
-    for (scenario, year), group in timeseries.groupby(["scenario", "year"], sort=False):
-        mean, low, high = bounded_interval(group[metric].dropna().to_numpy(), bounds, level)
-        rows.append(
-            {"scenario": scenario, "year": year, "mean": mean, "ci_low": low, "ci_high": high}
-        )
-    return pd.DataFrame(rows)
-
-
 def _decimals(values: np.ndarray, metric: str = "") -> int:
     """Digits after the point that suit a column: 0 for thousands, 1 for counts, 3 for shares."""
     finite = np.abs(values[np.isfinite(values)])
@@ -375,10 +324,3 @@ def outcome_legend(metrics: Sequence[str] = MAIN_OUTCOMES) -> str:
         unit = "fraction of " + lab.unit.removeprefix("% of ") if lab.is_share else lab.unit
         lines.append(f"  {m}: {lab.title}" + (f" ({unit})" if unit else ""))
     return "\n".join(lines)
-
-
-def plot_outcomes(timeseries: pd.DataFrame, path: Any, **kw: Any) -> Any:
-    """Draw the main outcomes over time; see :func:`landsim.figures.plot_outcomes`."""
-    from landsim.figures import plot_outcomes as draw
-
-    return draw(timeseries, path, **kw)

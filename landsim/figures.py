@@ -125,14 +125,14 @@ def plot_outcomes(
 ) -> Any:
     """Draw each metric over time: per scenario the mean over replicates and its band.
 
-    Bands are the Student-t intervals of :func:`landsim.compare.yearly_bands` (truncated to the
+    Bands are the Student-t intervals of :func:`landsim.intervals.yearly_bands` (truncated to the
     outcome's range). Series that coincide are named below the panel, and a panel whose axis
     does not start at zero says so. The legend reads each scenario's title (``titles``, by
     name) with its name, which the notes use. Returns the figure (after saving it to ``path``).
     """
     from matplotlib.ticker import MaxNLocator
 
-    from landsim.compare import yearly_bands
+    from landsim.intervals import yearly_bands
 
     metrics = [m for m in metrics if m in timeseries.columns]
     ncols = 3 if len(metrics) > 4 else 2 if len(metrics) > 1 else 1

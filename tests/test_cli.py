@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from landsim.cli import COMMANDS, build_parser, main
-from landsim.compare import execute, plan, summarize, t_interval
+from landsim.compare import execute, plan, summarize
+from landsim.intervals import t_interval
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.scenario import load_scenario
 

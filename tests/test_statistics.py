@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from landsim.compare import bounded_interval, differences, plot_outcomes, summarize, t_interval
+from landsim.compare import differences, summarize
+from landsim.figures import plot_outcomes
+from landsim.intervals import bounded_interval, t_interval
 from landsim.labels import OUTCOMES, SHARE, label
 from landsim.sweep.analysis import main_effects
 

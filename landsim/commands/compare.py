@@ -190,9 +190,9 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
         format_differences,
         format_table,
         outcome_legend,
-        plot_outcomes,
         summarize,
     )
+    from landsim.figures import plot_outcomes
     from landsim.provenance import (
         atomic_path,
         command_line,

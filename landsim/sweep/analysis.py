@@ -234,7 +234,7 @@ def main_effects(
     and the share of variance between levels (eta squared); both are NaN for a factor that
     took one level only (it did not vary, so it has no effect to measure).
     """
-    from landsim.compare import bounded_interval
+    from landsim.intervals import bounded_interval
     from landsim.labels import label
 
     level_rows, effect_rows = [], []

@@ -145,7 +145,7 @@ def _main_effects(analysis: Analysis, outcome: str):
 
 
 def _cell_intervals(y: pd.Series, a: pd.Series, b: pd.Series, level: float, bounds):
-    from landsim.compare import bounded_interval
+    from landsim.intervals import bounded_interval
 
     rows = {}
     for (va, vb), g in y.groupby([a, b]):
