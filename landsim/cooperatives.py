@@ -59,6 +59,7 @@ __all__ = [
     "members",
     "found_coops",
     "found",
+    "follow_levers",
     "capacity_mu",
     "pool_offered_land",
     "accept",
@@ -276,6 +277,13 @@ def found(
     vil.audited[v] = vil.uses_firm[v] = False
     vil.rules[v] = rule
     vil.terms[v] = terms
+
+
+def follow_levers(vil: Villages, levers: Levers) -> None:
+    """Every co-op's rule with the numbers of its branch's own terms, or else of the town's
+    ``levers`` (after a dated change of levers)."""
+    for v in np.flatnonzero(vil.status != NONE):
+        vil.rules[v] = make_rule(vil.terms[v] or levers)
 
 
 # ---------------------------------------------------------------------------------- pooling

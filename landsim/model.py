@@ -39,10 +39,8 @@ from landsim import (
 from landsim.decisions import LOG_COLUMNS, Decisions, check
 from landsim.metrics import METRICS
 from landsim.params import Params, apply_changes, merged_changes, params_from_flat
-from landsim.sharing import make_rule
 from landsim.town import Town, build_town
-from landsim.views import AgentViews, GridView, deprecated_seed, seed_like
-from landsim.villages import NONE
+from landsim.views import AgentViews, GridView, deprecated_seed, layer_values, seed_like
 
 __all__ = ["LandModel"]
 
@@ -158,7 +156,7 @@ class LandModel(mesa.Model):
 
     def _apply_timeline(self) -> None:
         """Events dated this year (``levers.X``/``assumptions.X`` changes), then the town
-        government's own choice of levers; a changed lever may change co-ops' rules."""
+        government's own choice of levers."""
         events = [e for e in self.params.timeline if e.year == self.year]
         if events:  # together, a later one winning: as the timeline was checked (params.py)
             changes = merged_changes(e.set for e in events)
@@ -167,10 +165,8 @@ class LandModel(mesa.Model):
         if d is not None and d.government:  # the town government's choice this year wins
             changes = {f"levers.{k}": v for k, v in d.government.items()}
             self.params = apply_changes(self.params, changes)
-        if events:
-            vil = self.villages
-            for v in np.flatnonzero(vil.status != NONE):
-                vil.rules[v] = make_rule(vil.terms[v] or self.params.levers)
+        if events:  # a changed lever may change the co-ops' rules or their numbers
+            cooperatives.follow_levers(self.villages, self.params.levers)
 
     def _decide(self) -> land_use.LandUse:
         d = self._decisions
@@ -238,8 +234,6 @@ class LandModel(mesa.Model):
 
     def layer_values(self) -> dict[str, np.ndarray]:
         """The grid's layers as per-plot arrays (:func:`landsim.views.layer_values`)."""
-        from landsim.views import layer_values
-
         return layer_values(self.plots, self.population)
 
     # ------------------------------------------------------------------ results
