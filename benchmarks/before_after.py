@@ -4,7 +4,7 @@ Used for issue 22 (the model core split into phase modules must not be slower): 
 runs, in a fresh child process per copy (the order of the copies alternates from round to
 round, so neither always runs on a cooler or warmer machine), the default town ``--town-runs``
 times (seeds 1, 2, ...) and the county of ``landsim bench`` (1,000,000 plots) once, 30 years
-each, with :func:`landsim.bench.time_run` of that copy. It prints the medians per copy and
+each, with ``time_run`` of that copy (``landsim.timing``, ``landsim.bench`` before issue 22). It prints the medians per copy and
 writes every run to JSON.
 
     git archive <commit> | tar -x -C /tmp/before       # the code before
@@ -27,7 +27,10 @@ from pathlib import Path
 
 CHILD = r"""
 import json, sys, time
-import landsim.bench as b
+try:
+    import landsim.timing as b  # since issue 22
+except ImportError:
+    import landsim.bench as b
 import landsim.model  # imports are not part of a run's time
 spec = json.loads(sys.argv[1])
 out = {"landsim": landsim.model.__file__, "town": [], "county": []}

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import ndimage
 
 import landsim.model as model_mod
-from landsim.bench import county_size, ladder, town_size
+from landsim.timing import county_size, ladder, town_size
 from landsim.ledger import Ledger
 from landsim.clearing import Bidders, Leases, Offers, _group
 from landsim.world import IDLE

@@ -8,9 +8,9 @@ import inspect
 import json
 
 import landsim.model
-from landsim.bench import PHASE_GROUPS, PHASES, county_size, ladder, town_size
 from landsim.cli import main
 from landsim.model import LandModel
+from landsim.timing import PHASE_GROUPS, PHASES, county_size, ladder, town_size
 
 
 def test_county_is_a_million_plots_in_600_villages():

@@ -117,10 +117,10 @@ def test_pools_spawn_their_workers_where_there_is_no_forkserver(monkeypatch):
 
 def test_bench_says_which_systems_it_needs_where_getrusage_is_missing(monkeypatch, capsys):
     """`landsim bench` without getrusage is one line naming the systems it runs on."""
-    from landsim import bench
+    from landsim import timing
     from landsim.cli import main
 
-    monkeypatch.setattr(bench, "resource", None)
+    monkeypatch.setattr(timing, "resource", None)
     assert main(["bench", "--quick"]) == 2
     assert capsys.readouterr().err == (
         "landsim: error: landsim bench needs Linux or macOS: it measures peak memory with "

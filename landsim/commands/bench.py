@@ -93,10 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark, print the table and write the JSON file."""
-    from landsim import bench
-    from landsim.bench import format_table, run_bench, town_size
+    from landsim import timing
+    from landsim.bench import format_table, run_bench
+    from landsim.timing import town_size
 
-    if bench.resource is None:
+    if timing.resource is None:
         raise UserError(
             "landsim bench needs Linux or macOS: it measures peak memory with getrusage, "
             "which this system lacks"
