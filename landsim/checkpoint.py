@@ -19,14 +19,16 @@ What is stored is declared, not guessed: each state type declares its arrays wit
 other fields are listed in :data:`OTHER_FIELDS` with how they are stored or rebuilt. Saving
 refuses a state type with a field declared nowhere, so new state cannot silently go missing.
 
-Loading (:func:`load`) trusts nothing in the file and decompresses nothing before it has
-checked, from the central directory alone, that the archive is small (members, directory),
-of this format and version (an older version is refused in one line saying so), and that every
-member has an expected name, dtype, shape and size (from the declarations and the manifest's
-sizes). Then ``state.json`` is read (at most :data:`MAX_JSON_BYTES`) and the parameters
-validated, which must give the manifest's sizes; each array is read with its header checked
-again, never more bytes than declared, and every value range-checked (NaN and infinity,
-ages, indices, years, counts, money within the ledger's limits: :mod:`landsim.limits`). Any
+Loading (:func:`load`, through :class:`landsim.archive.Reader`) trusts nothing in the file
+and decompresses nothing before it has checked, from the central directory alone, that the
+archive is small (members, directory), of this format and version (an older version is refused
+in one line saying so), and that every member has an expected name, dtype, shape and size
+(from the declarations and the manifest's sizes). Then ``state.json`` is read (at most
+:data:`landsim.archive.MAX_JSON_BYTES`) and the parameters validated, which must give the
+manifest's sizes, with no more members, ties or decisions than such a town can hold; each
+array is read with its header checked again, never more bytes than declared, and every value
+range-checked (NaN and infinity, ages, indices, years, counts, money within the ledger's
+limits: :mod:`landsim.limits`); then what ranges alone do not say (:func:`_consistent`). Any
 problem — a bad zip, a flipped byte (zlib or CRC errors), deep JSON, a zip bomb — is one
 line naming the file (:class:`CheckpointError`; exit status 2 on the command line). No file
 can make it run code (no pickle).
@@ -39,13 +41,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import os
-import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,12 +51,12 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from landsim.columns import Column, Sizes, columns, numbers, value_problem
+from landsim import archive
+from landsim.archive import CheckpointError
+from landsim.columns import MONEY, Column, Sizes, columns, numbers, value_problem
 from landsim.decisions import LOG_COLUMNS, ROLES, DecisionLog
-from landsim.errors import UserError
 from landsim.kin import KinTies
 from landsim.ledger import Accounts, Ledger
-from landsim.limits import LUMP_YUAN
 from landsim.metrics import METRICS
 from landsim.params import Assumptions, Levers, Params
 from landsim.population import SLOT_FACTOR, Population
@@ -85,7 +83,7 @@ FORMAT = "landsim-checkpoint"
 #: test_checkpoint.py pins :func:`schema` to it). Files of another version are refused.
 VERSION = 2
 _JSON = "state.json"
-_OUTCOMES = "outcomes.npy"
+_OUTCOMES = "outcomes"
 #: the parts of the stored state: the town's, and the decision log
 PARTS: dict[str, type] = {
     "plots": Plots,
@@ -110,16 +108,6 @@ OTHER_FIELDS: dict[str, dict[str, str]] = {
         "_entries": "between years, none",
     },
 }
-#: a state.json larger than this is refused before it is read (bytes)
-MAX_JSON_BYTES = 4 * 2**20
-#: a zip central directory larger than this is refused before it is read (bytes)
-MAX_DIRECTORY_BYTES = 2**18
-#: a text of the decision log longer than this is refused (characters)
-MAX_TEXT = 1000
-#: an archive that expands to more than this (bytes) must not expand more than
-#: :data:`MAX_RATIO` times its size on disk: real checkpoints shrink about 2-20 times
-LARGE_BYTES = 32 * 2**20
-MAX_RATIO = 50
 #: members per household slot (people are born and marry in each year): at most this plus
 #: one per slot per year
 _MEMBERS_BASE = 20
@@ -127,25 +115,6 @@ _MEMBERS_BASE = 20
 _TIES_PER_SLOT = 1000
 #: the decision log's rows
 _MAX_DECISIONS = 1_000_000
-
-
-#: what reading a damaged zip can raise (a flipped byte in a header, compressed data or a CRC)
-_ZIP_ERRORS = (
-    zlib.error,
-    zipfile.BadZipFile,
-    EOFError,
-    OSError,
-    ValueError,
-    NotImplementedError,
-    struct.error,
-    SyntaxError,  # numpy reads a .npy header with ast.literal_eval
-    TypeError,
-    KeyError,
-)
-
-
-class CheckpointError(UserError):
-    """A checkpoint cannot be written or read; the message names the file and the reason."""
 
 
 @dataclass
@@ -178,27 +147,15 @@ def _fail(path: Path, why: str) -> CheckpointError:
 
 
 # ---------------------------------------------------------------------------------- schema
-def _header_bytes(dtype: np.dtype, shape: tuple[int, ...]) -> int:
-    """Bytes of the ``.npy`` header NumPy writes for an array of ``dtype`` and ``shape``."""
-    buf = io.BytesIO()
-    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False}
-    np.lib.format.write_array_header_1_0(buf, {**header, "shape": shape})
-    return buf.tell()
-
-
 def _declared(part: str) -> dict[str, Column]:
     return columns(PARTS[part])
 
 
-def _members() -> dict[str, tuple[str, str, Column]]:
-    """Every array member the archive must hold: name -> (part, field, declaration)."""
-    out = {
-        f"{part}.{name}.npy": (part, name, col)
-        for part in PARTS
-        for name, col in _declared(part).items()
-    }
-    outcomes = Column(np.dtype(np.float64), ("outcome_rows", "metrics"), (-LUMP_YUAN, LUMP_YUAN))
-    out[_OUTCOMES] = ("outcomes", "", outcomes)
+def _members() -> dict[str, Column]:
+    """Every array the archive must hold (``part.field``, and the outcomes) and its
+    declaration."""
+    out = {f"{part}.{name}": col for part in PARTS for name, col in _declared(part).items()}
+    out[_OUTCOMES] = Column(np.dtype(np.float64), ("outcome_rows", "metrics"), MONEY)
     return out
 
 
@@ -209,7 +166,7 @@ def schema() -> dict[str, Any]:
     doc = {
         "members": {
             name: [col.dtype.str, list(col.dims), col.limit, col.variable]
-            for name, (_, _, col) in sorted(_members().items())
+            for name, col in sorted(_members().items())
         },
         "numbers": {part: numbers(cls) for part, cls in PARTS.items() if numbers(cls)},
         "other": {part: sorted(fields) for part, fields in OTHER_FIELDS.items()},
@@ -287,16 +244,16 @@ def save(path: str | os.PathLike, snap: Snapshot, meta: dict[str, Any] | None = 
     for part, obj in parts.items():
         _check_declared(obj, part, path)
         for name in _declared(part):
-            arrays[f"{part}.{name}.npy"] = np.ascontiguousarray(getattr(obj, name))
+            arrays[f"{part}.{name}"] = getattr(obj, name)
     names = list(METRICS)
     table = np.array([snap.outcomes[k] for k in names], dtype=np.float64).T
-    arrays[_OUTCOMES] = np.ascontiguousarray(table.reshape(snap.year + 1, len(names)))
+    arrays[_OUTCOMES] = table.reshape(snap.year + 1, len(names))
     doc = _document(snap, parts, _meta(meta or {}, path))
     sizes = _sizes(snap.params, snap.year, _variable(parts))
     manifest = {"format": FORMAT, "version": VERSION, "sizes": sizes}
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
-        _write_zip(fh, arrays, json.dumps(doc, sort_keys=True), manifest)
+        archive.write(fh, arrays, _JSON, json.dumps(doc, sort_keys=True), manifest)
     os.replace(tmp, path)
     return path
 
@@ -369,20 +326,6 @@ def _meta(meta: Any, path: Path) -> dict[str, Any]:
     return dict(meta)
 
 
-def _write_zip(fh: Any, arrays: dict[str, np.ndarray], doc: str, manifest: dict) -> None:
-    """The archive: ``state.json``, each array with its dtype and shape in its member's
-    comment, and the manifest in the archive's comment."""
-    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.comment = json.dumps(manifest, sort_keys=True).encode()
-        zf.writestr(_JSON, doc.encode("utf-8"))
-        for name, arr in arrays.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.comment = json.dumps({"dtype": arr.dtype.str, "shape": arr.shape}).encode()
-            with zf.open(info, "w", force_zip64=True) as out:
-                np.lib.format.write_array(out, arr, allow_pickle=False)
-
-
 # ---------------------------------------------------------------------------------- load
 def load(path: str | os.PathLike) -> Snapshot:
     """Read the model saved in ``path`` (module docstring says how it is checked).
@@ -393,14 +336,15 @@ def load(path: str | os.PathLike) -> Snapshot:
             line naming the file).
     """
     path = Path(path)
-    with _Archive(path) as archive:
-        doc = archive.document()
+    with _reader(path) as reader:
+        doc = reader.document()
         params = _params(doc, path)
         year = _expect(doc, "year", int, path)
         if not 0 <= year <= params.run.years:
             raise _fail(path, f"year {year} is outside 0..run.years ({params.run.years})")
-        sizes = archive.check_sizes(_sizes(params, year, {}), year)
-        arrays = archive.arrays(sizes)
+        derived = _sizes(params, year, {})
+        sizes = reader.check_sizes(derived, _variable_caps(derived["households"], year))
+        arrays = reader.arrays(sizes)
     try:
         return _snapshot(doc, params, year, arrays, sizes, path)
     except CheckpointError:
@@ -416,242 +360,35 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
         CheckpointError: as :func:`load`.
     """
     path = Path(path)
-    with _Archive(path) as archive:
-        return _meta(archive.document().get("meta", {}), path)
+    with _reader(path) as reader:
+        return _meta(reader.document().get("meta", {}), path)
 
 
-class _Archive:
-    """A checkpoint file, opened only after its central directory passed the size checks."""
+def _reader(path: Path) -> archive.Reader:
+    return archive.Reader(path, FORMAT, VERSION, _members(), _JSON, _older)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.zf: zipfile.ZipFile | None = None
 
-    def __enter__(self) -> _Archive:
-        path = self.path
-        if not path.is_file():
-            raise _fail(path, "no such checkpoint file")
-        try:
-            _check_directory(path)
-            self.zf = zipfile.ZipFile(path)
-            self.manifest = self._manifest()
-            self._check_members()
-        except CheckpointError:
-            self.close()
-            raise
-        except _ZIP_ERRORS as err:
-            self.close()
-            raise _fail(path, f"not a valid landsim checkpoint ({err})") from None
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the zip file."""
-        if self.zf is not None:
-            self.zf.close()
-            self.zf = None
-
-    def _manifest(self) -> dict[str, Any]:
-        assert self.zf is not None
-        try:
-            manifest = json.loads(self.zf.comment.decode("utf-8")) if self.zf.comment else None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            manifest = None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise _fail(self.path, self._older() or "not a landsim checkpoint (no manifest)")
-        if manifest.get("version") != VERSION:
-            raise _fail(
-                self.path,
-                f"checkpoint version {manifest.get('version')!r}; this landsim reads version "
-                f"{VERSION} only (run the scenario again to make a new checkpoint)",
-            )
-        sizes = manifest.get("sizes")
-        if not isinstance(sizes, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes.values()
-        ):
-            raise _fail(self.path, "the manifest's sizes are not whole numbers")
-        return manifest
-
-    def _older(self) -> str | None:
-        """What to say about an archive of an older landsim (version 1 had no manifest: it was
-        numpy's ``savez`` with the document as a ``uint8`` array, ``state.json.npy``)."""
-        assert self.zf is not None
-        try:
-            info = self.zf.getinfo(_JSON + ".npy")
-            if info.file_size > MAX_JSON_BYTES:
-                return None
-            with self.zf.open(info) as fh:
-                np.lib.format.read_magic(fh)
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-                if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_JSON_BYTES:
-                    return None
-                doc = json.loads(fh.read(shape[0]).decode("utf-8"))
-        except (*_ZIP_ERRORS, RecursionError):
+def _older(zf: zipfile.ZipFile) -> str | None:
+    """What to say about an archive of an older landsim (version 1 had no manifest: it was
+    numpy's ``savez`` with the document as a ``uint8`` array, ``state.json.npy``)."""
+    try:
+        info = zf.getinfo(_JSON + ".npy")
+        if info.file_size > archive.MAX_JSON_BYTES:
             return None
-        if isinstance(doc, dict) and doc.get("format") == FORMAT:
-            return (
-                f"checkpoint version {doc.get('version')!r} was written by an older landsim; "
-                f"this landsim reads version {VERSION} only (run the scenario again)"
-            )
-        return None
-
-    def _check_members(self) -> None:
-        """Names, dtypes and shapes (from the members' comments), sizes: nothing read yet."""
-        assert self.zf is not None
-        infos = self.zf.infolist()
-        expected = _members()
-        names = [i.filename for i in infos]
-        unknown = sorted(set(names) - set(expected) - {_JSON})
-        if unknown or len(names) != len(set(names)):
-            raise _fail(self.path, f"unexpected members {unknown[:5] or 'repeated'}")
-        missing = sorted(set(expected) - set(names)) + ([_JSON] if _JSON not in names else [])
-        if missing:
-            raise _fail(self.path, f"missing members {missing[:5]}")
-        sizes = self.manifest["sizes"]
-        total = 0
-        for info in infos:
-            total += info.file_size
-            if info.filename == _JSON:
-                if info.file_size > MAX_JSON_BYTES:
-                    raise _fail(self.path, f"{_JSON} is larger than {MAX_JSON_BYTES} bytes")
-                continue
-            _check_member(info, expected[info.filename][2], sizes, self.path)
-        on_disk = max(self.path.stat().st_size, 1)
-        if total > LARGE_BYTES and total > MAX_RATIO * on_disk:
-            raise _fail(
-                self.path,
-                f"expands to {total:,} bytes, {total / on_disk:.0f} times its size: refused "
-                "as a zip bomb",
-            )
-
-    def document(self) -> dict[str, Any]:
-        """``state.json``, parsed (its size was checked)."""
-        assert self.zf is not None
-        try:
-            raw = self.zf.read(_JSON)
-            doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise _fail(self.path, f"{_JSON} is not valid JSON ({err})") from None
-        except RecursionError:
-            raise _fail(self.path, f"{_JSON} is nested too deeply") from None
-        except _ZIP_ERRORS as err:
-            raise _fail(self.path, f"{_JSON} is damaged ({err})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise _fail(self.path, f"not a landsim checkpoint ({_JSON} lacks format {FORMAT!r})")
-        if doc.get("version") != VERSION:
-            raise _fail(self.path, f"{_JSON} is of version {doc.get('version')!r}, not {VERSION}")
-        return doc
-
-    def check_sizes(self, derived: Sizes, year: int) -> Sizes:
-        """The manifest's sizes, which must equal those the parameters give and hold at most
-        as many members, ties and decisions as a town of that size can."""
-        sizes = self.manifest["sizes"]
-        for k, v in derived.items():
-            if sizes.get(k) != v:
-                raise _fail(self.path, f"the manifest's size {k} = {sizes.get(k)!r}, not {v}")
-        for k, cap in _variable_caps(derived["households"], year).items():
-            if not isinstance(sizes.get(k), int) or sizes[k] > cap:
-                raise _fail(self.path, f"{sizes.get(k)!r} {k} is more than a town holds ({cap})")
-        extra = sorted(set(sizes) - set(derived) - {"members", "ties", "decisions"})
-        if extra:
-            raise _fail(self.path, f"the manifest has unknown sizes {extra}")
-        return dict(sizes)
-
-    def arrays(self, sizes: Sizes) -> dict[str, np.ndarray]:
-        """Every array, read and range-checked."""
-        assert self.zf is not None
-        out = {}
-        for name, (_, _, col) in _members().items():
-            info = self.zf.getinfo(name)
-            arr = _read_array(self.zf, info, col, sizes, self.path)
-            why = value_problem(arr, col, sizes)
-            if why:
-                raise _fail(self.path, f"{name[:-4]} {why}")
-            out[name[:-4]] = arr
-        return out
-
-
-def _check_directory(path: Path) -> None:
-    """Refuse a zip whose central directory is large (many members, long names) before any
-    of it is parsed: read from its end-of-central-directory record."""
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        fh.seek(max(0, size - (22 + 65535)))
-        tail = fh.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
-        raise _fail(path, "not a landsim checkpoint (not a zip archive)")
-    _, _, _, _, entries, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[at : at + 22])
-    if entries > 4 * len(_members()) or cd_size > MAX_DIRECTORY_BYTES:
-        raise _fail(path, f"the archive lists {entries} members in {cd_size:,} bytes: refused")
-
-
-def _shape_of(col: Column, sizes: dict, name: str, path: Path) -> tuple[int, ...]:
-    """The shape ``col`` declares for a town of ``sizes`` (the manifest's)."""
-    missing = [d for d in col.dims if isinstance(d, str) and not isinstance(sizes.get(d), int)]
-    if missing:
-        raise _fail(path, f"the manifest lacks the size {missing[0]} of {name}")
-    return tuple(d if isinstance(d, int) else sizes[d] for d in col.dims)
-
-
-def _dtype(text: str, col: Column) -> np.dtype | None:
-    """The dtype a member's listing names, if ``col`` allows it (the file's text is compared,
-    never parsed by NumPy): the declared dtype, or for text any width up to
-    :data:`MAX_TEXT` characters."""
-    if col.dtype.kind == "U" and col.dtype.itemsize == 0:
-        m = re.fullmatch(r"<U([0-9]{1,4})", text)
-        return np.dtype(text) if m and 1 <= int(m.group(1)) <= MAX_TEXT else None
-    return col.dtype if text == col.dtype.str else None
-
-
-def _check_member(info: zipfile.ZipInfo, col: Column, sizes: dict, path: Path) -> None:
-    """A member's dtype and shape (from its comment) and size against its declaration."""
-    name = info.filename[:-4]
-    try:
-        said = json.loads(info.comment.decode("utf-8"))
-        text, shape = said["dtype"], tuple(said["shape"])
-        if not isinstance(text, str) or not all(type(x) is int and x >= 0 for x in shape):
-            raise ValueError
-    except (ValueError, TypeError, KeyError, RecursionError):
-        raise _fail(path, f"{name}: no dtype and shape recorded") from None
-    dtype = _dtype(text, col)
-    if dtype is None:
-        raise _fail(path, f"{name} must be {col.dtype}, not {text[:20]!r}")
-    want = _shape_of(col, sizes, name, path)
-    if shape != want:
-        raise _fail(path, f"{name} has shape {shape}, not {want}")
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if info.file_size != _header_bytes(dtype, shape) + nbytes:
-        raise _fail(path, f"{name} holds {info.file_size:,} bytes, not an array of {shape}")
-
-
-def _read_array(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, col: Column, sizes: Sizes, path: Path
-) -> np.ndarray:
-    """One array, its ``.npy`` header checked against the member's comment, never more
-    bytes read than its size; a damaged member (zlib, CRC) is refused."""
-    name = info.filename[:-4]
-    said = json.loads(info.comment.decode("utf-8"))
-    dtype, shape = _dtype(said["dtype"], col), tuple(said["shape"])
-    try:
         with zf.open(info) as fh:
-            version = np.lib.format.read_magic(fh)
-            if version != (1, 0):
-                raise _fail(path, f"{name}: unexpected .npy version {version}")
-            got_shape, fortran, got_dtype = np.lib.format.read_array_header_1_0(fh)
-            if got_shape != shape or fortran or got_dtype != dtype:
-                raise _fail(path, f"{name}: its header differs from the archive's listing")
-            arr = np.empty(shape, dtype=dtype)
-            view = memoryview(arr.reshape(-1).view(np.uint8))
-            if fh.readinto(view) != arr.nbytes or fh.read(1):
-                raise _fail(path, f"{name} is not {arr.nbytes:,} bytes long")
-    except CheckpointError:
-        raise
-    except _ZIP_ERRORS as err:
-        raise _fail(path, f"{name} is damaged ({err})") from None
-    return arr
+            np.lib.format.read_magic(fh)
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+            if dtype != np.uint8 or len(shape) != 1 or shape[0] > archive.MAX_JSON_BYTES:
+                return None
+            doc = json.loads(fh.read(shape[0]).decode("utf-8"))
+    except (*archive.ZIP_ERRORS, RecursionError):
+        return None
+    if isinstance(doc, dict) and doc.get("format") == FORMAT:
+        return (
+            f"checkpoint version {doc.get('version')!r} was written by an older landsim; "
+            f"this landsim reads version {VERSION} only (run the scenario again)"
+        )
+    return None
 
 
 # ---------------------------------------------------------------------------------- rebuild
