@@ -116,6 +116,49 @@ def new_figure(width: float, height: float) -> tuple[Any, Any]:
     return fig, FigureCanvasAgg(fig)
 
 
+def _panel(
+    ax: Any, metric: str, bands: pd.DataFrame, scenarios: list[str], years: int
+) -> list[Any]:
+    """One metric's panel: each scenario's mean line and band, the axis (a zoom is noted), and
+    a note naming the series that lie on top of each other. Returns the lines."""
+    from matplotlib.ticker import MaxNLocator
+
+    scale = label(metric).scale
+    means: dict[str, np.ndarray] = {}
+    shown, lines = [], []
+    for i, scenario in enumerate(scenarios):
+        b = bands[bands["scenario"] == scenario]
+        y = b["mean"].to_numpy(dtype=float) * scale
+        means[scenario] = y
+        style = series_style(i, years)
+        (line,) = ax.plot(b["year"], y, label=scenario, **style)
+        lines.append(line)
+        ax.fill_between(
+            b["year"],
+            b["ci_low"] * scale,
+            b["ci_high"] * scale,
+            color=style["color"],
+            alpha=0.13,
+            lw=0,
+        )
+        shown.append(b[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float) * scale)
+    values = np.concatenate([s.ravel() for s in shown]) if shown else np.zeros(1)
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    notes = []
+    zoom = value_axis(ax, metric, lo, hi)
+    y0, y1 = ax.get_ylim()
+    for group in overlaps(means, 0.005 * (y1 - y0)):
+        # wrapped so a long list of scenario names stays inside the panel
+        notes.append(textwrap.fill("on top of each other: " + ", ".join(group), 48))
+    if zoom:
+        notes.append(zoom)
+    ax.set_xlabel("\n".join(["Year", *notes]), fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    return lines
+
+
 def plot_outcomes(
     timeseries: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -130,8 +173,6 @@ def plot_outcomes(
     does not start at zero says so. The legend reads each scenario's title (``titles``, by
     name) with its name, which the notes use. Returns the figure (after saving it to ``path``).
     """
-    from matplotlib.ticker import MaxNLocator
-
     from landsim.intervals import yearly_bands
 
     metrics = [m for m in metrics if m in timeseries.columns]
@@ -143,46 +184,14 @@ def plot_outcomes(
     years = int(timeseries["year"].nunique())
     first, last = int(timeseries["year"].min()), int(timeseries["year"].max())
     pad = 0.02 * max(last - first, 1)
-    handles = []
+    handles: list[Any] = []
     for ax, metric in zip(axes, metrics, strict=False):
-        scale = label(metric).scale
         # a flow (income, profit, output) has no value before the first season: from year 1
         ts = timeseries[timeseries["year"] >= 1] if metric in FLOW_METRICS else timeseries
-        bands = yearly_bands(ts, metric, level)
-        means: dict[str, np.ndarray] = {}
-        shown = []
-        for i, scenario in enumerate(scenarios):
-            b = bands[bands["scenario"] == scenario]
-            y = b["mean"].to_numpy(dtype=float) * scale
-            means[scenario] = y
-            style = series_style(i, years)
-            (line,) = ax.plot(b["year"], y, label=scenario, **style)
-            if ax is axes[0]:
-                handles.append(line)
-            ax.fill_between(
-                b["year"],
-                b["ci_low"] * scale,
-                b["ci_high"] * scale,
-                color=style["color"],
-                alpha=0.13,
-                lw=0,
-            )
-            shown.append(b[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float) * scale)
-        values = np.concatenate([s.ravel() for s in shown]) if shown else np.zeros(1)
-        values = values[np.isfinite(values)]
-        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
-        notes = []
-        zoom = value_axis(ax, metric, lo, hi)
-        y0, y1 = ax.get_ylim()
-        for group in overlaps(means, 0.005 * (y1 - y0)):
-            # wrapped so a long list of scenario names stays inside the panel
-            notes.append(textwrap.fill("on top of each other: " + ", ".join(group), 48))
-        if zoom:
-            notes.append(zoom)
-        ax.set_xlabel("\n".join(["Year", *notes]), fontsize=9)
+        lines = _panel(ax, metric, yearly_bands(ts, metric, level), scenarios, years)
+        if ax is axes[0]:
+            handles = lines
         ax.set_xlim(first - pad, last + pad)  # one year axis for all panels (flows start at 1)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     titles = titles or {}
