@@ -39,6 +39,7 @@ __all__ = [
     "place_released_land",
     "lease_market",
     "technology",
+    "place_custody",
     "who_farms",
     "start_staggered",
 ]
@@ -67,13 +68,15 @@ def place_released_land(
     released = (channel >= 0) | free_coll
     p.released[:] = released
     pool_offered_land(town, params, channel, free_coll, year)
-    _custody(town, params, channel, rng)
+    place_custody(town, params, channel, rng)
     offered = np.flatnonzero(released & ~p.leased() & (p.kind != CUSTODY))
     lease_market(town, params, use, offered, own_value, rng, year)
     who_farms(p, free[ch.keep], released, own_value)
 
 
-def _custody(town: Town, params: Params, channel: np.ndarray, rng: np.random.Generator) -> None:
+def place_custody(
+    town: Town, params: Params, channel: np.ndarray, rng: np.random.Generator
+) -> None:
     """The firm takes the plots released to custody, in random order, up to its capacity
     (booked now so that capacity is not sold twice)."""
     p, firm, mu = town.plots, town.firm, params.world.plot_size_mu

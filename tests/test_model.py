@@ -329,3 +329,38 @@ def test_grid_layers_show_the_plot_state():
     m.step()
     assert grid.farmed_by.data[7, 6] == p.kind[plot]
     assert np.array_equal(np.sort(grid.farmed_by.data.ravel()), np.sort(p.kind))
+
+
+def test_a_run_that_never_asks_for_agents_builds_none():
+    """Households, co-ops, the firm and the government are Mesa agents only once something
+    asks for agents: a run that never does builds none (a county pays nothing for them)."""
+    m = run_years(tiny_model(3, coop_founding="all"), 3)
+    assert m._views.households == {} and m._views.coops == {} and m._views.firm is None
+    assert len(m.agents) == int(m.population.hh_alive.sum()) + len(m.coops) + 2
+
+
+def test_agent_reporters_read_each_household_from_the_arrays():
+    """A DataCollector's household reporters see every living household each year, with the
+    values of the population arrays; households that form get an agent, the dead lose theirs."""
+    import mesa
+
+    from landsim.views import Cooperative, Household
+
+    m = tiny_model(2, coop_founding="all", household_formation_rate=0.3, mortality_multiplier=3.0)
+    dc = mesa.DataCollector(
+        agenttype_reporters={
+            Household: {"household": "index", "trust": "trust"},
+            Cooperative: {"village": "village", "area": "area"},
+        }
+    )
+    for _ in range(4):
+        m.step()
+        dc.collect(m)
+        pop = m.population
+        df = dc.get_agenttype_vars_dataframe(Household).loc[float(m.year)]
+        assert sorted(df["household"]) == np.flatnonzero(pop.hh_alive).tolist()
+        assert np.array_equal(df.sort_values("household")["trust"], pop.trust[pop.hh_alive])
+        coops = dc.get_agenttype_vars_dataframe(Cooperative).loc[float(m.year)]
+        assert np.array_equal(coops.sort_values("village")["area"], m.villages.area[:2])
+    assert (m.population.hh_formed & ~m.population.hh_alive).any(), "some died out"
+    assert m.population.hh_formed[40:].any(), "some formed"

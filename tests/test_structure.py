@@ -4,6 +4,7 @@ long files, a short calendar (issue 22). These read the source with ``ast``; not
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import landsim
@@ -173,3 +174,37 @@ def test_phase_modules_never_import_the_model():
         and name.split(".")[1:2] not in ([p] for p in NOT_CORE)
     }
     assert importers <= builders, sorted(importers - builders)
+
+
+#: files that point into the code for readers: lessons, scenario and experiment files, the docs
+POINTER_FILES = [
+    *sorted((PACKAGE / "app" / "lessons").glob("*.toml")),
+    *sorted((PACKAGE.parent / "scenarios").glob("*.toml")),
+    *sorted((PACKAGE.parent / "experiments").glob("*.toml")),
+    *sorted((PACKAGE.parent / "docs").glob("*.md")),
+    PACKAGE.parent / "README.md",
+]
+
+
+def test_pointers_into_the_code_name_what_exists():
+    """Every ``landsim/x.py`` that the lessons, scenario files and docs name exists, and every
+    ``landsim/x.py: name`` names a function or class of that module (``name`` may be
+    ``Class.method``)."""
+    import importlib
+
+    pointer = re.compile(r"`landsim/([\w/]+)\.py(?::\s*([\w.]+))?`")
+    table = re.compile(r"\| `(\w+)\.py: (\w[\w.]*)`")
+    missing = []
+    for path in POINTER_FILES:
+        text = path.read_text(encoding="utf-8")
+        found = [(m, n) for m, n in pointer.findall(text)] + table.findall(text)
+        for module, name in found:
+            if not (PACKAGE / f"{module}.py").exists():
+                missing.append(f"{path.name}: landsim/{module}.py")
+                continue
+            obj = importlib.import_module("landsim." + module.replace("/", "."))
+            for part in name.split(".") if name else []:
+                obj = getattr(obj, part, None)
+            if obj is None:
+                missing.append(f"{path.name}: landsim/{module}.py: {name}")
+    assert missing == []
