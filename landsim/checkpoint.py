@@ -55,6 +55,7 @@ from landsim import archive
 from landsim.archive import CheckpointError
 from landsim.columns import MONEY, Column, Sizes, columns, numbers, value_problem
 from landsim.decisions import LOG_COLUMNS, ROLES, DecisionLog
+from landsim.files import atomic_write
 from landsim.kin import KinTies
 from landsim.ledger import Accounts, Ledger
 from landsim.metrics import METRICS
@@ -220,8 +221,8 @@ def _variable_caps(households: int, year: int) -> dict[str, int]:
 
 # ---------------------------------------------------------------------------------- save
 def save(path: str | os.PathLike, snap: Snapshot, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``snap`` to ``path`` (written to a temporary name in the same folder, then
-    renamed, so a crash never leaves half a checkpoint).
+    """Write ``snap`` to ``path`` (written to a new temporary file in the same folder, then
+    renamed, so a crash never leaves half a checkpoint and no link is written through).
 
     Args:
         path: the file to write.
@@ -251,10 +252,8 @@ def save(path: str | os.PathLike, snap: Snapshot, meta: dict[str, Any] | None = 
     doc = _document(snap, parts, _meta(meta or {}, path))
     sizes = _sizes(snap.params, snap.year, _variable(parts))
     manifest = {"format": FORMAT, "version": VERSION, "sizes": sizes}
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_write(path) as fh:  # a new file beside it, renamed: never through a link
         archive.write(fh, arrays, _JSON, json.dumps(doc, sort_keys=True), manifest)
-    os.replace(tmp, path)
     return path
 
 
