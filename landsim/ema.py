@@ -346,8 +346,8 @@ def _experiment(source: Any):
     if isinstance(source, Params):
         return None
     from landsim import bundled
-    from landsim.scenario import toml_data
     from landsim.sweep.experiment import load_experiment
+    from landsim.tomlio import toml_data
 
     path = Path(source)
     if not path.exists():

@@ -36,7 +36,7 @@ import pytest
 
 from landsim.cli import main
 from landsim.params import FLAT_KEYS, Params
-from landsim.scenario import to_toml
+from landsim.tomlio import to_toml
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("LANDSIM_FUZZ_SEED", "20261202"))

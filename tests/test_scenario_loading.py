@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from landsim.errors import UserError
 from landsim.params import Params
-from landsim.scenario import ScenarioError, load_scenario, set_key, to_toml
+from landsim.scenario import ScenarioError, load_scenario, set_key
+from landsim.tomlio import to_toml
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((REPO / "scenarios").glob("*.toml"))

@@ -58,7 +58,7 @@ from landsim.app.session import (
 )
 from landsim.app.views import CSS, LessonPanel, ModelView
 from landsim.errors import UserError
-from landsim.scenario import safe_text
+from landsim.tomlio import safe_text
 
 __all__ = ["Page", "PLAY_INTERVAL", "RefusalNotice"]
 

@@ -48,7 +48,8 @@ from landsim.errors import UserError
 from landsim.files import write_text_atomic
 from landsim.model import LandModel
 from landsim.params import SHARING_RULES, Params, RunSettings, params_from_flat
-from landsim.scenario import load_scenario, safe_text
+from landsim.scenario import load_scenario
+from landsim.tomlio import safe_text
 
 __all__ = [
     "LEVERS",

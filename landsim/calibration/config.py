@@ -48,7 +48,8 @@ from landsim import bundled
 from landsim.errors import UserError
 from landsim.limits import SEED_MAX
 from landsim.params import Params
-from landsim.scenario import TOO_DEEP, find_scenario, load_scenario, set_key, toml_data
+from landsim.scenario import find_scenario, load_scenario, set_key
+from landsim.tomlio import TOO_DEEP, toml_data
 from landsim.validation import (
     SIZES,
     SPEC_FILE,

@@ -331,7 +331,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         ExperimentError: naming the file and the key for any mistake.
     """
     from landsim import bundled
-    from landsim.scenario import read_text_file, safe_text  # the rules of scenario files
+    from landsim.tomlio import read_text_file, safe_text  # the rules of scenario files
 
     path = bundled.resolve(path, "experiments")  # a bare name means a bundled experiment
     if not os.path.lexists(path):
@@ -352,7 +352,7 @@ def experiment_from_text(
 ) -> Experiment:
     """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``;
     ``overrides`` as :func:`load_experiment`'s."""
-    from landsim.scenario import TOO_DEEP, safe_text, toml_data
+    from landsim.tomlio import TOO_DEEP, safe_text, toml_data
 
     where = safe_text(str(path)) if path is not None else "<experiment>"
     try:
@@ -414,7 +414,7 @@ def experiment_from_text(
 
 def _plain_name(name: str | None, path: Path | None, where: str) -> str:
     """The experiment's name: the file's ``name`` or its stem, a plain folder name."""
-    from landsim.scenario import safe_text
+    from landsim.tomlio import safe_text
 
     if name is None:
         name = path.stem if path is not None else "experiment"

@@ -39,7 +39,8 @@ from landsim import bundled
 from landsim.errors import UserError
 from landsim.metrics import METRICS
 from landsim.runner import RunSpec, replicate_seeds, run
-from landsim.scenario import TOO_DEEP, load_scenario, set_key, toml_data
+from landsim.scenario import load_scenario, set_key
+from landsim.tomlio import TOO_DEEP, toml_data
 
 __all__ = [
     "SIZES",
