@@ -26,14 +26,17 @@ import sys
 from pathlib import Path
 
 CHILD = r"""
-import json, sys, time
-try:
-    import landsim.timing as b  # since issue 22
-except ImportError:
+import json, os, sys, time
+import landsim
+# time_run is in landsim/timing.py since issue 22, landsim/bench.py before (the copy's own
+# files decide: an editable install may lend the package modules of another tree)
+if os.path.exists(os.path.join(landsim.__path__[0], "timing.py")):
+    import landsim.timing as b
+else:
     import landsim.bench as b
 import landsim.model  # imports are not part of a run's time
 spec = json.loads(sys.argv[1])
-out = {"landsim": landsim.model.__file__, "town": [], "county": []}
+out = {"landsim": landsim.model.__file__, "timing": b.__file__, "town": [], "county": []}
 town = b.town_size()
 for seed in range(1, spec["town_runs"] + 1):
     t = b.time_run(town, spec["years"], seed)
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             got = _run_copy(Path(copies[name]).resolve(), spec)
             for k in ("town", "county"):
                 runs[name][k] += got[k]
-            print(f"round {r + 1} {name}: {got['landsim']}", file=sys.stderr)
+            print(f"round {r + 1} {name}: {got['landsim']}, {got['timing']}", file=sys.stderr)
         loads.append(os.getloadavg()[0])
     summary = {}
     for name, got in runs.items():
