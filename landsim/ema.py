@@ -257,47 +257,17 @@ def build_model(
             or EMA Workbench missing.
     """
     ema = require_ema()
-
-    factors: dict[str, Any] = {}
-    rebalance: list[tuple[str, tuple[str, ...]]] = []
     if seeds not in ("independent", "common"):
         raise UserError(f"seeds must be 'independent' or 'common', got {seeds!r}")
     exp = _experiment(source)
-    if exp is not None:
-        base, file_years, root, file_outcomes = exp.base, exp.years, exp.seed, exp.outcomes
-        file_replicates = exp.replicates
-        for f in exp.factors:
-            flat = f.key.partition(".")[2]
-            factors[flat] = (f.key.startswith("levers."), f)
-            if f.rebalance:
-                rebalance.append((flat, tuple(k.partition(".")[2] for k in f.rebalance)))
-    else:
-        base = source if isinstance(source, Params) else _scenario_params(source)
-        file_years, root, file_outcomes = base.run.years, base.run.seed, MAIN_OUTCOMES
-        file_replicates = 1 if isinstance(source, Params) else base.run.replicates
+    base, file_years, root, file_outcomes, file_replicates, factors, rebalance = _read_source(
+        source, exp
+    )
     n_rep = file_replicates if replications is None else replications
     if not isinstance(n_rep, int) or isinstance(n_rep, bool) or n_rep < 1:
         raise UserError(f"replications must be a whole number of at least 1, got {n_rep!r}")
-
-    def params_of(names, default):
-        return list(default if names is None else names)
-
-    if exp is not None:
-        u_names = params_of(
-            uncertainties, [k for k, (is_lever, _) in factors.items() if not is_lever]
-        )
-        l_names = params_of(levers, [k for k, (is_lever, _) in factors.items() if is_lever])
-    else:
-        u_names = params_of(uncertainties, plausible_ranges("assumptions"))
-        default_levers = [*plausible_ranges("levers"), *choices("levers")]
-        l_names = params_of(levers, [k for k in default_levers if k not in _NOT_DEFAULT_LEVERS])
-    for n in (*u_names, *l_names):
-        if n not in FLAT_KEYS:
-            raise UserError(f"{n!r} is not a landsim parameter")
-    out_names = tuple(outcomes if outcomes is not None else file_outcomes)
-    unknown = [o for o in out_names if o not in METRICS]
-    if unknown:
-        raise UserError(f"unknown outcome(s): {', '.join(unknown)}")
+    u_names, l_names = _parameter_names(factors if exp is not None else None, uncertainties, levers)
+    out_names = _outcome_names(outcomes if outcomes is not None else file_outcomes)
 
     def ema_parameter(n: str):
         spec = factors.get(n)
@@ -325,6 +295,65 @@ def build_model(
     return model
 
 
+def _read_source(source: Any, exp: Any) -> tuple[Any, ...]:
+    """What a scenario or an experiment ``exp`` (None for a scenario) gives the model: its base
+    parameters, horizon, root seed, outcomes and replicates, and an experiment's factors (flat
+    name -> (is a lever, factor)) and rebalancing rules."""
+    factors: dict[str, Any] = {}
+    rebalance: list[tuple[str, tuple[str, ...]]] = []
+    if exp is not None:
+        for f in exp.factors:
+            flat = f.key.partition(".")[2]
+            factors[flat] = (f.key.startswith("levers."), f)
+            if f.rebalance:
+                rebalance.append((flat, tuple(k.partition(".")[2] for k in f.rebalance)))
+        return exp.base, exp.years, exp.seed, exp.outcomes, exp.replicates, factors, rebalance
+    base = source if isinstance(source, Params) else _scenario_params(source)
+    replicates = 1 if isinstance(source, Params) else base.run.replicates
+    return base, base.run.years, base.run.seed, MAIN_OUTCOMES, replicates, factors, rebalance
+
+
+def _outcome_names(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` as a tuple, each an outcome of :data:`landsim.metrics.METRICS`.
+
+    Raises:
+        UserError: naming the unknown outcomes.
+    """
+    unknown = [o for o in names if o not in METRICS]
+    if unknown:
+        raise UserError(f"unknown outcome(s): {', '.join(unknown)}")
+    return tuple(names)
+
+
+def _parameter_names(
+    factors: dict[str, Any] | None,
+    uncertainties: Sequence[str] | None,
+    levers: Sequence[str] | None,
+) -> tuple[list[str], list[str]]:
+    """The flat names of the uncertainties and levers to sample: those given, else an
+    experiment's ``factors`` (its ``levers.*`` are levers), else every assumption with a
+    plausible range and every lever (numeric or a choice).
+
+    Raises:
+        UserError: for a name that is not a landsim parameter.
+    """
+
+    def given(names: Sequence[str] | None, default: list[str]) -> list[str]:
+        return list(default if names is None else names)
+
+    if factors is not None:
+        u_names = given(uncertainties, [k for k, (lever, _) in factors.items() if not lever])
+        l_names = given(levers, [k for k, (lever, _) in factors.items() if lever])
+    else:
+        u_names = given(uncertainties, plausible_ranges("assumptions"))
+        default_levers = [*plausible_ranges("levers"), *choices("levers")]
+        l_names = given(levers, [k for k in default_levers if k not in _NOT_DEFAULT_LEVERS])
+    for n in (*u_names, *l_names):
+        if n not in FLAT_KEYS:
+            raise UserError(f"{n!r} is not a landsim parameter")
+    return u_names, l_names
+
+
 def _mean(values: Sequence[float]) -> float:
     """An outcome's mean over the replications."""
     return float(np.mean(values))
@@ -346,8 +375,8 @@ def _experiment(source: Any):
     if isinstance(source, Params):
         return None
     from landsim import bundled
+    from landsim.scenario import toml_data
     from landsim.sweep.experiment import load_experiment
-    from landsim.tomlio import toml_data
 
     path = Path(source)
     if not path.exists():
