@@ -49,6 +49,7 @@ print(json.dumps(out))
 
 
 def _run_copy(root: Path, spec: dict) -> dict:
+    load = os.getloadavg()[0]
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(spec)],
@@ -58,7 +59,10 @@ def _run_copy(root: Path, spec: dict) -> dict:
         check=True,
         cwd="/",
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    for run in got["town"] + got["county"]:
+        run["load_before"] = load  # the 1-minute load average when this copy's child started
+    return got
 
 
 def main(argv: list[str] | None = None) -> int:
