@@ -128,17 +128,11 @@ def main(args: argparse.Namespace) -> int:
     from landsim.runner import run
     from landsim.scenario import load_scenario
     from landsim.sweep.executors import WorkerLost, check_executor, make_executor
-    from landsim.validation import (
-        ROOT_SEED,
-        SPEC_FILE,
-        evaluate,
-        format_tables,
-        load_spec,
-        power_warning,
-    )
+    from landsim.validation import ROOT_SEED, SPEC_FILE, evaluate, load_spec
     from landsim.validation import run_specs as plan
     from landsim.validation.report import passed, write_report
     from landsim.validation.store import append_runs, load_validation_runs, open_runs
+    from landsim.validation.tables import format_tables, power_warning
 
     check_executor(args.executor)  # before any output folder is made
     sizes = parse_sizes(args.sizes)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from landsim.processes import worker_init
-from landsim.validation import evaluate, format_tables, load_spec, run_all
+from landsim.validation import evaluate, load_spec, run_all
+from landsim.validation.tables import format_tables
 
 DEFAULT_SEEDS = {"S": 40, "D": 20, "L": 10}
 

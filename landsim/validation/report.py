@@ -16,15 +16,8 @@ import pandas as pd
 
 from landsim.figures import new_figure
 from landsim.provenance import atomic_path, write_json
-from landsim.validation import (
-    SIZES,
-    UNDERPOWERED_MARK,
-    UNDERPOWERED_NOTE,
-    Pattern,
-    Spec,
-    levels_title,
-    mark,
-)
+from landsim.validation import SIZES, Pattern, Spec
+from landsim.validation.tables import UNDERPOWERED_MARK, UNDERPOWERED_NOTE, levels_title, mark
 
 __all__ = ["pattern_figure", "write_report", "passed"]
 
