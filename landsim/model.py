@@ -83,13 +83,11 @@ class LandModel(mesa.Model):
         self._decisions: Decisions | None = None  # people's decisions for the year stepped
         self._decision_rows: list[dict[str, Any]] = []  # every decision, for decision_log
         self._farm_order = land_use.FarmOrder()  # a cache: the order households farm plots
-        self._views = AgentViews(self)
-        self._grid: GridView | None = None
+        self._views, self._grid = AgentViews(self), None  # Mesa's agents and grid, on demand
         self._rewinding = False  # True only while a loaded checkpoint moves Mesa's clock
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         if saved is not None:
-            self._resume(saved)
-            return
+            return self._resume(saved)
         self._adopt(build_town(self.params, self.rng))
         # year 0: the land use households' own rule gives before the first season (one round
         # of decisions and leases; leases signed now end in staggered years), before any money
@@ -297,8 +295,5 @@ class LandModel(mesa.Model):
         for name, values in snap.outcomes.items():
             self.datacollector.model_vars[name] = list(values)
         self._rewinding = True  # Mesa's step counter and clock move on without a year run
-        try:
-            self.run_for(snap.year) if snap.year > 0 else None
-        finally:
-            self._rewinding = False
-        self.running = snap.running
+        self.run_for(snap.year) if snap.year > 0 else None
+        self._rewinding, self.running = False, snap.running
