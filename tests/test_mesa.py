@@ -68,3 +68,17 @@ def test_batch_run_numbers_in_docs_are_what_the_code_prints():
     got = [line.rstrip() for line in printed.getvalue().strip().splitlines()]
     want = [line.rstrip() for line in shown.strip().splitlines()]
     assert got == want, "docs/mesa.md is stale; the block prints:\n" + "\n".join(got)
+
+
+def test_agent_reporter_numbers_in_docs_are_what_the_code_prints():
+    """docs/mesa.md's household agent-reporter example prints exactly what the page shows."""
+    doc = (REPO / "docs" / "mesa.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Agents: households") :]
+    code = _doc_block(section, "Agent reporters per household work", "python")
+    shown = _doc_block(section, "prints (`tests/test_mesa.py` runs this code")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "docs/mesa.md", "exec"), {})  # the page's own code
+    got = [line.rstrip() for line in printed.getvalue().strip().splitlines()]
+    want = [line.rstrip() for line in shown.strip().splitlines()]
+    assert got == want, "docs/mesa.md is stale; the block prints:\n" + "\n".join(got)
