@@ -138,7 +138,8 @@ def _spec(tmp_path: Path):
 def test_validate_tables_keep_columns_apart_and_labels_whole(tmp_path):
     """At three sizes every cell stands apart from the next and no label is cut; a check whose
     mean is on the right side but whose interval crosses its threshold is marked FAILS?."""
-    from landsim.validation import evaluate, format_tables, power_warning
+    from landsim.validation import evaluate
+    from landsim.validation.tables import format_tables, power_warning
 
     rows = [
         {"run": "baseline", "size": size, "replicate": r, "year": 1, "abandonment_rate": v,
