@@ -8,7 +8,8 @@ import time
 import pandas as pd
 import pytest
 
-from landsim.app.session import Session, purge_tabs
+from landsim.app.session import Session
+from landsim.app.tabs import purge_tabs
 
 TAB = "0123456789abcdef0123456789abcdef"
 

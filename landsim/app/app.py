@@ -17,9 +17,9 @@ English; compare mode steps two models in lockstep and lessons switch scenarios,
 drives the models itself and redraws when ``stamp`` changes.
 
 A tab survives a server restart: its address carries an id (``?tab=...``), and after every
-change the session is saved under that id in :func:`~landsim.app.session.tabs_dir` (one
+change the session is saved under that id in :func:`~landsim.app.tabs.tabs_dir` (one
 checkpoint per model); opening the address again, after a restart too, restores it. Saved tabs
-are deleted :data:`~landsim.app.session.KEEP_DAYS` days after their last change.
+are deleted :data:`~landsim.app.tabs.KEEP_DAYS` days after their last change.
 """
 
 from __future__ import annotations
@@ -48,14 +48,12 @@ from landsim.app.session import (
     LEVERS,
     LIVE_SESSIONS,
     LOG,
-    TAB_ID,
     RefusedInput,
     Session,
-    purge_tabs,
     scenario_names,
     scenario_titles,
-    tabs_dir,
 )
+from landsim.app.tabs import TAB_ID, purge_tabs, tabs_dir
 from landsim.app.views import CSS, LessonPanel, ModelView
 from landsim.errors import UserError
 from landsim.tomlio import safe_text

@@ -11,8 +11,8 @@ Parts:
 * :class:`Run` — a scenario, the lever values on the page, and the model built from them;
 * :class:`Session` — the runs of one tab, their shared seed, and Step / Reset; it saves itself
   (:meth:`Session.save`, one checkpoint per model) so that a tab survives a server restart
-  (:meth:`Session.restore`, :func:`tabs_dir`, :func:`purge_tabs`; kept :data:`KEEP_DAYS` days,
-  at most :data:`MAX_TABS` tabs and :data:`MAX_TABS_BYTES` bytes, the oldest evicted first).
+  (:meth:`Session.restore`; where saved tabs are kept, and for how long:
+  :mod:`landsim.app.tabs`).
 
 Nothing here imports solara: the page (``landsim.app.app``) drives these objects, and tests and
 benchmarks use them directly.
@@ -31,18 +31,16 @@ import logging
 import math
 import os
 import re
-import shutil
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
 from pydantic import ValidationError
 
+from landsim.app.tabs import TAB_ID, tab_lock
 from landsim.bundled import bundled_dir
 from landsim.errors import UserError
 from landsim.files import write_text_atomic
@@ -66,28 +64,12 @@ __all__ = [
     "load_params",
     "scenario_titles",
     "with_member_share",
-    "tabs_dir",
-    "purge_tabs",
-    "KEEP_DAYS",
-    "MAX_TABS",
-    "MAX_TABS_BYTES",
-    "TAB_ID",
 ]
 
 #: seed of a new tab (every tab starts from the same town; the page can change it)
 DEFAULT_SEED = 1
 #: environment variable naming the folder of scenario files (set by ``landsim app --scenarios``)
 SCENARIO_ENV = "LANDSIM_SCENARIOS"
-#: environment variable naming the folder where tabs are saved between server restarts
-TABS_ENV = "LANDSIM_APP_TABS"
-#: a saved tab is deleted this many days after its last change
-KEEP_DAYS = 7
-#: at most this many saved tabs (a tab that clicked once keeps ~210 KB); the oldest go first
-MAX_TABS = 1000
-#: and at most this many bytes of saved tabs in all
-MAX_TABS_BYTES = 256 * 2**20
-#: a tab's id: 32 hex digits (anything else is never used as a folder name)
-TAB_ID = re.compile(r"[0-9a-f]{32}")
 #: the file stems the picker offers: plain names only
 _PLAIN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 LOG = logging.getLogger("landsim.app")
@@ -453,7 +435,7 @@ class Session:
             raise ValueError(f"tab id {tab!r} is not 32 hex digits")
         where = folder / tab
         where.mkdir(parents=True, exist_ok=True)
-        with _tab_lock(where), self.lock:
+        with tab_lock(where), self.lock:
             for i, run in enumerate(self.runs):
                 if run.model is not None:
                     run.model.save(where / f"run{i}.npz")
@@ -479,7 +461,7 @@ class Session:
         if not TAB_ID.fullmatch(tab) or not (where / "session.json").is_file():
             return None
         try:
-            with _tab_lock(where):
+            with tab_lock(where):
                 return cls._read(where)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, CheckpointError):
             return None
@@ -531,70 +513,6 @@ class Session:
             self.runs[1] = Run.from_scenario(*(b or a))
             self.compare = b is not None
             self.reset()
-
-
-def tabs_dir() -> Path:
-    """Folder of saved tabs: ``$LANDSIM_APP_TABS``, else ``$XDG_DATA_HOME/landsim/tabs``
-    (``~/.local/share/landsim/tabs``)."""
-    env = os.environ.get(TABS_ENV)
-    if env:
-        return Path(env)
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "landsim" / "tabs"
-
-
-def purge_tabs(
-    folder: Path,
-    keep_days: float = KEEP_DAYS,
-    max_tabs: int = MAX_TABS,
-    max_bytes: int = MAX_TABS_BYTES,
-    spare: frozenset[str] | set[str] = frozenset(),
-) -> list[str]:
-    """Delete saved tabs not changed for ``keep_days`` days, then the oldest until at most
-    ``max_tabs`` tabs of at most ``max_bytes`` bytes in all remain; tabs in ``spare`` (open
-    now) are not evicted for the caps. Returns the ids deleted."""
-    if not folder.is_dir():
-        return []
-    limit = time.time() - keep_days * 86400
-    tabs = []  # (last change, id, bytes)
-    deleted = []
-    for tab in folder.iterdir():
-        if not TAB_ID.fullmatch(tab.name) or not tab.is_dir():
-            continue
-        try:
-            changed = (tab / "session.json").stat().st_mtime
-        except OSError:
-            changed = None
-        if changed is None or changed < limit:
-            if changed is not None or tab.name not in spare:  # not one being saved right now
-                shutil.rmtree(tab, ignore_errors=True)
-                deleted.append(tab.name)
-            continue
-        size = sum(f.stat().st_size for f in tab.iterdir() if f.is_file())
-        tabs.append((changed, tab.name, size))
-    tabs.sort()
-    count, total = len(tabs), sum(t[2] for t in tabs)
-    for _, name, size in tabs:
-        if count <= max_tabs and total <= max_bytes:
-            break
-        if name in spare:
-            continue
-        shutil.rmtree(folder / name, ignore_errors=True)
-        deleted.append(name)
-        count, total = count - 1, total - size
-    if deleted:
-        LOG.info(
-            "deleted %d saved tabs (older than %g days, or beyond the caps)",
-            len(deleted),
-            keep_days,
-        )
-    return deleted
-
-
-def _tab_lock(where: Path) -> FileLock:
-    """The lock of a tab's folder (for every thread and process; the ``filelock`` library
-    opens it without following a planted link)."""
-    return FileLock(where / ".lock")
 
 
 def _run_record(run: Run) -> dict[str, Any]:
