@@ -57,15 +57,19 @@ def _doc_block(text: str, after: str, lang: str = "") -> str:
     return match.group(1)
 
 
-def test_batch_run_numbers_in_docs_are_what_the_code_prints():
-    """docs/mesa.md's batch_run example prints exactly the table the page shows."""
-    doc = (REPO / "docs" / "mesa.md").read_text(encoding="utf-8")
-    code = _doc_block(doc, "## `mesa.batch_run`", "python")
-    shown = _doc_block(doc, "prints (the share of households")
+def _printed_lines(code: str) -> list[str]:
+    """What a block of the page prints when run, line by line (trailing blanks cut)."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(code, "docs/mesa.md", "exec"), {})  # the page's own code
-    got = [line.rstrip() for line in printed.getvalue().strip().splitlines()]
+    return [line.rstrip() for line in printed.getvalue().strip().splitlines()]
+
+
+def test_batch_run_numbers_in_docs_are_what_the_code_prints():
+    """docs/mesa.md's batch_run example prints exactly the table the page shows."""
+    doc = (REPO / "docs" / "mesa.md").read_text(encoding="utf-8")
+    got = _printed_lines(_doc_block(doc, "## `mesa.batch_run`", "python"))
+    shown = _doc_block(doc, "prints (the share of households")
     want = [line.rstrip() for line in shown.strip().splitlines()]
     assert got == want, "docs/mesa.md is stale; the block prints:\n" + "\n".join(got)
 
@@ -74,11 +78,7 @@ def test_agent_reporter_numbers_in_docs_are_what_the_code_prints():
     """docs/mesa.md's household agent-reporter example prints exactly what the page shows."""
     doc = (REPO / "docs" / "mesa.md").read_text(encoding="utf-8")
     section = doc[doc.index("## Agents: households") :]
-    code = _doc_block(section, "Agent reporters per household work", "python")
+    got = _printed_lines(_doc_block(section, "Agent reporters per household work", "python"))
     shown = _doc_block(section, "prints (`tests/test_mesa.py` runs this code")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(code, "docs/mesa.md", "exec"), {})  # the page's own code
-    got = [line.rstrip() for line in printed.getvalue().strip().splitlines()]
     want = [line.rstrip() for line in shown.strip().splitlines()]
     assert got == want, "docs/mesa.md is stale; the block prints:\n" + "\n".join(got)
