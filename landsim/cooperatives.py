@@ -311,7 +311,7 @@ def pool_offered_land(
     coop_open = vil.status == ACTIVE
     offered_all = ((channel == COOP) | free_coll) & coop_open[p.village]
     pool_key = np.where(p.kind == COOP, p.operator, np.where(offered_all, p.village, -1))
-    contiguity = same_key_neighbour_share(p.grid(pool_key))
+    contiguity = p.of_cells(same_key_neighbour_share(p.grid(pool_key)))
     pooled_mu = np.bincount(p.operator[p.kind == COOP], minlength=n_v) * mu
     offers_by_village = group_indices(p.village[offered_all], n_v)
     offered_idx = np.flatnonzero(offered_all)

@@ -6,7 +6,9 @@ that new households fill; a household whose members have all died keeps its slot
 stay in the ledger). The rules that change the population (aging, deaths, births, migration,
 new households, heirs) are in :mod:`landsim.demography`.
 
-Parts: :class:`Population`, :func:`build_population`, :data:`SLOT_FACTOR`.
+Parts: :class:`Population`, :func:`build_population` (a synthetic town's households),
+:func:`population_of` (the population from given households and members; a region's),
+:data:`SLOT_FACTOR`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from landsim.columns import AGE, MONEY, PER_MU, SHARE, column
 from landsim.params import Assumptions, World
 
-__all__ = ["Population", "build_population", "SLOT_FACTOR"]
+__all__ = ["Population", "build_population", "population_of", "SLOT_FACTOR"]
 
 #: household slots per initial household (room for households that form during a run)
 SLOT_FACTOR = 2.0
@@ -129,6 +131,23 @@ def build_population(
     first = np.r_[True, m_hh[1:] != m_hh[:-1]]
     away &= ~first
     trust = np.clip(rng.normal(a.trust_initial, 0.1, n_h), 0, 1)
+    return population_of(m_hh, m_age, away, hh_village, home_row, home_col, trust, a)
+
+
+def population_of(
+    m_hh: np.ndarray,
+    m_age: np.ndarray,
+    away: np.ndarray,
+    hh_village: np.ndarray,
+    home_row: np.ndarray,
+    home_col: np.ndarray,
+    trust: np.ndarray,
+    a: Assumptions,
+) -> Population:
+    """The population at the start from its households (village, homestead, trust) and members
+    (household, age, away; sorted by household, each household's head first), with
+    ``SLOT_FACTOR - 1`` times as many empty slots for households that form later."""
+    n_h = hh_village.size
     slots = int(np.ceil(n_h * SLOT_FACTOR))
     spare = slots - n_h
 
@@ -138,15 +157,15 @@ def build_population(
     formed = np.ones(n_h, dtype=bool)
     return Population(
         m_hh=m_hh.astype(np.int64),
-        m_age=m_age,
+        m_age=m_age.astype(np.float64),
         m_alive=np.ones(m_hh.size, dtype=bool),
-        m_away=away,
+        m_away=away.astype(bool),
         hh_village=pad(hh_village.astype(np.int32), 0),
         hh_alive=pad(formed, False),
         hh_formed=pad(formed, False),
         home_row=pad(home_row.astype(np.int32), 0),
         home_col=pad(home_col.astype(np.int32), 0),
-        trust=pad(trust, a.trust_initial),
+        trust=pad(trust.astype(np.float64), a.trust_initial),
         engaged=np.zeros(slots, dtype=bool),
         perf_pay=np.zeros(slots),
         coop_pay=np.zeros(slots),

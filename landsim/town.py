@@ -6,7 +6,8 @@ ties (:class:`~landsim.kin.KinTies`), the villages with their branches and co-op
 (:class:`~landsim.villages.Villages`) and the money ledger (:class:`~landsim.ledger.Ledger`).
 The service firm and the town government have a few numbers each, declared here.
 
-Parts: :class:`Town` and :func:`build_town`, :class:`FirmState`, :class:`GovernmentState`.
+Parts: :class:`Town`, :func:`build_town` and :func:`town_of`, :class:`FirmState`,
+:class:`GovernmentState`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from landsim.population import Population, build_population
 from landsim.villages import Villages, build_villages
 from landsim.world import Plots, build_plots, homesteads
 
-__all__ = ["Town", "FirmState", "GovernmentState", "build_town"]
+__all__ = ["Town", "FirmState", "GovernmentState", "build_town", "town_of"]
 
 
 @dataclass
@@ -75,14 +76,31 @@ class Town:
 def build_town(params: Params, rng: np.random.Generator) -> Town:
     """Lay out a town of ``params`` (docs/ODD.md, Initialization): plots and contract plots,
     households at the centre of their plots, kin ties, Party branches, empty books, the firm
-    at its initial capacity and price. Draws from ``rng`` in this order."""
-    w, a, lv = params.world, params.assumptions, params.levers
+    at its initial capacity and price. Draws from ``rng`` in this order.
+
+    A world that names a region's files is read from them instead
+    (:func:`landsim.regions.build_region_town`; the ``[gis]`` extra); what they do not say is
+    drawn as here."""
+    w, a = params.world, params.assumptions
+    if w.is_region:
+        from landsim.regions import build_region_town  # the [gis] extra, for regions only
+
+        return build_region_town(params, rng)
     plots, hh_village = build_plots(w, rng)
     home_row, home_col = homesteads(plots, hh_village.size)
     population = build_population(w, a, hh_village, home_row, home_col, rng)
     kin = build_kin(hh_village, w.n_villages, a.kin_ties_mean, rng)
     villages = build_villages(w, plots, a, rng)
-    ledger = Ledger(Accounts(households=population.n_households, villages=w.n_villages), year=1)
-    total_mu = w.n_plots * w.plot_size_mu
+    return town_of(params, plots, population, kin, villages)
+
+
+def town_of(
+    params: Params, plots: Plots, population: Population, kin: KinTies, villages: Villages
+) -> Town:
+    """A town from its plots, population, kin ties and villages: empty books, the firm at its
+    initial capacity (a share of the town's land) and price, the government's year unspent."""
+    lv = params.levers
+    ledger = Ledger(Accounts(households=population.n_households, villages=villages.n), year=1)
+    total_mu = plots.n * params.world.plot_size_mu
     firm = FirmState(capacity=lv.firm_capacity_initial * total_mu, price=lv.custody_price)
     return Town(plots, population, kin, villages, ledger, firm, GovernmentState())

@@ -107,13 +107,21 @@ class Villages:
 
 
 def build_villages(
-    world: World, plots: Plots, a: Assumptions, rng: np.random.Generator
+    world: World,
+    plots: Plots,
+    a: Assumptions,
+    rng: np.random.Generator,
+    strength: np.ndarray | None = None,
 ) -> Villages:
-    """The villages before the first year: branch strength ``Normal(branch_strength_mean,
-    branch_strength_sd)`` clipped to 0-1, their land, the initial lease expectations
-    (``lease_rent_initial``, ``lease_rent_initial_hilly``), and no co-ops."""
+    """The villages before the first year: branch strength as given (a region's) or
+    ``Normal(branch_strength_mean, branch_strength_sd)`` clipped to 0-1, their land, the
+    initial lease expectations (``lease_rent_initial``, ``lease_rent_initial_hilly``), and no
+    co-ops."""
     n_v = world.n_villages
-    strength = np.clip(rng.normal(world.branch_strength_mean, world.branch_strength_sd, n_v), 0, 1)
+    if strength is None:
+        sd = world.branch_strength_sd
+        strength = np.clip(rng.normal(world.branch_strength_mean, sd, n_v), 0, 1)
+    strength = np.asarray(strength, dtype=np.float64)
     z = np.zeros(n_v)
     return Villages(
         strength=strength,

@@ -6,8 +6,14 @@ no one) holds the *operation right* and farms it. Operation rights move by lease
 household or to the cooperative) or stay with the holder under custody (the service firm farms
 for a fee and the holder keeps the harvest).
 
+A synthetic town's plots fill the grid; a town read from a region (:mod:`landsim.regions`) has
+plots only on its farmland cells, and ``row``/``col`` say where each lies
+(:meth:`Plots.grid` lays per-plot values out on the grid, :meth:`Plots.of_cells` reads them
+back).
+
 Parts: operator kinds (``IDLE`` … ``CUSTODY``), the :class:`Plots` arrays,
-:func:`build_plots`, which lays out villages, terrain and scattered contract plots, and
+:func:`build_plots`, which lays out villages, terrain and scattered contract plots,
+:func:`plots_of`, the plots at the start from their layout and holders, and
 :func:`homesteads`, where each household lives.
 """
 
@@ -31,6 +37,7 @@ __all__ = [
     "NOBODY",
     "Plots",
     "build_plots",
+    "plots_of",
     "homesteads",
 ]
 
@@ -53,7 +60,8 @@ class Plots:
     """State of every plot, one array entry per plot.
 
     Attributes:
-        width, height: grid shape; plot ``i`` sits at row ``i // width``, column ``i % width``.
+        width, height: grid shape; plot ``i`` sits at row ``row[i]``, column ``col[i]`` (in a
+            synthetic town, which fills the grid, row ``i // width`` and column ``i % width``).
         village: village index of the plot.
         hilly: True on hilly, hard-to-mechanize land.
         quality: yield multiplier of the plot (1 = average flat land).
@@ -100,9 +108,32 @@ class Plots:
         self.lease_start[mask] = -1
         self.lease_end[mask] = -1
 
-    def grid(self, values: np.ndarray) -> np.ndarray:
-        """Reshape a per-plot array to the ``(height, width)`` grid."""
-        return values.reshape(self.height, self.width)
+    @property
+    def cell(self) -> np.ndarray:
+        """The grid cell of each plot (``row * width + col``)."""
+        return self.row.astype(np.int64) * self.width + self.col
+
+    @property
+    def fills_grid(self) -> bool:
+        """True when every cell of the grid is a plot (a synthetic town); a region's grid
+        also has cells that are not farmland (roads, settlements, water, hills left wild)."""
+        return self.village.size == self.width * self.height
+
+    def grid(self, values: np.ndarray, fill=-1) -> np.ndarray:
+        """A per-plot array laid out on the ``(height, width)`` grid; cells that are not
+        plots hold ``fill``."""
+        if self.fills_grid:
+            return values.reshape(self.height, self.width)
+        out = np.full(
+            self.width * self.height, fill, dtype=np.result_type(values, np.min_scalar_type(fill))
+        )
+        out[self.cell] = values
+        return out.reshape(self.height, self.width)
+
+    def of_cells(self, values: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`grid`: per-plot values from a per-cell array (grid or flat)."""
+        flat = np.asarray(values).reshape(-1)
+        return flat if self.fills_grid else flat[self.cell]
 
 
 def _smooth_field(rng: np.random.Generator, height: int, width: int, passes: int) -> np.ndarray:
@@ -164,14 +195,29 @@ def build_plots(world: World, rng: np.random.Generator) -> tuple[Plots, np.ndarr
         owners = np.repeat(np.arange(v * hpv, (v + 1) * hpv), want)[:take]
         holder[vplots[:take]] = owners
 
-    n = h * w
+    return plots_of(w, h, village, hilly, quality, holder, rows, cols), hh_village
+
+
+def plots_of(
+    width: int,
+    height: int,
+    village: np.ndarray,
+    hilly: np.ndarray,
+    quality: np.ndarray,
+    holder: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+) -> Plots:
+    """Plots at the start: each farmed by its contract holder, no lease; collective land
+    (``holder`` -1) idle."""
+    n = village.size
     plots = Plots(
-        width=w,
-        height=h,
-        village=village,
-        hilly=hilly,
-        quality=quality,
-        holder=holder,
+        width=width,
+        height=height,
+        village=village.astype(np.int32),
+        hilly=hilly.astype(bool),
+        quality=quality.astype(np.float64),
+        holder=holder.astype(np.int64),
         kind=np.zeros(n, dtype=np.int8),
         operator=np.full(n, NOBODY, dtype=np.int64),
         rent=np.zeros(n),
@@ -181,10 +227,10 @@ def build_plots(world: World, rng: np.random.Generator) -> tuple[Plots, np.ndarr
         col=cols.astype(np.int32),
         released=np.zeros(n, dtype=bool),
     )
-    owned = holder >= 0
+    owned = plots.holder >= 0
     plots.kind[owned] = OWN
-    plots.operator[owned] = holder[owned]
-    return plots, hh_village
+    plots.operator[owned] = plots.holder[owned]
+    return plots
 
 
 def homesteads(plots: Plots, n_households: int) -> tuple[np.ndarray, np.ndarray]:
