@@ -99,21 +99,25 @@ def create_new(path: str | os.PathLike[str], mode: int = 0o644) -> int:
         raise
 
 
-def _temporary(path: Path) -> Path:
-    """A hidden, unpredictable name beside ``path`` (ends in ``.tmp``)."""
+def _temporary(path: Path, keep_suffix: bool = False) -> Path:
+    """A hidden, unpredictable name beside ``path`` (ends in ``.tmp``, or in ``path``'s own
+    suffix with ``keep_suffix``: GDAL picks a format by it)."""
+    if keep_suffix:
+        return path.with_name(f".{path.stem}.{secrets.token_hex(8)}.tmp{path.suffix}")
     return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], keep_suffix: bool = False) -> Iterator[Path]:
     """Yield a new temporary file's path beside ``path``, renamed to ``path`` when the block
     succeeds; on failure it is removed, so readers never see a half-written file.
 
     The temporary file exists (empty, created by :func:`create_new`) when the block starts:
-    a writer that opens it by name writes into landsim's own new file.
+    a writer that opens it by name writes into landsim's own new file. With ``keep_suffix``
+    its name ends in ``path``'s suffix (``.gpkg``), as GDAL's drivers want.
     """
     path = Path(path)
-    tmp = _temporary(path)
+    tmp = _temporary(path, keep_suffix)
     os.close(create_new(tmp))
     try:
         yield tmp

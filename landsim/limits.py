@@ -13,10 +13,11 @@ one is known. This module adds what holds for *every* number, whatever its field
   households, twelve months) stays below that; a lump sum (``yuan``, ``yuan/yr``) is held to
   :data:`LUMP_YUAN`, 9,000 times below it;
 * **other units** — days of work per mu or per year fit in a year (:data:`DAYS`); areas in mu
-  stay below :data:`AREA_MU`; a logit coefficient (no unit, a description that says "logit") stays
-  within ``±``:data:`LOGIT` (beyond it a choice is certain, and a sum of such terms would
-  overflow ``exp``); any other number without an upper bound of its own stays within
-  ``±``:data:`GENERIC` (no model quantity is meaningful beyond that);
+  stay below :data:`AREA_MU`; map coordinates in metres within ``±``:data:`COORDINATE_M`; a
+  logit coefficient (no unit, a description that says "logit") stays within ``±``:data:`LOGIT`
+  (beyond it a choice is certain, and a sum of such terms would overflow ``exp``); any other
+  number without an upper bound of its own stays within ``±``:data:`GENERIC` (no model quantity
+  is meaningful beyond that);
 * **the world fits in memory** — :func:`world_memory_bytes` estimates what a world of a given
   size needs, and :func:`check_world` refuses one that would not fit in the memory this process
   may use (:func:`memory_limit`: the machine's physical memory, the process's ``ulimit -v``/``-d``
@@ -46,6 +47,7 @@ __all__ = [
     "LUMP_YUAN",
     "DAYS",
     "AREA_MU",
+    "COORDINATE_M",
     "LOGIT",
     "GENERIC",
     "SEED_MAX",
@@ -67,6 +69,8 @@ LUMP_YUAN = 1e10
 DAYS = 366.0
 #: an area in mu (a whole county is about 1e6 mu)
 AREA_MU = 1e7
+#: a map coordinate in metres (the Earth's circumference is 4e7 m)
+COORDINATE_M = 1e8
 #: a term of a logit (a probability of 1 / (1 + e^-50) is already certain)
 LOGIT = 50.0
 #: any other number with no upper bound of its own (absolute value)
@@ -115,6 +119,8 @@ def hard_limit(description: str | None) -> tuple[float, str] | None:
         return DAYS, f"{DAYS:g} {unit} (a year has 366 days at most)"
     if unit == "mu":
         return AREA_MU, f"{AREA_MU:.0e} mu (hard limit)"
+    if unit == "m":
+        return COORDINATE_M, f"{COORDINATE_M:.0e} m (beyond any projected coordinate)"
     return GENERIC, f"{GENERIC:.0e} in absolute value (hard limit)"
 
 

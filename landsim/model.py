@@ -37,9 +37,9 @@ from landsim import (
     trust,
 )
 from landsim.decisions import LOG_COLUMNS, Decisions, check
-from landsim.metrics import METRICS
+from landsim.metrics import FLOW_METRICS, METRICS
 from landsim.params import Params, apply_changes, merged_changes, params_from_flat
-from landsim.town import Town, build_town
+from landsim.town import Town, build_town, town_rng
 from landsim.views import AgentViews, GridView, deprecated_seed, layer_values, seed_like
 
 __all__ = ["LandModel"]
@@ -88,7 +88,7 @@ class LandModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
         if saved is not None:
             return self._resume(saved)
-        self._adopt(build_town(self.params, self.rng))
+        self._adopt(build_town(self.params, town_rng(self.rng)))  # a generator of its own
         # year 0: the land use households' own rule gives before the first season (one round
         # of decisions and leases; leases signed now end in staggered years), before any money
         # flows (docs/ODD.md)
@@ -237,9 +237,10 @@ class LandModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def outcomes(self) -> pd.DataFrame:
         """Yearly outcomes, one row per year with a ``year`` column: 0 (the initial state,
-        before the first season) to the current year."""
+        before the first season) to the current year; flows are missing (NaN) in year 0."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         df.insert(0, "year", np.arange(len(df)))
+        df.loc[df["year"] == 0, list(FLOW_METRICS)] = np.nan  # no season farmed: undefined
         return df
 
     def decision_log(self) -> pd.DataFrame:

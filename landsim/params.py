@@ -51,6 +51,7 @@ __all__ = [
     "Params",
     "FLAT_KEYS",
     "SHARING_RULES",
+    "REGION_COUNTS",
     "params_from_flat",
     "apply_changes",
     "merged_changes",
@@ -62,6 +63,8 @@ __all__ = [
 ]
 
 SHARING_RULES = ("fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate")
+#: the keys of ``[world]`` that loading a region fills in from its files (docs/regions.md)
+REGION_COUNTS = ("region_plots", "region_villages", "region_households", "region_digest")
 
 
 def _plausible(lo: float, hi: float) -> dict[str, Any]:
@@ -98,7 +101,7 @@ class _Section(BaseModel):
         """A world is refused before it is built when it cannot fit in the memory this process
         may use (:func:`landsim.limits.memory_limit`)."""
         if isinstance(self, World):
-            limits.check_world(self.n_plots, self.n_villages, self.households_per_village)
+            limits.check_world(self.n_plots, self.n_villages, self.mean_households_per_village)
         return self
 
 
@@ -151,15 +154,115 @@ class World(_Section):
         json_schema_extra=_plausible(0.1, 0.3),
     )
 
+    # A real place instead of the synthetic grid (docs/regions.md): three files, named relative
+    # to the scenario file that sets them; loading the scenario reads and checks them
+    # (landsim.regions) and fills in the grid's size, the plot size and the region_* counts
+    land_raster: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="GeoTIFF of the plots: band 1 0 not farmland, 1 flat, 2 hilly; band 2 "
+        "quality 0-1 (optional)",
+    )
+    villages: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="village outlines: a GeoPackage with a village_id column, or a GeoTIFF of "
+        "village ids on the land raster's grid",
+    )
+    households: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="household table (CSV or Parquet)",
+    )
+    # what the loader read from a region (a scenario leaves these out; a resolved scenario
+    # written beside results holds them, and loading it again checks them)
+    region_plots: int | None = Field(
+        None, ge=1, le=16_000_000, description="farmland plots of the region (plots)"
+    )
+    region_villages: int | None = Field(
+        None, ge=1, le=40_000, description="villages of the region (villages)"
+    )
+    region_households: int | None = Field(
+        None, ge=1, le=4_000_000, description="households of the region's table (households)"
+    )
+    region_digest: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the region's files, as they were checked",
+    )
+    # Where the town lies on a map, so that its maps open in a GIS: a projected coordinate
+    # reference system in metres and the grid's north-west corner. The default is UTM zone 51N
+    # (EPSG:32651) near Rongcheng, Shandong (122.42 E, 37.16 N), the field study's town "S";
+    # a plot is a square of plot_size_mu (1 mu = 2000/3 m2). A region takes all three from
+    # its land raster.
+    crs: str = Field(
+        "EPSG:32651",
+        min_length=1,
+        max_length=20_000,
+        description="coordinate reference system of the maps (an EPSG code or WKT)",
+    )
+    origin_x: float = Field(
+        448_500.0, ge=-1e8, le=1e8, description="west edge of the grid, in the CRS (m)"
+    )
+    origin_y: float = Field(
+        4_113_000.0, ge=-1e8, le=1e8, description="north edge of the grid, in the CRS (m)"
+    )
+
+    @model_validator(mode="after")
+    def _region(self) -> World:
+        """The region's counts come with its files; the three files come together."""
+        named = [k for k in ("land_raster", "villages", "households") if getattr(self, k)]
+        if named and len(named) < 3:
+            missing = [k for k in ("land_raster", "villages", "households") if k not in named]
+            raise ValueError(
+                f"a region needs land_raster, villages and households; {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing"
+            )
+        counts = [k for k in REGION_COUNTS if getattr(self, k) is not None]
+        if counts and not named:
+            raise ValueError(
+                f"{counts[0]} is read from a region's files; set it only with land_raster"
+            )
+        if self.region_plots is not None and self.region_plots > self.width * self.height:
+            raise ValueError(
+                f"region_plots ({self.region_plots}) is more than the grid's "
+                f"{self.width} x {self.height} cells"
+            )
+        return self
+
+    @property
+    def is_region(self) -> bool:
+        """True when the town is read from a region's files (docs/regions.md)."""
+        return self.land_raster is not None
+
     @property
     def n_villages(self) -> int:
         """Number of villages."""
+        if self.region_villages is not None:
+            return self.region_villages
         return self.villages_x * self.villages_y
 
     @property
     def n_plots(self) -> int:
-        """Number of plots."""
+        """Number of plots: every cell of the grid, or a region's farmland cells."""
+        if self.region_plots is not None:
+            return self.region_plots
         return self.width * self.height
+
+    @property
+    def n_households(self) -> int:
+        """Number of households at the start."""
+        if self.region_households is not None:
+            return self.region_households
+        return self.n_villages * self.households_per_village
+
+    @property
+    def mean_households_per_village(self) -> int:
+        """Households per village at the start (rounded up: a region's villages differ)."""
+        return -(-self.n_households // self.n_villages)
 
 
 class Assumptions(_Section):

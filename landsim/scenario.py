@@ -161,6 +161,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         params = Params.model_validate(_params_data(resolved), strict=True)
     except ValidationError as err:  # a rule the checks above do not know about
         raise_problems([from_pydantic(e, origin, layers[-1]) for e in err.errors()])
+    if params.world.is_region:  # its files, read and checked; the world's size from them
+        from landsim.regions.scenario import with_region
+
+        params = with_region(params, origin, layers)
 
     child = layers[-1].data
     title = child.get("title", path.stem)
@@ -190,7 +194,8 @@ def load_runnable(path: str | os.PathLike[str]) -> Scenario:
         ScenarioError: naming the file and every problem found.
     """
     scenario = load_scenario(path)
-    problem = capacity_problem(scenario.params.world)
+    # a region's households were checked against its farmland when it was read
+    problem = None if scenario.params.world.is_region else capacity_problem(scenario.params.world)
     if problem:
         raise ScenarioError(f"{shown_path(scenario.path)}: {problem}")
     return scenario
@@ -589,5 +594,5 @@ def _resolved_text(params: Params, title: str | None, description: str) -> str:
         data["title"] = title
     if description:
         data["description"] = description
-    data.update(params.model_dump(mode="json"))
+    data.update(params.model_dump(mode="json", exclude_none=True))  # TOML has no null
     return to_toml(data)

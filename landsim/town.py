@@ -6,8 +6,8 @@ ties (:class:`~landsim.kin.KinTies`), the villages with their branches and co-op
 (:class:`~landsim.villages.Villages`) and the money ledger (:class:`~landsim.ledger.Ledger`).
 The service firm and the town government have a few numbers each, declared here.
 
-Parts: :class:`Town`, :func:`build_town` and :func:`town_of`, :class:`FirmState`,
-:class:`GovernmentState`.
+Parts: :class:`Town`, :func:`build_town`, :func:`town_of` and :func:`town_rng`,
+:class:`FirmState`, :class:`GovernmentState`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from landsim.population import Population, build_population
 from landsim.villages import Villages, build_villages
 from landsim.world import Plots, build_plots, homesteads
 
-__all__ = ["Town", "FirmState", "GovernmentState", "build_town", "town_of"]
+__all__ = ["Town", "FirmState", "GovernmentState", "build_town", "town_of", "town_rng"]
 
 
 @dataclass
@@ -73,19 +73,27 @@ class Town:
     government: GovernmentState
 
 
+def town_rng(rng: np.random.Generator) -> np.random.Generator:
+    """The generator a model builds its town with: a child of the model's own
+    (``Generator.spawn``, which leaves the parent's stream where it was). The years' draws then
+    do not depend on how many draws building the town took, so a town read from a region that
+    fixes everything runs exactly as the synthetic town it was written from."""
+    return rng.spawn(1)[0]
+
+
 def build_town(params: Params, rng: np.random.Generator) -> Town:
     """Lay out a town of ``params`` (docs/ODD.md, Initialization): plots and contract plots,
     households at the centre of their plots, kin ties, Party branches, empty books, the firm
     at its initial capacity and price. Draws from ``rng`` in this order.
 
     A world that names a region's files is read from them instead
-    (:func:`landsim.regions.build_region_town`; the ``[gis]`` extra); what they do not say is
-    drawn as here."""
+    (:func:`landsim.regions.region_parts`; the ``[gis]`` extra); what they do not say is drawn
+    as here."""
     w, a = params.world, params.assumptions
     if w.is_region:
-        from landsim.regions import build_region_town  # the [gis] extra, for regions only
+        from landsim.regions.build import region_parts  # the [gis] extra, for regions only
 
-        return build_region_town(params, rng)
+        return town_of(params, *region_parts(params, rng))
     plots, hh_village = build_plots(w, rng)
     home_row, home_col = homesteads(plots, hh_village.size)
     population = build_population(w, a, hh_village, home_row, home_col, rng)
