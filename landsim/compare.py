@@ -32,7 +32,8 @@ from landsim.intervals import CONFIDENCE, bounded_interval
 from landsim.labels import SHARE, label
 from landsim.metrics import MAIN_OUTCOMES, METRICS
 from landsim.progress import progress
-from landsim.runner import RunSpec, replicate_seeds, run
+from landsim.recording import Recording
+from landsim.runner import RunSpec, replicate_seeds, simulate
 from landsim.scenario import Scenario
 
 __all__ = [
@@ -66,6 +67,7 @@ def plan(
     root_seed: int,
     replicates: int | None = None,
     years: int | None = None,
+    detail: int = 0,
 ) -> list[RunSpec]:
     """One run per scenario x replicate, with common random numbers.
 
@@ -74,6 +76,8 @@ def plan(
         root_seed: root of ``replicate_seeds``; replicate ``r`` uses seed ``r`` in every scenario.
         replicates: replicates per scenario (default: each scenario's ``run.replicates``).
         years: years per run (default: each scenario's ``run.years``).
+        detail: the first ``detail`` replicates of each scenario record their plots, households
+            and villages (maps and micro-data).
 
     Returns:
         The specs, scenario by scenario, tagged with ``scenario`` and ``replicate``.
@@ -90,15 +94,17 @@ def plan(
                     seed=seeds[r],
                     years=years,
                     tags={"scenario": scenario.name, "replicate": r},
+                    record=r < detail,
                 )
             )
     return specs
 
 
-def run_numbered(item: tuple[int, RunSpec]) -> tuple[int, pd.DataFrame]:
-    """Run ``item = (i, spec)`` and return ``(i, outcomes)``: the picklable unit of a comparison."""
+def run_numbered(item: tuple[int, RunSpec]) -> tuple[int, pd.DataFrame, Recording | None]:
+    """Run ``item = (i, spec)`` and return ``(i, outcomes, recording)``: the picklable unit of
+    a comparison (the recording is ``None`` unless the spec asks for one)."""
     i, spec = item
-    return i, run(spec)
+    return (i, *simulate(spec))
 
 
 def _progress(total: int, show: bool) -> tqdm:
@@ -110,6 +116,7 @@ def execute(
     jobs: int | None = None,
     progress: bool = True,
     executor: Any = None,
+    recordings: dict[int, Recording] | None = None,
 ) -> pd.DataFrame:
     """Run every spec and return all yearly outcomes, in the order of ``specs``.
 
@@ -119,6 +126,7 @@ def execute(
             1 runs in this process.
         progress: show a progress bar on a terminal.
         executor: where to run (:mod:`landsim.sweep.executors`); it is not closed here.
+        recordings: filled with the recording of each spec that asks for one (by position).
 
     Returns:
         One row per run and year: the spec's tags, ``year``, every outcome and ``seed``.
@@ -133,8 +141,10 @@ def execute(
     try:
         with _progress(len(specs), progress) as bar:
             for batch in executor.imap_batches(run_numbered, enumerate(specs)):
-                for i, df in batch:
+                for i, df, recording in batch:
                     results[i] = df
+                    if recording is not None and recordings is not None:
+                        recordings[i] = recording
                 bar.update(len(batch))
     finally:
         if own:

@@ -32,13 +32,17 @@ class Label:
     Attributes:
         title: a short title in plain words ("Abandoned land").
         unit: the unit as printed after the title ("% of plots", "yuan/household/yr"); shares
-            are stored as fractions and shown in percent.
+            are stored as fractions (0-1) in every table and drawn in percent in figures.
         bounds: the smallest and largest value the outcome can take.
+        aggregate: how one number is made from many: a share of units, a mean or a sum over
+            them, a count, or one value of the town ("share of plots", "sum over active
+            co-ops"); the data dictionary's ``aggregate`` column.
     """
 
     title: str
     unit: str
     bounds: tuple[float, float] = REAL
+    aggregate: str = ""
 
     @property
     def is_share(self) -> bool:
@@ -57,7 +61,7 @@ class Label:
 
 
 def _share(title: str, of: str) -> Label:
-    return Label(title, f"% of {of}", SHARE)
+    return Label(title, f"% of {of}", SHARE, f"share of {of}")
 
 
 #: every known outcome column, in the order of ``metrics.METRICS``, plus columns announced
@@ -77,28 +81,82 @@ OUTCOMES: dict[str, Label] = {
     "coop_member_share": _share("Households in a cooperative", "households"),
     "participation_rate": _share("Households taking part in a cooperative", "households"),
     "engagement_rate": _share("Members who take part", "members"),
-    "trust_mean": Label("Trust in the cooperative", "0 = none, 1 = full", SHARE),
-    "household_income_mean": Label("Household income", "yuan/household/yr"),
-    "household_income_65plus": Label("Income, household head 65+", "yuan/household/yr"),
-    "income_gini": Label("Income inequality (Gini)", "0 = equal, 1 = one has all", SHARE),
-    "collective_income_mean": Label("Village collective income", "yuan/village/yr"),
-    "collective_income_per_mu": Label("Village collective income per mu", "yuan/mu/yr"),
-    "coop_profit": Label("Cooperative profit", "yuan/yr"),
-    "coop_leakage": Label("Money leaked from cooperatives", "yuan/yr", NONNEGATIVE),
-    "coop_reserve": Label("Cooperative reserve funds", "yuan", NONNEGATIVE),
-    "coops_active": Label("Active cooperatives", "count", NONNEGATIVE),
-    "coops_empty_shell": Label("Empty-shell cooperatives", "count", NONNEGATIVE),
-    "subsidy_dependence": Label("Subsidy dependence", "subsidy / revenue", NONNEGATIVE),
-    "mean_patch_size": Label("Size of farmed patches", "plots per patch", NONNEGATIVE),
-    "output_value": Label("Farm output", "yuan/yr", NONNEGATIVE),
-    "households_alive": Label("Households", "count", NONNEGATIVE),
-    "mean_head_age": Label("Age of household heads", "years", NONNEGATIVE),
-    "lease_rent_mean": Label("Rent of new paid household leases", "yuan/mu/yr", NONNEGATIVE),
-    "lease_rent_flat": Label("Rent of new paid leases, flat land", "yuan/mu/yr", NONNEGATIVE),
-    "lease_rent_hilly": Label("Rent of new paid leases, hilly land", "yuan/mu/yr", NONNEGATIVE),
-    "firm_capacity": Label("Service firm capacity", "mu", NONNEGATIVE),
+    "trust_mean": Label(
+        "Trust in the cooperative", "0 = none, 1 = full", SHARE, "mean over living households"
+    ),
+    "household_income_mean": Label(
+        "Household income", "yuan/household/yr", REAL, "mean over living households"
+    ),
+    "household_income_65plus": Label(
+        "Income, household head 65+",
+        "yuan/household/yr",
+        REAL,
+        "mean over living households headed by someone 65 or older",
+    ),
+    "income_gini": Label(
+        "Income inequality (Gini)",
+        "0 = equal, 1 = one has all",
+        SHARE,
+        "over living households",
+    ),
+    "collective_income_mean": Label(
+        "Village collective income", "yuan/village/yr", REAL, "mean over villages"
+    ),
+    "collective_income_per_mu": Label(
+        "Village collective income per mu",
+        "yuan/mu/yr",
+        REAL,
+        "sum over villages / their land",
+    ),
+    "coop_profit": Label(
+        "Cooperative profit, all co-ops", "yuan/yr", REAL, "sum over active co-ops"
+    ),
+    "coop_leakage": Label(
+        "Money leaked from cooperatives", "yuan/yr", NONNEGATIVE, "sum over active co-ops"
+    ),
+    "coop_reserve": Label(
+        "Cooperative reserve funds", "yuan", NONNEGATIVE, "sum over all co-ops (year end)"
+    ),
+    "coops_active": Label("Active cooperatives", "count", NONNEGATIVE, "count"),
+    "coops_empty_shell": Label("Empty-shell cooperatives", "count", NONNEGATIVE, "count"),
+    "subsidy_dependence": Label(
+        "Subsidy dependence",
+        "subsidy / revenue",
+        NONNEGATIVE,
+        "sum of subsidies / sum of revenue, active co-ops",
+    ),
+    "mean_patch_size": Label(
+        "Size of farmed patches", "plots per patch", NONNEGATIVE, "mean over patches"
+    ),
+    "output_value": Label("Farm output", "yuan/yr", NONNEGATIVE, "sum over all farms (town total)"),
+    "households_alive": Label("Households", "count", NONNEGATIVE, "count"),
+    "mean_head_age": Label(
+        "Age of household heads", "years", NONNEGATIVE, "mean over living households"
+    ),
+    "lease_rent_mean": Label(
+        "Rent of new paid household leases",
+        "yuan/mu/yr",
+        NONNEGATIVE,
+        "mean over paid household leases signed this year",
+    ),
+    "lease_rent_flat": Label(
+        "Rent of new paid leases, flat land",
+        "yuan/mu/yr",
+        NONNEGATIVE,
+        "mean over paid household leases of flat land signed this year",
+    ),
+    "lease_rent_hilly": Label(
+        "Rent of new paid leases, hilly land",
+        "yuan/mu/yr",
+        NONNEGATIVE,
+        "mean over paid household leases of hilly land signed this year",
+    ),
+    "firm_capacity": Label("Service firm capacity", "mu", NONNEGATIVE, "the firm (one value)"),
     "founding_strength_gap": Label(
-        "Co-ops founded: stronger minus weaker branches", "share of villages", (-1.0, 1.0)
+        "Co-ops founded: stronger minus weaker branches",
+        "share of villages",
+        (-1.0, 1.0),
+        "difference of two shares of villages",
     ),
 }
 
@@ -136,7 +194,8 @@ def label(column: str) -> Label:
     base, _, stat = column.partition(":")
     if stat and base in OUTCOMES:
         known = OUTCOMES[base]
-        return Label(f"{known.title}, {_STATS.get(stat, stat)}", known.unit, known.bounds)
+        title = f"{known.title}, {_STATS.get(stat, stat)}"
+        return Label(title, known.unit, known.bounds, f"{known.aggregate}; {stat} over years 1-T")
     return Label(_from_name(column), "")
 
 

@@ -8,14 +8,17 @@ seed through :func:`replicate_seeds` (``numpy.random.SeedSequence.spawn``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from landsim.params import Params
 
-__all__ = ["RunSpec", "run", "replicate_seeds", "label"]
+if TYPE_CHECKING:
+    from landsim.recording import Recording
+
+__all__ = ["RunSpec", "run", "simulate", "replicate_seeds", "label"]
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,15 @@ class RunSpec:
         seed: the model's seed (an integer from :func:`replicate_seeds`).
         years: years to simulate (defaults to ``params["run"]["years"]``).
         tags: labels copied onto every row of the result (scenario, replicate, run_id, ...).
+        record: also record every plot, household and village of every year
+            (:class:`landsim.recording.Recording`: what maps and micro-data are written from).
     """
 
     params: dict[str, Any]
     seed: int
     years: int | None = None
     tags: dict[str, Any] = field(default_factory=dict)
+    record: bool = False
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -44,14 +50,23 @@ def replicate_seeds(root: int, n: int) -> list[int]:
 def run(spec: RunSpec) -> pd.DataFrame:
     """Run one model and return its yearly outcomes, one row per year, tagged with ``spec.tags``
     and the seed."""
+    return simulate(spec)[0]
+
+
+def simulate(spec: RunSpec) -> tuple[pd.DataFrame, Recording | None]:
+    """:func:`run`, and the run's recording when ``spec.record`` asks for one."""
     from landsim.model import LandModel  # imported here so workers import lazily
+    from landsim.recording import Recording
 
     params = Params.model_validate(spec.params)
     years = spec.years if spec.years is not None else params.run.years
     model = LandModel(params, rng=spec.seed)
+    recording = Recording.start(model) if spec.record else None
     for _ in range(years):
         model.step()
-    return label(model.outcomes(), spec)
+        if recording is not None:
+            recording.add(model)
+    return label(model.outcomes(), spec), recording
 
 
 def label(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:

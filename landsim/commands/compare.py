@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 # the statistics, the executors and the scenario loader are imported when the command runs:
 # ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
 from landsim.commands.options import conf_level, positive_int, seed_int
+from landsim.commands.run import add_detail_options
 from landsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -40,7 +41,13 @@ and the command says so; an --out that holds results is refused unless --force):
                        mean difference and its t-interval
   timeseries.parquet   every replicate, every year
   outcomes.png         main outcomes over time: mean and interval band per scenario
+  dictionary.csv       what every column of every table means: title, unit, range, definition,
+                       aggregate (shares are fractions 0-1; undefined values are empty)
   provenance.json      resolved scenarios and their SHA-256, seeds, versions, code hash, executor
+With --maps and --microdata, for the first replicate of each scenario (--detail-replicates N:
+the first N), also (needs the [gis] extra for maps; guide: landsim docs regions):
+  maps/SCENARIO/replicate-R/   plot_*.tif (one band per year) or plots.gpkg, villages.gpkg
+  households.parquet   every household of every year of those runs
 """
 
 
@@ -105,6 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"output folder (default: {DEFAULT_OUT}, or {DEFAULT_OUT}-2 ... if it holds results)",
     )
     p.add_argument("--force", action="store_true", help="replace earlier results in --out")
+    add_detail_options(p)
+    p.add_argument(
+        "--detail-replicates",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="write maps and micro-data of the first N replicates of each scenario (default 1)",
+    )
     p.set_defaults(func=main)
 
 
@@ -166,7 +181,11 @@ def main(args: argparse.Namespace) -> int:
         )
     for scenario in scenarios:
         warn_cut_timeline(scenario, args.years)
-    specs = plan(scenarios, root, replicates=args.replicates, years=args.years)
+    from landsim.detail import check_detail
+
+    check_detail([s.params.world for s in scenarios], args.maps)  # before any run
+    detail = args.detail_replicates if args.maps is not None or args.microdata else 0
+    specs = plan(scenarios, root, replicates=args.replicates, years=args.years, detail=detail)
     counts = {s.name: sum(sp.tags["scenario"] == s.name for sp in specs) for s in scenarios}
     years = {s.name: args.years or s.params.run.years for s in scenarios}
     # about 8 bytes per outcome, year and run in Parquet, twice over for the temporary copy
@@ -192,6 +211,8 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
         outcome_legend,
         summarize,
     )
+    from landsim.detail import write_detail
+    from landsim.dictionary import write_dictionary, write_parquet
     from landsim.figures import plot_outcomes
     from landsim.provenance import (
         atomic_path,
@@ -237,8 +258,9 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
         f"in every scenario (root seed {root}).",
         flush=True,
     )
+    recordings: dict = {}
     try:
-        timeseries = execute(specs, executor=executor)
+        timeseries = execute(specs, executor=executor, recordings=recordings)
     except BaseException as err:  # a record never stays "running" when we can say otherwise
         status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
         write_json(out / "provenance.json", {**record, "status": status, "finished": now()})
@@ -249,13 +271,20 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
     names = ("timeseries.parquet", "summary.csv", "differences.csv", "outcomes.png")
     paths = {name: out / name for name in names}
     with atomic_path(paths["timeseries.parquet"]) as tmp:
-        timeseries.to_parquet(tmp, index=False)
+        write_parquet(timeseries, tmp, "timeseries.parquet")
     with atomic_path(paths["summary.csv"]) as tmp:
         summary.to_csv(tmp, index=False)
     with atomic_path(paths["differences.csv"]) as tmp:
         diffs.to_csv(tmp, index=False)
     with atomic_path(paths["outcomes.png"]) as tmp:
         plot_outcomes(timeseries, tmp, level=level, titles={s.name: s.title for s in scenarios})
+    worlds = {s.name: s.params.world for s in scenarios}
+    runs = [
+        (specs[i].tags, recordings[i], worlds[specs[i].tags["scenario"]])
+        for i in sorted(recordings)
+    ]
+    detail = write_detail(out, runs, args.maps, args.microdata)
+    write_dictionary(out)
     write_json(out / "provenance.json", {**record, "status": "complete", "finished": now()})
 
     final = ", ".join(sorted({str(y) for y in years.values()}))
@@ -271,6 +300,12 @@ def _run(args, scenarios, reference, root, specs, counts, years, out, executor, 
     print(
         f"summary: {paths['summary.csv']} (every outcome); differences: "
         f"{paths['differences.csv']}; time series: {paths['timeseries.parquet']}; "
-        f"provenance: {out / 'provenance.json'}"
+        f"dictionary: {out / 'dictionary.csv'}; provenance: {out / 'provenance.json'}"
     )
+    if detail:
+        maps = sorted({str(p.parent) for p in detail if p.suffix in (".tif", ".gpkg")})
+        micro = [str(p) for p in detail if p.suffix == ".parquet"]
+        print(
+            "maps: " + ("; ".join(maps) or "none") + "; micro-data: " + (", ".join(micro) or "none")
+        )
     return 0

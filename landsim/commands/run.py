@@ -17,9 +17,18 @@ from landsim.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from landsim.params import World
+    from landsim.recording import Recording
     from landsim.scenario import Scenario
 
-__all__ = ["register", "positive_int", "seed_int", "warn_cut_timeline", "yearly_table"]
+__all__ = [
+    "register",
+    "positive_int",
+    "seed_int",
+    "warn_cut_timeline",
+    "yearly_table",
+    "add_detail_options",
+]
 
 EPILOG = """examples:
   landsim run baseline                              a bundled scenario, by name
@@ -27,12 +36,20 @@ EPILOG = """examples:
   landsim run scenarios/coop_fixed_rent.toml --years 10 --seed 42 --out results/fixed
   landsim run baseline --checkpoint-every 5 --out results/long   checkpoints every 5 years
   landsim run --from results/long/checkpoint-15.npz   resume to the run's horizon, in results/long
+  landsim run examples/region/region.toml --maps --microdata   a real place: maps and micro-data
 
 Prints the main outcomes year by year. The model's seed is replicate 0 of the seeds 'landsim
 compare' derives from the same root seed (--seed, default: the file's run.seed), so this run
 repeats that comparison's first replicate. Writes DIR/outcomes.csv, DIR/outcomes.parquet (one
-row per year) and DIR/provenance.json; DIR defaults to results/SCENARIO (results/SCENARIO-2 ...
-if that holds earlier results; an --out that holds results is refused unless --force).
+row per year), DIR/dictionary.csv (what every column means) and DIR/provenance.json; DIR
+defaults to results/SCENARIO (results/SCENARIO-2 ... if that holds earlier results; an --out
+that holds results is refused unless --force).
+
+--maps writes DIR/maps/: each plot's yearly state as GeoTIFF stacks (plot_kind.tif,
+plot_holder.tif, plot_abandoned.tif, plot_rent.tif; band 1 = year 0), or as a GeoPackage
+layer (--maps gpkg; --maps both), and villages.gpkg (village outlines with their yearly
+summaries); needs pip install 'landsim[gis]'. --microdata writes DIR/households.parquet, one
+row per household and year (guide: landsim docs regions).
 
 --checkpoint-every N also writes the model's full state after every Nth year to
 DIR/checkpoint-YEAR.npz (all of them are kept). --from FILE loads such a checkpoint (in
@@ -55,6 +72,23 @@ def warn_cut_timeline(scenario: Scenario, years: int | None) -> None:
             f"year {shown}",
             file=sys.stderr,
         )
+
+
+def add_detail_options(p: argparse.ArgumentParser) -> None:
+    """``--maps [tif|gpkg|both]`` and ``--microdata`` (``run`` and ``compare``)."""
+    p.add_argument(
+        "--maps",
+        nargs="?",
+        const="tif",
+        choices=("tif", "gpkg", "both"),
+        help="write maps of the plots' yearly state (GeoTIFF stacks, or a GeoPackage layer) "
+        "and of the villages (GeoPackage); needs the [gis] extra",
+    )
+    p.add_argument(
+        "--microdata",
+        action="store_true",
+        help="write households.parquet: every household's row of every year",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,6 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="save the model's state to DIR/checkpoint-YEAR.npz after every Nth year",
     )
+    add_detail_options(p)
     p.add_argument(
         "--from",
         dest="resume",
@@ -119,6 +154,10 @@ def main(args: argparse.Namespace) -> int:
     if years > params.run.years:  # the model's own horizon covers every year it will run
         params = apply_changes(params, {"run.years": years})
     warn_cut_timeline(scenario, args.years)
+    from landsim.detail import check_detail
+
+    check_detail([params.world], args.maps)  # before a folder is made or a year is run
+    record = args.maps is not None or args.microdata
     created = not os.path.lexists(args.out or f"results/{scenario.name}")
     out = prepare_dir(
         args.out or f"results/{scenario.name}", default=args.out is None, force=args.force
@@ -129,6 +168,7 @@ def main(args: argparse.Namespace) -> int:
         seed=seed,
         years=years,
         tags={"scenario": scenario.name, "replicate": 0},
+        record=record,
     )
     try:
         if args.checkpoint_every:
@@ -142,27 +182,28 @@ def main(args: argparse.Namespace) -> int:
                 "years": years,  # this run's horizon: --from goes on to it
             }
             model = LandModel(params, rng=seed)
-            df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
+            saved = _run_saving(model, years, args.checkpoint_every, out, meta, record)
+            df, recording = label(saved[0], spec), saved[1]
         else:
             from landsim import runner
 
-            df = runner.run(spec)
+            df, recording = runner.simulate(spec)
     except BaseException:
         if created:  # a failed run leaves no empty folder behind (checkpoints are kept)
             with contextlib.suppress(OSError):
                 out.rmdir()
         raise
-    record = {
+    facts = {
         "root_seed": root,
         "seed": seed,
         "years": years,
         "scenario": scenario_record(scenario),
     }
-    _write(df, out, started, record)
+    extra = _write(df, out, started, facts, args, recording, params.world)
     print(f"{scenario.name}: {scenario.title}")
     print(f"{years} years, root seed {root} (model seed {seed})\n")
     print(yearly_table(df))
-    print("\nwrote " + ", ".join(str(p) for p in _written(out)))
+    print("\nwrote " + ", ".join(str(p) for p in [*_written(out), *extra]))
     return 0
 
 
@@ -199,19 +240,24 @@ def _resume(args: argparse.Namespace) -> int:
     spec = RunSpec(params={}, seed=seed, tags={"scenario": name, "replicate": 0})
     start = model.year
     meta = {**meta, "years": years}
-    df = label(_run_saving(model, years, args.checkpoint_every, out, meta), spec)
-    record = {
+    from landsim.detail import check_detail
+
+    check_detail([model.params.world], args.maps)
+    record = args.maps is not None or args.microdata  # from the checkpoint's year on
+    saved = _run_saving(model, years, args.checkpoint_every, out, meta, record)
+    df = label(saved[0], spec)
+    facts = {
         "root_seed": meta.get("root_seed"),
         "seed": seed,
         "years": years,
         "from_checkpoint": {"path": str(args.resume), "year": start, "meta": meta},
         "params": model.params.model_dump(mode="json"),
     }
-    _write(df, out, started, record)
+    extra = _write(df, out, started, facts, args, saved[1], model.params.world)
     print(f"{name}: resumed from {args.resume} (year {start})")
     print(f"{years} years, model seed {seed}\n")
     print(yearly_table(df))
-    print("\nwrote " + ", ".join(str(p) for p in _written(out)))
+    print("\nwrote " + ", ".join(str(p) for p in [*_written(out), *extra]))
     return 0
 
 
@@ -229,27 +275,56 @@ def _resume_dir(checkpoint: Path, year: int, args: argparse.Namespace) -> Path:
     return prepare_dir(folder / f"resumed-{year}", default=True, force=args.force)
 
 
-def _run_saving(model, years: int, every: int | None, out: Path, meta: dict) -> pd.DataFrame:
-    """Step ``model`` to year ``years``, saving a checkpoint after every ``every``-th year."""
+def _run_saving(
+    model, years: int, every: int | None, out: Path, meta: dict, record: bool = False
+) -> tuple[pd.DataFrame, Recording | None]:
+    """Step ``model`` to year ``years``, saving a checkpoint after every ``every``-th year
+    (and recording every year when ``record``)."""
+    from landsim.recording import Recording
+
+    recording = Recording.start(model) if record else None
     while model.year < years:
         model.step()
+        if recording is not None:
+            recording.add(model)
         if every and model.year % every == 0:
             model.save(out / f"checkpoint-{model.year}.npz", meta=meta)
-    return model.outcomes()
+    return model.outcomes(), recording
 
 
 def _written(out: Path) -> list[Path]:
-    return [out / "outcomes.csv", out / "outcomes.parquet", out / "provenance.json"]
+    return [
+        out / "outcomes.csv",
+        out / "outcomes.parquet",
+        out / "dictionary.csv",
+        out / "provenance.json",
+    ]
 
 
-def _write(df: pd.DataFrame, out: Path, started: str, record: dict) -> None:
+def _write(
+    df: pd.DataFrame,
+    out: Path,
+    started: str,
+    record: dict,
+    args: argparse.Namespace,
+    recording: Recording | None,
+    world: World,
+) -> list[Path]:
+    """Write the outcomes, the maps and micro-data asked for, the data dictionary and the
+    provenance; return the maps and micro-data written."""
+    from landsim.detail import write_detail
+    from landsim.dictionary import write_dictionary, write_parquet
     from landsim.provenance import atomic_path, command_line, environment, now, write_json
 
-    csv, parquet, provenance = _written(out)
+    csv, parquet, _, provenance = _written(out)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp, index=False)
     with atomic_path(parquet) as tmp:
-        df.to_parquet(tmp, index=False)
+        write_parquet(df, tmp, parquet.name)
+    extra = []
+    if recording is not None:
+        extra = write_detail(out, [({}, recording, world)], args.maps, args.microdata)
+    write_dictionary(out)
     write_json(
         provenance,
         {
@@ -262,6 +337,7 @@ def _write(df: pd.DataFrame, out: Path, started: str, record: dict) -> None:
             "environment": environment(),
         },
     )
+    return extra
 
 
 def _header(metric: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ seed, the model runs exactly as the synthetic one (``tests/test_regions.py``). A
 also start from the files and edit them.
 
 Parts: :func:`export_region`, :func:`write_land_raster`, :func:`write_outlines`,
-:func:`household_table`.
+:func:`write_layer`, :func:`household_table`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ import pandas as pd
 from landsim.extras import require
 from landsim.files import atomic_path
 from landsim.params import Params
-from landsim.regions.grid import Georeference, georeference
+from landsim.regions.grid import Georeference, georeference, trace_outlines
 from landsim.regions.load import FILE_KEYS, FILLED_KEYS, region_of
 from landsim.regions.region import quality_index
 from landsim.tomlio import to_toml
 from landsim.town import Town, build_town, town_rng
 
-__all__ = ["export_region", "write_land_raster", "write_outlines", "household_table"]
+__all__ = [
+    "export_region",
+    "write_land_raster",
+    "write_outlines",
+    "write_layer",
+    "household_table",
+]
 
 
 def write_land_raster(path: Path, grid: Georeference, town: Town, quality: bool = True) -> None:
@@ -67,35 +73,33 @@ def write_outlines(
     ids: list,
     strength: np.ndarray | None = None,
 ) -> None:
-    """Village outlines traced from the village of every cell (``-1``: none), one polygon (or
-    multipolygon) per village, with ``village_id`` and, if given, ``branch_strength``."""
+    """Village outlines traced from the village of every cell (``-1``: none), one multipolygon
+    per village, with ``village_id`` and, if given, ``branch_strength``."""
+    outlines = trace_outlines(grid, cell_village)
+    order = sorted(outlines)
+    fields = {"village_id": np.array([ids[v] for v in order])}
+    if strength is not None:
+        fields["branch_strength"] = np.asarray(strength, dtype=np.float64)[order]
+    write_layer(path, "villages", [outlines[v] for v in order], fields, grid.crs)
+
+
+def write_layer(path: Path, layer: str, geoms: list, fields: dict[str, np.ndarray], crs: str):
+    """A GeoPackage of one layer of (multi)polygons with ``fields``, written atomically."""
     import pyogrio
     import shapely
-    from rasterio.features import shapes
 
-    grid_v = np.asarray(cell_village, dtype=np.int32).reshape(grid.height, grid.width)
-    parts: dict[int, list] = {}
-    for geom, value in shapes(grid_v, mask=grid_v >= 0, transform=grid.affine):
-        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    order = sorted(parts)
-    outlines = [shapely.union_all(parts[v]) for v in order]
-    fields = ["village_id"]
-    data = [np.array([ids[v] for v in order])]
-    if strength is not None:
-        fields.append("branch_strength")
-        data.append(np.asarray(strength, dtype=np.float64)[order])
     with atomic_path(path, keep_suffix=True) as tmp:
         tmp.unlink()  # GDAL creates the GeoPackage itself
         pyogrio.raw.write(
             str(tmp),
-            shapely.to_wkb(outlines),
-            data,
-            fields=fields,
-            layer="villages",
+            shapely.to_wkb(np.asarray(geoms, dtype=object)),
+            list(fields.values()),
+            fields=list(fields),
+            layer=layer,
             driver="GPKG",
             geometry_type="MultiPolygon",
             promote_to_multi=True,
-            crs=grid.crs,
+            crs=crs,
         )
 
 

@@ -5,7 +5,8 @@ A region's grid is its land raster's. A synthetic town's grid starts at ``[world
 zone 51N (EPSG:32651) near Rongcheng by default — and each plot is a square of
 ``plot_size_mu`` (one mu is 2000/3 square metres: a 1-mu plot is 25.8 m across).
 
-Parts: :class:`Georeference`, :func:`georeference`, :func:`check_map_crs`.
+Parts: :class:`Georeference`, :func:`georeference`, :func:`check_map_crs`,
+:func:`village_cells`, :func:`trace_outlines`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from landsim.params import World
 from landsim.regions.region import SQ_M_PER_MU, RegionError, show
 
-__all__ = ["Georeference", "georeference", "check_map_crs"]
+__all__ = ["Georeference", "georeference", "check_map_crs", "trace_outlines", "village_cells"]
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,28 @@ def check_map_crs(world: World) -> None:
             f"world.crs = {show(world.crs, 60)}: must be a projected CRS in metres, such as "
             "EPSG:32651 (UTM zone 51N)"
         )
+
+
+def village_cells(world: World, plot_cell: np.ndarray, plot_village: np.ndarray) -> np.ndarray:
+    """The village index of every cell of the grid (-1 outside every village): a region's
+    outlines hold roads and settlements too; a synthetic town's villages are its plots'."""
+    if world.is_region:
+        from landsim.regions.load import region_of
+
+        return region_of(world).cell_village
+    out = np.full(world.width * world.height, -1, dtype=np.int32)
+    out[plot_cell] = plot_village
+    return out
+
+
+def trace_outlines(grid: Georeference, cell_village: np.ndarray) -> dict[int, object]:
+    """Each village's outline (a shapely polygon or multipolygon) traced along the edges of its
+    cells, by village index."""
+    import shapely
+    from rasterio.features import shapes
+
+    cells = np.asarray(cell_village, dtype=np.int32).reshape(grid.height, grid.width)
+    parts: dict[int, list] = {}
+    for geom, value in shapes(cells, mask=cells >= 0, transform=grid.affine):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    return {v: shapely.union_all(parts[v]) for v in sorted(parts)}
