@@ -11,7 +11,8 @@ extra          brings               for
 ``calibrate``  pyabc                ``landsim calibrate``
 ``ema``        EMA Workbench        :mod:`landsim.ema`, ``landsim analyze --discover``
 ``cluster``    Dask distributed     ``--executor dask://HOST:PORT``
-``gis``        (nothing yet)        reserved for reading real plot maps
+``gis``        rasterio, pyogrio,   regions (``[world] land_raster``), ``--maps``
+               shapely
 ``all``        every extra above
 =============  ===================  ==============================================================
 
@@ -34,7 +35,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "calibrate": ("pyabc",),
     "ema": ("ema_workbench",),
     "cluster": ("dask", "distributed"),
-    "gis": (),
+    "gis": ("rasterio", "pyogrio", "shapely"),
 }
 
 

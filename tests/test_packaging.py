@@ -91,7 +91,7 @@ def test_installed_wheel_runs_from_any_folder(installed_wheel) -> None:
     copies = sorted(p.name for p in (w.workdir / "study" / "scenarios").glob("*.toml"))
     assert copies == sorted(f"{n}.toml" for n, _ in bundled.listing("scenarios"))
     examples = sorted(p.name for p in (w.workdir / "study" / "examples").glob("*.py"))
-    assert examples == ["ema_prim.py", "solaraviz_app.py"]
+    assert examples == ["ema_prim.py", "make_region.py", "solaraviz_app.py"]
     checked = w.run("check", *(f"study/scenarios/{c}" for c in copies))
     assert checked.returncode == 0, checked.stderr
     again = w.run("init", "study")
@@ -133,6 +133,9 @@ def test_bad_conf_level_is_refused_by_the_parser(capsys) -> None:
 #: what the core must not bring: the extras' libraries and the heavy ones they pull in
 NOT_IN_CORE = {
     "pyabc",
+    "rasterio",
+    "pyogrio",
+    "shapely",
     "ema-workbench",
     "dask",
     "distributed",
@@ -152,7 +155,7 @@ EXTRA_BRINGS = {
     "calibrate": {"pyabc"},
     "ema": {"ema-workbench"},
     "cluster": {"dask", "distributed"},
-    "gis": set(),
+    "gis": {"rasterio", "pyogrio", "shapely"},
 }
 
 
@@ -167,7 +170,7 @@ def test_the_core_brings_none_of_the_extras_and_at_most_100_distributions() -> N
 
 
 def test_each_extra_brings_its_libraries_and_all_brings_every_extra() -> None:
-    """Every extra of pyproject.toml brings its libraries (gis: nothing yet), `all` every
+    """Every extra of pyproject.toml brings its libraries, `all` every
     extra, `dev` all of `all`; landsim.extras names the same extras."""
     from dist_env import closure, requirements
 
@@ -215,7 +218,8 @@ def test_version_licence_citation_and_changelog_agree() -> None:
 
 
 def test_the_wheel_carries_licence_guides_and_examples(wheel) -> None:
-    """The wheel holds the LICENSE, every guide of docs/ and every example script."""
+    """The wheel holds the LICENSE, every guide of docs/, every example script and the
+    example region's files."""
     import zipfile
 
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -224,6 +228,8 @@ def test_the_wheel_carries_licence_guides_and_examples(wheel) -> None:
         assert f"landsim/docs/{guide.name}" in names
     for example in (REPO / "examples").glob("*.py"):
         assert f"landsim/examples/{example.name}" in names
+    for part in (REPO / "examples" / "region").iterdir():
+        assert f"landsim/examples/region/{part.name}" in names
 
 
 def _missing_extra(extra: str, what: str) -> str:
