@@ -547,8 +547,8 @@ def _keep(session: Session, tab: str) -> None:
 
 
 def _new_session() -> Session:
-    names = scenario_names()
-    return Session("baseline" if "baseline" in names or not names else names[0])
+    names = scenario_names()  # baseline first, or the server's region (landsim app --region)
+    return Session(names[0] if names else "baseline")
 
 
 def _scenario_select(session: Session, index: int, titles: dict[str, str], lang: str, on_value):

@@ -1,8 +1,11 @@
 """The town map: one PNG image drawn straight from the plot arrays.
 
 Each plot is a square of ``scale x scale`` pixels coloured by the chosen layer; village
-boundaries are drawn as dark lines where neighbouring plots belong to different villages. No
-marker per agent and no matplotlib figure: a 100 x 100 grid encodes in a few milliseconds.
+boundaries are drawn as dark lines where neighbouring cells belong to different villages. A
+town read from a region (docs/regions.md) has cells that are not farmland — roads,
+settlements, steep slopes — drawn pale, and cells outside every village white; its villages'
+outlines are those of its village file. No marker per agent and no matplotlib figure: a
+100 x 100 grid encodes in a few milliseconds.
 The image holds no text; :func:`legend` describes it in HTML in the page's language.
 
 Layers (:data:`LAYERS`): ``operator`` (who farms each plot, hilly land shaded darker), ``age``
@@ -36,6 +39,8 @@ KIND_COLOURS: dict[str, str] = {
     "custody": "#f29e1f",
 }
 COLLECTIVE_COLOUR = "#9e9e9e"
+NOT_FARMLAND_COLOUR = "#d9d4c7"  # a region's roads, settlements and slopes
+OUTSIDE_COLOUR = "#ffffff"  # a region's cells outside every village
 BOUNDARY_COLOUR = (20, 20, 20)
 HILLY_SHADE = 0.78  # operator layer: hilly plots keep this share of their brightness
 FLAT_COLOUR, HILLY_COLOUR = "#9ccc65", "#8d6e63"
@@ -79,8 +84,21 @@ def layer_rgb(model, layer: str) -> np.ndarray:
         rgb[~held] = _rgb(COLLECTIVE_COLOUR)
     else:
         raise ValueError(f"map layer must be one of {', '.join(LAYERS)}; got {layer!r}")
+    if not p.fills_grid:  # a region: plots on the farmland cells, the rest pale or white
+        cells = _village_cells(model)
+        full = np.where((cells >= 0)[:, None], _rgb(NOT_FARMLAND_COLOUR), _rgb(OUTSIDE_COLOUR))
+        full[p.cell] = rgb
+        rgb = full
     # plots are stored row-major, so the flat (n, 3) colours reshape straight to the grid
     return np.clip(rgb, 0, 255).astype(np.uint8).reshape(p.height, p.width, 3)
+
+
+def _village_cells(model) -> np.ndarray:
+    """The village of every cell of the grid (-1 outside every village), flat."""
+    from landsim.regions.grid import village_cells
+
+    p = model.plots
+    return village_cells(model.params.world, p.cell, p.village)
 
 
 def pick_scale(width: int, height: int, target: int = 600) -> int:
@@ -93,7 +111,8 @@ def map_png(model, layer: str, scale: int | None = None) -> bytes:
     p = model.plots
     k = scale or pick_scale(p.width, p.height)
     img = layer_rgb(model, layer).repeat(k, axis=0).repeat(k, axis=1)
-    village = p.grid(p.village).repeat(k, axis=0).repeat(k, axis=1)
+    cells = _village_cells(model).reshape(p.height, p.width)
+    village = cells.repeat(k, axis=0).repeat(k, axis=1)
     edge = np.zeros(village.shape, dtype=bool)
     # a boundary is two pixels wide: the last pixel of one village and the first of the next
     vert = village[:, 1:] != village[:, :-1]

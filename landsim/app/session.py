@@ -70,6 +70,9 @@ __all__ = [
 DEFAULT_SEED = 1
 #: environment variable naming the folder of scenario files (set by ``landsim app --scenarios``)
 SCENARIO_ENV = "LANDSIM_SCENARIOS"
+#: environment variable naming a scenario of a region that the server offers first and opens
+#: with (set by ``landsim app --region FILE``: chosen on the server, never by a browser)
+REGION_ENV = "LANDSIM_REGION"
 #: the file stems the picker offers: plain names only
 _PLAIN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 LOG = logging.getLogger("landsim.app")
@@ -128,12 +131,19 @@ def scenario_dir() -> Path:
 
 def scenario_catalogue(folder: Path | None = None) -> dict[str, Path]:
     """The scenarios the server offers: stem -> file, for the regular ``*.toml`` files of
-    ``folder`` with plain names (letters, digits, ``-``, ``_``), ``baseline`` first."""
+    ``folder`` with plain names (letters, digits, ``-``, ``_``), and the region scenario of
+    ``landsim app --region`` first, else ``baseline`` first."""
     folder = folder or scenario_dir()
-    if not folder.is_dir():
-        return {}
-    found = {p.stem: p for p in folder.glob("*.toml") if _PLAIN.fullmatch(p.stem) and p.is_file()}
-    return {n: found[n] for n in sorted(found, key=lambda n: (n != "baseline", n))}
+    found = {}
+    if folder.is_dir():
+        found = {
+            p.stem: p for p in folder.glob("*.toml") if _PLAIN.fullmatch(p.stem) and p.is_file()
+        }
+    region = Path(os.environ[REGION_ENV]) if os.environ.get(REGION_ENV) else None
+    if region is not None and _PLAIN.fullmatch(region.stem) and region.is_file():
+        found[region.stem] = region  # the server's region, first
+    first = region.stem if region is not None else "baseline"
+    return {n: found[n] for n in sorted(found, key=lambda n: (n != first, n != "baseline", n))}
 
 
 def scenario_names(folder: Path | None = None) -> list[str]:

@@ -36,6 +36,10 @@ EPILOG = """examples:
                                        let the laptops of a class reach this machine
   landsim app --scenarios my_scenarios/
                                        offer your own scenario files in the picker
+  landsim app --region examples/region/region.toml
+                                       open with a real place: its map shows the
+                                       region's farmland and village outlines
+                                       (guide: landsim docs regions)
   landsim app --classroom --host 0.0.0.0
                                        a class plays one shared town: the teacher opens
                                        /teacher, students open /join
@@ -65,9 +69,11 @@ def offline_environment(
     data: Path | None = None,
     cull_after: str = CULL_AFTER,
     max_sessions: int | None = None,
+    region: Path | None = None,
 ) -> dict[str, str]:
     """Environment variables that make solara serve everything locally and call no one, cull
-    dropped tabs after ``cull_after`` and keep every file the server writes inside ``data``."""
+    dropped tabs after ``cull_after`` and keep every file the server writes inside ``data``
+    (and offer the scenario of a ``region`` first)."""
     data = (data or default_data_dir()).resolve()
     env = {
         "SOLARA_KERNEL_CULL_TIMEOUT": cull_after,
@@ -92,6 +98,8 @@ def offline_environment(
         env["LANDSIM_SCENARIOS"] = str(scenarios.resolve())
     if max_sessions is not None:
         env["LANDSIM_APP_MAX_SESSIONS"] = str(max_sessions)
+    if region is not None:
+        env["LANDSIM_REGION"] = str(region.resolve())
     return env
 
 
@@ -104,10 +112,11 @@ def serve(
     data: Path | None = None,
     cull_after: str = CULL_AFTER,
     max_sessions: int | None = None,
+    region: Path | None = None,
 ) -> None:
     """Serve the app until interrupted (blocks)."""
     # solara reads its settings when first imported, so the environment comes first
-    env = offline_environment(scenarios, classroom, data, cull_after, max_sessions)
+    env = offline_environment(scenarios, classroom, data, cull_after, max_sessions, region)
     for key in ("IPYTHONDIR", "MPLCONFIGDIR", "SOLARA_HOME"):
         Path(env[key]).mkdir(parents=True, exist_ok=True)
     os.environ.update(env)
@@ -199,6 +208,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UserError(f"--scenarios {args.scenarios}: not a folder of scenario files")
     if not re.fullmatch(r"\d+(\.\d+)?[smhd]?", args.cull_after):
         raise UserError(f"--cull-after {args.cull_after}: must be a duration such as 90s, 5m or 1h")
+    if args.region is not None:
+        _check_region(args.region)
     serve(
         args.host,
         args.port,
@@ -208,8 +219,27 @@ def _run(args: argparse.Namespace) -> int:
         args.data,
         args.cull_after,
         args.max_sessions,
+        args.region,
     )
     return 0
+
+
+def _check_region(path: Path) -> None:
+    """``--region FILE``: a scenario (with a plain name) whose region loads, checked before the
+    server starts, so a bad file is one line now rather than an error page later.
+
+    Raises:
+        UserError: the file is not such a scenario, or its region has a problem.
+    """
+    from landsim.scenario import load_scenario
+
+    if path.suffix != ".toml" or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", path.stem):
+        raise UserError(
+            f"--region {path}: must be a scenario file (.toml, a name of letters, digits, - "
+            "and _) whose [world] names a region's files"
+        )
+    if not load_scenario(path).params.world.is_region:
+        raise UserError(f"--region {path}: its [world] names no land_raster (docs/regions.md)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -236,6 +266,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="folder of scenario files for the picker (default: the bundled scenarios/)",
+    )
+    parser.add_argument(
+        "--region",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a scenario whose [world] names a region's files: the app offers it first and "
+        "opens with it (needs the [gis] extra)",
     )
     parser.add_argument(
         "--classroom",
