@@ -87,6 +87,8 @@ def _write_stack(path: Path, grid: Georeference, rec: Recording, layer: str) -> 
         "transform": grid.affine,
         "nodata": nodata,
         "compress": "deflate",
+        # one grey band per year: without this GDAL reads 3 or 4 bands of bytes as RGB(A)
+        "photometric": "MINISBLACK",
         "tiled": grid.width >= 256 and grid.height >= 256,
     }
     with atomic_path(path, keep_suffix=True) as tmp, rasterio.open(tmp, "w", **profile) as dst:

@@ -258,6 +258,12 @@ def read_households(path: Path, shown: str, cells: int) -> Households:
     return table
 
 
+def _place(where: str) -> str:
+    """The line or row of ``FILE:LINE`` or ``FILE: row N``, as ``line N`` or ``row N``."""
+    tail = where.rsplit(":", 1)[-1].strip()
+    return f"line {tail}" if tail.isdigit() else tail
+
+
 def _ids(df: pd.DataFrame, problems: Problems, where: Where) -> tuple[list, dict[str, int]]:
     """``household_id`` of each row (as text), and the row of each id: ids are unique."""
     ids = [id_text(v) for v in df["household_id"].to_numpy(dtype=object).tolist()]
@@ -268,8 +274,7 @@ def _ids(df: pd.DataFrame, problems: Problems, where: Where) -> tuple[list, dict
         elif h in first:
             problems.add(
                 f"{where(i)}: household_id = {show(h)}",
-                f"is given twice (also {where(first[h]).rsplit(':', 1)[-1].strip()}): "
-                "ids must be unique",
+                f"is given twice (also {_place(where(first[h]))}): ids must be unique",
             )
         else:
             first[h] = i
