@@ -40,7 +40,13 @@ Kind = Literal["scenarios", "experiments"]
 Folder = Literal["scenarios", "experiments", "docs", "examples"]
 
 #: the files of each folder that ship (and that ``landsim init`` copies)
-_PATTERN = {"scenarios": "*.toml", "experiments": "*.toml", "docs": "*.md", "examples": "*.py"}
+#: the files of each kind, as globs under its folder (the example region's files are examples)
+_PATTERN = {
+    "scenarios": ("*.toml",),
+    "experiments": ("*.toml",),
+    "docs": ("*.md",),
+    "examples": ("*.py", "region/*"),
+}
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -125,12 +131,17 @@ def copy_bundled(
         target = dest / kind
         target.mkdir(parents=True, exist_ok=True)
         for src in bundled_files(kind):
-            with atomic_path(target / src.name) as tmp:  # a new file: never through a link
+            copy = target / src.relative_to(bundled_dir(kind))
+            copy.parent.mkdir(exist_ok=True)
+            with atomic_path(copy) as tmp:  # a new file: never through a link
                 shutil.copyfile(src, tmp)
         written.append(target)
     return written
 
 
 def bundled_files(kind: Folder) -> list[Path]:
-    """The bundled files of ``kind``, by name (not the examples' ``__init__.py``)."""
-    return sorted(p for p in bundled_dir(kind).glob(_PATTERN[kind]) if not p.name.startswith("_"))
+    """The bundled files of ``kind``, by path (not the examples' ``__init__.py``; the example
+    region's files, ``examples/region/``, are examples)."""
+    folder = bundled_dir(kind)
+    found = (p for pattern in _PATTERN[kind] for p in folder.glob(pattern))
+    return sorted(p for p in found if p.is_file() and not p.name.startswith("_"))

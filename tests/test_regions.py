@@ -4,6 +4,7 @@ table; a town written back as such files; maps and micro-data of a run."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -357,25 +358,26 @@ def test_the_example_region_is_shaped_like_a_town(capsys):
     assert region.strength is not None and region.quality is not None
 
 
-def test_the_example_region_runs_end_to_end_and_its_maps_read_back(tmp_path, capsys):
-    """``landsim run`` of the example region with --maps both --microdata (as the README
-    runs it) writes GeoTIFF stacks on the land raster's grid and CRS, one band per year,
-    plots and village outlines as GeoPackages in that CRS and extent, household micro-data
-    and the data dictionary, whose values agree with one another."""
+def _readme_command(start: str) -> list[str]:
+    """The README's command line that starts with ``start`` (in its region section), split."""
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith(start):
+            return shlex.split(line.split("#")[0])
+    raise AssertionError(f"README.md has no line starting {start!r}")
+
+
+def test_the_example_region_runs_end_to_end_and_its_maps_read_back(tmp_path, capsys, monkeypatch):
+    """The README's ``landsim run`` of the example region (--maps both --microdata; 5 years)
+    writes GeoTIFF stacks on the land raster's grid and CRS, one band per year, plots and
+    village outlines as GeoPackages in that CRS and extent, household micro-data and the data
+    dictionary, whose values agree with one another."""
+    argv = _readme_command("landsim run examples/region/region.toml")
+    assert argv[:3] == ["landsim", "run", "examples/region/region.toml"] and "--out" in argv
+    argv[argv.index("--out") + 1] = str(tmp_path / "out")
+    monkeypatch.chdir(REPO)
+    years = 5  # the README's run has the scenario's 30 years: a short horizon keeps this fast
+    status = main([*argv[1:], "--years", str(years)])
     out = tmp_path / "out"
-    status = main(
-        [
-            "run",
-            str(EXAMPLE / "region.toml"),
-            "--years",
-            "3",
-            "--maps",
-            "both",
-            "--microdata",
-            "--out",
-            str(out),
-        ]
-    )
     assert status == 0, capsys.readouterr().err
     with rasterio.open(EXAMPLE / "land.tif") as land:
         kind_in = land.read(1)
@@ -384,7 +386,8 @@ def test_the_example_region_runs_end_to_end_and_its_maps_read_back(tmp_path, cap
     with rasterio.open(maps / "plot_kind.tif") as src:
         assert src.crs == crs and src.crs.to_epsg() == 32651
         assert src.transform == transform and src.bounds == bounds
-        assert src.count == 4 and src.descriptions == ("year 0", "year 1", "year 2", "year 3")
+        assert src.count == years + 1
+        assert src.descriptions == tuple(f"year {y}" for y in range(years + 1))
         kind = src.read(masked=True)
     region = load_scenario(EXAMPLE / "region.toml").params.world
     assert int((~kind.mask[0]).sum()) == region.region_plots
@@ -393,11 +396,11 @@ def test_the_example_region_runs_end_to_end_and_its_maps_read_back(tmp_path, cap
     with rasterio.open(maps / "plot_abandoned.tif") as src:
         abandoned = src.read(masked=True)
     outcomes = pd.read_parquet(out / "outcomes.parquet")
-    share = abandoned.reshape(4, -1).mean(axis=1).filled(np.nan)
+    share = abandoned.reshape(years + 1, -1).mean(axis=1).filled(np.nan)
     np.testing.assert_allclose(share, outcomes["abandonment_rate"].to_numpy(), atol=1e-12)
 
     villages = pyogrio.read_info(maps / "villages.gpkg", layer="villages")
-    assert villages["features"] == 7 * 4 and villages["geometry_type"] == "MultiPolygon"
+    assert villages["features"] == 7 * (years + 1) and villages["geometry_type"] == "MultiPolygon"
     assert rasterio.crs.CRS.from_user_input(villages["crs"]) == crs
     west, south, east, north = villages["total_bounds"]
     assert (
@@ -408,13 +411,13 @@ def test_the_example_region_runs_end_to_end_and_its_maps_read_back(tmp_path, cap
     )
     plots = pyogrio.read_info(maps / "plots.gpkg", layer="plots")
     assert plots["features"] == region.region_plots
-    assert {"kind_0", "holder_3", "abandoned_3", "rent_3", "village_id"} <= set(plots["fields"])
+    assert {"kind_0", "holder_5", "abandoned_5", "rent_5", "village_id"} <= set(plots["fields"])
 
     households = pd.read_parquet(out / "households.parquet")
     start = households[households["year"] == 0]
     table = pd.read_csv(EXAMPLE / "households.csv", dtype=str)
     assert sorted(start["household_id"]) == sorted(table["household_id"])
-    assert households["year"].max() == 3
+    assert households["year"].max() == years
     assert households.loc[households["year"] == 0, "income"].isna().all()  # undefined, not 0
 
     dictionary = pd.read_csv(out / "dictionary.csv")
@@ -515,3 +518,13 @@ def test_the_map_of_a_region_draws_non_farmland_pale_and_outlines(monkeypatch):
     assert png.startswith(b"\x89PNG")
     monkeypatch.setenv(session.REGION_ENV, str(EXAMPLE / "region.toml"))
     assert session.scenario_names()[0] == "region"
+
+
+def test_init_copies_the_example_region_and_it_loads_there(tmp_path, capsys):
+    """``landsim init DIR`` copies the example region into DIR/examples/region/, and its
+    scenarios load from there (their files are named relative to them)."""
+    assert main(["init", str(tmp_path / "study")]) == 0
+    copied = tmp_path / "study" / "examples" / "region"
+    assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in EXAMPLE.iterdir())
+    params = load_scenario(copied / "region_coops.toml").params
+    assert Path(params.world.land_raster) == copied / "land.tif"

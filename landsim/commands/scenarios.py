@@ -34,7 +34,8 @@ INIT_EPILOG = """examples:
 
 Copies the bundled scenarios to DIR/scenarios/, the experiments to DIR/experiments/ (their
 links, extends = "baseline.toml" and base = "../scenarios/...", keep working) and the example
-scripts (EMA Workbench, Mesa's SolaraViz) to DIR/examples/. DIR must not hold these files
+scripts (EMA Workbench, Mesa's SolaraViz, the example region's maker) and the example region
+(DIR/examples/region/, docs/regions.md) to DIR/examples/. DIR must not hold these files
 already; --force replaces them.
 """
 
@@ -101,10 +102,10 @@ def init(args: argparse.Namespace) -> int:
     """Copy the bundled files into ``args.directory``."""
     dest: Path = args.directory
     clash = [
-        dest / kind / src.name
+        dest / kind / src.relative_to(bundled_dir(kind))  # type: ignore[arg-type]
         for kind in INIT_FOLDERS
         for src in bundled_files(kind)  # type: ignore[arg-type]
-        if (dest / kind / src.name).exists()
+        if (dest / kind / src.relative_to(bundled_dir(kind))).exists()  # type: ignore[arg-type]
     ]
     if clash and not args.force:
         raise OutputError(
