@@ -89,6 +89,8 @@ def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
         y_lo, y_hi = 0.0, chart.y_max
     else:
         values = np.concatenate([s[3] for s in series]) if series else np.zeros(1)
+        values = values[np.isfinite(values)]  # money flows are missing in year 0
+        values = values if values.size else np.zeros(1)
         y_lo = min(0.0, float(values.min()) * 1.1)
         y_hi = max(float(values.max()) * 1.1, y_lo + 1.0)
     if y_lo == 0.0:  # a little room below zero, so that a line at zero clears the frame
@@ -117,7 +119,11 @@ def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
     for v in nice_ticks(0.0, x_max, 5):
         x = px(np.array(v))
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="middle">{v:.0f}</text>')
-    for run, style, x, y in series:
+    for run, style, x_all, y_all in series:
+        known = np.isfinite(y_all)  # a line starts where the value is defined (flows: year 1)
+        x, y = x_all[known], y_all[known]
+        if not x.size:
+            continue
         colour = RUN_COLOURS[run]
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(x), py(y), strict=True))
         width = 2 if style == 0 else 1.6

@@ -8,6 +8,7 @@ only when their run's model moved on (memoized on the session generation and the
 from __future__ import annotations
 
 import html
+import math
 import re
 
 import markdown
@@ -60,13 +61,17 @@ def _kpis(run: Run, lang: str) -> str:
     if df.empty:
         return f'<div class="landsim-kpis landsim-no-data">{html.escape(tr("no_data", lang))}</div>'
     last = df.iloc[-1]
+
+    def shown(column: str, spec: str) -> str:  # money flows are missing before year 1
+        return "–" if math.isnan(last[column]) else format(last[column], spec)
+
     items = (
-        ("abandonment", f"{last['abandonment_rate']:.1%}"),
-        ("income", f"{last['household_income_mean']:,.0f}"),
-        ("income65", f"{last['household_income_65plus']:,.0f}"),
-        ("participation", f"{last['participation_rate']:.0%}"),
-        ("collective", f"{last['collective_income_mean']:,.0f}"),
-        ("coops", f"{last['coops_active']:.0f}"),
+        ("abandonment", shown("abandonment_rate", ".1%")),
+        ("income", shown("household_income_mean", ",.0f")),
+        ("income65", shown("household_income_65plus", ",.0f")),
+        ("participation", shown("participation_rate", ".0%")),
+        ("collective", shown("collective_income_mean", ",.0f")),
+        ("coops", shown("coops_active", ".0f")),
     )
     spans = "".join(
         f'<span class="landsim-kpi-{key}"><b>{value}</b> {html.escape(tr("kpi." + key, lang))}'
@@ -76,11 +81,11 @@ def _kpis(run: Run, lang: str) -> str:
     return f'<div class="landsim-kpis">{spans}</div>'
 
 
-def legend_html(layer: str, lang: str, boundaries: bool = True) -> str:
+def legend_html(layer: str, lang: str, boundaries: bool = True, region: bool = False) -> str:
     """The legend of a map of ``layer`` as HTML in ``lang`` (``boundaries``: the map draws
-    village boundaries)."""
+    village boundaries; ``region``: it draws a region's cells that are not farmland)."""
     parts = []
-    for item in legend(layer):
+    for item in legend(layer, region):
         label = html.escape(tr(item.key, lang))
         if item.ticks:
             lo, mid, hi = item.ticks
@@ -156,7 +161,8 @@ def ModelView(session: Session, layer: str, lang: str, stamp: int):
     with solara.Columns([1] * len(runs)):
         for i in runs:
             RunMap(session, i, layer, lang, stamp)
-    solara.HTML(tag="div", unsafe_innerHTML=legend_html(layer, lang))
+    region = any(session.runs[i].model.params.world.is_region for i in runs)
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html(layer, lang, region=region))
     Charts(session, lang, stamp)
 
 

@@ -182,6 +182,8 @@ def _table(header: list[str], rows: list[list[str]], cls: str) -> None:
 
 
 def _fmt(key: str, value: float) -> str:
+    if value != value:  # NaN: a money flow before the first season
+        return "–"
     if key.endswith(("_rate", "_share")):
         return f"{value:.1%}"
     return f"{value:,.0f}"
