@@ -496,10 +496,10 @@ def test_the_app_refuses_a_region_option_that_names_no_region(capsys):
     assert "must be a scenario file" in capsys.readouterr().err
 
 
-def test_the_map_of_a_region_draws_non_farmland_pale_and_outlines(monkeypatch):
-    """The app's map of a region draws its non-farmland cells in the pale colour, the cells
-    outside every village white, and village boundaries dark; the picker offers the server's
-    region first."""
+def test_the_map_of_a_region_draws_non_farmland_apart_and_outlines(monkeypatch):
+    """The app's map of a region draws its non-farmland cells in a colour of their own (no
+    operator's, named in the legend), the cells outside every village white, and village
+    boundaries dark; the picker offers the server's region first."""
     from landsim.app import mapview, session
 
     params = load_scenario(EXAMPLE / "region.toml").params
@@ -514,6 +514,10 @@ def test_the_map_of_a_region_draws_non_farmland_pale_and_outlines(monkeypatch):
     assert (rgb[kind == 0] == pale).all(axis=1).mean() > 0.5  # roads, settlements inside villages
     assert (rgb[kind < 0] == white).all()  # outside the town
     assert not (rgb[model.plots.cell] == pale).all(axis=1).any()
+    assert mapview.NOT_FARMLAND_COLOUR not in mapview.KIND_COLOURS.values()
+    assert mapview.NOT_FARMLAND_COLOUR != mapview.COLLECTIVE_COLOUR
+    assert [i.key for i in mapview.legend("operator", region=True)][-1] == "not_farmland"
+    assert "not_farmland" not in [i.key for i in mapview.legend("operator")]
     png = mapview.map_png(model, "operator", scale=2)
     assert png.startswith(b"\x89PNG")
     monkeypatch.setenv(session.REGION_ENV, str(EXAMPLE / "region.toml"))

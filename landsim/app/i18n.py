@@ -66,6 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "age_years": "age of the household head (years)",
         "trust_scale": "0 = none, 1 = full",
         "boundaries": "black lines = village boundaries",
+        "not_farmland": "Not farmland (roads, settlements, water, steep slopes)",
         # chart titles come from the one table of outcome labels (landsim/labels.py), which
         # the command line's figures use too
         "chart.abandonment": label("abandonment_rate").text,
@@ -149,6 +150,7 @@ TEXT: dict[str, dict[str, str]] = {
         "age_years": "户主年龄（岁）",
         "trust_scale": "0 = 不信任，1 = 完全信任",
         "boundaries": "黑线 = 村界",
+        "not_farmland": "非耕地（道路、居民点、水面、陡坡）",
         "chart.abandonment": "撂荒土地（%）",
         "chart.income": "农户收入（元/年）",
         "chart.income_series": "实线：全部农户 · 点线：户主65岁以上",

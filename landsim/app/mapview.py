@@ -3,9 +3,9 @@
 Each plot is a square of ``scale x scale`` pixels coloured by the chosen layer; village
 boundaries are drawn as dark lines where neighbouring cells belong to different villages. A
 town read from a region (docs/regions.md) has cells that are not farmland — roads,
-settlements, steep slopes — drawn pale, and cells outside every village white; its villages'
-outlines are those of its village file. No marker per agent and no matplotlib figure: a
-100 x 100 grid encodes in a few milliseconds.
+settlements, steep slopes — drawn in a cool grey, and cells outside every village white; its
+villages' outlines are those of its village file. No marker per agent and no matplotlib
+figure: a 100 x 100 grid encodes in a few milliseconds.
 The image holds no text; :func:`legend` describes it in HTML in the page's language.
 
 Layers (:data:`LAYERS`): ``operator`` (who farms each plot, hilly land shaded darker), ``age``
@@ -39,7 +39,9 @@ KIND_COLOURS: dict[str, str] = {
     "custody": "#f29e1f",
 }
 COLLECTIVE_COLOUR = "#9e9e9e"
-NOT_FARMLAND_COLOUR = "#d9d4c7"  # a region's roads, settlements and slopes
+# a region's roads, settlements, water and steep slopes: a cool grey, apart from idle land's
+# warm pale and the collective's neutral grey
+NOT_FARMLAND_COLOUR = "#c3ccd6"
 OUTSIDE_COLOUR = "#ffffff"  # a region's cells outside every village
 BOUNDARY_COLOUR = (20, 20, 20)
 HILLY_SHADE = 0.78  # operator layer: hilly plots keep this share of their brightness
@@ -147,8 +149,11 @@ def _gradient(cmap: str, n: int = 7) -> str:
     return f"linear-gradient(to right, {stops})"
 
 
-def legend(layer: str) -> list[LegendItem]:
-    """Legend entries of ``layer``, in the order the page shows them."""
+def legend(layer: str, region: bool = False) -> list[LegendItem]:
+    """Legend entries of ``layer``, in the order the page shows them (``region``: the map is
+    of a region, whose cells that are not farmland are drawn too)."""
+    if region:
+        return [*legend(layer), LegendItem("not_farmland", NOT_FARMLAND_COLOUR)]
     if layer == "operator":
         items = [LegendItem(f"kind.{k}", KIND_COLOURS[k]) for k in KIND_NAMES]
         return items + [LegendItem("hilly_darker", "")]
