@@ -186,4 +186,8 @@ def test_invariants_hold_after_every_step(
         check_year(m, before)
     df = m.outcomes()
     assert ((df[SHARE_COLUMNS] >= 0) & (df[SHARE_COLUMNS] <= 1)).all().all()
-    assert np.isfinite(df.drop(columns=["year"]).to_numpy(dtype=float)).all()
+    from landsim.metrics import FLOW_METRICS
+
+    assert df.loc[0, list(FLOW_METRICS)].isna().all()  # year 0: no money has flowed yet
+    assert np.isfinite(df.drop(columns=["year", *FLOW_METRICS]).to_numpy(dtype=float)).all()
+    assert np.isfinite(df.loc[1:, list(FLOW_METRICS)].to_numpy(dtype=float)).all()

@@ -95,7 +95,12 @@ def test_default_run_reports_every_outcome_column_every_year():
     assert len(df) == 31 and df["year"].tolist() == list(range(0, 31))
     missing = [c for c in REQUIRED_COLUMNS if c not in df]
     assert not missing
-    assert df[REQUIRED_COLUMNS].notna().all().all()
+    from landsim.metrics import FLOW_METRICS
+
+    flows = [c for c in REQUIRED_COLUMNS if c in FLOW_METRICS]
+    assert flows and df.loc[0, flows].isna().all()  # no money has flowed in year 0: undefined
+    assert df[REQUIRED_COLUMNS].iloc[1:].notna().all().all()
+    assert df.loc[0, [c for c in REQUIRED_COLUMNS if c not in flows]].notna().all()
 
 
 def test_defaults_are_the_baseline_town():
@@ -279,11 +284,12 @@ def test_batch_run_without_max_steps_stops_at_the_horizon():
 
 
 def test_year_zero_is_the_initial_state_before_any_money_flows():
-    """Row 0 of the outcomes is the land use before the first season, with no income yet."""
+    """Row 0 of the outcomes is the land use before the first season, with no income yet:
+    the year's money flows are missing (undefined), not 0."""
     m = tiny_model(4)
     df = m.outcomes()
     assert df["year"].tolist() == [0]
-    assert df.loc[0, "household_income_mean"] == 0.0 and df.loc[0, "output_value"] == 0.0
+    assert np.isnan(df.loc[0, "household_income_mean"]) and np.isnan(df.loc[0, "output_value"])
     assert 0.0 <= df.loc[0, "abandonment_rate"] < 1.0
     m.step()
     assert m.outcomes().loc[1, "output_value"] > 0

@@ -194,7 +194,10 @@ def test_a_disk_that_fills_during_the_run_is_one_line(
     def full(self, path, *args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
+    import pyarrow.parquet as pq
+
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.setattr(pq, "write_table", full)  # Parquet with its dictionary (dictionary.py)
     status = main(["compare", str(tiny_scenario), "--jobs", "1", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("landsim: error: cannot write ")

@@ -211,7 +211,7 @@ def test_a_failed_run_leaves_no_empty_folder(tmp_path, monkeypatch):
     def boom(spec):
         raise RuntimeError("the model broke")
 
-    monkeypatch.setattr(landsim.runner, "run", boom)  # the command calls it when it runs
+    monkeypatch.setattr(landsim.runner, "simulate", boom)  # the command calls it when it runs
     out = tmp_path / "never"
     with pytest.raises(RuntimeError):
         main(["run", "scenarios/baseline.toml", "--years", "1", "--out", str(out)])

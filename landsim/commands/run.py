@@ -265,12 +265,14 @@ def _resume_dir(checkpoint: Path, year: int, args: argparse.Namespace) -> Path:
     """Where a resumed run writes: ``--out``, else beside the checkpoint — its own folder (an
     interrupted run's, holding checkpoints only), or ``FOLDER/resumed-YEAR`` when the folder
     already holds the outcomes of a finished run."""
+    from landsim.dictionary import DICTIONARY
     from landsim.outputs import prepare_dir
 
     if args.out is not None:
         return prepare_dir(args.out, force=args.force)
     folder = checkpoint.parent
-    if not any(p.exists() for p in _written(folder)):
+    finished = [p for p in _written(folder) if p.name != DICTIONARY]  # the run's own files
+    if not any(p.exists() for p in finished):
         return prepare_dir(folder, allow_existing=True)
     return prepare_dir(folder / f"resumed-{year}", default=True, force=args.force)
 
