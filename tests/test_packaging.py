@@ -233,13 +233,19 @@ def test_the_wheel_carries_licence_guides_and_examples(wheel) -> None:
 
 
 def _missing_extra(extra: str, what: str) -> str:
+    verb = "is" if len(_MODULES[extra]) == 1 else "are"
     return (
         f"landsim: error: {what} needs the [{extra}] extra "
-        f"({', '.join(_MODULES[extra])} is not installed): pip install 'landsim[{extra}]'\n"
+        f"({' and '.join(_MODULES[extra])} {verb} not installed): pip install 'landsim[{extra}]'\n"
     )
 
 
-_MODULES = {"sweep": ["SALib"], "calibrate": ["pyabc"], "ema": ["ema_workbench"]}
+_MODULES = {
+    "sweep": ["SALib"],
+    "calibrate": ["pyabc"],
+    "ema": ["ema_workbench"],
+    "gis": ["rasterio", "pyogrio", "shapely"],
+}
 
 
 @pytest.mark.slow
@@ -248,7 +254,7 @@ def test_the_core_install_runs_the_core_commands_and_names_missing_extras(wheel_
     runs the README's example, the app imports, the guides print, and each command that needs
     an extra stops in one line naming it (exit 2)."""
     w = wheel_with()
-    for module in ("SALib", "pyabc", "ema_workbench", "distributed"):
+    for module in ("SALib", "pyabc", "ema_workbench", "distributed", "rasterio"):
         found = subprocess.run([str(w.python), "-c", f"import {module}"], env=w.env)
         assert found.returncode == 1, module  # the environment really is the core alone
     app = subprocess.run(
@@ -269,6 +275,7 @@ def test_the_core_install_runs_the_core_commands_and_names_missing_extras(wheel_
         ("sweep", "benefit_sharing", "--dry-run"): _missing_extra("sweep", "landsim sweep"),
         ("analyze", "results/compare"): _missing_extra("sweep", "landsim analyze"),
         ("calibrate", "calibrate_town"): _missing_extra("calibrate", "landsim calibrate"),
+        ("run", "baseline", "--years", "1", "--maps"): _missing_extra("gis", "--maps"),
     }
     for args, message in refused.items():
         result = w.run(*args)
@@ -276,6 +283,13 @@ def test_the_core_install_runs_the_core_commands_and_names_missing_extras(wheel_
     dask = w.run("compare", "baseline", "--executor", "dask://127.0.0.1:1")
     assert dask.returncode == 2
     assert "needs the [cluster] extra" in dask.stderr and dask.stderr.count("\n") == 1
+    assert w.run("init", "study").returncode == 0  # the example region comes with it
+    region = w.run("check", "study/examples/region/region.toml")
+    assert region.returncode == 2 and region.stderr.count("\n") == 2, region.stderr
+    assert (
+        "world.land_raster: a region ([world] land_raster, villages, households) needs the "
+        "[gis] extra" in region.stderr
+    )
     ema = subprocess.run(
         [str(w.python), "-m", "landsim.examples.ema_prim"],
         env=w.env,
@@ -300,6 +314,27 @@ def test_the_sweep_extra_runs_sweep_and_analyze(wheel_with) -> None:
     analysed = w.run("analyze", "swept", "--no-figures")
     assert analysed.returncode == 0, analysed.stderr
     assert "main effects" in analysed.stdout
+
+
+@pytest.mark.slow
+def test_the_gis_extra_runs_the_example_region_with_maps(wheel_with) -> None:
+    """With [gis]: the example region that `landsim init` copies runs, with maps and
+    micro-data, from a folder outside the repository."""
+    w = wheel_with("gis")
+    assert w.run("init", "study").returncode == 0
+    done = w.run(
+        "run",
+        "study/examples/region/region.toml",
+        "--years",
+        "2",
+        "--maps",
+        "--microdata",
+        "--out",
+        "region",
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("maps/plot_kind.tif", "maps/villages.gpkg", "households.parquet"):
+        assert (w.workdir / "region" / name).is_file(), name
 
 
 @pytest.mark.slow
