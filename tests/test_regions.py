@@ -532,3 +532,16 @@ def test_init_copies_the_example_region_and_it_loads_there(tmp_path, capsys):
     assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in EXAMPLE.iterdir())
     params = load_scenario(copied / "region_coops.toml").params
     assert Path(params.world.land_raster) == copied / "land.tif"
+
+
+def test_a_parquet_table_names_rows(region, capsys):
+    """Problems in a Parquet household table name its rows (row 1 is the first), not lines."""
+    df = _table(region)
+    df.loc[1, "household_id"] = df.loc[0, "household_id"]
+    df["kin"] = ""
+    df.to_parquet(region / "households.parquet", index=False)
+    text = (region / "region.toml").read_text(encoding="utf-8")
+    (region / "region.toml").write_text(text.replace("households.csv", "households.parquet"))
+    errors = _errors(region / "region.toml", capsys)
+    assert len(errors) == 1, errors
+    assert "households.parquet: row 2: household_id = '1': is given twice (also row 1)" in errors[0]
