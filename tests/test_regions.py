@@ -545,3 +545,32 @@ def test_a_parquet_table_names_rows(region, capsys):
     errors = _errors(region / "region.toml", capsys)
     assert len(errors) == 1, errors
     assert "households.parquet: row 2: household_id = '1': is given twice (also row 1)" in errors[0]
+
+
+def test_a_parquet_table_may_hold_lists_and_structs(tmp_path, tiny_text):
+    """A Parquet household table may give plot cells, members and kin ties as list columns
+    (kin as ``{household_id, closeness}`` structs) instead of ``;``-separated text: the town is
+    the same."""
+    (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
+    params = load_scenario(tmp_path / "tiny.toml").params
+    files = export_region(params, 5, tmp_path / "region")
+    df = pd.read_parquet(files["households"])
+    as_text = LandModel(load_scenario(files["scenario"]).params, rng=5)
+    df["plot_cells"] = [[int(c) for c in s.split(";")] for s in df["plot_cells"]]
+    df["member_ages"] = [[float(a) for a in s.split(";")] for s in df["member_ages"]]
+    df["member_migrant"] = [[int(m) for m in s.split(";")] for s in df["member_migrant"]]
+    df["kin"] = [
+        [
+            {"household_id": k.split(":")[0], "closeness": float(k.split(":")[1])}
+            for k in s.split(";")
+            if k
+        ]
+        for s in df["kin"]
+    ]
+    df.to_parquet(files["households"], index=False)
+    as_lists = LandModel(load_scenario(files["scenario"]).params, rng=5)
+    for _ in range(2):
+        as_text.step()
+        as_lists.step()
+    pd.testing.assert_frame_equal(as_text.outcomes(), as_lists.outcomes())
+    np.testing.assert_array_equal(as_text.kin.src, as_lists.kin.src)
