@@ -24,11 +24,6 @@ are deleted :data:`~landsim.app.tabs.KEEP_DAYS` days after their last change.
 
 from __future__ import annotations
 
-import _thread
-import ctypes
-import ctypes.util
-import gc
-import queue
 import re
 import secrets
 import threading
@@ -46,7 +41,6 @@ from landsim.app.lessons import Lesson, load_lessons
 from landsim.app.mapview import LAYERS
 from landsim.app.session import (
     LEVERS,
-    LIVE_SESSIONS,
     LOG,
     RefusedInput,
     Session,
@@ -68,80 +62,6 @@ PLAY_INTERVAL = 0.6
 #: lessons are read once per server; they are immutable data shared by all tabs
 LESSONS: tuple[Lesson, ...] = tuple(load_lessons())
 _FLOAT_DIGITS = re.compile(r"\.?0+$")
-#: sessions (virtual kernels) alive on this server: one per open tab, and per dropped tab
-#: until it is culled (``landsim app --cull-after``)
-_sessions = {"open": 0}
-_sessions_lock = threading.Lock()
-
-
-def _session_started():
-    with _sessions_lock:
-        _sessions["open"] += 1
-        LOG.info("session started (%d open)", _sessions["open"])
-
-    def ended():
-        with _sessions_lock:
-            _sessions["open"] -= 1
-            open_now = _sessions["open"]
-        _ended.put(open_now)  # counted on a thread that holds no session (see below)
-
-    return ended
-
-
-def _count_sessions() -> None:
-    """Log, a moment after each session ends, how many sessions are still in memory.
-
-    A ``threading.Thread`` started inside a session takes the session's kernel context with it
-    (solara patches threads so), which would keep the session alive while it counts; this
-    thread is started once, with the low-level ``_thread`` module, and holds nothing.
-    """
-    while True:
-        open_now = _ended.get()
-        time.sleep(1.0)  # let the closing kernel let go of its widgets
-        while not _ended.empty():  # sessions that ended meanwhile: one count for all
-            open_now = _ended.get()
-        gc.collect()
-        _return_memory()
-        left = len(LIVE_SESSIONS)
-        LOG.info("session ended (%d open, %d sessions in memory)", open_now, left)
-        # many kernels closing at once finish tearing down over some seconds: count (and give
-        # the memory back) again until the sessions of closed pages are gone
-        for _ in range(SETTLE_TRIES):
-            if left <= open_now or not _ended.empty():
-                break
-            time.sleep(SETTLE_PAUSE)
-            gc.collect()
-            if len(LIVE_SESSIONS) != left:
-                _return_memory()
-                left = len(LIVE_SESSIONS)
-                LOG.info("session ended (%d open, %d sessions in memory)", open_now, left)
-
-
-#: how often, and how many seconds apart, the server counts again while closed sessions are
-#: still being torn down
-SETTLE_TRIES, SETTLE_PAUSE = 30, 2.0
-
-
-def _return_memory() -> None:
-    """Give the memory freed by culled sessions back to the system.
-
-    glibc's allocator keeps the freed memory of a long-lived, many-threaded server for reuse;
-    ``malloc_trim`` returns its free pages (with :func:`landsim.app.server.tune_allocator`,
-    120 abandoned tabs leave 329 MB instead of 418 MB after the cull:
-    benchmarks/app_soak.py). Elsewhere than glibc it does nothing.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-_ended: queue.SimpleQueue[int] = queue.SimpleQueue()
-_thread.start_new_thread(_count_sessions, ())
-
-
-solara.lab.on_kernel_start(_session_started)
 
 
 def _lever_label(name: str, value: object, lang: str) -> str:

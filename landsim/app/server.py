@@ -17,14 +17,13 @@ The gate:
 * **drops websocket frames that no page sends**: binary frames, text that is not a JSON object,
   and frames over :data:`MAX_FRAME` bytes (solara would raise on them).
 
-Importing it also sets the C allocator so that culled sessions' memory goes back to the
-system (:func:`tune_allocator`).
+Importing it also counts sessions as they start and end, and gives their memory back to the
+system after each cull (:mod:`landsim.app.lifecycle`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import asyncio
 import json
 import logging
 import os
@@ -36,7 +35,7 @@ import solara.server.settings
 from solara.server import kernel_context
 from solara.server.starlette import app as solara_app
 
-from landsim.app import boundary
+from landsim.app import boundary, lifecycle
 
 __all__ = [
     "app",
@@ -104,6 +103,7 @@ class Gate:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         """Serve one HTTP request or websocket through the gate."""
+        lifecycle.note_server_loop(asyncio.get_running_loop())
         if scope["type"] == "http" and scope.get("method") == "GET" and scope["path"] in PAGES:
             query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
             if any(k in SECRETS for k, _ in query):
@@ -177,32 +177,10 @@ def _frames_a_page_sends(receive: Any) -> Any:
     return filtered
 
 
-def tune_allocator() -> None:
-    """Make the C allocator give the memory of culled sessions back to the system.
-
-    glibc raises its mmap threshold each time a large block is freed, so the arrays of later
-    sessions (a model's plots, a map's pixels) land in the heap among small objects, and a
-    heap with a few live objects on every page cannot shrink (120 abandoned tabs: see
-    benchmarks/app_soak.txt and docs/app.md). A fixed threshold keeps
-    large blocks in their own mappings, returned when freed; two arenas instead of sixteen keep
-    the threads' small objects together. Elsewhere than glibc this does nothing.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-    mallopt(M_TRIM_THRESHOLD, 1024 * 1024)
-    mallopt(M_ARENA_MAX, 2)
-
-
-#: glibc's mallopt parameters (malloc.h)
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
-
-# before any page is served: the websocket side of the boundary, and a session cookie that no
-# script of a page can read (it says which browser holds a seat or a class)
-tune_allocator()
+# before any page is served: sessions counted and their memory given back after each cull,
+# the websocket side of the boundary, and a session cookie that no script of a page can read
+# (it says which browser holds a seat or a class)
+lifecycle.install()
 boundary.install()
 solara.server.settings.session.http_only = True
 

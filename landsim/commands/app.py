@@ -21,6 +21,7 @@ import argparse
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 
 from landsim.errors import UserError
@@ -115,6 +116,7 @@ def serve(
     region: Path | None = None,
 ) -> None:
     """Serve the app until interrupted (blocks)."""
+    _restart_on_system_malloc()
     # solara reads its settings when first imported, so the environment comes first
     env = offline_environment(scenarios, classroom, data, cull_after, max_sessions, region)
     for key in ("IPYTHONDIR", "MPLCONFIGDIR", "SOLARA_HOME"):
@@ -147,6 +149,20 @@ def serve(
         # students (py-spy, benchmarks/classroom_load.py)
         ws_per_message_deflate=False,
     )
+
+
+def _restart_on_system_malloc() -> None:
+    """Restart this process (same id, same arguments) with Python's objects on the C
+    allocator, so that the memory of culled sessions goes back to the system (on glibc, and
+    only when ``landsim`` itself is the program: see
+    :func:`landsim.app.lifecycle.system_malloc_env`)."""
+    from landsim.app.lifecycle import system_malloc_env
+
+    env = system_malloc_env()
+    program = Path(sys.argv[0])
+    ours = program.name == "landsim" or program.parts[-2:] == ("landsim", "__main__.py")
+    if env is not None and ours and "app" in sys.argv[1:]:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 #: imported before serving so that their objects are frozen (the app's own page modules are
