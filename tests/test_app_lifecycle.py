@@ -8,8 +8,6 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
 from landsim.app import lifecycle
 from tests.wsclient import HeadlessTab, serving
 
@@ -75,17 +73,23 @@ def test_the_server_runs_on_the_c_allocator_only_on_glibc_and_unless_told_otherw
     assert lifecycle.system_malloc_env() is None
 
 
-@pytest.mark.parametrize("held", [True, False])
-def test_sessions_in_memory_counts_what_is_still_referenced(held, monkeypatch):
-    """The count goes through weak references: a kernel context still held somewhere is
-    counted, a freed one is not."""
+def test_what_solara_keeps_for_a_kernel_that_is_gone_is_dropped(monkeypatch):
+    """The listener sets a module-level reactive value keeps per kernel, and solara's counts of
+    browser sessions for a telemetry report that is off, go after the cull; a live page's stay."""
+    import solara.server.settings
+    from solara.server import kernel_context, telemetry
 
-    class Context:  # like solara's VirtualKernelContext: a dataclass, not hashable
-        __hash__ = None
+    from landsim.app import boundary
 
-    monkeypatch.setattr(lifecycle, "_KERNELS", type(lifecycle._KERNELS)())
-    context = Context()
-    lifecycle._KERNELS[id(context)] = context
-    kept = [context] if held else []
-    del context
-    assert lifecycle.sessions_in_memory()[0] == len(kept)
+    table = boundary.refused._storage.listeners
+    monkeypatch.setattr(kernel_context, "contexts", {"live-kernel": object()})
+    monkeypatch.setattr(solara.server.settings.telemetry, "mixpanel_enable", False)
+    monkeypatch.setitem(telemetry._connections_per_session_cumulative, "a-browser", 1)
+    table["gone-kernel"], table["live-kernel"] = set(), set()
+    try:
+        lifecycle.forget_ended_kernels()
+        assert "gone-kernel" not in table and "live-kernel" in table
+        assert telemetry._connections_per_session_cumulative == {}
+    finally:
+        table.pop("gone-kernel", None)
+        table.pop("live-kernel", None)

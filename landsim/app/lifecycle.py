@@ -22,6 +22,7 @@ outlive the sessions are spread over the pages the sessions used:
   server hands out a no-op once they have been idle long enough for anyio to end them;
 * CPython's type attribute cache keeps the attribute names it looked up (thousands of strings
   made while pages rendered): it is cleared;
+* solara keeps a little per kernel after the kernel is gone (:func:`forget_ended_kernels`);
 * Python's own small-object allocator returns memory only in whole 1 MiB arenas, which a few
   surviving objects keep; ``landsim app`` therefore runs its server on the C allocator on
   glibc (``PYTHONMALLOC=malloc``, :func:`system_malloc_env`), where ``malloc_trim`` returns
@@ -49,6 +50,7 @@ import weakref
 from typing import Any
 
 __all__ = [
+    "forget_ended_kernels",
     "install",
     "note_server_loop",
     "return_memory",
@@ -170,12 +172,40 @@ def _log_count() -> tuple[int, int, int]:
 def return_memory() -> None:
     """Give the memory of ended sessions back to the system (see the module docstring)."""
     _end_idle_threads()
+    forget_ended_kernels()
     clear = getattr(sys, "_clear_type_cache", None)
     if clear is not None:
         clear()
     gc.collect()
     _trim()
     LOG.info("memory given back (%d threads)", threading.active_count())
+
+
+def forget_ended_kernels() -> None:
+    """Drop what solara keeps, per kernel, after the kernel is gone (solara 1.58.2; fixed
+    upstream in widgetti/solara#1189, a version that this app's offline pin does not have yet).
+
+    * A reactive value made at module level (:data:`landsim.app.boundary.refused`) keeps a set
+      of listeners for every kernel that ever read or fired it, empty or not, forever.
+    * With telemetry off (``landsim app`` turns it off), solara still counts the connections
+      of every browser session ever seen, for a report it never sends.
+    """
+    import solara.server.settings
+    from solara.server import kernel_context, telemetry
+
+    from landsim.app import boundary
+
+    store = getattr(boundary.refused, "_storage", None)
+    for table in (getattr(store, "listeners", None), getattr(store, "listeners2", None)):
+        if isinstance(table, dict):
+            live = set(kernel_context.contexts)
+            for key in [k for k in list(table) if k != "global" and k not in live]:
+                table.pop(key, None)  # no listener can come for a kernel that is gone
+    if not solara.server.settings.telemetry.mixpanel_enable:
+        for counts in ("_connections_per_session_daily", "_connections_per_session_cumulative"):
+            table = getattr(telemetry, counts, None)
+            if isinstance(table, dict):
+                table.clear()
 
 
 def _end_idle_threads() -> None:
