@@ -178,6 +178,12 @@ def abandon(n: int, cull_after: str, cull_wait: float, waves: int = 2, parallel:
             args = ["--data", str(Path(tmp) / "data"), "--cull-after", cull_after]
             args += ["--log-level", "info", "--max-sessions", str(n + 10)]
             with serving(args, env={"HOME": tmp}, log=log) as (url, proc):
+                # the server's start ends a session of its own: measure once it has settled
+                deadline = time.perf_counter() + cull_wait
+                while "memory given back" not in log_path.read_text():
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("the server did not settle after its start")
+                    time.sleep(0.5)  # polling the server log
                 before = rss_mb(proc.pid)
                 errors: list[str] = []
                 rounds = [
