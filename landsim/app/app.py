@@ -48,7 +48,7 @@ from landsim.app.session import (
     scenario_titles,
 )
 from landsim.app.tabs import TAB_ID, purge_tabs, tabs_dir
-from landsim.app.views import CSS, LessonPanel, ModelView
+from landsim.app.views import CSS, LessonPanel, ModelView, levers_in_use
 from landsim.errors import UserError
 from landsim.tomlio import safe_text
 
@@ -109,6 +109,7 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, guarded):
     run = session.runs[index]
     values = run.levers
     rule = values["benefit_rule"]
+    used = levers_in_use(run.base)  # a town with no co-ops has no use for their levers
 
     def setter(name):
         def set_value(value):
@@ -119,6 +120,8 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, guarded):
 
     for lever in LEVERS:
         name = lever.name
+        if name not in used or (name == "member_share" and rule == "fixed_rent"):
+            continue  # under a fixed rent the members' share stays in the reserve
         if name == "fixed_rent" and rule != "fixed_rent":
             continue
         if name == "guaranteed_rent" and not rule.startswith("guaranteed"):

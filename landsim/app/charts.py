@@ -3,7 +3,9 @@
 A chart (:data:`CHARTS`) plots one or two outcome columns of :data:`landsim.metrics.METRICS`
 over the years, for each run on screen: run A in blue and run B in red, the first column solid
 and the second dotted, with a dot on the latest year. The x axis spans the scenario's horizon so
-that lines grow from left to right instead of rescaling every year.
+that lines grow from left to right instead of rescaling every year. A missing value (NaN: the
+money flows of year 0, before any season was farmed; :func:`without_year0_flows`) leaves a gap.
+:func:`legend_html` names every line: each run's colour and each column's dash.
 
 Why SVG and not matplotlib: six small matplotlib figures cost 150-300 ms of server time on every
 Step (mostly text rendering), a third of the one-second budget for a step round-trip; an SVG
@@ -14,13 +16,25 @@ by the browser. Titles are HTML in the page's language (keys ``chart.<id>`` in
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Chart", "CHARTS", "RUN_COLOURS", "chart_svg", "nice_ticks"]
+from landsim.app.i18n import tr
+from landsim.metrics import FLOW_METRICS
+
+__all__ = [
+    "Chart",
+    "CHARTS",
+    "RUN_COLOURS",
+    "chart_svg",
+    "nice_ticks",
+    "legend_html",
+    "without_year0_flows",
+]
 
 #: line colour of run A and run B
 RUN_COLOURS = ("#1f5fbf", "#d0312d")
@@ -63,19 +77,43 @@ def nice_ticks(lo: float, hi: float, n: int = 4) -> np.ndarray:
     return np.arange(first, hi + step * 1e-6, step)
 
 
-def _label(v: float, big: bool) -> str:
+def _label(v: float, big: bool, lang: str = "en") -> str:
     if v == 0:
         return "0"
-    if big:
-        return f"{v / 1000:.0f}k"
+    if big:  # thousands in English, ten-thousands (万) in Chinese
+        return f"{v / 10000:g}万" if lang == "zh" else f"{v / 1000:.0f}k"
     return f"{v:.1f}" if v != round(v) else f"{v:.0f}"
 
 
-def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
+def without_year0_flows(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (yearly outcomes) with the money and harvest flows of year 0 missing (NaN):
+    year 0 is the state before the first season, so its flows are undefined, not zero."""
+    cols = [c for c in FLOW_METRICS if c in df.columns]
+    if df.empty or not cols or not (df["year"] == 0).any():
+        return df
+    out = df.copy()
+    out.loc[out["year"] == 0, cols] = np.nan
+    return out
+
+
+def _segments(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The runs of finite values of a series (a missing value leaves a gap)."""
+    ok = np.isfinite(y)
+    out, start = [], None
+    for i, good in enumerate(np.r_[ok, False]):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            out.append((x[start:i], y[start:i]))
+            start = None
+    return out
+
+
+def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int, lang: str = "en") -> str:
     """Draw ``chart`` as an SVG element for the outcome tables ``frames`` (one per run).
 
     Each table has a ``year`` column; the x axis spans years 0 to ``horizon``, or further if a
-    run went past it.
+    run went past it. Missing values (NaN) leave gaps; ``lang`` writes large numbers.
     """
     series = []  # (run, style, x, y)
     for run, df in enumerate(frames):
@@ -88,9 +126,8 @@ def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
     if chart.y_max is not None:
         y_lo, y_hi = 0.0, chart.y_max
     else:
-        values = np.concatenate([s[3] for s in series]) if series else np.zeros(1)
-        values = values[np.isfinite(values)]  # money flows are missing in year 0
-        values = values if values.size else np.zeros(1)
+        values = np.concatenate([s[3] for s in series] + [np.zeros(1)])
+        values = values[np.isfinite(values)]
         y_lo = min(0.0, float(values.min()) * 1.1)
         y_hi = max(float(values.max()) * 1.1, y_lo + 1.0)
     if y_lo == 0.0:  # a little room below zero, so that a line at zero clears the frame
@@ -114,27 +151,54 @@ def chart_svg(chart: Chart, frames: list[pd.DataFrame], horizon: int) -> str:
         y = py(np.array(v))
         parts.append(
             f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{_label(v, big)}</text>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{_label(v, big, lang)}</text>'
         )
     for v in nice_ticks(0.0, x_max, 5):
         x = px(np.array(v))
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="middle">{v:.0f}</text>')
-    for run, style, x_all, y_all in series:
-        known = np.isfinite(y_all)  # a line starts where the value is defined (flows: year 1)
-        x, y = x_all[known], y_all[known]
-        if not x.size:
-            continue
+    for run, style, x, y in series:
         colour = RUN_COLOURS[run]
-        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(x), py(y), strict=True))
         width = 2 if style == 0 else 1.6
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" '
-            f'stroke-width="{width}"{_DASH[style]}/>'
-        )
-        # a dot on this year's value: visible from the first year on, and it moves each Step
-        parts.append(
-            f'<circle cx="{px(x[-1:])[0]:.1f}" cy="{py(y[-1:])[0]:.1f}" '
-            f'r="{3 if style == 0 else 2.5}" fill="{colour}"/>'
-        )
+        pieces = _segments(x, y)
+        for xs, ys in pieces:
+            points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(xs), py(ys), strict=True))
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                f'stroke-width="{width}"{_DASH[style]}/>'
+            )
+        if pieces:  # a dot on the latest value: visible from the first year on
+            xs, ys = pieces[-1]
+            parts.append(
+                f'<circle cx="{px(xs[-1:])[0]:.1f}" cy="{py(ys[-1:])[0]:.1f}" '
+                f'r="{3 if style == 0 else 2.5}" fill="{colour}"/>'
+            )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _line(colour: str, dotted: bool) -> str:
+    dash = ' stroke-dasharray="2 3"' if dotted else ""
+    return (
+        '<svg width="26" height="8" aria-hidden="true"><line x1="0" y1="4" x2="26" y2="4" '
+        f'stroke="{colour}" stroke-width="2.5"{dash}/></svg>'
+    )
+
+
+def legend_html(chart: Chart, runs: list[str], lang: str) -> str:
+    """What every line of ``chart`` is, as HTML in ``lang``: one entry per run (``runs``:
+    their names, in :data:`RUN_COLOURS`) and column (solid first, dotted second); nothing for
+    one run of one column (the chart's title names its line)."""
+    if len(runs) == 1 and len(chart.columns) == 1:
+        return ""
+    items = []
+    for run, name in enumerate(runs):
+        for style, col in enumerate(chart.columns):
+            words = tr(f"series.{col}", lang)
+            label = f"{name}: {words}" if len(runs) > 1 or len(chart.columns) > 1 else words
+            if len(runs) > 1 and len(chart.columns) == 1:
+                label = name
+            items.append(
+                f'<span class="landsim-chart-series">{_line(RUN_COLOURS[run], style == 1)}'
+                f"{html.escape(label)}</span>"
+            )
+    return f'<div class="landsim-chart-legend">{"".join(items)}</div>'

@@ -2,7 +2,10 @@
 
 Each component takes plain values (the session, the language, the map layer, a ``stamp`` that
 changes whenever a model changed) and draws; none of them changes state. Images are re-encoded
-only when their run's model moved on (memoized on the session generation and the year).
+only when their run's model moved on (memoized on the session generation and the year). The
+money flows of year 0 (before the first season) are shown as missing, not as zero; every line
+of a chart is named. :func:`levers_in_use` says which levers a scenario's town uses (a town
+with no co-ops has no use for a benefit-sharing rule).
 """
 
 from __future__ import annotations
@@ -14,13 +17,26 @@ import re
 import markdown
 import solara
 
-from landsim.app.charts import CHARTS, RUN_COLOURS, chart_svg
+from landsim.app.charts import CHARTS, RUN_COLOURS, chart_svg, without_year0_flows
+from landsim.app.charts import legend_html as chart_legend
 from landsim.app.i18n import scenario_label, tr
 from landsim.app.lessons import SECTIONS, Lesson
 from landsim.app.mapview import legend, map_png
 from landsim.app.session import Run, Session
 
-__all__ = ["ModelView", "LessonPanel", "CSS"]
+__all__ = ["ModelView", "LessonPanel", "CSS", "levers_in_use", "COOP_LEVERS", "FIRM_LEVERS"]
+
+#: levers that mean something only where co-ops are founded, or where the service firm works
+COOP_LEVERS = (
+    "benefit_rule",
+    "fixed_rent",
+    "guaranteed_rent",
+    "member_share",
+    "subsidy_per_mu",
+    "subsidy_years",
+    "audit_rate",
+)
+FIRM_LEVERS = ("custody_price",)
 
 RUN_LETTERS = ("A", "B")
 
@@ -53,11 +69,35 @@ svg.landsim-chart { display: block; max-width: 100%; height: auto; }
 .v-navigation-drawer__content { overflow-x: hidden; }
 .landsim-open-lesson { max-width: 100%; }
 .landsim-open-lesson .v-btn__content { white-space: normal; max-width: 100%; }
+/* the map-layer toggle and the lesson's buttons wrap instead of running out of their column
+   (a lesson open beside the map on a 1366 x 768 projector) */
+.landsim-layers.v-btn-toggle { flex-wrap: wrap; max-width: 100%; }
+.landsim-layers .v-btn { height: auto !important; min-height: 36px; }
+.landsim-layers .v-btn__content, .landsim-lesson-card .v-btn__content { white-space: normal; }
+.landsim-lesson-card .row { flex-wrap: wrap; }
+.landsim-lesson-card .v-btn { max-width: 100%; height: auto !important; min-height: 36px; }
+.landsim-chart-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; }
+.landsim-chart-legend svg { vertical-align: middle; margin-right: 3px; }
 """
 
 
+def levers_in_use(params) -> set[str]:
+    """The levers of the page that the town of ``params`` uses: the co-op's levers only where
+    co-ops are founded (now or by a dated event), the custody price only where the service
+    firm works."""
+    events = [e.set for e in params.timeline]
+    coops = params.levers.coop_founding != "none" or any(
+        s.get("levers.coop_founding", "none") != "none" for s in events
+    )
+    firm = params.levers.firm_enabled or any(s.get("levers.firm_enabled") for s in events)
+    hidden = (() if coops else COOP_LEVERS) + (() if firm else FIRM_LEVERS)
+    from landsim.app.session import LEVER_NAMES
+
+    return set(LEVER_NAMES) - set(hidden)
+
+
 def _kpis(run: Run, lang: str) -> str:
-    df = run.model.outcomes()
+    df = without_year0_flows(run.model.outcomes())
     if df.empty:
         return f'<div class="landsim-kpis landsim-no-data">{html.escape(tr("no_data", lang))}</div>'
     last = df.iloc[-1]
@@ -129,28 +169,32 @@ def RunMap(session: Session, index: int, layer: str, lang: str, stamp: int):
 def Charts(session: Session, lang: str, stamp: int):
     """The outcome charts of the runs on screen (A blue, B red)."""
     runs = session.active
-    frames = [r.model.outcomes() for r in runs]
-    key = [session.generation, session.compare, session.year]
-    svgs = solara.use_memo(lambda: [chart_svg(c, frames, session.horizon) for c in CHARTS], key)
+    # the flows of year 0 are undefined (no season yet): a gap, not a drop to zero
+    frames = [without_year0_flows(r.model.outcomes()) for r in runs]
+    key = [session.generation, session.compare, session.year, lang]
+    svgs = solara.use_memo(
+        lambda: [chart_svg(c, frames, session.horizon, lang) for c in CHARTS], key
+    )
+    names = [
+        (f"{RUN_LETTERS[i]}: " if session.compare else "")
+        + scenario_label(r.scenario, lang, r.title)
+        for i, r in enumerate(runs)
+    ]
     if session.compare:
-        names = " · ".join(
-            f'<span style="color:{RUN_COLOURS[i]}">━ {RUN_LETTERS[i]}: '
-            f"{html.escape(scenario_label(r.scenario, lang, r.title))}</span>"
-            for i, r in enumerate(runs)
+        line = " · ".join(
+            f'<span style="color:{RUN_COLOURS[i]}">━ {html.escape(n)}</span>'
+            for i, n in enumerate(names)
         )
-        solara.HTML(tag="div", unsafe_innerHTML=names, classes=["landsim-legend"])
-    cells = []
-    for chart, svg in zip(CHARTS, svgs, strict=True):
-        title = tr(f"chart.{chart.id}", lang)
-        if chart.id == "income":
-            title += f" — {tr('chart.income_series', lang)}"
-        cells.append((title, svg))
+        solara.HTML(tag="div", unsafe_innerHTML=line, classes=["landsim-legend"])
     with solara.Div(classes=["landsim-charts"]):
-        for title, svg in cells:
+        for chart, svg in zip(CHARTS, svgs, strict=True):
             with solara.Div():
                 solara.HTML(
-                    tag="div", unsafe_innerHTML=html.escape(title), classes=["landsim-chart-title"]
+                    tag="div",
+                    unsafe_innerHTML=html.escape(tr(f"chart.{chart.id}", lang)),
+                    classes=["landsim-chart-title"],
                 )
+                solara.HTML(tag="div", unsafe_innerHTML=chart_legend(chart, names, lang))
                 solara.HTML(tag="div", unsafe_innerHTML=svg)
 
 
