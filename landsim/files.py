@@ -127,12 +127,13 @@ def atomic_path(path: str | os.PathLike[str], keep_suffix: bool = False) -> Iter
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+def atomic_write(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[IO[bytes]]:
     """Yield a new temporary file beside ``path``, open for binary writing; it is flushed to
-    disk and renamed to ``path`` when the block succeeds, removed when it fails."""
+    disk and renamed to ``path`` when the block succeeds, removed when it fails. ``mode``:
+    the file's permissions (0o600: readable by this user only), before the umask."""
     path = Path(path)
     tmp = _temporary(path)
-    fh = os.fdopen(create_new(tmp), "wb")
+    fh = os.fdopen(create_new(tmp, mode), "wb")
     try:
         with fh:
             yield fh
@@ -143,9 +144,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         tmp.unlink(missing_ok=True)
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
-    with atomic_write(path) as fh:
+def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, with permissions ``mode`` (see
+    :func:`atomic_write`)."""
+    with atomic_write(path, mode) as fh:
         fh.write(text.encode("utf-8"))
 
 

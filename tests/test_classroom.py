@@ -12,9 +12,12 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from landsim.app.classroom.export import export_zip
 from landsim.app.classroom.network import announce
 from landsim.app.classroom.qr import OUTLINE_SCALE, outlined_map_png, qr_svg
-from landsim.app.classroom.room import ClassError, Registry
+from landsim.app.classroom.registry import Registry
+from landsim.app.classroom.reports import debrief, role_results
+from landsim.app.classroom.room import ClassError
 from landsim.app.classroom.text import TEXT
 from landsim.decisions import DecisionError, free_plots
 from landsim.world import OWN
@@ -34,7 +37,7 @@ def test_a_forged_decision_for_someone_elses_plot_is_rejected(room):
     """A student cannot decide on another student's plot, nor on an option not open."""
     ann, bo = room.join("Ann"), room.join("Bo")
     bos_plot = int(free_plots(room.town, bo.index)[0])
-    with pytest.raises(DecisionError, match="not a plot of household"):
+    with pytest.raises(DecisionError, match="not a plot of your household"):
         room.decide("Ann", {"plots": {bos_plot: "lease"}})
     mine = int(free_plots(room.town, ann.index)[0])
     with pytest.raises(DecisionError, match="not open"):
@@ -177,14 +180,14 @@ def test_next_year_names_the_year_it_closes(room):
     for th in threads:
         th.join(30)
     assert sorted(results) == [False, False, False, True] and room.year == 2
-    assert room.town.year == room.model_town.year == 2
+    assert room.town.year == room.model_town.year == 2 + room.warmup
     assert len(room.town.decision_log()) == 1
 
 
 def test_exports_cannot_carry_a_spreadsheet_formula(room):
     """Names and logged values that start like a formula (= + - @ tab CR) are written as text
     in the CSV tables; numbers stay numbers."""
-    from landsim.app.classroom.room import neutralise_formulas
+    from landsim.app.classroom.export import neutralise_formulas
 
     df = pd.DataFrame(
         {
@@ -206,7 +209,7 @@ def test_exports_cannot_carry_a_spreadsheet_formula(room):
     ann = room.join("=cmd|' /C calc'!A0", browser="x")
     room.decide(ann.name, {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
     room.advance(0)
-    z = zipfile.ZipFile(io.BytesIO(room.export_zip()))
+    z = zipfile.ZipFile(io.BytesIO(export_zip(room)))
     for table in ("roles", "decisions"):
         cells = pd.read_csv(io.BytesIO(z.read(f"{table}.csv")), dtype=str, keep_default_na=False)
         texts = [c for col in cells.columns for c in cells[col] if isinstance(c, str)]
@@ -261,9 +264,9 @@ def test_the_year_uses_the_students_decisions_and_logs_the_rest(room):
     assert not ((p.kind[mine] == OWN) & (p.operator[mine] == ann.index)).any()
     assert room.model_ruled[1] == ["Bo"]
     log = room.town.decision_log()
-    assert set(log["who"]) == {"Ann"} and (log["year"] == 1).all()
+    assert set(log["who"]) == {"Ann"} and (log["year"] == 1 + room.warmup).all()
     assert room.decided_by == {} and room.plots == {}
-    assert room.model_town.year == 1
+    assert room.model_town.year == 1 + room.warmup
 
 
 def test_debrief_compares_the_class_town_with_the_model_town_from_the_same_seed(registry):
@@ -274,9 +277,9 @@ def test_debrief_compares_the_class_town_with_the_model_town_from_the_same_seed(
         room.advance(room.year)
     with pytest.raises(ClassError, match="played all its years"):
         room.advance(room.year)
-    df = room.debrief()
+    df = debrief(room)
     assert np.allclose(df["class"], df["model"])
-    assert list(room.role_results()["name"]) == ["Ann"]
+    assert list(role_results(room)["name"]) == ["Ann"]
 
 
 def test_export_holds_both_towns_the_decision_log_and_provenance(room):
@@ -284,7 +287,7 @@ def test_export_holds_both_towns_the_decision_log_and_provenance(room):
     ann = room.join("Ann")
     room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "lease"}})
     room.advance(room.year)
-    z = zipfile.ZipFile(io.BytesIO(room.export_zip()))
+    z = zipfile.ZipFile(io.BytesIO(export_zip(room)))
     names = set(z.namelist())
     for table in ("outcomes_class", "outcomes_model", "decisions", "roles"):
         assert {f"{table}.csv", f"{table}.parquet"} <= names
@@ -308,7 +311,7 @@ def test_classes_are_kept_apart_and_guarded_by_the_teachers_key(registry):
         registry.get("ZZZZZ")
     with pytest.raises(ClassError, match="unknown scenario"):
         registry.start("../../etc/passwd", 3, 0)
-    with pytest.raises(ClassError, match="years must be"):
+    with pytest.raises(ClassError, match="Years to play must be"):
         registry.start("baseline", 0, 0)
 
 
@@ -408,7 +411,8 @@ def _rendered(room, component, *args):
 
 
 def _household_form(room, role):
-    from landsim.app.classroom.pages import HouseholdForm, HouseholdView
+    from landsim.app.classroom.forms import HouseholdForm
+    from landsim.app.classroom.student import HouseholdView
 
     rc, renders = _rendered(room, HouseholdView, room, role, "en", room.year)
     return rc.find(HouseholdForm).widget, renders
@@ -425,8 +429,9 @@ def test_a_decision_is_answered_on_its_button_without_redrawing_the_page(room):
     ann = room.join("Ann")
     form, renders = _household_form(room, ann)
     free = [p for p in form.form["plots"] if p["free"]]
-    assert free and all(p["choice"] in ("keep", "lease") for p in free)
-    assert {o["value"] for o in form.form["options"]} >= {"keep", "lease"}
+    offered = {o["value"] for o in form.form["options"]}
+    assert free and all(p["choice"] in offered for p in free)
+    assert offered >= {"keep", "lease", "coop"}, "the recommended scenario has a co-op in round 1"
     assert form.answer_year != form.year and not form.decided
     plot = free[0]["plot"]
     _click(form, {"plots": {str(plot): "lease"}, "engage": True})
@@ -463,7 +468,7 @@ def test_a_rejected_decision_says_why_on_the_button(room):
     form, _ = _household_form(room, ann)
     _click(form, {"plots": {str(bos_plot): "lease"}})
     assert form.answer_kind == "rejected"
-    assert form.answer.startswith("Rejected:") and "not a plot of household" in form.answer
+    assert form.answer.startswith("Rejected:") and "not a plot of your household" in form.answer
     assert not room.has_decided("Ann") and room.plots == {}
 
 
@@ -484,7 +489,7 @@ def test_a_reloaded_page_shows_the_decision_already_received(room):
 def test_a_secretary_sends_the_pages_levers_not_the_browsers_data(room):
     """For a branch or the government the click carries nothing: the server stores what the
     page's own controls hold, whatever the message says."""
-    from landsim.app.classroom.pages import DecisionButton, SendDecision
+    from landsim.app.classroom.forms import DecisionButton, SendDecision
 
     sec = room.join("Sec", "branch")
     decision = {

@@ -183,6 +183,8 @@ def _frames_a_page_sends(receive: Any) -> Any:
 lifecycle.install()
 boundary.install()
 solara.server.settings.session.http_only = True
+# no "This website runs on Solara" badge in the corner: it covered buttons and numbers
+solara.server.settings.theme.show_banner = False
 
 #: the ASGI app ``landsim app`` serves (uvicorn ``landsim.app.server:app``)
 app = Gate(solara_app)

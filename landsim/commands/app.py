@@ -8,11 +8,11 @@ waiting on a network that a classroom may not have.
 
 The server keeps to itself: the session of a tab that was closed or lost its connection is
 culled after ``--cull-after`` (default 5 minutes; solara's own default is 24 hours, ~3 MB a
-tab), and everything the server writes (saved tabs, unless ``$LANDSIM_APP_TABS`` places them,
-and what its libraries keep: IPython, Jupyter, matplotlib and solara settings, caches and
-history) goes into its data folder ``--data`` (default
-``$XDG_STATE_HOME/landsim/app``, i.e. ``~/.local/state/landsim/app``), never elsewhere in the
-user's home.
+tab), and everything the server writes (saved tabs and classes, unless ``$LANDSIM_APP_TABS``
+and ``$LANDSIM_APP_CLASSES`` place them, and what its libraries keep: IPython, Jupyter,
+matplotlib and solara settings, caches and history) goes into its data folder ``--data``
+(default ``$XDG_STATE_HOME/landsim/app``, i.e. ``~/.local/state/landsim/app``), never
+elsewhere in the user's home.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ def offline_environment(
         "LANDSIM_APP_TABS": os.environ.get("LANDSIM_APP_TABS") or str(data / "tabs"),
         "SOLARA_APP": CLASSROOM_MODULE if classroom else APP_MODULE,
         "SOLARA_MODE": "production",  # no dev reloader, no solara.dev "check" iframe
+        "SOLARA_THEME_SHOW_BANNER": "False",  # its corner badge covered buttons and numbers
+        # classes survive a restart: each is saved in the data folder (landsim.app.classroom)
+        "LANDSIM_APP_CLASSES": os.environ.get("LANDSIM_APP_CLASSES") or str(data / "classes"),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         # assets come from solara-assets via /_solara/cdn; a miss must not go to the internet
         "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/offline-cdn/",

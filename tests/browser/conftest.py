@@ -86,7 +86,8 @@ def _serve(log_name: str, *extra: str):
 
     _need_browser()
     OUT.mkdir(parents=True, exist_ok=True)
-    env = {"LANDSIM_APP_TABS": str(OUT / "tabs")}  # saved tabs stay in results/
+    # saved tabs and classes stay in results/
+    env = {"LANDSIM_APP_TABS": str(OUT / "tabs"), "LANDSIM_APP_CLASSES": str(OUT / "classes")}
     with open(OUT / log_name, "w") as log:
         with serving(extra, env=env, log=log, timeout=SERVER_START_TIMEOUT, cwd=ROOT) as (url, _):
             yield url + "/"

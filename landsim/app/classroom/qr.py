@@ -1,5 +1,6 @@
 """Pictures of the classroom drawn on the server with no network: the join address as a QR
-code (``segno``, pure Python) and the town map with some households' plots outlined."""
+code (``segno``, pure Python), the town map with some households' plots outlined, and the
+debrief's map of where two towns differ."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from PIL import Image
 
 from landsim.app.mapview import layer_rgb
 
-__all__ = ["qr_svg", "outlined_map_png"]
+__all__ = ["qr_svg", "outlined_map_png", "difference_map_png", "SAME_COLOUR"]
 
 OUTLINE = (255, 255, 255)
 OUTLINE_DARK = (0, 0, 0)
+#: plots used alike in both towns, on the difference map: pale grey
+SAME_COLOUR = (225, 225, 225)
 
 
 def qr_svg(text: str, scale: int = 6) -> str:
@@ -30,9 +33,23 @@ OUTLINE_SCALE = 6
 
 def outlined_map_png(model, plots: np.ndarray, scale: int | None = None) -> bytes:
     """The "who farms" map of ``model`` with ``plots`` outlined (white inside black), as PNG."""
+    return _outlined(model, layer_rgb(model, "operator"), plots, scale)
+
+
+def difference_map_png(model, other, plots: np.ndarray, scale: int | None = None) -> bytes:
+    """Where ``model`` and ``other`` (the same town) differ: a plot farmed differently (another
+    kind of operator) in its colour in ``model``, every other plot pale grey; ``plots``
+    outlined, as PNG."""
+    rgb = layer_rgb(model, "operator")
+    same = (model.plots.kind == other.plots.kind).reshape(rgb.shape[:2])
+    rgb[same] = SAME_COLOUR
+    return _outlined(model, rgb, plots, scale)
+
+
+def _outlined(model, rgb: np.ndarray, plots: np.ndarray, scale: int | None) -> bytes:
     p = model.plots
     k = scale or OUTLINE_SCALE
-    img = layer_rgb(model, "operator").repeat(k, axis=0).repeat(k, axis=1)
+    img = rgb.repeat(k, axis=0).repeat(k, axis=1)
     for i in np.asarray(plots, dtype=np.int64):
         r, c = int(p.row[i]) * k, int(p.col[i]) * k
         img[r : r + k, c] = img[r : r + k, c + k - 1] = OUTLINE_DARK

@@ -2,44 +2,55 @@
 
 Parts:
 
-* :class:`ClassTown` — the class's model; it also keeps each household's income by source of
-  the year just closed (what a student sees);
 * :class:`Role` — what a joined student plays: a household, a village's Party branch, or the
-  town government;
-* :class:`Classroom` — one class: its town, the same town run by the model's own rule with the
-  same seed (for the debrief), who joined as what, this year's decisions, and the year's clock;
+  town government, and the language of their page;
+* :class:`Classroom` — one class: its town (:class:`~landsim.app.classroom.classtown.ClassTown`),
+  the same town run by the model's own rule with the same seed (for the debrief), who joined
+  as what, this year's decisions, every year's decisions (to restore the class), and the
+  year's clock;
 * :class:`Registry` — classes by code, behind one lock; nothing else holds a class, so one
-  class never sees another and a plain app tab sees none.
+  class never sees another and a plain app tab sees none. Classes are kept in the data folder
+  (:mod:`~landsim.app.classroom.store`) and come back after a server restart;
+* :class:`ClassError` and :class:`RuleError` — what a class refuses, in the page's language.
 
-Every decision goes through :mod:`landsim.decisions`' checks before it is stored; a student
-acts only on their own role (the role is looked up on the server from the browser the student
-joined from, never taken from a message). Only the teacher controls a class: the browser that
-started it, or one holding its key, closes years (each close names the year it closes, so a
-double click or a second teacher page closes one year), sets the class size and frees seats.
-Joins are rate-limited per class (:data:`JOIN_BURST`, :data:`JOIN_RATE`); names are
-normalised and a name that looks like a seated one is refused
-(:mod:`~landsim.app.classroom.names`). Exported CSV tables cannot carry a spreadsheet
-formula (:func:`neutralise_formulas`). Nothing here imports solara: the pages
-(:mod:`landsim.app.classroom.pages`), tests and the load benchmark drive these objects.
+**A class fits a lesson.** Before the first round the model plays :data:`WARMUP_YEARS` year
+alone, in both towns alike: a scenario's co-ops, founded in its first year, take land from the
+class's first round, and every student reads last year's income and what happened to each plot.
+With the class's leases (:data:`LEASES`, the teacher's choice; the default), household and
+co-op leases run one year, so every household decides on every plot in every round; the
+model's own town runs with the same settings, so the debrief compares like with like. A class
+counts its own years (1 to ``years``); the town's calendar runs ``warmup`` years ahead.
+
+Every decision goes through :mod:`landsim.decisions`' checks before it is stored; a
+household's plots are first checked here, so that a refusal reads in the student's language
+(:class:`RuleError`). A student acts only on their own role (the role is looked up on the
+server from the browser the student joined from, never taken from a message). Only the
+teacher controls a class: the browser that started it, or one holding its key, closes years
+(each close names the year it closes, so a double click or a second teacher page closes one
+year), sets the class size and frees seats. The key and the browsers' session ids are kept as
+digests only (:func:`~landsim.app.classroom.store.digest`). Joins are rate-limited per class
+(:data:`JOIN_BURST`, :data:`JOIN_RATE`); names are normalised and a name that looks like a
+seated one is refused (:mod:`~landsim.app.classroom.names`). What people see is built by
+:mod:`~landsim.app.classroom.reports`; exported tables by
+:mod:`~landsim.app.classroom.export`. Nothing here imports solara.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import logging
 import secrets
 import threading
 import time
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from landsim.app.classroom.classtown import ClassTown
 from landsim.app.classroom.names import NameError_, look_alike_keys, normalise
+from landsim.app.classroom.store import ClassStore, digest
 from landsim.app.classroom.text import t
-from landsim.app.session import load_params, scenario_names
+from landsim.app.session import load_params
 from landsim.decisions import (
     BranchChoice,
     DecisionError,
@@ -53,25 +64,24 @@ from landsim.decisions import (
     options,
 )
 from landsim.model import LandModel
-from landsim.params import Params
-from landsim.world import OWN
+from landsim.params import Params, apply_changes
 
 __all__ = [
-    "ClassTown",
     "Role",
     "Classroom",
-    "Registry",
-    "REGISTRY",
     "ClassError",
+    "RuleError",
     "CODE_ALPHABET",
-    "DEBRIEF_METRICS",
     "MAX_STUDENTS",
     "CLASS_SIZE",
     "JOIN_BURST",
     "JOIN_RATE",
-    "neutralise_formulas",
+    "WARMUP_YEARS",
+    "LEASES",
+    "LANGS",
 ]
 
+LOG = logging.getLogger("landsim.app")
 #: class codes use letters and digits nobody confuses when read off a projector
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 5
@@ -85,28 +95,20 @@ JOIN_BURST = 50
 JOIN_RATE = 0.5
 #: a teacher's key: what ``secrets.token_urlsafe(12)`` makes (anything else is refused unread)
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-#: outcomes compared in the debrief (column of LandModel.outcomes())
-DEBRIEF_METRICS = (
-    "abandonment_rate",
-    "household_income_mean",
-    "household_income_65plus",
-    "participation_rate",
-    "coop_land_share",
-    "collective_income_mean",
-)
-#: income sources a household sees, from the ledger's flow kinds
-INCOME_SOURCES = (
-    "crop_sales",
-    "input_costs",
-    "rent",
-    "custody_fee",
-    "remittance",
-    "pension",
-    "local_wage",
-    "coop_wage",
-    "coop_base",
-    "coop_bonus",
-)
+#: years the model plays alone before the first round (the year a scenario's co-ops are founded)
+WARMUP_YEARS = 1
+#: the teacher's choice of lease lengths: the class's own (every lease runs one year, so every
+#: plot is decided in every round) or the scenario's (households 3-8 years, co-ops 5)
+LEASES: dict[str, dict[str, int]] = {
+    "class": {
+        "assumptions.lease_years_min": 1,
+        "assumptions.lease_years_max": 1,
+        "levers.coop_lease_years": 1,
+    },
+    "scenario": {},
+}
+#: the pages' languages
+LANGS = ("en", "zh")
 
 
 class ClassError(ValueError):
@@ -127,30 +129,9 @@ class ClassError(ValueError):
         return t(f"err.{self.key}", lang, **values)
 
 
-class ClassTown(LandModel):
-    """The class's model: a :class:`LandModel` that also keeps, for the year just closed,
-    each household's money by source (what its student sees after the year)."""
-
-    def __init__(self, params: Params | None = None, **kwargs: Any) -> None:
-        """Build the town like :class:`LandModel`."""
-        self.income_by_source: dict[int, dict[str, float]] = {}
-        super().__init__(params, **kwargs)
-
-    def observe(self) -> None:
-        """Keep this year's income by source of every household, then observe as usual."""
-        e = self.ledger.entries()
-        n = self.population.n_households
-        e = e[e["kind"].isin(INCOME_SOURCES)]
-        into = e[e["payee"] < n].groupby(["payee", "kind"], observed=True)["amount"].sum()
-        out = e[e["payer"] < n].groupby(["payer", "kind"], observed=True)["amount"].sum()
-        net: dict[int, dict[str, float]] = {}
-        for (h, kind), amount in into.items():
-            net.setdefault(int(h), {})[str(kind)] = float(amount)
-        for (h, kind), amount in out.items():
-            row = net.setdefault(int(h), {})
-            row[str(kind)] = row.get(str(kind), 0.0) - float(amount)
-        self.income_by_source = net
-        super().observe()
+class RuleError(ClassError, DecisionError):
+    """A decision that breaks a rule of the game (another's plot, an option not open, more
+    plots kept than the household's labour farms), in the page's language."""
 
 
 @dataclass
@@ -161,12 +142,12 @@ class Role:
         name: the name the student joined with (their key, with the class code).
         kind: "household", "branch" or "government".
         index: household index, village index, or 0 for the government.
-        lang: the language the student chose ("en" or "zh").
-        browsers: the browser sessions (Solara's HttpOnly session cookie) the student joined
-            from: the student's seat. A page comes back to the role only from one of these
-            browsers, so a classmate who types the name (it is on the projected dashboard)
-            cannot take over the household, while the student can rejoin by name and code.
-            A student on a new device asks the teacher to free the seat, then joins again.
+        lang: the language of the student's page ("en" or "zh"); kept across reloads.
+        browsers: digests of the browser sessions (Solara's HttpOnly session cookie) the
+            student joined from: the student's seat. A page comes back to the role only from
+            one of these browsers, so a classmate who types the name (it is on the projected
+            dashboard) cannot take over the household, while the student can rejoin by name
+            and code. A student on a new device asks the teacher to free the seat.
     """
 
     name: str
@@ -190,37 +171,22 @@ def _clean_name(name: Any) -> str:
         raise ClassError(err.key, **err.values) from None
 
 
-def _same_text(a: str, b: str) -> bool:
-    """Constant-time comparison of two texts of any characters (``secrets.compare_digest``
-    takes only ASCII text)."""
-    return secrets.compare_digest(
-        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
-    )
+def _browser_digest(browser: Any) -> str | None:
+    return digest(browser) if isinstance(browser, str) and browser else None
 
 
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every text cell that a spreadsheet would read as a formula (starting with
-    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) prefixed with ``'``, which makes
-    it text; plain numbers written as text ("-1,234") are left as they are."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutral)
-    return out
+def class_params(scenario: str, leases: str) -> Params:
+    """The parameters of a class on ``scenario`` with the lease setting ``leases``.
 
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _neutral(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _plain_number(value):
-        return "'" + value
-    return value
-
-
-def _plain_number(text: str) -> bool:
-    body = text[1:] if text[:1] in "+-" else text
-    return bool(body) and body.replace(",", "").replace(".", "", 1).isdigit()
+    Raises:
+        ClassError: an unknown scenario or lease setting.
+    """
+    params, _, found = load_params(scenario)
+    if not found:
+        raise ClassError("scenario", name=scenario)
+    if leases not in LEASES:
+        raise ClassError("leases", value=str(leases)[:40])
+    return apply_changes(params, LEASES[leases]) if LEASES[leases] else params
 
 
 class _JoinLimit:
@@ -246,35 +212,44 @@ class Classroom:
 
     Attributes:
         code: the class code students type.
-        teacher_key: the teacher's secret: a browser that holds it (or started the class)
-            runs the class; it never appears in a page's address (see
-            :mod:`landsim.app.server`).
         scenario: the scenario file's stem.
-        years: years the class plays.
+        years: years (rounds) the class plays.
         seconds_per_round: the round timer (0: the teacher advances by hand).
         seed: the town's seed (the model's own run uses the same).
         size: seats of the class (the teacher sets it; at most :data:`MAX_STUDENTS`).
-        teacher_browsers: the browser sessions that run the class.
+        leases: the lease setting of :data:`LEASES`.
+        warmup: years the model played alone before the first round.
+        key_hashes: digests of the teacher's keys (a browser holding one runs the class).
+        teacher_key: the key this server made, while it runs (never saved; None after a
+            restart until the teacher asks for a new link).
+        teacher_browsers: digests of the browser sessions that run the class.
+        teacher_lang: the language of the teacher's pages.
+        history: every played year's decisions (what restores the class).
     """
 
     code: str
-    teacher_key: str = field(repr=False)
     scenario: str
     years: int
     seconds_per_round: int
     seed: int
     size: int = CLASS_SIZE
+    leases: str = "class"
+    warmup: int = WARMUP_YEARS
+    key_hashes: list[str] = field(default_factory=list, repr=False)
+    teacher_key: str | None = field(default=None, repr=False)
     teacher_browsers: set[str] = field(default_factory=set, repr=False)
-    town: ClassTown = field(init=False)
-    model_town: LandModel = field(init=False)
+    teacher_lang: str = "en"
+    town: ClassTown = field(init=False, repr=False)
+    model_town: LandModel = field(init=False, repr=False)
     roles: dict[str, Role] = field(default_factory=dict)
     plots: dict[int, dict[int, str]] = field(default_factory=dict)
     engage: dict[int, bool] = field(default_factory=dict)
     branches: dict[int, BranchChoice] = field(default_factory=dict)
     government: dict[str, float] = field(default_factory=dict)
     decided_by: dict[str, float] = field(default_factory=dict)
-    #: names that did not decide, by year (they kept the model's rule)
+    #: names that did not decide, by class year (they kept the model's rule)
     model_ruled: dict[int, list[str]] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list, repr=False)
     paused: bool = False
     ended: bool = False
     #: a year is being closed (the teacher's Next year is disabled meanwhile)
@@ -284,13 +259,15 @@ class Classroom:
     version: int = 0
     #: bumped when the year turns, the timer pauses or the class ends: students' pages follow it
     round: int = 0
+    store: ClassStore | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        params, _, found = load_params(self.scenario)
-        if not found:
-            raise ClassError("scenario", name=self.scenario)
+        params = class_params(self.scenario, self.leases)
         self.town = ClassTown(params, rng=self.seed)
         self.model_town = LandModel(params, rng=self.seed)
+        for _ in range(self.warmup):
+            self.town.step()
+            self.model_town.step()
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         # pages that wait for a new year wait here: forty students' pages are not woken by
@@ -340,7 +317,7 @@ class Classroom:
         """
         display = _clean_name(name)
         keys = look_alike_keys(display)
-        browser = browser if isinstance(browser, str) and browser else None
+        seat = _browser_digest(browser)
         with self.lock:
             taken_name = next((self._look_alike[k] for k in keys if k in self._look_alike), None)
             mine = self.role_for_browser(browser)
@@ -348,7 +325,8 @@ class Classroom:
                 role = self.roles[taken_name]
                 if role is not mine:
                     raise ClassError("name_taken", name=role.name, code=self.code)
-                role.lang = lang if lang in ("en", "zh") else role.lang
+                role.lang = lang if lang in LANGS else role.lang
+                self._save()
                 return role
             if mine is not None:
                 raise ClassError("browser_taken", name=mine.name)
@@ -357,35 +335,39 @@ class Classroom:
             wait = self._joins.take(time.monotonic() if now is None else now)
             if wait:
                 raise ClassError("too_many_joins", s=max(1, round(wait)))
-            taken = {(r.kind, r.index) for r in self.roles.values()}
-            role = None
-            if wish == "government" and ("government", 0) not in taken:
-                role = Role(display, "government", 0)
-            elif wish == "branch":
-                for v in range(self.town.params.world.n_villages):
-                    if ("branch", v) not in taken:
-                        role = Role(display, "branch", v)
-                        break
-            if role is None:
-                free = [h for h in self._households if ("household", h) not in taken]
-                if not free:
-                    raise ClassError("no_household")
-                role = Role(display, "household", free[0])
-            role.lang = lang if lang in ("en", "zh") else "en"
-            if browser is not None:
-                role.browsers.add(browser)
-            self.roles[display] = role
-            for k in keys:
-                self._look_alike[k] = display
+            role = self._new_role(display, wish)
+            role.lang = lang if lang in LANGS else "en"
+            if seat is not None:
+                role.browsers.add(seat)
+            self._seat(role)
             self._touch()
             return role
 
+    def _new_role(self, display: str, wish: str) -> Role:
+        taken = {(r.kind, r.index) for r in self.roles.values()}
+        if wish == "government" and ("government", 0) not in taken:
+            return Role(display, "government", 0)
+        if wish == "branch":
+            for v in range(self.town.params.world.n_villages):
+                if ("branch", v) not in taken:
+                    return Role(display, "branch", v)
+        free = [h for h in self._households if ("household", h) not in taken]
+        if not free:
+            raise ClassError("no_household")
+        return Role(display, "household", free[0])
+
+    def _seat(self, role: Role) -> None:
+        self.roles[role.name] = role
+        for k in look_alike_keys(role.name):
+            self._look_alike[k] = role.name
+
     def role_for_browser(self, browser: Any) -> Role | None:
         """The role that joined from ``browser`` (a browser session id), or None."""
-        if not isinstance(browser, str) or not browser:
+        seat = _browser_digest(browser)
+        if seat is None:
             return None
         with self.lock:
-            return next((r for r in self.roles.values() if browser in r.browsers), None)
+            return next((r for r in self.roles.values() if seat in r.browsers), None)
 
     def role_of(self, name: Any) -> Role:
         """The role of a joined ``name``.
@@ -402,7 +384,48 @@ class Classroom:
                     return self.roles[self._look_alike[k]]
             raise ClassError("nobody", name=key, code=self.code)
 
+    def set_lang(self, role: Role, lang: str) -> None:
+        """The student of ``role`` chose ``lang`` (kept across reloads and restarts)."""
+        if lang in LANGS and role.lang != lang:
+            with self.lock:
+                role.lang = lang
+                self._save()
+
+    def set_teacher_lang(self, lang: str) -> None:
+        """The teacher chose ``lang`` for the class's pages."""
+        if lang in LANGS and self.teacher_lang != lang:
+            with self.lock:
+                self.teacher_lang = lang
+                self._touch()
+
     # ------------------------------------------------------------------ the teacher's controls
+    def is_teacher(self, key: Any = None, browser: Any = None) -> bool:
+        """Whether ``browser`` runs the class, or ``key`` is one of its teacher's keys (that
+        browser then runs it too)."""
+        seat = _browser_digest(browser)
+        if seat is not None and seat in self.teacher_browsers:
+            return True
+        if not (isinstance(key, str) and key and set(key) <= _KEY_CHARS):
+            return False
+        given = digest(key)
+        if not any(secrets.compare_digest(given, h) for h in self.key_hashes):
+            return False
+        if seat is not None:
+            with self.lock:
+                self.teacher_browsers.add(seat)
+                self._save()
+        return True
+
+    def new_teacher_key(self) -> str:
+        """The teacher's key for the link to another device: the one this server made, or a
+        new one after a restart (the server keeps only digests; older keys stay valid)."""
+        with self.lock:
+            if self.teacher_key is None:
+                self.teacher_key = secrets.token_urlsafe(12)
+                self.key_hashes.append(digest(self.teacher_key))
+                self._save()
+            return self.teacher_key
+
     def set_size(self, size: Any) -> None:
         """Set the number of seats (not below the students seated now).
 
@@ -456,23 +479,26 @@ class Classroom:
         Raises:
             ClassError: when the class has ended or the name has not joined.
             DecisionError: for a decision that breaks a rule (another's plot, an option not
-                open, a lever out of range).
+                open, a lever out of range); a :class:`RuleError` for a household's plots.
         """
         with self.lock:
             if self.ended:
                 raise ClassError("ended")
+            if self.finished:
+                raise ClassError("played")
             role = self.role_of(name)
             if not isinstance(decision, dict):
-                raise DecisionError("a decision must be a mapping")
+                raise RuleError("not_a_decision", why=lambda lang: t("why.plots", lang))
             m = self.town
             if role.kind == "household":
                 unknown = set(decision) - {"plots", "engage"}
                 if unknown:
-                    raise DecisionError(f"a household decides plots and engage, not {unknown}")
+                    raise RuleError("keys", keys=sorted(map(str, unknown))[:5])
                 plots = decision.get("plots", {})
                 if not isinstance(plots, dict):
-                    raise DecisionError("plots must map plot numbers to choices")
-                check_plots(m, role.index, plots)
+                    raise RuleError("not_a_decision", why=lambda lang: t("why.plots", lang))
+                self._check_household(role.index, plots)
+                check_plots(m, role.index, plots)  # the model's own rules, all of them
                 engage = decision.get("engage")
                 if engage is not None:
                     check_engagement(m, role.index, engage)
@@ -487,14 +513,40 @@ class Classroom:
                         "a branch decides found, benefit_rule, guaranteed_rent, fixed_rent "
                         f"and member_share; got {sorted(decision)}"
                     ) from None
-                check_branch(m, role.index, choice)
+                _as_rule_error(check_branch, m, role.index, choice)
                 self.branches[role.index] = choice
             else:
-                check_government(m, decision)
+                _as_rule_error(check_government, m, decision)
                 self.government = {k: float(v) for k, v in decision.items()}
             self.decided_by[role.name] = time.time()
             self._touch()
             return "ok"
+
+    def _check_household(self, h: int, plots: dict[Any, Any]) -> None:
+        """The rules a household's plots break by hand, as :class:`RuleError` (the page's
+        language); :func:`~landsim.decisions.check_plots` then checks everything."""
+        m = self.town
+        free = set(free_plots(m, h).tolist())
+        allowed = options(m, h)
+        kept = []
+        for plot, choice in plots.items():
+            if isinstance(plot, bool) or not isinstance(plot, int):
+                raise RuleError("not_a_decision", why=lambda lang: t("why.plots", lang))
+            if plot not in free:
+                leased = 0 <= plot < m.plots.n and m.plots.holder[plot] == h
+                raise RuleError("plot_leased" if leased else "not_your_plot", plot=plot)
+            if isinstance(choice, str) and choice in ("keep", "lease", "coop", "custody"):
+                if choice not in allowed:
+                    raise RuleError(
+                        "not_open", plot=plot, choice=lambda lang, c=choice: t(f"choice.{c}", lang)
+                    )
+                if choice == "keep":
+                    kept.append(plot)
+        if kept:
+            need = field_days_needed(m, np.array(kept))
+            have = float(m.field_days()[h])
+            if need > have + 1e-9:
+                raise RuleError("too_many_kept", have=have, n=len(kept), need=need)
 
     def decisions(self) -> Decisions:
         """This year's stored decisions, with students' names for the log."""
@@ -509,8 +561,8 @@ class Classroom:
     # ------------------------------------------------------------------ the year
     @property
     def year(self) -> int:
-        """Years played so far."""
-        return self.town.year
+        """The class's years played so far (0 before the first round closes)."""
+        return self.town.year - self.warmup
 
     @property
     def finished(self) -> bool:
@@ -534,9 +586,11 @@ class Classroom:
             self.advancing = True
             try:
                 undecided = sorted(set(self.roles) - set(self.decided_by))
-                self.model_ruled[self.year + 1] = undecided
-                self.town.step(decisions=self.decisions())
+                decisions = self.decisions()
+                self.town.step(decisions=decisions)
                 self.model_town.step()
+                self.history.append(_entry(decisions))
+                self.model_ruled[self.year] = undecided
                 self.plots, self.engage, self.branches, self.government = {}, {}, {}, {}
                 self.decided_by = {}
                 self._start_round()
@@ -571,14 +625,25 @@ class Classroom:
         self.changed.notify_all()
         if new_round:
             self.new_round.notify_all()
+        self._save()
 
-    def wait(self, seen: int, timeout: float, counter: str = "version") -> int:
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.changed(self.code, self.document)
+
+    def wait(self, seen: int, timeout: float | None, counter: str = "version") -> int:
         """Block until ``counter`` ("version" or "round") moves past ``seen``, or ``timeout``
-        seconds pass; returns its current value."""
+        seconds pass (None: no limit; :meth:`wake` ends the wait too); returns its value."""
         cond = self.new_round if counter == "round" else self.changed
         with cond:
             cond.wait_for(lambda: getattr(self, counter) != seen, timeout=timeout)
             return getattr(self, counter)
+
+    def wake(self) -> None:
+        """Wake every page waiting on this class (a page that closes lets its watcher go)."""
+        with self.lock:
+            self.changed.notify_all()
+            self.new_round.notify_all()
 
     # ------------------------------------------------------------------ what people see
     def status(self) -> dict[str, Any]:
@@ -598,273 +663,53 @@ class Classroom:
                 ],
             }
 
-    def household_view(self, household: int) -> dict[str, Any]:
-        """What a household knows: members and ages, field days, its plots, last year's
-        income by source, and this year's offers."""
-        m = self.town
+    # ------------------------------------------------------------------ kept between restarts
+    def document(self) -> dict[str, Any]:
+        """What :mod:`~landsim.app.classroom.store` keeps of the class (no secret: digests)."""
         with self.lock:
-            pop, p, a = m.population, m.plots, m.params.assumptions
-            h = household
-            v = int(pop.hh_village[h])
-            sel = (pop.m_hh == h) & pop.m_alive
-            members = [
-                {"age": int(age), "away": bool(away)}
-                for age, away in zip(pop.m_age[sel], pop.m_away[sel], strict=True)
-            ]
-            free = set(free_plots(m, h).tolist())
-            mine = np.flatnonzero(p.holder == h)
-            plots = [
-                {
-                    "plot": int(i),
-                    "row": int(p.row[i]),
-                    "col": int(p.col[i]),
-                    "hilly": bool(p.hilly[i]),
-                    "quality": round(float(p.quality[i]), 2),
-                    "kind": int(p.kind[i]),
-                    "free": int(i) in free,
-                    "lease_end": int(p.lease_end[i]) if int(i) not in free else None,
-                }
-                for i in mine
-            ]
-            coop = m.coops.get(v)
-            offers = {
-                "rent_flat": float(m.villages.lease_return[v, 0]),
-                "rent_hilly": float(m.villages.lease_return[v, 1]),
-                "coop": None,
-                "custody_price": float(m.firm.price) if m.firm.open else None,
-            }
-            if coop is not None and coop.active:
-                offers["coop"] = {
-                    "rule": coop.rule.name,
-                    "base": float(coop.base_rate),
-                    "bonus": float(coop.expected_bonus),
-                }
-            days = float(m.field_days()[h])
-            # the page's starting choice: keep what it farmed while its field days last
-            left = days
-            for plot in plots:
-                if plot["free"]:
-                    cost = field_days_needed(m, np.array([plot["plot"]]))
-                    keep = plot["kind"] == OWN and cost <= left
-                    left -= cost if keep else 0.0
-                    plot["default"] = "keep" if keep else "lease"
-            need = a.labour_days_flat * m.params.world.plot_size_mu
             return {
-                "household": h,
-                "village": v,
-                "alive": bool(pop.hh_alive[h]),
-                "members": members,
-                "field_days": max(days, 0.0),
-                "plots_you_can_farm": int(max(days, 0.0) // need) if need else 0,
-                "plots": plots,
-                "income": dict(m.income_by_source.get(h, {})),
-                "income_total": float(pop.income[h]) if m.year else 0.0,
-                "offers": offers,
-                "options": list(options(m, h)),
-                "member": bool(m.member_mask()[h]),
-                "engaged": bool(self.engage.get(h, pop.engaged[h])),
-                "decision": dict(self.plots.get(h, {})),
-            }
-
-    def branch_view(self, village: int) -> dict[str, Any]:
-        """What a branch secretary knows: the village's co-op (if any) and the town's terms."""
-        m = self.town
-        with self.lock:
-            coop = m.coops.get(village)
-            lv = (coop.terms if coop is not None and coop.terms else None) or m.params.levers
-            out = {
-                "village": village,
-                "coop": None,
-                "benefit_rule": lv.benefit_rule,
-                "guaranteed_rent": lv.guaranteed_rent,
-                "fixed_rent": lv.fixed_rent,
-                "member_share": lv.member_share,
-                "decision": self.branches.get(village),
-            }
-            if coop is not None:
-                out["coop"] = {
-                    "status": coop.status,
-                    "area": float(coop.area),
-                    "members": int(coop.members),
-                    "profit": float(coop.profit),
-                    "rule": coop.rule.name,
-                }
-            return out
-
-    def government_view(self) -> dict[str, Any]:
-        """What the town government knows: its levers and the town's outcomes."""
-        lv = self.town.params.levers
-        return {
-            "subsidy_per_mu": lv.subsidy_per_mu,
-            "subsidy_years": lv.subsidy_years,
-            "audit_rate": lv.audit_rate,
-            "decision": dict(self.government),
-        }
-
-    # ------------------------------------------------------------------ debrief and export
-    def debrief(self) -> pd.DataFrame:
-        """The class's town against the model's own run, last year, one row per outcome."""
-        with self.lock:
-            a, b = self.town.outcomes(), self.model_town.outcomes()
-        if a.empty:
-            return pd.DataFrame(columns=["outcome", "class", "model"])
-        rows = [
-            {"outcome": k, "class": float(a[k].iloc[-1]), "model": float(b[k].iloc[-1])}
-            for k in DEBRIEF_METRICS
-        ]
-        return pd.DataFrame(rows)
-
-    def role_results(self) -> pd.DataFrame:
-        """Each student's result: a household's income in the class's town and in the
-        model's; a branch's co-op; the government's levers."""
-        rows = []
-        with self.lock:
-            t, mt = self.town, self.model_town
-            for r in sorted(self.roles.values(), key=lambda r: r.name.lower()):
-                ruled = sum(r.name in names for names in self.model_ruled.values())
-                row = {
-                    "name": r.name,
-                    "role": r.kind,
-                    "index": r.index,
-                    "class": "",
-                    "model": "",
-                    "model_rule_years": ruled,
-                }
-                if r.kind == "household":
-                    row["class"] = f"{float(t.population.income[r.index]):,.0f}"
-                    row["model"] = f"{float(mt.population.income[r.index]):,.0f}"
-                elif r.kind == "branch":
-                    for key, town in (("class", t), ("model", mt)):
-                        c = town.coops.get(r.index)
-                        row[key] = f"{c.area:.0f} mu, {c.members}" if c else "-"
-                else:
-                    lv = t.params.levers
-                    row["class"] = f"{lv.subsidy_per_mu:.0f}/{lv.subsidy_years}/{lv.audit_rate}"
-                    lv = mt.params.levers
-                    row["model"] = f"{lv.subsidy_per_mu:.0f}/{lv.subsidy_years}/{lv.audit_rate}"
-                rows.append(row)
-        cols = ["name", "role", "index", "class", "model", "model_rule_years"]
-        return pd.DataFrame(rows, columns=cols)
-
-    def export_zip(self) -> bytes:
-        """The class's results as a zip: both towns' outcomes (CSV and Parquet), the decision
-        log, each role's result, and provenance (JSON)."""
-        from landsim.provenance import environment, now
-
-        with self.lock:
-            tables = {
-                "outcomes_class": self.town.outcomes(),
-                "outcomes_model": self.model_town.outcomes(),
-                "decisions": self.town.decision_log(),
-                "roles": self.role_results(),
-            }
-            provenance = {
-                "created": now(),
-                "class_code": self.code,
+                "format": 1,
+                "code": self.code,
                 "scenario": self.scenario,
+                "years": self.years,
+                "seconds_per_round": self.seconds_per_round,
                 "seed": self.seed,
-                "years_played": self.year,
+                "size": self.size,
+                "leases": self.leases,
+                "warmup": self.warmup,
+                "key_hashes": list(self.key_hashes),
+                "teacher_browsers": sorted(self.teacher_browsers),
+                "teacher_lang": self.teacher_lang,
+                "roles": [
+                    {**asdict(r), "browsers": sorted(r.browsers)} for r in self.roles.values()
+                ],
+                "history": list(self.history),
+                "open": {
+                    **_entry(self.decisions()),
+                    "decided_by": dict(self.decided_by),
+                },
                 "model_ruled": {str(k): v for k, v in self.model_ruled.items()},
-                "params": self.town.params.model_dump(mode="json"),
-                "environment": environment(),
+                "paused": self.paused,
+                "ended": self.ended,
+                "started": self.started,
             }
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, df in tables.items():
-                # a name or a logged value starting with "=" must not run in a spreadsheet
-                z.writestr(f"{name}.csv", neutralise_formulas(df).to_csv(index=False))
-                pq = io.BytesIO()
-                df.to_parquet(pq, index=False)
-                z.writestr(f"{name}.parquet", pq.getvalue())
-            z.writestr("provenance.json", json.dumps(provenance, indent=2, default=str))
-        return buf.getvalue()
 
 
-class Registry:
-    """The classes on this server, by code, behind one lock."""
-
-    def __init__(self) -> None:
-        self._classes: dict[str, Classroom] = {}
-        self._lock = threading.Lock()
-
-    def start(
-        self,
-        scenario: str,
-        years: int,
-        seconds_per_round: int,
-        seed: int = 1,
-        size: int = CLASS_SIZE,
-        browser: str | None = None,
-    ) -> Classroom:
-        """Start a class of ``size`` seats on a bundled scenario (names from the app's
-        scenario list only), run from ``browser`` (the teacher's browser session).
-
-        Raises:
-            ClassError: for an unknown scenario, years, seconds or size out of range, too many
-                classes.
-        """
-        if not isinstance(scenario, str) or scenario not in scenario_names():
-            raise ClassError("scenario", name=str(scenario)[:60])
-        for label, value, lo, hi in (
-            ("years", years, 1, 30),
-            ("seconds", seconds_per_round, 0, 3600),
-            ("seed", seed, 0, 2**31 - 1),
-            ("class_size", size, 1, MAX_STUDENTS),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ClassError("range", what=label, lo=lo, hi=hi, value=str(value)[:40])
-        with self._lock:
-            if len(self._classes) >= MAX_CLASSES:
-                self._cull()
-            if len(self._classes) >= MAX_CLASSES:
-                raise ClassError("too_many_classes")
-            code = _new_code(set(self._classes))
-            room = Classroom(
-                code, secrets.token_urlsafe(12), scenario, years, seconds_per_round, seed, size
-            )
-            if isinstance(browser, str) and browser:
-                room.teacher_browsers.add(browser)
-            self._classes[code] = room
-            return room
-
-    def get(self, code: Any) -> Classroom:
-        """The class of ``code`` (case and spaces ignored).
-
-        Raises:
-            ClassError: for an unknown code.
-        """
-        key = "".join(code.split()).upper()[:20] if isinstance(code, str) else ""
-        with self._lock:
-            room = self._classes.get(key)
-        if room is None:
-            raise ClassError("no_class", code=key or str(code)[:20])
-        return room
-
-    def teacher(self, code: Any, key: Any = None, browser: Any = None) -> Classroom:
-        """The class of ``code`` if ``browser`` runs it, or if ``key`` is its teacher's key
-        (that browser then runs it too).
-
-        Raises:
-            ClassError: for an unknown code, or neither a teacher's browser nor the key.
-        """
-        room = self.get(code)
-        browser = browser if isinstance(browser, str) and browser else None
-        if browser is not None and browser in room.teacher_browsers:
-            return room
-        if not (
-            isinstance(key, str) and set(key) <= _KEY_CHARS and _same_text(key, room.teacher_key)
-        ):
-            raise ClassError("not_teacher")
-        if browser is not None:
-            with room.lock:
-                room.teacher_browsers.add(browser)
-        return room
-
-    def _cull(self) -> None:
-        """Forget ended classes (their results were downloadable while they were shown)."""
-        for code in [c for c, r in self._classes.items() if r.ended]:
-            del self._classes[code]
+def _as_rule_error(check, *args) -> None:
+    """Run a check of :mod:`landsim.decisions`; its refusal as a :class:`RuleError` (the rule
+    in English, a sentence in Chinese)."""
+    try:
+        check(*args)
+    except DecisionError as exc:
+        raise RuleError("lever", detail=str(exc)) from None
 
 
-#: the server's classes (one per process)
-REGISTRY = Registry()
+def _entry(d: Decisions) -> dict[str, Any]:
+    """A year's decisions as JSON (what the store keeps)."""
+    return {
+        "plots": {str(h): {str(p): c for p, c in v.items()} for h, v in d.plots.items()},
+        "engage": {str(h): bool(on) for h, on in d.engage.items()},
+        "branches": {str(v): asdict(b) for v, b in d.branches.items()},
+        "government": {k: float(v) for k, v in d.government.items()},
+        "who": [[k, int(i), str(n)] for (k, i), n in d.who.items()],
+    }
