@@ -26,12 +26,16 @@ TEMPLATE_MODELS = ("VueTemplateModel", "VuetifyTemplateModel")
 VICTIM_TEXT = "a file the server may write, which no browser may touch\n"
 
 
-#: the files a page's Step writes on purpose: its saved tab (id made by the server)
-SAVED_TAB = re.compile(r"/tabs/[0-9a-f]{32}/(run[01]\.npz|session\.json|\.lock)$")
+#: the files pages write on purpose: a tab's saved state after a Step, a class's after a
+#: change (names made by the server: a tab id, a class code)
+SAVED_TAB = re.compile(
+    r"/tabs/[0-9a-f]{32}/(run[01]\.npz|session\.json|\.lock)$"
+    r"|/classes/[A-Z0-9]{3,10}/class\.json$"
+)
 
 
 def _snapshot(*folders: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``folders`` but saved tabs: path -> (size, mtime in ns)."""
+    """Every file under ``folders`` but saved tabs and classes: path -> (size, mtime in ns)."""
     out = {}
     for folder in folders:
         for p in sorted(folder.rglob("*")):
@@ -133,8 +137,11 @@ def send_button(tab: HeadlessTab) -> str:
 
 
 def year_of(tab: HeadlessTab) -> int:
+    """Years the class has played: the page shows the year being decided ("Year 2 of 3":
+    one played), then "3 of 3 years played"."""
     html = tab.widgets[tab.find("landsim-year")].get("unsafe_innerHTML") or ""
-    return int(re.search(r"\d+", html).group())
+    shown = int(re.search(r"\d+", html).group())
+    return shown if "played" in html else shown - 1
 
 
 def explorer_year(tab: HeadlessTab) -> int:
@@ -634,6 +641,7 @@ def test_the_teacher_frees_a_seat_and_sets_the_class_size(classroom):
     student's seat lets their page go and the name join again from another browser."""
     teacher, code = start_class(classroom.url)
     try:
+        teacher.click(teacher.find("landsim-show-seats"))  # shown on request
         type_text(teacher, "landsim-size", "1")
         teacher.click(teacher.find("landsim-set-size"))
         ann = join(classroom.url, code, "Ann Seat")

@@ -120,6 +120,8 @@ def test_forged_websocket_messages_are_refused_and_the_tab_keeps_working(server,
             tab.set_value(picker, forged)
             assert tab.widgets[picker]["v_model"] in offered
             assert "refused" in str(tab.widgets[tab.find("landsim-refused")])
+        # a co-op scenario: the baseline, with no co-ops, shows no co-op levers
+        tab.set_value(picker, "coop_guaranteed_dividend")
         slider = tab.inside(tab.find("landsim-lever-audit_rate"), "SliderModel")
         for forged in ("not a number", 1e300, None, math.nan):
             tab.set_value(slider, forged)

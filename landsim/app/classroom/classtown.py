@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from landsim.cooperatives import land_grade
 from landsim.land_use import LandUse
 from landsim.model import LandModel
 from landsim.params import Params
@@ -99,10 +100,13 @@ def plot_story(town: ClassTown, household: int) -> dict[str, list[dict[str, Any]
     ``use`` (``"own"``, ``"idle"``, ``"lease"``, ``"coop"``, ``"custody"``), ``why`` (for an
     idle plot: ``"kept_no_days"``, ``"no_bid"``, ``"coop_refused"``, ``"firm_full"``, or
     ``"unused"``), ``lessee``, ``kin`` (the lessee is a relative), ``rent`` (yuan/mu a year),
-    ``years_left`` (coming years the lease still binds: 0 when the plot is free again now);
+    ``years_left`` (coming years the lease still binds: 0 when the plot is free again now),
+    and for a plot in the co-op ``paid`` (its guaranteed payment for the plot, yuan: the
+    co-op pays per graded share);
     an own plot its household released but farmed after all (nobody took it) has ``why``
     ``"fallback"``."""
-    p = town.plots
+    p, a = town.plots, town.params.assumptions
+    mu = float(town.params.world.plot_size_mu)
     h = int(household)
     year = town.year
     choice = town.last_choice if town.last_choice.size == p.n else None
@@ -125,6 +129,9 @@ def plot_story(town: ClassTown, household: int) -> dict[str, list[dict[str, Any]
         if kind == HOUSEHOLD_LEASE:
             lessee = int(p.operator[i])
             entry["lessee"], entry["kin"] = lessee, lessee in kin
+        elif kind == COOP:  # the co-op pays its guarantee per graded share, not per mu
+            grade = land_grade(p.hilly[i : i + 1], p.quality[i : i + 1], a)[0]
+            entry["paid"] = float(p.rent[i] * grade * mu)
         elif kind == IDLE:
             c = int(choice[i]) if choice is not None else NOT_DECIDED
             entry["why"] = _WHY_IDLE.get(c, "unused")

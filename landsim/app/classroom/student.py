@@ -80,12 +80,13 @@ def StudentPage():
             room, role = None, None
             error.value = error.value or exc
     asked = q.get("lang") if q.get("lang") in LANGUAGES else "en"
-    lang = role.lang if role is not None else (chosen.value or asked)
+    picked = chosen.value  # read on every render: a new choice re-renders the page
+    lang = role.lang if role is not None else (picked or asked)
 
     def choose(code_: str) -> None:
-        chosen.set(code_)
-        if role is not None:
+        if role is not None:  # first: the page re-renders with the role's language
             room.set_lang(role, code_)
+        chosen.set(code_)
 
     def join():
         try:
@@ -298,7 +299,7 @@ def last_year(story: dict[str, Any], lang: str) -> str:
     elif use == "idle":
         text = t(f"last.idle_{story['why']}", lang)
     elif use == "coop":
-        text = t("last.coop", lang, rent=story["rent"])
+        text = t("last.coop", lang, paid=story["paid"])
     elif story["why"] == "fallback":
         text = t("last.own_fallback", lang)
     else:

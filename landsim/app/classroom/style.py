@@ -67,8 +67,12 @@ button.landsim-submit { background: #1976d2; color: #fff; padding: 10px 20px; bo
 button.landsim-submit:hover { background: #1565c0; }
 .landsim-ack { color: #1b5e20; font-weight: 600; }
 .landsim-reject { color: #b71c1c; font-weight: 600; }
-img.landsim-student-map, img.landsim-class-map { width: 100%; max-width: 640px; }
-img.landsim-debrief-map { width: 100%; }
+img.landsim-student-map, img.landsim-class-map { width: 100%; max-width: 640px; height: auto; }
+img.landsim-debrief-map { width: 100%; height: auto; }
+/* a slider's label above its slider: a phone has no room for both on one line */
+.landsim-lever .v-input__slot { flex-wrap: wrap; }
+.landsim-lever .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; white-space: normal;
+  margin-bottom: 4px; color: rgba(0,0,0,.87); font-size: 16px; }
 .landsim-maps { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px; }
 .landsim-debrief-top { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 7fr);
   gap: 16px; align-items: start; }

@@ -25,7 +25,6 @@ import numpy as np
 import solara
 
 from landsim.app.app import RefusalNotice
-from landsim.app.charts import RUN_COLOURS
 from landsim.app.classroom import reports
 from landsim.app.classroom.common import (
     browser,
@@ -74,13 +73,14 @@ def TeacherPage():
         except ClassError as exc:
             problem = exc
     asked = q.get("lang") if q.get("lang") in LANGUAGES else "en"
-    lang = room.teacher_lang if room is not None else (chosen.value or asked)
+    picked = chosen.value  # read on every render: a new choice re-renders the page
+    lang = room.teacher_lang if room is not None else (picked or asked)
 
     def choose(code_: str) -> None:
-        chosen.set(code_)
-        if room is not None:
+        if room is not None:  # first: the page re-renders with the class's language
             room.set_teacher_lang(code_)
-        elif "code" not in q:  # the start form: a reload keeps the language
+        chosen.set(code_)
+        if room is None and "code" not in q:  # the start form: a reload keeps the language
             router.push(f"/teacher?lang={code_}")
 
     solara.Style(CSS + CLASS_CSS)
@@ -425,11 +425,6 @@ def Debrief(room: Classroom, lang: str):
     )
     solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["landsim-results", "landsim-roles"])
     frames = [class_outcomes(room, room.town), class_outcomes(room, room.model_town)]
-    legend = " · ".join(
-        f'<span style="color:{RUN_COLOURS[i]}">━ {html.escape(t(k, lang))}</span>'
-        for i, k in enumerate(("class_town", "model_town"))
-    )
-    solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["landsim-legend"])
     charts(frames, [t("class_town", lang), t("model_town", lang)], room.years, lang, key)
     solara.FileDownload(
         lambda: export_zip(room),

@@ -140,8 +140,8 @@ _EN: dict[str, str] = {
     "after all.",
     "last.lease": "Last year: leased to household {who} for {rent:,.0f} yuan/mu.",
     "last.lease_kin": "Last year: lent rent-free to your relatives (household {who}).",
-    "last.coop": "Last year: in the co-op, which paid {rent:,.0f} yuan/mu guaranteed plus its "
-    "bonus.",
+    "last.coop": "Last year: in the co-op, which paid you {paid:,.0f} yuan guaranteed for it, "
+    "plus its bonus.",
     "last.custody": "Last year: the service firm farmed it; you kept the harvest.",
     "last.idle_kept_no_days": "Last year: idle. You kept it, but your family had no field days "
     "left to farm it.",
@@ -406,7 +406,7 @@ _ZH: dict[str, str] = {
     "last.own_fallback": "去年：你拿出来了，但没人要，最后还是自家种了。",
     "last.lease": "去年：转包给农户 {who}，每亩租金 {rent:,.0f} 元。",
     "last.lease_kin": "去年：免租借给亲戚（农户 {who}）。",
-    "last.coop": "去年：入社，合作社每亩保底 {rent:,.0f} 元，另有分红。",
+    "last.coop": "去年：入社，合作社为这块地付给你保底 {paid:,.0f} 元，另有分红。",
     "last.custody": "去年：服务公司托管耕种，收成归你。",
     "last.idle_kept_no_days": "去年：撂荒。你留着自己种，但家里已经没有工日去种它。",
     "last.idle_no_bid": "去年：撂荒。你拿出来转包，但没有农户出价：有空闲劳力的人"
