@@ -347,19 +347,26 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
     rest = 1.0 - numbers["member_share"].value
     split = view["reserve_share"] + view["collective_share"]
     reserve = rest * view["reserve_share"] / split if split else rest / 2
-    for k, (lo, hi) in BRANCH_LEVERS.items():
-        if not shown[k]:
-            continue
-        value = numbers[k].value
-        shown_value = f"{value:.0%}" if k == "member_share" else f"{value:,.0f}"
-        with solara.Div(classes=[f"landsim-branch-{k}", "landsim-lever"]):
-            solara.SliderFloat(
-                f"{t(k, lang)}: {shown_value}", value=numbers[k], min=lo, max=hi, step=steps[k]
+    # in one box: a rule that shows other sliders leaves Send where it was (a click at that
+    # moment must reach the button on the page, not one being replaced)
+    with solara.Div(classes=["landsim-levers"]):
+        for k, (lo, hi) in BRANCH_LEVERS.items():
+            if not shown[k]:
+                continue
+            value = numbers[k].value
+            shown_value = f"{value:.0%}" if k == "member_share" else f"{value:,.0f}"
+            with solara.Div(classes=[f"landsim-branch-{k}", "landsim-lever"]):
+                solara.SliderFloat(
+                    f"{t(k, lang)}: {shown_value}",
+                    value=numbers[k],
+                    min=lo,
+                    max=hi,
+                    step=steps[k],
+                )
+            html_text(
+                t(f"help.{k}", lang, reserve=reserve, collective=max(0.0, rest - reserve)),
+                "landsim-help",
             )
-        html_text(
-            t(f"help.{k}", lang, reserve=reserve, collective=max(0.0, rest - reserve)),
-            "landsim-help",
-        )
     decision = {
         "found": bool(found.value) if view["status"] == "none" else True,
         "benefit_rule": rule.value,
