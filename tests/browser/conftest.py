@@ -199,6 +199,22 @@ def open_tab(request, app_url, browser):
 
 
 @pytest.fixture
+def people(request, classroom_url, browser):
+    """Factory: ``people(path, viewport=None)`` opens ``path`` of the classroom server in a
+    new browser context (:class:`tests.browser.classroom_helpers.Person`)."""
+    from tests.browser.classroom_helpers import Person
+
+    request.node.landsim_tabs = []
+
+    def open_page(path: str, viewport: dict | None = None) -> Person:
+        return Person(browser, classroom_url.rstrip("/") + path, request, viewport)
+
+    yield open_page
+    for person in request.node.landsim_tabs:
+        person.close()
+
+
+@pytest.fixture
 def record():
     """``record(text)`` prints ``text`` in the summary at the end of the test run."""
     return _measurements.append

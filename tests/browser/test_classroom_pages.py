@@ -6,110 +6,18 @@ import re
 
 import pytest
 
+from tests.browser.classroom_helpers import (
+    TIMEOUT,
+    decide_all,
+    expect,
+    join,
+    plots,
+    start_class,
+)
+
 pytestmark = pytest.mark.browser
 
 STUDENTS = 20
-#: how long a page may take to show what a test waits for (ms): long enough for a machine
-#: whose two cores are busy with other work (tested with two busy loops running)
-TIMEOUT = 120_000
-
-
-def expect(locator):
-    """Playwright's auto-waiting assertions (imported late: Playwright may be missing)."""
-    from playwright.sync_api import expect as _expect
-
-    _expect.set_options(timeout=TIMEOUT)
-    return _expect(locator)
-
-
-class Person:
-    """One browser context (a laptop) on a classroom page."""
-
-    def __init__(self, browser, url: str, request) -> None:
-        self.context = browser.new_context(viewport={"width": 1300, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(TIMEOUT)
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
-        request.node.landsim_tabs.append(self)
-
-    def text(self, cls: str) -> str:
-        """Text of the first element with class ``landsim-<cls>``."""
-        return self.page.locator(f".landsim-{cls}").first.inner_text()
-
-    def wait_year(self, played: int) -> None:
-        """Wait until the page shows that the class has played ``played`` years (it shows the
-        year being decided, "Year 2 of 3", then "3 of 3 years played")."""
-        self.page.wait_for_function(
-            """n => { const e = document.querySelector('.landsim-year');
-                      const m = e && e.textContent.match(/\\d+/);
-                      if (!m) return false;
-                      const done = /played|完成/.test(e.textContent);
-                      return (done ? Number(m[0]) : Number(m[0]) - 1) === n; }""",
-            arg=played,
-            timeout=TIMEOUT,
-        )
-
-    def close(self) -> None:
-        """Close the context (the page's session ends on the server)."""
-        self.context.close()
-
-
-@pytest.fixture
-def people(request, classroom_url, browser):
-    """Factory: ``people(path)`` opens ``path`` of the classroom server in a new context."""
-    request.node.landsim_tabs = []
-
-    def open_page(path: str) -> Person:
-        return Person(browser, classroom_url.rstrip("/") + path, request)
-
-    yield open_page
-    for person in request.node.landsim_tabs:
-        person.close()
-
-
-def start_class(people, years: int = 3) -> tuple[Person, str]:
-    """A teacher starts a class of ``years``; returns the teacher's page and the code."""
-    teacher = people("/teacher")
-    teacher.page.locator(".landsim-class-years input").fill(str(years))
-    teacher.page.locator("button.landsim-start-class").click()
-    code = teacher.page.locator(".landsim-code").inner_text().strip()
-    assert re.fullmatch(r"[A-Z0-9]{5}", code)
-    return teacher, code
-
-
-def join(people, code: str, name: str, wish: str = "household") -> Person:
-    """A student joins class ``code`` as ``name`` wishing for ``wish``."""
-    student = people("/join")
-    page = student.page
-    page.locator(".landsim-join-code input").fill(code)
-    page.locator(".landsim-join-name input").fill(name)
-    if wish != "household":
-        page.locator(f"button.landsim-wish-{wish}").click()
-    page.locator("button.landsim-join").click()
-    expect(page.locator(".landsim-you")).to_contain_text(name)
-    return student
-
-
-def plots(student: Person) -> dict[int, str]:
-    """Plot number -> what happened to it last year, from the student's page."""
-    labels = student.page.locator(".landsim-plot-label").all_inner_texts()
-    last = student.page.locator(".landsim-plot-last").all_inner_texts()
-    return {
-        int(re.match(r"Plot (\d+) ", label.strip()).group(1)): story.strip()
-        for label, story in zip(labels, last, strict=True)
-    }
-
-
-def decide_all(student: Person, choice: str) -> None:
-    """Set every free plot to ``choice`` and send; wait for the acknowledgement."""
-    page = student.page
-    buttons = page.locator(f"button.landsim-choice-{choice}")
-    for i in range(buttons.count()):
-        buttons.nth(i).click()
-    page.locator("button.landsim-submit").click()
-    expect(page.locator(".landsim-ack")).to_be_visible()
 
 
 def test_a_class_of_twenty_plays_three_years_and_the_model_follows_them(people, record):
