@@ -21,7 +21,8 @@ Both are seen inside the pages by a MutationObserver: while the server and the p
 the benchmark neither drives nor polls them (Playwright's ``wait_for_function`` would run a
 check on every animation frame of all forty pages, on the same two cores).
 
-Targets (issue 13): decision <= 1 s, next year <= 3 s on the development machine.
+Targets: decision <= 1 s, next year <= 2 s on the development machine (issue 26; issue 13
+asked for 3 s).
 
 Usage:
     .venv/bin/python benchmarks/classroom_load.py                    # 40 students, 3 rounds
@@ -73,13 +74,15 @@ ARM_ACK = """at => {
   });
 }"""
 #: arm a page: the promise ``window.__year`` resolves to the wall-clock time (ms) at which the
-#: page shows year ``y``
+#: page shows that ``y`` years are played (it shows the year being decided, "Year 2 of 3",
+#: then "3 of 3 years played")
 ARM_YEAR = """y => {
   window.__year = new Promise((resolve, reject) => {
     const shows = () => {
       const e = document.querySelector('.landsim-year');
       const m = e && e.textContent.match(/\\d+/);
-      return m && Number(m[0]) === y;
+      if (!m) return false;
+      return (/played/.test(e.textContent) ? Number(m[0]) : Number(m[0]) - 1) === y;
     };
     const obs = new MutationObserver(() => {
       if (shows()) { obs.disconnect(); resolve(Date.now()); }

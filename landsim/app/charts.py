@@ -194,9 +194,12 @@ def legend_html(chart: Chart, runs: list[str], lang: str) -> str:
     for run, name in enumerate(runs):
         for style, col in enumerate(chart.columns):
             words = tr(f"series.{col}", lang)
-            label = f"{name}: {words}" if len(runs) > 1 or len(chart.columns) > 1 else words
-            if len(runs) > 1 and len(chart.columns) == 1:
+            if len(runs) == 1:  # the page names its one run
+                label = words
+            elif len(chart.columns) == 1:  # the chart's title names its one column
                 label = name
+            else:
+                label = f"{name}: {words}"
             items.append(
                 f'<span class="landsim-chart-series">{_line(RUN_COLOURS[run], style == 1)}'
                 f"{html.escape(label)}</span>"

@@ -74,7 +74,7 @@ svg.landsim-chart { display: block; max-width: 100%; height: auto; }
 .landsim-layers.v-btn-toggle { flex-wrap: wrap; max-width: 100%; }
 .landsim-layers .v-btn { height: auto !important; min-height: 36px; }
 .landsim-layers .v-btn__content, .landsim-lesson-card .v-btn__content { white-space: normal; }
-.landsim-lesson-card .row { flex-wrap: wrap; }
+.landsim-lesson-buttons { flex-wrap: wrap !important; }
 .landsim-lesson-card .v-btn { max-width: 100%; height: auto !important; min-height: 36px; }
 .landsim-chart-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; }
 .landsim-chart-legend svg { vertical-align: middle; margin-right: 3px; }
@@ -248,7 +248,7 @@ def lesson_html(lesson: Lesson, lang: str) -> str:
 def LessonPanel(lesson: Lesson, lang: str, on_restart, on_close):
     """The open lesson beside the model, with Restart and Close buttons."""
     with solara.Card(classes=["landsim-lesson-card"]):
-        with solara.Row():
+        with solara.Row(classes=["landsim-lesson-buttons"]):
             solara.Button(
                 tr("lesson_reload", lang),
                 on_click=on_restart,

@@ -164,7 +164,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
     if not view["alive"]:
         solara.Warning(t("died_out", lang))
         return
-    members = ", ".join(
+    members = t("list_sep", lang).join(
         t("member_away" if m["away"] else "member", lang, age=m["age"]) for m in view["members"]
     )
     lines = [

@@ -69,6 +69,8 @@ button.landsim-submit:hover { background: #1565c0; }
 .landsim-reject { color: #b71c1c; font-weight: 600; }
 img.landsim-student-map, img.landsim-class-map { width: 100%; max-width: 640px; height: auto; }
 img.landsim-debrief-map { width: 100%; height: auto; }
+/* solara wraps an image in a box of its column's full height: the legend went below that */
+div:has(> img.landsim-map) { height: auto !important; }
 /* a slider's label above its slider: a phone has no room for both on one line */
 .landsim-lever .v-input__slot { flex-wrap: wrap; }
 .landsim-lever .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; white-space: normal;
@@ -88,9 +90,18 @@ img.landsim-debrief-map { width: 100%; height: auto; }
   border-left-width: thin !important; }
 .landsim-join-wish .v-btn__content { white-space: normal; flex: 1 1 auto; }
 .landsim-lever { margin-top: 10px; }
+.landsim-dashboard { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr);
+  gap: 8px 24px; }
+.landsim-teacher-link { word-break: break-all; }
 @media (max-width: 700px) {
-  .landsim-debrief-top, .landsim-maps { grid-template-columns: minmax(0, 1fr); }
+  .landsim-debrief-top, .landsim-maps, .landsim-dashboard, .landsim-charts {
+    grid-template-columns: minmax(0, 1fr); }
+  .landsim-teacher .v-btn { white-space: normal; max-width: 100%; height: auto !important;
+    min-height: 44px; }
+  .landsim-teacher .v-btn__content { white-space: normal; flex: 1 1 auto; }
   .landsim-code { font-size: 44px; }
+  .landsim-teacher .landsim-table { font-size: 15px; }
+  .landsim-table td, .landsim-table th { padding: 3px 6px; }
   .v-toolbar__title { font-size: 16px !important; }
   .v-app-bar .v-btn { min-width: 0 !important; padding: 0 8px !important; }
 }

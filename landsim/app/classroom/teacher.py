@@ -242,12 +242,12 @@ def ClassDashboard(room: Classroom, lang: str):
             Roster(room, status["students"], lang)
         else:
             html_text(t("help.dashboard", lang), "landsim-help")
-            with solara.Columns([2, 3]):
-                with solara.Column():
+            with solara.Div(classes=["landsim-dashboard"]):  # one column on a phone
+                with solara.Div():
                     Roster(room, status["students"], lang)
                     Seats(room, [s["name"] for s in status["students"]], lang, guarded, notice)
                     TeacherLink(room, lang)
-                with solara.Column():
+                with solara.Div():
                     ClassTownView(room, lang, year, len(room.roles))
 
 

@@ -105,6 +105,7 @@ _EN: dict[str, str] = {
     "died_out": "Your household has died out; watch the town.",
     "members": "Your household",
     "member": "{age}",
+    "list_sep": ", ",
     "member_away": "{age} (works in the city)",
     "field_days": "Field days your family can work this year: {days:.0f} (enough for about {n} "
     "flat plots; a hilly plot takes more)",
@@ -375,6 +376,7 @@ _ZH: dict[str, str] = {
     "died_out": "你的农户已消亡；请观察全镇。",
     "members": "你的家庭",
     "member": "{age} 岁",
+    "list_sep": "、",
     "member_away": "{age} 岁（在城里打工）",
     "field_days": "今年全家能干的农活工日：{days:.0f}（约够种 {n} 块平地；坡地更费工）",
     "leased_in": "你耕种农户 {who} 的地块 {plot}，每亩每年租金 {rent:,.0f} 元。",
