@@ -527,3 +527,109 @@ def test_the_send_button_takes_no_other_message(room, monkeypatch):
     ):
         form._handle_event(None, forged, [])
     assert made == [] and not room.has_decided("Ann") and form.answer_kind == ""
+
+
+# ------------------------------------------------------------------------- issue 26
+def test_a_class_is_saved_and_comes_back_the_same_after_a_restart(tmp_path):
+    """A class saved in the data folder (0600, digests only) is restored by a new registry
+    on the same folder: the same year, students, open decisions and town, bit for bit."""
+    from landsim.app.classroom.store import ClassStore
+
+    store = ClassStore(tmp_path / "classes")
+    room = Registry(store).start("coop_guaranteed_dividend", 3, 0, seed=4, browser="t-browser")
+    ann = room.join("Ann", browser="ann-browser", lang="zh")
+    room.decide("Ann", {"plots": {int(p): "lease" for p in free_plots(room.town, ann.index)}})
+    room.advance(0)
+    room.decide("Ann", {"plots": {int(free_plots(room.town, ann.index)[0]): "keep"}})
+    store.flush()
+    saved = tmp_path / "classes" / room.code / "class.json"
+    assert saved.stat().st_mode & 0o777 == 0o600 and saved.parent.stat().st_mode & 0o777 == 0o700
+    text = saved.read_text(encoding="utf-8")
+    assert room.teacher_key not in text and "ann-browser" not in text and "t-browser" not in text
+
+    again = Registry(ClassStore(tmp_path / "classes")).get(room.code)
+    assert again is not room and again.year == room.year == 1
+    assert again.role_for_browser("ann-browser").name == "Ann" and again.roles["Ann"].lang == "zh"
+    assert again.plots == room.plots and again.is_teacher(None, "t-browser")
+    assert again.is_teacher(room.teacher_key) and not again.is_teacher("guess")
+    pd.testing.assert_frame_equal(again.town.outcomes(), room.town.outcomes())
+    pd.testing.assert_frame_equal(again.model_town.outcomes(), room.model_town.outcomes())
+    assert np.array_equal(again.town.plots.kind, room.town.plots.kind)
+
+
+def test_a_saved_class_that_cannot_be_read_is_left_out(tmp_path, caplog):
+    """A damaged file does not stop the server: the class is unknown and the log says why."""
+    from landsim.app.classroom.store import ClassStore
+
+    folder = tmp_path / "classes" / "ABCDE"
+    folder.mkdir(parents=True)
+    (folder / "class.json").write_text('{"format": 1, "code": "ABCDE"}')
+    with pytest.raises(ClassError, match="no class"):
+        Registry(ClassStore(tmp_path / "classes")).get("ABCDE")
+    assert "could not restore class ABCDE" in caplog.text
+
+
+def test_a_household_reads_each_plots_terms_and_an_income_that_adds_up(room):
+    """Before deciding: each plot's size in mu, terrain, and what keeping, leasing and the
+    co-op would bring for it; after the year, income lines that add up to the household's
+    net income, and what happened to each plot."""
+    from landsim.app.classroom.reports import household_view
+
+    ann = room.join("Ann")
+    view = household_view(room, ann.index)
+    assert view["coop"] is not None, "the recommended scenario has a co-op in round 1"
+    assert view["lease_years"] == (1, 1) and view["coop_years"] == 1
+    for plot in view["plots"]:
+        assert plot["mu"] > 0 and plot["terms"]["keep"]["days"] > 0
+        assert plot["terms"]["lease"]["rent"] >= 0 and plot["terms"]["coop"]["base"] > 0
+        assert plot["last"]["use"] in ("own", "idle", "lease", "coop", "custody")
+    total = float(room.town.population.income[ann.index])
+    assert view["income_total"] == pytest.approx(total, rel=1e-6, abs=1.0)
+    assert sum(x for _, x in view["income"]) == pytest.approx(view["income_total"])
+
+
+def test_a_plot_left_idle_says_why(registry):
+    """A plot its household offered for lease and nobody bid for reads "no_bid"; one kept
+    with no field days left reads "kept_no_days"; the model's town steps identically."""
+    from landsim.app.classroom.classtown import plot_story
+
+    room = registry.start("coop_guaranteed_dividend", 3, 0, seed=1)
+    ann = room.join("Ann", browser="a")
+    room.decide("Ann", {"plots": {int(p): "lease" for p in free_plots(room.town, ann.index)}})
+    room.advance(0)
+    held = plot_story(room.town, ann.index)["held"]
+    idle = [s for s in held if s["use"] == "idle"]
+    assert idle and all(s["why"] == "no_bid" for s in idle), held
+    leased = [s for s in held if s["use"] == "lease"]
+    assert all(s["lessee"] is not None and s["years_left"] == 0 for s in leased)
+
+
+def test_the_explorer_shows_only_the_levers_a_scenario_uses():
+    """No co-op levers without co-ops, no custody price without the firm."""
+    from landsim.app.session import load_params
+    from landsim.app.views import COOP_LEVERS, FIRM_LEVERS, levers_in_use
+
+    used = {n: levers_in_use(load_params(n)[0]) for n in ("baseline", "custody_only")}
+    assert not used["baseline"] & {*COOP_LEVERS, *FIRM_LEVERS}
+    assert "custody_price" in used["custody_only"]
+    assert not used["custody_only"] & set(COOP_LEVERS)
+    assert {*COOP_LEVERS, *FIRM_LEVERS} <= levers_in_use(load_params("tri_party_governance")[0])
+
+
+def test_year0_flows_are_missing_and_every_chart_line_is_named():
+    """Year 0's money flows are NaN (a gap in the chart, not a drop to 0); the legend names
+    each run and each column of a chart."""
+    from landsim.app.charts import CHARTS, chart_svg, legend_html, without_year0_flows
+    from landsim.model import LandModel
+
+    m = LandModel(rng=1)
+    m.step()
+    df = without_year0_flows(m.outcomes())
+    assert np.isnan(df.loc[df.year == 0, "household_income_mean"]).all()
+    assert not np.isnan(df.loc[df.year == 1, "household_income_mean"]).any()
+    assert df.loc[df.year == 0, "abandonment_rate"].notna().all()  # a state, not a flow
+    income = next(c for c in CHARTS if c.id == "income")
+    assert "polyline" in chart_svg(income, [df], 10)
+    both = legend_html(income, ["Our town", "Model's town"], "en")
+    assert both.count("landsim-chart-series") == 4 and "Model&#x27;s town: all households" in both
+    assert "户主65岁以上" in legend_html(income, ["A"], "zh")

@@ -5,7 +5,7 @@ It starts ``landsim app --classroom`` on a free port (its data in a temporary fo
 in Debian's Chromium (Playwright) plays a class of three years per language: a teacher, two
 households, a Party branch secretary and the town government. Each page is shot at both
 sizes: on the phone the whole page (as the student scrolls it), on the projector the first
-screen (what the room sees). The PNGs (64 colours, to keep them small) are written beside
+screen (what the room sees). The PNGs (256 colours, to keep them small) are written beside
 this file as ``PAGE-phone-LANG.png`` and ``PAGE-projector-LANG.png``.
 
 Usage:
@@ -69,13 +69,14 @@ def shoot(page, name: str, lang: str) -> None:
     """``page`` as a phone (whole page) and as a projector (first screen), saved as PNG."""
     for label, size in (("phone", PHONE), ("projector", PROJECTOR)):
         page.set_viewport_size(size)
+        page.evaluate("() => document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
         page.wait_for_timeout(600)  # the layout settles after a resize (no event to wait on)
         if label == "phone":
             height = min(int(page.evaluate(PAGE_HEIGHT)) + 16, MAX_HEIGHT)
             page.set_viewport_size({"width": PHONE["width"], "height": height})
             page.wait_for_timeout(400)
         png = page.screenshot()
-        img = Image.open(io.BytesIO(png)).convert("RGB").quantize(64)
+        img = Image.open(io.BytesIO(png)).convert("RGB").quantize(256)
         img.save(HERE / f"{name}-{label}-{lang}.png", optimize=True)
         print(f"{name}-{label}-{lang}.png", flush=True)
     page.set_viewport_size(PROJECTOR)
