@@ -8,8 +8,8 @@ and drawing text, tables, maps and charts.
   paused); only while a round timer runs does it wake each second, to redraw the countdown
   (and, on the teacher's page, to close the round when the time is up). A page that closes
   wakes its watcher, which ends;
-* :func:`lang_switch`, :func:`html_text`, :func:`table`, :func:`fmt`, :func:`map_legend`,
-  :func:`charts` — small drawing helpers.
+* :func:`lang_switch`, :func:`html_text`, :func:`picker`, :func:`table`, :func:`fmt`,
+  :func:`map_legend`, :func:`charts` — small drawing helpers.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ __all__ = [
     "use_follow",
     "lang_switch",
     "html_text",
+    "picker",
     "table",
     "fmt",
     "map_legend",
@@ -139,6 +140,19 @@ def lang_switch(lang: str, choose: Callable[[str], None]) -> None:
 def html_text(text: str, cls: str, tag: str = "div") -> None:
     """``text`` (escaped) in an element of class ``cls``."""
     solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text), classes=[cls])
+
+
+def picker(label: str, items: list, value, cls: str, **extra: Any) -> None:
+    """A drop-down list labelled ``label`` of ``items`` (``{"text", "value"}`` or plain
+    values) bound to the reactive ``value``; ``cls`` names it for tests and styles."""
+    solara.v.Select(
+        label=label,
+        items=items,
+        v_model=value.value,
+        on_v_model=value.set,
+        class_=cls,
+        **extra,
+    )
 
 
 def table(

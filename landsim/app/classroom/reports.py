@@ -56,6 +56,8 @@ DEBRIEF_METRICS = (
 )
 #: outcomes a branch secretary and the government read about the town
 TOWN_METRICS = (*DEBRIEF_METRICS, "coops_active", "coops_empty_shell", "lease_rent_mean")
+
+
 def _locked[F: Callable[..., Any]](fn: F) -> F:
     """``fn(room, ...)`` while holding the class's lock (a year closing meanwhile waits)."""
 

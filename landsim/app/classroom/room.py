@@ -1,4 +1,5 @@
-"""One class playing one shared town, and the registry of classes on this server.
+"""One class playing one shared town (the classes of a server are
+:mod:`~landsim.app.classroom.registry`'s).
 
 Parts:
 
@@ -8,9 +9,6 @@ Parts:
   the same town run by the model's own rule with the same seed (for the debrief), who joined
   as what, this year's decisions, every year's decisions (to restore the class), and the
   year's clock;
-* :class:`Registry` — classes by code, behind one lock; nothing else holds a class, so one
-  class never sees another and a plain app tab sees none. Classes are kept in the data folder
-  (:mod:`~landsim.app.classroom.store`) and come back after a server restart;
 * :class:`ClassError` and :class:`RuleError` — what a class refuses, in the page's language.
 
 **A class fits a lesson.** Before the first round the model plays :data:`WARMUP_YEARS` year
@@ -88,7 +86,6 @@ CODE_LENGTH = 5
 #: the largest class a teacher may set, and the size of a new class unless the teacher says
 MAX_STUDENTS = 200
 CLASS_SIZE = 40
-MAX_CLASSES = 50
 #: joins a class takes at once (a class of forty joining in the same minute from one school
 #: address), then :data:`JOIN_RATE` more per second
 JOIN_BURST = 50

@@ -25,6 +25,7 @@ from landsim.app.classroom.common import (
     html_text,
     lang_switch,
     map_legend,
+    picker,
     query,
     table,
     use_follow,
@@ -148,7 +149,8 @@ def StudentView(room: Classroom, role: Role, lang: str):
 
 
 def year_text(room: Classroom, lang: str) -> str:
-    """"Year 2 of 3" while the class plays (the year being decided), then "3 of 3 played"."""
+    """The year line: "Year 2 of 3" while the class plays (the year being decided), then
+    "3 of 3 years played"."""
     if room.finished:
         return t("years_played", lang, years=room.years)
     return t("year", lang, year=room.year + 1, years=room.years)
@@ -320,8 +322,15 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
     html_text(t("village_now", lang, village=view["village"]), "landsim-section")
     share = (view["idle_share"], view["leased_share"], view["coop_share"])
     html_text(
-        t("village_figures", lang, households=view["households"], mu=view["land_mu"],
-          idle=share[0], leased=share[1], coop=share[2]),  # fmt: skip
+        t(
+            "village_figures",
+            lang,
+            households=view["households"],
+            mu=view["land_mu"],
+            idle=share[0],
+            leased=share[1],
+            coop=share[2],
+        ),  # fmt: skip
         "landsim-village",
     )
     CoopBooks(view, lang)
@@ -330,13 +339,8 @@ def BranchView(room: Classroom, role: Role, lang: str, year: int):
         with solara.Div(classes=["landsim-found"]):
             solara.Checkbox(label=t("branch_found", lang), value=found)
         html_text(t("help.found", lang), "landsim-help")
-    solara.v.Select(
-        label=t("benefit_rule", lang),
-        items=[{"text": t(f"rule.{r}", lang), "value": r} for r in SHARING_RULES],
-        v_model=rule.value,
-        on_v_model=rule.set,
-        class_="landsim-benefit-rule",
-    )
+    rules = [{"text": t(f"rule.{r}", lang), "value": r} for r in SHARING_RULES]
+    picker(t("benefit_rule", lang), rules, rule, "landsim-benefit-rule")
     html_text(t(f"help.rule.{rule.value}", lang), "landsim-help")
     steps = {"guaranteed_rent": 50.0, "fixed_rent": 50.0, "member_share": 0.05}
     shown = {
@@ -409,8 +413,14 @@ def GovernmentView(room: Classroom, role: Role, lang: str, year: int):
     numbers = {k: solara.use_reactive(float(view[k])) for k in GOVERNMENT_LEVERS}
     html_text(t("gov_last_year", lang), "landsim-section")
     html_text(
-        t("gov_figures", lang, subsidies=view["subsidies"], spent=view["spent"],
-          audited=view["audited"], coops=view["coops_active"]),  # fmt: skip
+        t(
+            "gov_figures",
+            lang,
+            subsidies=view["subsidies"],
+            spent=view["spent"],
+            audited=view["audited"],
+            coops=view["coops_active"],
+        ),  # fmt: skip
         "landsim-gov-now",
     )
     html_text(t("gov_decide", lang), "landsim-section")

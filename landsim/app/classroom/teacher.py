@@ -33,6 +33,7 @@ from landsim.app.classroom.common import (
     html_text,
     lang_switch,
     map_legend,
+    picker,
     query,
     table,
     teacher_key,
@@ -131,25 +132,14 @@ def StartForm(lang: str):
 
     with solara.Card(t("start_class", lang), style={"max-width": "760px"}):
         items = [{"text": scenario_label(n, lang, x), "value": n} for n, x in titles.items()]
-        solara.v.Select(
-            label=t("scenario", lang),
-            items=items,
-            v_model=scenario.value,
-            on_v_model=scenario.set,
-            class_="landsim-class-scenario",
-        )
+        picker(t("scenario", lang), items, scenario, "landsim-class-scenario")
         html_text(t("help.scenario", lang), "landsim-help")
         solara.InputInt(t("years", lang), value=years, classes=["landsim-class-years"])
         html_text(t("help.years", lang), "landsim-help")
         solara.InputInt(t("seconds", lang), value=seconds, classes=["landsim-class-seconds"])
         solara.InputInt(t("class_size", lang), value=size, classes=["landsim-class-size"])
-        solara.v.Select(
-            label=t("leases", lang),
-            items=[{"text": t(f"leases.{k}", lang), "value": k} for k in LEASES],
-            v_model=leases.value,
-            on_v_model=leases.set,
-            class_="landsim-class-leases",
-        )
+        choices = [{"text": t(f"leases.{k}", lang), "value": k} for k in LEASES]
+        picker(t("leases", lang), choices, leases, "landsim-class-leases")
         html_text(t(f"help.leases.{leases.value}", lang), "landsim-help")
         solara.Button(
             t("start", lang), on_click=start, color="primary", classes=["landsim-start-class"]
@@ -324,14 +314,7 @@ def Seats(room: Classroom, names: list[str], lang: str, guarded, notice):
         )
     if names:
         with solara.Row():
-            solara.v.Select(
-                label=t("free_seat_of", lang),
-                items=names,
-                v_model=chosen.value,
-                on_v_model=chosen.set,
-                class_="landsim-free-seat-of",
-                dense=True,
-            )
+            picker(t("free_seat_of", lang), names, chosen, "landsim-free-seat-of", dense=True)
             solara.Button(
                 t("free_seat", lang),
                 on_click=guarded(free),
@@ -390,8 +373,12 @@ def Debrief(room: Classroom, lang: str):
         share = r.outcome.endswith(("_rate", "_share"))
         shown = mark + (f"{diff:+.1%}" if share else f"{diff:+,.0f}")
         rows.append(
-            [t(f"metric.{r.outcome}", lang), fmt(r.outcome, r["class"]), fmt(r.outcome, r.model),
-             shown]  # fmt: skip
+            [
+                t(f"metric.{r.outcome}", lang),
+                fmt(r.outcome, r["class"]),
+                fmt(r.outcome, r.model),
+                shown,
+            ]  # fmt: skip
         )
         tone = "" if better is None else ("landsim-up" if better else "landsim-down")
         classes.append(["", "", "", tone])
@@ -399,8 +386,10 @@ def Debrief(room: Classroom, lang: str):
     plots = _student_plots(room)
     key = [room.code, room.year, len(room.roles), "debrief"]
     pngs = solara.use_memo(
-        lambda: [outlined_map_png(town, plots) for town, _ in towns]
-        + [difference_map_png(room.town, room.model_town, plots)],
+        lambda: (
+            [outlined_map_png(town, plots) for town, _ in towns]
+            + [difference_map_png(room.town, room.model_town, plots)]
+        ),
         key,
     )
     with solara.Div(classes=["landsim-debrief-top"]):

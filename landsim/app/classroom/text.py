@@ -187,8 +187,7 @@ _EN: dict[str, str] = {
     "or borrowed. Profit is shared by the rule below.",
     "branch_decide": "Your decision: the co-op's terms",
     "branch_found": "Found a co-op this year",
-    "help.found": "A new co-op gets a start-up grant from the town and takes land from next "
-    "year.",
+    "help.found": "A new co-op gets a start-up grant from the town and takes land from next year.",
     "benefit_rule": "Benefit-sharing rule",
     "help.rule.fixed_rent": "Members get a fixed rent per mu and no share of profit.",
     "help.rule.guaranteed_dividend": "Members get a guaranteed rent per mu plus a dividend: "
