@@ -633,3 +633,29 @@ def test_year0_flows_are_missing_and_every_chart_line_is_named():
     both = legend_html(income, ["Our town", "Model's town"], "en")
     assert both.count("landsim-chart-series") == 4 and "Model&#x27;s town: all households" in both
     assert "户主65岁以上" in legend_html(income, ["A"], "zh")
+
+
+def test_a_students_map_outlines_their_plots_on_the_towns_picture_drawn_once(room):
+    """The student's map is the town's picture (one PNG per town and year, shared by every
+    page) with two rings per plot of the household; a new year draws a new picture."""
+    from landsim.app.classroom.qr import outlined_map_svg, town_png
+
+    ann, bo = room.join("Ann"), room.join("Bo")
+    p = room.town.plots
+    mine = np.flatnonzero(p.holder == ann.index)
+    svg = outlined_map_svg(room.town, mine, "landsim-student-map")
+    assert (
+        svg.startswith('<svg class="landsim-student-map"') and svg.count("<rect") == 2 * mine.size
+    )
+    first = town_png(room.town)
+    assert first is town_png(room.town), "drawn once for every page of the year"
+    img = Image.open(io.BytesIO(first))
+    assert img.size == (p.width, p.height)
+    other = outlined_map_svg(room.town, np.flatnonzero(p.holder == bo.index))
+
+    def picture(svg: str) -> str:
+        return svg[svg.index("<image") : svg.index("/>", svg.index("<image"))]
+
+    assert picture(other) == picture(svg), "every page shows the same picture of the town"
+    room.advance(room.year)
+    assert town_png(room.town) is not first

@@ -56,7 +56,7 @@ def test_on_a_phone_every_choice_is_on_the_screen(people, lang):
         "button.landsim-choice", "els => els.map(e => e.getBoundingClientRect().width)"
     )
     assert widths and min(widths) >= 140, widths  # two choices to a row at most
-    map_width = ann.page.locator("img.landsim-student-map").bounding_box()["width"]
+    map_width = ann.page.locator("svg.landsim-student-map").bounding_box()["width"]
     assert map_width >= 300
     for wish in ("branch", "government"):
         page = pages[wish]

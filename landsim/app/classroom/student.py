@@ -37,7 +37,7 @@ from landsim.app.classroom.forms import (
     household_decision,
     send_texts,
 )
-from landsim.app.classroom.qr import outlined_map_png
+from landsim.app.classroom.qr import outlined_map_svg
 from landsim.app.classroom.registry import REGISTRY
 from landsim.app.classroom.reports import TOWN_METRICS, class_outcomes
 from landsim.app.classroom.room import ClassError, Classroom, Role
@@ -162,7 +162,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
     """Members and labour, last year's income, each plot and its choices, the map."""
     view = reports.household_view(room, role.index)
     mine = np.array([p["plot"] for p in view["plots"]], dtype=np.int64)
-    png = solara.use_memo(lambda: outlined_map_png(room.town, mine), [room.code, year, role.index])
+    svg = outlined_map_svg(room.town, mine, "landsim-map landsim-student-map")
     if not view["alive"]:
         solara.Warning(t("died_out", lang))
         return
@@ -204,7 +204,7 @@ def HouseholdView(room: Classroom, role: Role, lang: str, year: int):
             )
         with solara.Div():
             html_text(t("your_plots_map", lang), "landsim-section")
-            solara.Image(png, classes=["landsim-map", "landsim-student-map"])
+            solara.HTML(tag="div", unsafe_innerHTML=svg)
             map_legend(lang)
 
 

@@ -67,7 +67,8 @@ button.landsim-submit { background: #1976d2; color: #fff; padding: 10px 20px; bo
 button.landsim-submit:hover { background: #1565c0; }
 .landsim-ack { color: #1b5e20; font-weight: 600; }
 .landsim-reject { color: #b71c1c; font-weight: 600; }
-img.landsim-student-map, img.landsim-class-map { width: 100%; max-width: 640px; height: auto; }
+img.landsim-class-map { width: 100%; max-width: 640px; height: auto; }
+svg.landsim-student-map { display: block; width: 100%; max-width: 640px; height: auto; }
 img.landsim-debrief-map { width: 100%; height: auto; }
 /* solara wraps an image in a box of its column's full height: the legend went below that */
 div:has(> img.landsim-map) { height: auto !important; }
