@@ -65,16 +65,18 @@ class Person:
         self.page.locator(f"button.landsim-lang-{lang}").click()
         expect(self.page.locator(f"button.landsim-lang-{lang}.v-btn--outlined")).to_have_count(1)
 
-    def wait_year(self, played: int) -> None:
-        """Wait until the page shows that the class has played ``played`` years (it shows the
-        year being decided, "Year 2 of 3", then "3 of 3 years played")."""
+    def wait_year(self, played: int, at_least: bool = False) -> None:
+        """Wait until the page shows that the class has played ``played`` years (or more, with
+        ``at_least``); it shows the year being decided, "Year 2 of 3", then "3 of 3 years
+        played"."""
         self.page.wait_for_function(
-            """n => { const e = document.querySelector('.landsim-year');
+            """([n, atLeast]) => { const e = document.querySelector('.landsim-year');
                       const m = e && e.textContent.match(/\\d+/);
                       if (!m) return false;
                       const done = /played|完成/.test(e.textContent);
-                      return (done ? Number(m[0]) : Number(m[0]) - 1) === n; }""",
-            arg=played,
+                      const played = done ? Number(m[0]) : Number(m[0]) - 1;
+                      return atLeast ? played >= n : played === n; }""",
+            arg=[played, at_least],
             timeout=TIMEOUT,
         )
 

@@ -83,6 +83,7 @@ def test_on_a_projector_the_dashboard_and_the_debrief_start_above_the_fold(peopl
     for css in (".landsim-code", "button.landsim-next-year", "button.landsim-end"):
         assert page.locator(css).bounding_box()["y"] + 20 < PROJECTOR["height"], css
     assert page.locator("img.landsim-class-map").bounding_box()["y"] < PROJECTOR["height"] - 200
+    assert outside(teacher, "button, td, img") == []
     no_badge(teacher)
     page.locator("button.landsim-next-year").click()
     teacher.wait_year(1)

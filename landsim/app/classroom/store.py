@@ -21,6 +21,7 @@ SHA-256 digests (see :func:`digest`), in memory too.
 from __future__ import annotations
 
 import _thread
+import atexit
 import hashlib
 import logging
 import os
@@ -80,6 +81,7 @@ class ClassStore:
         self._pending: dict[str, Callable[[], dict[str, Any]]] = {}
         self._wake = threading.Condition(threading.Lock())
         self._started = False
+        atexit.register(self.flush)  # a server that stops writes what changed in its last second
 
     # ------------------------------------------------------------------ writing
     def changed(self, code: str, document: Callable[[], dict[str, Any]]) -> None:

@@ -91,15 +91,16 @@ div:has(> img.landsim-map) { height: auto !important; }
   border-left-width: thin !important; }
 .landsim-join-wish .v-btn__content { white-space: normal; flex: 1 1 auto; }
 .landsim-lever { margin-top: 10px; }
+/* a long label wraps inside its button instead of running out of its column */
+.landsim-teacher .v-btn { white-space: normal; max-width: 100%; height: auto !important;
+  min-height: 36px; }
+.landsim-teacher .v-btn__content { white-space: normal; flex: 1 1 auto; }
 .landsim-dashboard { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr);
   gap: 8px 24px; }
 .landsim-teacher-link { word-break: break-all; }
 @media (max-width: 700px) {
   .landsim-debrief-top, .landsim-maps, .landsim-dashboard, .landsim-charts {
     grid-template-columns: minmax(0, 1fr); }
-  .landsim-teacher .v-btn { white-space: normal; max-width: 100%; height: auto !important;
-    min-height: 44px; }
-  .landsim-teacher .v-btn__content { white-space: normal; flex: 1 1 auto; }
   .landsim-code { font-size: 44px; }
   .landsim-teacher .landsim-table { font-size: 15px; }
   .landsim-table td, .landsim-table th { padding: 3px 6px; }
