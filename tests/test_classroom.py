@@ -589,19 +589,21 @@ def test_a_household_reads_each_plots_terms_and_an_income_that_adds_up(room):
 
 
 def test_a_plot_left_idle_says_why(registry):
-    """A plot its household offered for lease and nobody bid for reads "no_bid"; one kept
-    with no field days left reads "kept_no_days"; the model's town steps identically."""
+    """Twenty households offer every plot for lease: a plot of theirs left idle reads
+    "no_bid" (nobody bid for it), a leased one names its lessee; the leases run one year."""
     from landsim.app.classroom.classtown import plot_story
 
     room = registry.start("coop_guaranteed_dividend", 3, 0, seed=1)
-    ann = room.join("Ann", browser="a")
-    room.decide("Ann", {"plots": {int(p): "lease" for p in free_plots(room.town, ann.index)}})
+    roles = [room.join(f"S{i}", browser=f"b{i}") for i in range(20)]
+    for r in roles:
+        plots = {int(p): "lease" for p in free_plots(room.town, r.index)}
+        room.decide(r.name, {"plots": plots})
     room.advance(0)
-    held = plot_story(room.town, ann.index)["held"]
+    held = [s for r in roles for s in plot_story(room.town, r.index)["held"]]
     idle = [s for s in held if s["use"] == "idle"]
-    assert idle and all(s["why"] == "no_bid" for s in idle), held
+    assert idle and all(s["why"] == "no_bid" for s in idle), idle
     leased = [s for s in held if s["use"] == "lease"]
-    assert all(s["lessee"] is not None and s["years_left"] == 0 for s in leased)
+    assert leased and all(s["lessee"] is not None and s["years_left"] == 0 for s in leased)
 
 
 def test_the_explorer_shows_only_the_levers_a_scenario_uses():

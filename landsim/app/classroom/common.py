@@ -190,7 +190,7 @@ def fmt(key: str, value: float) -> str:
     """An outcome's value as the pages show it (a share in %, else a whole number); a
     missing value as a dash."""
     if value != value:  # NaN
-        return "—"
+        return "–"
     if key.endswith(("_rate", "_share")):
         return f"{value:.1%}"
     return f"{value:,.0f}"
