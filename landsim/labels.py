@@ -134,23 +134,24 @@ OUTCOMES: dict[str, Label] = {
         "Age of household heads", "years", NONNEGATIVE, "mean over living households"
     ),
     "lease_rent_mean": Label(
-        "Rent of new paid household leases",
+        "Rent of paid household leases",
         "yuan/mu/yr",
         NONNEGATIVE,
-        "mean over paid household leases signed this year",
+        "mean over paid household leases in force this year",
     ),
     "lease_rent_flat": Label(
-        "Rent of new paid leases, flat land",
+        "Rent of paid leases, flat land",
         "yuan/mu/yr",
         NONNEGATIVE,
-        "mean over paid household leases of flat land signed this year",
+        "mean over paid household leases of flat land in force this year",
     ),
     "lease_rent_hilly": Label(
-        "Rent of new paid leases, hilly land",
+        "Rent of paid leases, hilly land",
         "yuan/mu/yr",
         NONNEGATIVE,
-        "mean over paid household leases of hilly land signed this year",
+        "mean over paid household leases of hilly land in force this year",
     ),
+    "migrant_share": _share("Working-age members working away", "members aged 18-64"),
     "firm_capacity": Label("Service firm capacity", "mu", NONNEGATIVE, "the firm (one value)"),
     "founding_strength_gap": Label(
         "Co-ops founded: stronger minus weaker branches",
@@ -172,7 +173,11 @@ FACTORS: dict[str, str] = {
     "levers.management_standard": "Management standard (0-1)",
     "levers.custody_price": "Custody price (yuan/mu/yr)",
     "levers.coop_founding": "Where cooperatives are founded",
-    "assumptions.migration_rate": "Out-migration rate (1/yr)",
+    "assumptions.migration_rate": "Out-migration rate at the reference gap (1/yr)",
+    "assumptions.offfarm_wage_month": "Migrant wage (yuan/month)",
+    "assumptions.price_index": "Grain price (x base)",
+    "assumptions.day_wage": "Local day wage (yuan/day)",
+    "levers.farmland_subsidy_per_mu": "Farmland subsidy (yuan/mu/yr)",
     "assumptions.aging_speed": "Aging speed (x)",
 }
 

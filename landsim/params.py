@@ -60,11 +60,45 @@ __all__ = [
     "TIMELINE_SECTIONS",
     "plausible_ranges",
     "choices",
+    "RETIRED",
+    "retired",
 ]
 
 SHARING_RULES = ("fixed_rent", "guaranteed_dividend", "shareholding", "guaranteed_rebate")
 #: the keys of ``[world]`` that loading a region fills in from its files (docs/regions.md)
 REGION_COUNTS = ("region_plots", "region_villages", "region_households", "region_digest")
+
+#: keys that were removed, with what replaced them: a scenario file, a timeline event, an
+#: experiment, a lesson or a keyword argument that sets one is refused with this message
+RETIRED: dict[str, str] = {
+    "assumptions.offfarm_job_chance": (
+        "removed in landsim 0.3: the chance of finding local day work now comes from the town's "
+        "day-labour market (assumptions.local_job_days, the work on offer per resident aged "
+        "18-64, against the days residents offer); households learn it from past years"
+    ),
+    "assumptions.bid_fraction": (
+        "removed in landsim 0.3: rents now come from competing bids (a second-price auction per "
+        "plot); no parameter sets their level"
+    ),
+    "assumptions.max_lease_in_plots": (
+        "removed in landsim 0.3: a lessee's land is limited by its management capacity, "
+        "assumptions.lessee_mu_per_worker (mu per full resident worker)"
+    ),
+    "assumptions.helper_days": (
+        "removed in landsim 0.3: co-ops and the firm hire from the days villagers offer and do "
+        "not sell on the day-labour market (assumptions.local_work_days)"
+    ),
+}
+
+
+def retired(key: str) -> str | None:
+    """What replaced a removed key (``section.name`` or a bare ``name``), or None."""
+    if key in RETIRED:
+        return RETIRED[key]
+    for dotted, note in RETIRED.items():
+        if dotted.partition(".")[2] == key:
+            return note
+    return None
 
 
 def _plausible(lo: float, hi: float) -> dict[str, Any]:
@@ -365,15 +399,42 @@ class Assumptions(_Section):
         0.06,
         ge=0,
         le=1,
-        description="yearly chance a resident aged 18-45 leaves (1/yr)",
+        description="yearly chance a resident aged 18-45 leaves at the reference gap (1/yr)",
         json_schema_extra=_plausible(0.02, 0.15),
     )
     return_rate: float = Field(
         0.1,
         ge=0,
         le=1,
-        description="yearly chance a migrant aged 50+ comes home (1/yr)",
+        description="yearly chance a migrant aged 50+ comes home at the reference gap (1/yr)",
         json_schema_extra=_plausible(0.05, 0.15),
+    )
+    migration_elasticity: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="elasticity of the leave chance to the expected earnings gap (x)",
+        json_schema_extra=_plausible(0.5, 2.0),
+    )
+    migration_reference_gap: float = Field(
+        27000,
+        gt=0,
+        description="earnings gap, away minus at home, at which a resident leaves at "
+        "migration_rate (yuan/yr)",
+        json_schema_extra=_plausible(20000, 34000),
+    )
+    migrant_months: float = Field(
+        10,
+        gt=0,
+        le=12,
+        description="months a year a migrant works away (months)",
+        json_schema_extra=_plausible(9, 11),
+    )
+    migrant_living_cost_month: float = Field(
+        892,
+        ge=0,
+        description="a migrant's living costs in the city (yuan/month)",
+        json_schema_extra=_plausible(733, 1400),
     )
     initial_migrant_share: float = Field(
         0.5,
@@ -470,20 +531,14 @@ class Assumptions(_Section):
     choice_temperature: float = Field(
         112,
         gt=0,
-        description="logit temperature of the release-channel choice (yuan/mu)",
+        description="spread of households' taste for farming and of the channel choice "
+        "(logit scale, yuan/mu)",
         json_schema_extra=_plausible(50, 200),
-    )
-    offfarm_job_chance: float = Field(
-        0.2,
-        ge=0,
-        le=1,
-        description="chance a farm day could instead be sold as local day work",
-        json_schema_extra=_plausible(0.1, 0.3),
     )
     shadow_wage_elderly: float = Field(
         13,
         ge=0,
-        description="value of a farm day to a member 65+ (yuan/day)",
+        description="value of a day to a member who finds no paid work (yuan/day)",
         json_schema_extra=_plausible(0, 30),
     )
     farming_attachment: float = Field(
@@ -606,14 +661,7 @@ class Assumptions(_Section):
         description="weight of this year's market in expected rents (share)",
         json_schema_extra=_plausible(0.3, 0.7),
     )
-    # land market (AgriPoliS-style bids)
-    bid_fraction: float = Field(
-        0.89,
-        ge=0,
-        le=1,
-        description="bid = fraction x bidder's marginal return on the plot",
-        json_schema_extra=_plausible(0.5, 0.95),
-    )
+    # land market (second-price auctions per plot)
     distance_cost: float = Field(
         5,
         ge=0,
@@ -637,14 +685,14 @@ class Assumptions(_Section):
         3,
         ge=1,
         le=30,
-        description="shortest household lease (years)",
+        description="shortest written household lease (years)",
         json_schema_extra=_plausible(2, 5),
     )
     lease_years_max: int = Field(
         8,
         ge=1,
         le=30,
-        description="longest household lease (years)",
+        description="longest written household lease (years)",
         json_schema_extra=_plausible(6, 12),
     )
     bidder_max_head_age: float = Field(
@@ -654,24 +702,32 @@ class Assumptions(_Section):
         description="oldest lessee head (years)",
         json_schema_extra=_plausible(60, 70),
     )
-    max_lease_in_plots: int = Field(
-        20,
+    lessee_mu_per_worker: float = Field(
+        15,
+        gt=0,
+        description="land a lessee household can manage per full resident worker, own and "
+        "leased (mu)",
+        json_schema_extra=_plausible(10, 25),
+    )
+    oral_lease_share: float = Field(
+        0.7,
         ge=0,
-        le=1000,
-        description="most plots one household leases in a year (plots)",
-        json_schema_extra=_plausible(10, 30),
+        le=1,
+        description="share of leases to strangers that are oral, renewed year by year",
+        json_schema_extra=_plausible(0.5, 0.9),
     )
     local_work_days: float = Field(
         100,
         ge=0,
-        description="days of local paid work a resident aged 18-64 can find (days/yr)",
+        description="days a year a full worker can give to local day work besides "
+        "farming (days/yr)",
         json_schema_extra=_plausible(60, 140),
     )
-    helper_days: float = Field(
-        100,
+    local_job_days: float = Field(
+        20,
         ge=0,
-        description="days a resident aged 55-75 can work for a coop or firm (days/yr)",
-        json_schema_extra=_plausible(60, 140),
+        description="local non-farm day work on offer per resident aged 18-64 (days/yr)",
+        json_schema_extra=_plausible(10, 40),
     )
     lease_rent_initial: float = Field(
         800,
@@ -994,6 +1050,24 @@ class Levers(_Section):
     subsidy_per_mu: float = Field(
         100, ge=0, description="coop subsidy (yuan/mu/yr)", json_schema_extra=_plausible(0, 200)
     )
+    farmland_subsidy_per_mu: float = Field(
+        125,
+        ge=0,
+        description="farmland fertility-protection subsidy paid to contract holders "
+        "(yuan/mu/yr)",
+        json_schema_extra=_plausible(70, 150),
+    )
+    farmland_subsidy_conditional: bool = Field(
+        True, description="the farmland subsidy is paid only on land that is cultivated"
+    )
+    mobile_land_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="most land a village collective keeps as mobile land; the rest it "
+        "contracts out again (share of village land)",
+        json_schema_extra=_plausible(0.0, 0.1),
+    )
     subsidy_years: int = Field(
         3,
         ge=0,
@@ -1118,6 +1192,8 @@ class Params(_Section):
             for key in event.set:
                 section, _, name = key.partition(".")
                 if section not in TIMELINE_SECTIONS or name not in _FIELDS[section]:
+                    if retired(key):
+                        raise ValueError(f"timeline[{i}].set key {key!r}: {retired(key)}")
                     raise ValueError(
                         f"timeline[{i}].set key {key!r} is not a lever or assumption "
                         "(use 'levers.NAME' or 'assumptions.NAME')"
@@ -1224,7 +1300,8 @@ def apply_changes(
     for key, value in changes.items():
         section, _, name = key.partition(".")
         if section not in _FIELDS or name not in _FIELDS[section]:
-            raise ValueError(f"unknown parameter {key!r}")
+            note = retired(key)
+            raise ValueError(f"{key!r}: {note}" if note else f"unknown parameter {key!r}")
         data[section][name] = value
     if not keep_timeline:
         return Params.model_validate(data)
@@ -1238,6 +1315,9 @@ def params_from_flat(params: Params | None = None, **flat: Any) -> Params:
     """Build ``Params`` from an optional base and flat keyword overrides (``audit_rate=0.3``)."""
     base = params if params is not None else Params()
     unknown = sorted(k for k in flat if k not in FLAT_KEYS)
+    gone = [f"{k}: {retired(k)}" for k in unknown if retired(k)]
+    if gone:
+        raise TypeError("; ".join(gone))
     if unknown:
         raise TypeError(f"unknown model parameter(s): {', '.join(unknown)}")
     if not flat:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from landsim.params import TIMELINE_SECTIONS, Params
+from landsim.params import TIMELINE_SECTIONS, Params, retired
 from landsim.tomlio import ScenarioError, find_line, safe_text, show_value
 
 __all__ = [
@@ -175,7 +175,9 @@ def rule_of(err: Any, choices: tuple[str, ...]) -> str:
         return "must be a list"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        return "unknown key" + suggest(name, choices)
+        return retired(".".join(str(p) for p in err["loc"][-2:])) or (
+            "unknown key" + suggest(name, choices)
+        )
     if kind == "missing":
         return "is required"
     if kind == "value_error":
@@ -199,7 +201,10 @@ def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
 
 
 def suggest_dotted(key: str) -> str:
-    """A suggestion for a misspelt dotted parameter key (``levers.audit_rat``), or ``""``."""
+    """A suggestion for a misspelt dotted parameter key (``levers.audit_rat``), what replaced a
+    removed one, or ``""``."""
+    if retired(key):
+        return f"; it was {retired(key)}"
     section, _, name = key.partition(".")
     if name in HOME:
         return f"; did you mean '{HOME[name]}.{name}'?"

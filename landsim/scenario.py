@@ -49,6 +49,7 @@ from landsim.params import (
     Params,
     TimelineFailure,
     apply_changes,
+    retired,
     timeline_failures,
 )
 from landsim.problems import (
@@ -377,6 +378,8 @@ def _check_structure(layer: Layer) -> list[Problem]:
             rule = "unknown key" + suggest(name, FIELDS[section])
             if name in HOME:
                 rule = f"unknown key in [{section}]; {name} belongs in [{HOME[name]}]"
+            elif retired(f"{section}.{name}"):
+                rule = f"unknown key: it was {retired(f'{section}.{name}')}"
             problems.append(Problem(layer, f"{section}.{name}", rule, value, where=(section, name)))
     return problems
 
