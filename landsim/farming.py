@@ -12,11 +12,15 @@ Summary of rules (:func:`farm`):
   the holder, or to the village collective for its land), and hires day labour at
   ``day_wage`` for leased land beyond its own field days.
 * **Custody**: the holder keeps the harvest and pays the firm its price (hills at
-  ``hilly_cost_factor`` times it); the firm hires older villagers first
+  ``hilly_cost_factor`` times it); the firm hires villagers first
   (:mod:`landsim.services`).
-* **Other incomes**: migrants send ``remit_share`` of their wage home; members 60 and older get
-  the rural pension; residents of working age who are not farming earn local day wages with
-  their spare days.
+* **Day labour** (:func:`labour_use`, :func:`landsim.labour.open_market`): each village's
+  day-labour market sells the days its households offer against the local jobs and the days
+  lessees hire; households are paid ``day_wage`` for the days they sell, and only those.
+* **Other incomes**: migrants send ``remit_share`` of their wage for the months they work
+  home; members 60 and older get the rural pension; contract holders receive the farmland
+  subsidy (``farmland_subsidy_per_mu``; with ``farmland_subsidy_conditional`` only for land
+  that is cultivated this year).
 
 Co-ops farm their own pools afterwards (:func:`landsim.cooperatives.distribute`).
 """
@@ -28,14 +32,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim import services
-from landsim.labour import HelperPool, helper_pool, household_labour, labour_capacity
+from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
-from landsim.world import CUSTODY, HOUSEHOLD_LEASE, OWN
+from landsim.world import CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN, Plots
+from landsim.population import Population
 
 if TYPE_CHECKING:
     from landsim.town import Town
 
-__all__ = ["draw_shock", "farm", "other_incomes"]
+__all__ = ["draw_shock", "labour_use", "day_market", "farm", "other_incomes", "farmland_subsidy"]
 
 
 def draw_shock(a: Assumptions, rng: np.random.Generator) -> float:
@@ -72,46 +77,75 @@ def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, H
     led.post(lessee, acc.outside, "input_costs", cash[lease] * mu)
     payee = np.where(p.holder[lease] >= 0, p.holder[lease], acc.collective0 + p.village[lease])
     led.post(lessee, payee, "rent", p.rent[lease] * mu)
-    # lessees hire day labour for leased land beyond their own field days
-    own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-    lease_need = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
-    farm_days = np.bincount(p.holder[own], weights=own_need[own], minlength=n_h)
-    lease_days = np.bincount(lessee, weights=lease_need[lease], minlength=n_h)
-    full, _ = household_labour(pop.m_hh, pop.m_age, pop.residents(), n_h, a)
-    hired = np.maximum(0.0, farm_days + lease_days - full) * (lease_days > 0)
-    hired = np.minimum(hired, lease_days)
-    led.post(np.arange(n_h), acc.outside, "input_costs", hired * a.day_wage)
+    # lessees hire day labour for leased land beyond their own field days; villagers sell
+    # their days to them and to local employers in each village's day-labour market
+    farm_days, hired = labour_use(p, pop, a, mu)
+    led.post(np.arange(n_h), acc.outside, "hired_labour", hired * a.day_wage)
+    pool, sold = open_market(pop, a, params.world.n_villages, farm_days, hired)
+    led.post(acc.outside, np.arange(n_h), "local_wage", sold * a.day_wage)
 
     custody = p.kind == CUSTODY
-    pool = helper_pool(pop, params.world.n_villages, a)
     if custody.any():
         plots = np.flatnonzero(custody)
         led.post(acc.outside, p.holder[plots], "crop_sales", gross[plots])
         fee = town.firm.price * cf[plots] * mu
         services.serve_households(town.firm, led, p, plots, fee, pool, params)
-    other_incomes(town, a, farm_days, lease_days)
+    other_incomes(town, a)
+    farmland_subsidy(town, params)
     return shock, pool
 
 
-def other_incomes(
-    town: Town, a: Assumptions, farm_days: np.ndarray, lease_days: np.ndarray
-) -> None:
-    """Remittances from migrants, pensions for members 60 and older, and local day wages for
-    residents 18-64 with days to spare after their own and leased land (``farm_days``,
-    ``lease_days`` per household)."""
+def labour_use(
+    plots: Plots, pop: Population, a: Assumptions, mu: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Days each household farms with its own labour (own plots, then leased-in land as far as
+    its field days go) and days it hires for leased-in land beyond them (``mu``: mu per plot)."""
+    p, n_h = plots, pop.n_households
+    own = p.kind == OWN
+    lease = p.kind == HOUSEHOLD_LEASE
+    own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
+    lease_need = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
+    own_days = np.bincount(p.holder[own], weights=own_need[own], minlength=n_h)
+    lease_days = np.bincount(p.operator[lease], weights=lease_need[lease], minlength=n_h)
+    full, _ = household_labour(pop.m_hh, pop.m_age, pop.residents(), n_h, a)
+    family_lease = np.clip(full - own_days, 0.0, lease_days)
+    return own_days + family_lease, lease_days - family_lease
+
+
+def day_market(town: Town, params: Params) -> HelperPool:
+    """This year's day-labour market for the land use now in place, without money: what each
+    village's households offered and sold (the market before the first year uses it)."""
+    a, mu = params.assumptions, params.world.plot_size_mu
+    farm_days, hired = labour_use(town.plots, town.population, a, mu)
+    return open_market(town.population, a, params.world.n_villages, farm_days, hired)[0]
+
+
+def other_incomes(town: Town, a: Assumptions) -> None:
+    """Remittances from migrants (``remit_share`` of the wage of the months they work away) and
+    pensions for members 60 and older."""
     pop, led = town.population, town.ledger
     acc, n_h = led.accounts, pop.n_households
     alive = pop.m_alive
     away = alive & pop.m_away
-    res = alive & ~pop.m_away
     remit = pop.per_household(
-        np.full(pop.m_age.size, a.offfarm_wage_month * 12 * a.remit_share), away
+        np.full(pop.m_age.size, a.offfarm_wage_month * a.migrant_months * a.remit_share), away
     )
     led.post(acc.outside, np.arange(n_h), "remittance", remit)
     old = alive & (pop.m_age >= 60)
     pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
     led.post(acc.outside, np.arange(n_h), "pension", pension)
-    working = res & (pop.m_age >= 18) & (pop.m_age < 65)
-    local_days = pop.per_household(labour_capacity(pop.m_age, a) * a.local_work_days, working)
-    spare = np.maximum(0.0, local_days - farm_days - lease_days)
-    led.post(acc.outside, np.arange(n_h), "local_wage", spare * a.day_wage)
+
+
+def farmland_subsidy(town: Town, params: Params) -> None:
+    """The farmland subsidy: ``farmland_subsidy_per_mu`` to each household holding contract
+    rights, for each mu it holds (with ``farmland_subsidy_conditional``, only for land
+    cultivated this year: land left idle is not subsidised). The collective's land is not."""
+    lv, p, led = params.levers, town.plots, town.ledger
+    if lv.farmland_subsidy_per_mu <= 0:
+        return
+    paid = p.holder >= 0
+    if lv.farmland_subsidy_conditional:
+        paid &= p.kind != IDLE
+    per_h = np.bincount(p.holder[paid], minlength=town.population.n_households)
+    amount = per_h * lv.farmland_subsidy_per_mu * params.world.plot_size_mu
+    led.post(led.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)

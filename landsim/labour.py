@@ -1,16 +1,31 @@
-"""Farm labour: how much work a member can do, what a farm day is worth, and hiring villagers.
+"""Labour: how much work a member can do, what a day is worth, and each village's day-labour
+market.
 
-Functions of arrays and parameters (no Mesa): :func:`labour_capacity` (share of a full worker by
-age), :func:`shadow_wage` (value of a farm day by age), :func:`household_labour` (days and mean
-shadow wage per household), :func:`helper_days` (days older villagers can work for a coop or the
-firm), :func:`spread_hiring` (who gets a hiring's days), and the season's pool of older
-villagers for hire (:class:`HelperPool`, :func:`helper_pool`) with the rule that hires them
-(:func:`hire_villagers`).
+One time budget, one price of time. A resident's days go to farming (own and leased-in land,
+up to ``farm_days_per_worker`` field days in the seasons that bind) and to local day work (at
+most ``local_work_days`` a year besides farming); a migrant's go to work away
+(:mod:`landsim.demography`). Local day work is not there for the asking: each village has a
+day-labour market with limited demand.
 
-Summary of rule (hiring villagers): a co-op or the firm that needs ``days`` of field work in a
-village hires that village's older residents (55-75) in proportion to the days each household
-has left this season, at the wage it offers; what the village cannot supply it hires from
-outside.
+Summary of rules:
+
+* **Capacity** (:func:`labour_capacity`): a member's share of a full worker, falling with age.
+* **Employability** (:func:`employability`): employers take members 18-55 fully; older
+  members' days count for less, to nothing at 75 (older villagers find little paid work).
+* **The market** (:func:`offered_days`, :func:`open_market`): each household offers the days
+  its residents (18 and older) have for local work, weighted by employability, less the days
+  it farms; demand is ``local_job_days`` per resident aged 18-64 (local non-farm work) plus the
+  days lessees hire for land beyond their own field days. Days are rationed: each household
+  sells its offer x ``min(1, demand / offer)`` at ``day_wage``; the ledger pays only days sold.
+  Co-ops and the service firm then hire from the days left unsold (:func:`hire_villagers`;
+  outsiders where the village has too few).
+* **The price of time** (:func:`shadow_wage`, :func:`household_labour`): a farm day is worth
+  what the ledger would pay for its best alternative: ``day_wage`` x the chance of selling a
+  day that the village's households expect (learned from past years' markets,
+  :func:`learn_job_chance`) x the member's employability, or, where that is less, the value of
+  a day without paid work (``shadow_wage_elderly``).
+
+Functions of arrays and parameters (no Mesa); the season's market is a :class:`HelperPool`.
 """
 
 from __future__ import annotations
@@ -25,15 +40,28 @@ from landsim.params import Assumptions
 from landsim.population import Population
 
 __all__ = [
+    "WORK_AGE",
+    "EMPLOYABLE_FULL_AGE",
+    "EMPLOYABLE_ZERO_AGE",
     "labour_capacity",
+    "employability",
     "shadow_wage",
     "household_labour",
-    "helper_days",
-    "spread_hiring",
+    "offered_days",
+    "local_demand",
+    "ration",
     "HelperPool",
-    "helper_pool",
+    "open_market",
     "hire_villagers",
+    "learn_job_chance",
 ]
+
+#: the ages that count as working age for local jobs (18-64; docs/ODD.md, section 7.1)
+WORK_AGE = (18, 64)
+#: employers take residents fully up to this age ... (assumption)
+EMPLOYABLE_FULL_AGE = 55.0
+#: ... and not at all from this age (assumption; sources: docs/validation.md, local day work)
+EMPLOYABLE_ZERO_AGE = 75.0
 
 
 def labour_capacity(age: np.ndarray, a: Assumptions) -> np.ndarray:
@@ -48,72 +76,140 @@ def labour_capacity(age: np.ndarray, a: Assumptions) -> np.ndarray:
     return np.where(age < 16, 0.0, cap)
 
 
-def shadow_wage(age: np.ndarray, a: Assumptions) -> np.ndarray:
-    """Value of a member's farm day (yuan/day): the local day wage times the chance of finding
-    such work until 55, falling to the elderly value by 65 (older villagers find little paid
-    work)."""
-    t = np.clip((age - 55.0) / 10.0, 0.0, 1.0)
-    return (1 - t) * a.day_wage * a.offfarm_job_chance + t * a.shadow_wage_elderly
+def employability(age: np.ndarray) -> np.ndarray:
+    """How much an employer counts a member's day (0-1): 0 under 18, 1 up to 55, falling
+    linearly to 0 at 75."""
+    e = np.clip((EMPLOYABLE_ZERO_AGE - age) / (EMPLOYABLE_ZERO_AGE - EMPLOYABLE_FULL_AGE), 0, 1)
+    return np.where(age < WORK_AGE[0], 0.0, e)
+
+
+def shadow_wage(age: np.ndarray, job_chance: np.ndarray | float, a: Assumptions) -> np.ndarray:
+    """Value of a member's day (yuan/day): ``day_wage x job_chance x employability``, or the
+    value of a day without paid work (``shadow_wage_elderly``) where that is more."""
+    return np.maximum(a.day_wage * job_chance * employability(age), a.shadow_wage_elderly)
 
 
 def household_labour(
-    m_hh: np.ndarray, m_age: np.ndarray, resident: np.ndarray, n_households: int, a: Assumptions
+    m_hh: np.ndarray,
+    m_age: np.ndarray,
+    resident: np.ndarray,
+    n_households: int,
+    a: Assumptions,
+    job_chance: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Field days each household's residents can give a year, and their mean shadow wage.
+    """Field days each household's residents can give a year, and the value of their day.
 
-    ``days = farm_days_per_worker x sum(labour_capacity of residents)``; the wage is the
-    capacity-weighted mean of :func:`shadow_wage` (the local day wage where nobody can work).
+    ``days = farm_days_per_worker x sum(labour_capacity of residents)``; the value of a day is
+    the capacity-weighted mean of :func:`shadow_wage` (``shadow_wage_elderly`` where nobody can
+    work). ``job_chance``: the chance of selling a day each member's household expects (one
+    value per member, or one for all).
 
     Returns:
         ``(days, wage)``, one entry per household.
     """
     cap = labour_capacity(m_age, a) * resident
     cap_sum = np.bincount(m_hh, weights=cap, minlength=n_households)
-    wage_sum = np.bincount(m_hh, weights=cap * shadow_wage(m_age, a), minlength=n_households)
-    wage = np.where(cap_sum > 0, wage_sum / np.maximum(cap_sum, 1e-12), a.day_wage)
+    w = shadow_wage(m_age, job_chance, a)
+    wage_sum = np.bincount(m_hh, weights=cap * w, minlength=n_households)
+    wage = np.where(cap_sum > 0, wage_sum / np.maximum(cap_sum, 1e-12), a.shadow_wage_elderly)
     return cap_sum * a.farm_days_per_worker, wage
 
 
-def helper_days(
-    m_hh: np.ndarray, m_age: np.ndarray, resident: np.ndarray, n_households: int, a: Assumptions
-) -> np.ndarray:
-    """Days each household's residents aged 55-75 can work for a coop or the firm (days/yr)."""
-    sel = resident & (m_age >= 55) & (m_age <= 75)
-    w = np.where(sel, labour_capacity(m_age, a) * a.helper_days, 0.0)
-    return np.bincount(m_hh, weights=w, minlength=n_households)
+def offered_days(
+    pop: Population, a: Assumptions, farm_days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Days each household offers on the day-labour market, and its capacity-weighted mean
+    employability.
+
+    The offer is ``local_work_days x sum(capacity x employability)`` of its residents less the
+    days it farms (``farm_days``: own and leased land, its own labour), each farm day counted
+    at the household's mean employability (the time budget is shared); never below zero.
+    """
+    n_h = pop.n_households
+    res = pop.residents()
+    cap = labour_capacity(pop.m_age, a) * res
+    weighted = cap * employability(pop.m_age)
+    cap_sum = np.bincount(pop.m_hh, weights=cap, minlength=n_h)
+    e_sum = np.bincount(pop.m_hh, weights=weighted, minlength=n_h)
+    mean_e = np.where(cap_sum > 0, e_sum / np.maximum(cap_sum, 1e-12), 0.0)
+    offer = np.maximum(0.0, a.local_work_days * e_sum - mean_e * farm_days)
+    return offer, mean_e
 
 
-def spread_hiring(available: np.ndarray, days: float) -> np.ndarray:
-    """Days hired from each household, in proportion to the days it has (what the village
-    cannot supply is left to be hired from outside)."""
-    total = float(available.sum())
-    share = min(1.0, days / total) if total > 0 else 0.0
-    return available * share
+def local_demand(pop: Population, a: Assumptions, n_villages: int) -> np.ndarray:
+    """Days of local non-farm day work on offer in each village (days/yr):
+    ``local_job_days`` per resident of working age."""
+    res = pop.residents() & (pop.m_age >= WORK_AGE[0]) & (pop.m_age <= WORK_AGE[1])
+    per_hh = np.bincount(pop.m_hh[res], minlength=pop.n_households)
+    by_v = np.bincount(pop.hh_village, weights=per_hh, minlength=n_villages)
+    return a.local_job_days * by_v
+
+
+def ration(offer: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Share of offered days sold where ``demand`` meets ``offer`` (each element a market):
+    ``min(1, demand / offer)``, 0 without an offer."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(offer > 0, demand / np.where(offer > 0, offer, 1.0), 0.0)
+    return np.clip(r, 0.0, 1.0)
 
 
 @dataclass
 class HelperPool:
-    """Older villagers available for hire this season (built after the harvest's own work).
+    """This season's day-labour market, after the local jobs and the lessees' hiring.
 
     Attributes:
-        days: days each household's residents aged 55-75 can still work this season.
+        days: days each household still offers, unsold (co-ops and the firm hire these).
         by_village: the living households of each village.
         coop_days: days each household has worked for a co-op this season (the labour stake
             of a second rebate by labour).
+        offered: days each village's households offered this season.
+        sold: days each village's households sold this season (local jobs, lessees, co-ops,
+            the firm).
     """
 
     days: np.ndarray
     by_village: list[np.ndarray]
     coop_days: np.ndarray
+    offered: np.ndarray
+    sold: np.ndarray
 
 
-def helper_pool(pop: Population, n_villages: int, a: Assumptions) -> HelperPool:
-    """This season's pool of older villagers for hire (nobody hired yet)."""
+def open_market(
+    pop: Population,
+    a: Assumptions,
+    n_villages: int,
+    farm_days: np.ndarray,
+    hired: np.ndarray,
+) -> tuple[HelperPool, np.ndarray]:
+    """Clear each village's day-labour market for local jobs and the days lessees hire.
+
+    Args:
+        pop: the population.
+        a: the assumptions.
+        n_villages: number of villages.
+        farm_days: days each household farms with its own labour (own and leased land).
+        hired: days each household hires for its leased land beyond its own field days.
+
+    Returns:
+        The pool left for co-ops and the firm, and the days each household sold.
+    """
     n_h = pop.n_households
-    days = helper_days(pop.m_hh, pop.m_age, pop.residents(), n_h, a)
+    offer, _ = offered_days(pop, a, farm_days)
+    offer = np.where(pop.hh_alive, offer, 0.0)
+    v = pop.hh_village
+    offered = np.bincount(v, weights=offer, minlength=n_villages)
+    demand = local_demand(pop, a, n_villages)
+    demand += np.bincount(v, weights=hired, minlength=n_villages)
+    sold = offer * ration(offered, demand)[v]
     alive = np.flatnonzero(pop.hh_alive)
-    by_village = [alive[i] for i in group_indices(pop.hh_village[alive], n_villages)]
-    return HelperPool(days=days, by_village=by_village, coop_days=np.zeros(n_h))
+    pool = HelperPool(
+        days=offer - sold,
+        by_village=[alive[i] for i in group_indices(v[alive], n_villages)],
+        coop_days=np.zeros(n_h),
+        offered=offered,
+        sold=np.bincount(v, weights=sold, minlength=n_villages),
+    )
+    return pool, sold
 
 
 def hire_villagers(
@@ -125,14 +221,25 @@ def hire_villagers(
     wage: float,
     kind: str,
 ) -> float:
-    """Hire older villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day), paid by
-    account ``payer`` as flows of ``kind``; what the village cannot supply is hired from
-    outside. Returns wages paid to villagers (yuan)."""
+    """Hire villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day), paid by account
+    ``payer`` as flows of ``kind``, in proportion to the days each household still offers; what
+    the village cannot supply is hired from outside. Returns wages paid to villagers (yuan)."""
     hh = pool.by_village[village]
-    hired = spread_hiring(pool.days[hh], days)
+    avail = pool.days[hh]
+    total = float(avail.sum())
+    hired = avail * (min(1.0, days / total) if total > 0 else 0.0)
     pool.days[hh] -= hired
+    pool.sold[village] += float(hired.sum())
     if kind == "coop_wage":
         pool.coop_days[hh] += hired
     paid = ledger.post(payer, hh, kind, hired * wage)
     ledger.post(payer, ledger.accounts.outside, kind, max(0.0, days - hired.sum()) * wage)
     return paid
+
+
+def learn_job_chance(job_chance: np.ndarray, pool: HelperPool, weight: float) -> None:
+    """Each village's expected chance of selling an offered day moves ``weight`` of the way to
+    this season's share sold (villages where nobody offered a day keep theirs)."""
+    seen = pool.offered > 0
+    got = pool.sold[seen] / pool.offered[seen]
+    job_chance[seen] += weight * (np.clip(got, 0.0, 1.0) - job_chance[seen])

@@ -5,7 +5,11 @@ The rule is applied to all households at once (the same rule, batched in numpy;
 
 1. **Keep or release.** The household farms its easiest, best plots first while its field
    days last (labour binds: :mod:`landsim.labour`). It keeps a plot it can farm when farming
-   it is worth at least as much as the best way of releasing it and more than leaving it idle.
+   it — its money value, the non-money value of farming one's own land and the household's
+   own taste for farming — is worth at least as much as the best way of releasing it and as
+   leaving it idle. Tastes are persistent logistic draws with scale ``choice_temperature``
+   (random utility: of households for whom farming a plot is worth ``d`` yuan/mu more than
+   releasing it, a share ``1 / (1 + exp(-d / choice_temperature))`` keeps it).
 2. **Channel.** A released plot goes to the channel the household prefers — lease to a
    household, the village cooperative, custody by the service firm — by a logit choice over
    their expected values (temperature ``choice_temperature``). Whether anyone takes it is
@@ -13,13 +17,18 @@ The rule is applied to all households at once (the same rule, batched in numpy;
    will farm it after all.
 
 Values are expected money per mu, less a risk premium (``risk x sd``) that grows with the
-head's age, so a guaranteed payment is worth more to an old household than a risky one.
+head's age, so a guaranteed payment is worth more to an old household than a risky one. A
+farm day is valued at what the ledger would pay for the household's best alternative: the
+local day wage times the chance of selling a day that its village expects, by age
+(:func:`landsim.labour.shadow_wage`). Leaving a plot idle is worth nothing, or minus the
+farmland subsidy where the subsidy is paid only for cultivated land.
 
 Labour (:func:`field_days`): each household's field days for its own plots are what its
 residents can give (:func:`landsim.labour.household_labour`) less the days its leased-in land
 takes; it farms its plots in the order of :class:`FarmOrder` (by labour need per plot, then
 best quality first) while its days last. People may decide for some plots instead of the rule
-(:func:`override`, from :mod:`landsim.decisions`).
+(:func:`override`, from :mod:`landsim.decisions`). :func:`plot_values` returns, plot by plot,
+what each way of using it is worth to its holder (what the app shows a household).
 """
 
 from __future__ import annotations
@@ -52,9 +61,13 @@ __all__ = [
     "logit_pick",
     "decide_land_use",
     "field_days",
+    "farmable",
     "outlook",
     "decide",
     "override",
+    "idle_value",
+    "PlotValues",
+    "plot_values",
 ]
 
 #: release channels in the order of the value columns
@@ -92,7 +105,8 @@ class Choices:
     Attributes:
         keep: the holder farms the plot itself.
         channel: for released plots, the preferred channel (plot-kind code); -1 when kept.
-        own_value: the holder's value of farming the plot (yuan/mu; -inf without labour).
+        own_value: the holder's value of farming the plot, its taste for farming included
+            (yuan/mu; -inf without labour).
     """
 
     keep: np.ndarray
@@ -188,12 +202,16 @@ def decide_land_use(
     outlook: Outlook,
     a: Assumptions,
     draws: np.ndarray,
+    taste: np.ndarray | float = 0.0,
+    idle: float = 0.0,
 ) -> Choices:
     """Apply the two-stage rule (module docstring) to free plots, one entry per plot (the
-    household arrays ``wage``, ``risk``, ``trust`` are already indexed by the plot's holder)."""
-    own = np.where(can_farm, own_value(hilly, quality, wage, risk, a), -np.inf)
+    household arrays ``wage``, ``risk``, ``trust``, ``taste`` are already indexed by the plot's
+    holder; ``taste`` in yuan/mu). ``idle``: what leaving a plot idle is worth to its holder
+    (yuan/mu, :func:`idle_value`)."""
+    own = np.where(can_farm, own_value(hilly, quality, wage, risk, a) + taste, -np.inf)
     ch = channel_values(village, hilly, quality, risk, trust, outlook, a)
-    keep = can_farm & (own >= np.maximum(ch.max(axis=1), 0.0))
+    keep = can_farm & (own >= np.maximum(ch.max(axis=1), idle))
     channel = np.full(keep.size, -1, dtype=np.int8)
     out = ~keep  # only plots released need a channel (each plot keeps its own draw)
     channel[out] = np.asarray(CHANNELS, dtype=np.int8)[
@@ -219,11 +237,17 @@ class LandUse:
     wage: np.ndarray
 
 
-def field_days(plots: Plots, pop: Population, a: Assumptions, mu: float) -> tuple[np.ndarray, ...]:
+def field_days(
+    plots: Plots, pop: Population, a: Assumptions, mu: float, job_chance: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Field days each household has for its own plots this year (after the days its
-    leased-in land takes) and its members' shadow wage (``mu``: mu per plot)."""
+    leased-in land takes) and the value of its members' day (``mu``: mu per plot;
+    ``job_chance``: the chance of selling a day of local work each village expects)."""
     p = plots
-    days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a)
+    chance = job_chance[pop.hh_village[pop.m_hh]]
+    days, wage = household_labour(
+        pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a, chance
+    )
     leased_in = p.kind == HOUSEHOLD_LEASE
     lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
     days -= np.bincount(
@@ -321,6 +345,23 @@ def outlook(town: Town, params: Params) -> Outlook:
     )
 
 
+def farmable(
+    p: Plots, a: Assumptions, mu: float, days: np.ndarray, order: FarmOrder
+) -> tuple[np.ndarray, np.ndarray]:
+    """The free plots (held by a household, under no running lease) and whether each is within
+    its holder's field ``days`` when the household farms its plots in ``order``'s order."""
+    free_mask = (p.holder >= 0) & ~p.leased()
+    free = np.flatnonzero(free_mask)
+    h = p.holder[free]
+    need = np.where(p.hilly[free], a.labour_days_hilly, a.labour_days_flat) * mu
+    farm_order = order.get(p, a, mu)
+    at = (np.cumsum(free_mask) - 1)[farm_order[free_mask[farm_order]]]
+    cum = group_cumsum(need[at], h[at])
+    can = np.empty(free.size, dtype=bool)
+    can[at] = cum <= np.maximum(days[h[at]], 0)
+    return free, can
+
+
 def decide(
     town: Town,
     params: Params,
@@ -334,16 +375,9 @@ def decide(
     instead of the rule, by household (:func:`override`)."""
     p, pop = town.plots, town.population
     a, mu = params.assumptions, params.world.plot_size_mu
-    days, wage = field_days(p, pop, a, mu)
-    free_mask = (p.holder >= 0) & ~p.leased()
-    free = np.flatnonzero(free_mask)
+    days, wage = field_days(p, pop, a, mu, town.villages.job_chance)
+    free, can = farmable(p, a, mu, days, order)
     h = p.holder[free]
-    need = np.where(p.hilly[free], a.labour_days_hilly, a.labour_days_flat) * mu
-    farm_order = order.get(p, a, mu)
-    at = (np.cumsum(free_mask) - 1)[farm_order[free_mask[farm_order]]]
-    cum = group_cumsum(need[at], h[at])
-    can = np.empty(free.size, dtype=bool)
-    can[at] = cum <= np.maximum(days[h[at]], 0)
     risk = risk_aversion(pop.resident_head_age(), a)
     choices = decide_land_use(
         p.village[free],
@@ -356,6 +390,8 @@ def decide(
         outlook(town, params),
         a,
         rng.random(free.size),
+        taste=a.choice_temperature * pop.taste[h],
+        idle=idle_value(params),
     )
     if people:
         choices = override(choices, free, can, p.holder, people)
@@ -386,3 +422,61 @@ def override(
             if code >= 0:
                 own[i] = -np.inf
     return Choices(keep=keep, channel=channel, own_value=own)
+
+
+def idle_value(params: Params) -> float:
+    """What leaving a plot idle is worth to its holder (yuan/mu): nothing, or minus the farmland
+    subsidy where it is paid only for cultivated land."""
+    lv = params.levers
+    return -lv.farmland_subsidy_per_mu if lv.farmland_subsidy_conditional else 0.0
+
+
+@dataclass(frozen=True)
+class PlotValues:
+    """What each way of using a plot is worth to its holder this year (yuan/mu per year, one
+    entry per plot; ``-inf`` where a way is closed).
+
+    Attributes:
+        plot: plot indices.
+        holder: each plot's contract holder.
+        own: farming it oneself (money, attachment and the household's taste; ``-inf`` when
+            its field days do not reach the plot in its farm order).
+        lease: offering it on the household lease market (the return the village expects).
+        coop: putting it into the village cooperative.
+        custody: handing it to the service firm in custody.
+        idle: leaving it idle.
+    """
+
+    plot: np.ndarray
+    holder: np.ndarray
+    own: np.ndarray
+    lease: np.ndarray
+    coop: np.ndarray
+    custody: np.ndarray
+    idle: np.ndarray
+
+
+def plot_values(town: Town, params: Params, plots: np.ndarray | None = None) -> PlotValues:
+    """What each channel would bring each household-held plot not under a running lease (or
+    those of ``plots`` among them), valued as :func:`decide` values them this year. It draws
+    nothing and changes nothing: the app shows it to a household deciding for itself."""
+    p, pop = town.plots, town.population
+    a, mu = params.assumptions, params.world.plot_size_mu
+    days, wage = field_days(p, pop, a, mu, town.villages.job_chance)
+    free, can = farmable(p, a, mu, days, FarmOrder())
+    h = p.holder[free]
+    risk = risk_aversion(pop.resident_head_age(), a)[h]
+    v, hl, q = p.village[free], p.hilly[free], p.quality[free]
+    taste = a.choice_temperature * pop.taste[h]
+    own = np.where(can, own_value(hl, q, wage[h], risk, a) + taste, -np.inf)
+    ch = channel_values(v, hl, q, risk, pop.trust[h], outlook(town, params), a)
+    sel = np.arange(free.size) if plots is None else np.flatnonzero(np.isin(free, plots))
+    return PlotValues(
+        plot=free[sel],
+        holder=h[sel],
+        own=own[sel],
+        lease=ch[sel, 0],
+        coop=ch[sel, 1],
+        custody=ch[sel, 2],
+        idle=np.full(sel.size, idle_value(params)),
+    )

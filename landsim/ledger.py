@@ -30,7 +30,8 @@ FLOW_KINDS = (
     "firm_costs",  # firm -> outside: the firm's own production costs
     "remittance",  # outside -> household: migrants' transfers
     "pension",  # outside -> household: rural basic pension
-    "local_wage",  # outside -> household: local off-farm day work
+    "local_wage",  # outside -> household: days sold on the village's day-labour market;
+    # firm -> household: the firm's field work
     "coop_wage",  # coop -> household: wages for older villagers working for the coop
     "coop_base",  # coop -> household: fixed rent or guaranteed minimum
     "coop_bonus",  # coop -> household: dividend or second rebate
@@ -46,6 +47,9 @@ FLOW_KINDS = (
     "audit_cost",  # government -> outside: audit fees
     "budget",  # outside -> government: yearly budget from higher levels
     "borrowing",  # outside -> coop: loans that cover a deficit
+    "hired_labour",  # lessee -> outside: day labour hired (the villagers who sell their days
+    # on the day-labour market are paid as local_wage)
+    "farmland_subsidy",  # outside -> household: farmland subsidy to contract holders
 )
 _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
 _SCALARS = (int, float, np.integer, np.floating)
