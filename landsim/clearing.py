@@ -4,24 +4,32 @@ It knows nothing of Mesa or of the model: it takes arrays and returns arrays, so
 tested on hand-built cases and sped up on its own. :mod:`landsim.market` builds the offers
 and bidders from the town's state and signs the leases it returns.
 
-Rule (after AgriPoliS). A bidder values a plot by *its own* marginal return on that plot::
+A bidder's **willingness to pay** for a plot is its own expected margin on that plot::
 
-    margin(b, p) = gross_p - cash_p - days_p x wage_b
+    wtp(b, p) = gross_p - cash_p - days_p x wage_b - risk_b x sd_p - distance_cost x distance
 
 with the plot's terrain and quality in ``gross_p`` and ``cash_p``, the lessee technology's
 labour days on that terrain in ``days_p`` (machines save much labour on flat land and little on
-hills), and ``wage_b`` the bidder's family shadow wage while its spare family days last, the
-local day wage for plots beyond them (hired labour: diminishing returns to size). The bid is
-``bid_fraction x margin - distance_cost x distance`` (plot-lengths from the homestead).
+hills), ``wage_b`` the value of the bidder's own day while its spare field days last and the
+hired day wage beyond them (hired labour: diminishing returns to size), ``risk_b x sd_p`` its
+risk premium for the harvest's spread, and the distance (plot-lengths) from its homestead.
+No parameter scales it: what a plot rents for comes from how many bidders want it.
 
-Two stages clear a village:
+Three stages clear the market:
 
-1. **Kin.** A holder lends a plot rent-free to a kin household that would farm it (margin >= 0,
-   labour to spare) when ``closeness x kin_lease_value`` is worth more to the holder than both
-   its reserve and the rent it expects from a stranger; closest ties first.
-2. **Strangers.** Bidders in order of their best bid (strongest first) each take, among the
-   plots still open, those they bid most for, as long as the bid covers the holder's reserve,
-   first with family labour, then with hired labour, up to ``max_plots``; the rent is the bid.
+1. **Renewal.** An oral lease (or a loan to kin) that ended at the start of the year and whose
+   holder offers the plot again is renewed at its rent when the sitting lessee still wants it
+   at that rent and can manage it.
+2. **Kin.** A holder lends a plot rent-free to a kin household that would farm it (margin >= 0,
+   land it can still manage) when ``closeness x kin_lease_value`` is worth more to the holder
+   than both its reserve and the rent it expects from a stranger; closest ties first.
+3. **Auction.** Every other plot is auctioned to the village's bidders, second price: each
+   bids its willingness to pay, the highest bidder wins and pays the second-highest bid, or
+   the holder's reserve when that is more (or when it bids alone). Bidders can manage only so
+   much land (``room``, plots): a bidder that wins more plots than it can manage, or more
+   than its spare days can farm at the price of its own labour, keeps those where it gains
+   most, and the others are auctioned again among the bidders left, in rounds until no plot
+   changes hands.
 
 A plot that nobody takes stays with its holder: if the holder cannot farm it, it is abandoned.
 """
@@ -32,7 +40,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Offers", "Bidders", "KinPairs", "Technology", "Leases", "clear_market"]
+from landsim.grouping import group_cumsum
+
+__all__ = ["Offers", "Bidders", "KinPairs", "Technology", "Leases", "clear_market", "auction"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,10 @@ class Offers:
         market_value: rent the holder expects from a stranger (yuan/mu), against which it
             weighs lending to kin.
         holder: contract holder (-1 for the collective; a bidder never leases its own plot).
+        sitting: the bidder (index into the bidders) whose oral lease of the plot ended at the
+            start of the year and who may renew it; -1 for none.
+        sitting_rent: the rent of that lease (yuan/mu).
+        sitting_closeness: the closeness of the kin tie that lease rested on (0: a stranger).
     """
 
     plot: np.ndarray
@@ -60,6 +74,9 @@ class Offers:
     reserve: np.ndarray
     market_value: np.ndarray
     holder: np.ndarray
+    sitting: np.ndarray | None = None
+    sitting_rent: np.ndarray | None = None
+    sitting_closeness: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -70,9 +87,10 @@ class Bidders:
         household: household index.
         village: village of the household.
         row, col: homestead position.
-        wage: shadow wage of the family's own labour (yuan/day).
+        wage: value of a day of the family's own labour (yuan/day).
         days: family field days left after farming its own land (days).
-        max_plots: plots it can still take this year.
+        room: plots it can still manage.
+        risk: its risk premium per yuan of the harvest's standard deviation.
     """
 
     household: np.ndarray
@@ -81,7 +99,12 @@ class Bidders:
     col: np.ndarray
     wage: np.ndarray
     days: np.ndarray
-    max_plots: np.ndarray
+    room: np.ndarray
+    risk: np.ndarray | None = None
+
+    def risk_or_zero(self) -> np.ndarray:
+        """Each bidder's risk premium (0 when none was given)."""
+        return np.zeros(self.household.size) if self.risk is None else self.risk
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,7 @@ class Technology:
         days_flat, days_hilly: lessee labour per mu by terrain (days/mu).
         hired_wage: wage of hired labour (yuan/day).
         plot_mu: area of a plot (mu).
+        yield_sd: standard deviation of the harvest's value, as a share of it.
     """
 
     gross: float
@@ -116,12 +140,31 @@ class Technology:
     days_hilly: float
     hired_wage: float
     plot_mu: float
+    yield_sd: float = 0.0
 
-    def margin(self, hilly: np.ndarray, quality: np.ndarray, wage: np.ndarray) -> np.ndarray:
-        """Return of farming plots (broadcast with ``wage``) before rent (yuan/mu)."""
+    def before_labour(self, hilly: np.ndarray, quality: np.ndarray) -> np.ndarray:
+        """Harvest less cash costs (yuan/mu)."""
         yf = np.where(hilly, self.hilly_yield, 1.0)
-        cash = np.where(hilly, self.hilly_cash, self.cash)
-        return self.gross * quality * yf - cash - self.days(hilly) * wage
+        return self.gross * quality * yf - np.where(hilly, self.hilly_cash, self.cash)
+
+    def spread(self, hilly: np.ndarray, quality: np.ndarray) -> np.ndarray:
+        """Standard deviation of the harvest's value (yuan/mu)."""
+        return self.yield_sd * self.gross * quality * np.where(hilly, self.hilly_yield, 1.0)
+
+    def margin(
+        self,
+        hilly: np.ndarray,
+        quality: np.ndarray,
+        wage: np.ndarray,
+        risk: np.ndarray | float = 0.0,
+    ) -> np.ndarray:
+        """Return of farming plots (broadcast with ``wage`` and ``risk``) before rent, less
+        the risk premium (yuan/mu)."""
+        return (
+            self.before_labour(hilly, quality)
+            - self.days(hilly) * wage
+            - risk * self.spread(hilly, quality)
+        )
 
     def days(self, hilly: np.ndarray) -> np.ndarray:
         """Lessee labour per mu (days/mu)."""
@@ -131,8 +174,8 @@ class Technology:
 @dataclass(frozen=True)
 class Leases:
     """Matches: ``plot`` leased to ``lessee`` at ``rent`` (yuan/mu); ``kin`` marks rent-free
-    loans to kin, with the tie's ``closeness`` (0 for strangers); ``offer`` indexes into the
-    offers."""
+    loans to kin, with the tie's ``closeness`` (0 for strangers); ``renewed`` marks oral leases
+    renewed with their sitting lessee; ``offer`` indexes into the offers."""
 
     offer: np.ndarray
     plot: np.ndarray
@@ -140,6 +183,7 @@ class Leases:
     rent: np.ndarray
     kin: np.ndarray
     closeness: np.ndarray
+    renewed: np.ndarray
 
 
 def clear_market(
@@ -147,7 +191,6 @@ def clear_market(
     bidders: Bidders,
     kin: KinPairs,
     tech: Technology,
-    bid_fraction: float,
     distance_cost: float,
     kin_lease_value: float,
 ) -> Leases:
@@ -158,42 +201,104 @@ def clear_market(
     """
     book = _Book(
         days_left=bidders.days.astype(float).copy(),
-        plots_left=bidders.max_plots.astype(np.int64).copy(),
+        room=bidders.room.astype(np.int64).copy(),
         open_=np.ones(offers.plot.size, dtype=bool),
     )
     if offers.plot.size and bidders.household.size:
         need = tech.days(offers.hilly) * tech.plot_mu
+        if offers.sitting is not None:
+            _renewals(offers, bidders, tech, distance_cost, need, book)
         if kin.offer.size:
             _kin_loans(offers, bidders, kin, tech, kin_lease_value, need, book)
-        _stranger_leases(offers, bidders, tech, bid_fraction, distance_cost, need, book)
-    return _leases(offers, bidders, book)
+        _auctions(offers, bidders, tech, distance_cost, need, book)
+    return book.leases(offers, bidders)
 
 
 @dataclass
 class _Book:
-    """What is left and what was matched while a market clears.
-
-    Attributes:
-        days_left, plots_left: each bidder's family days and plots still free.
-        open_: each offer is still open.
-        kin: kin loans as lists (offer, bidder, closeness).
-        out_o, out_b, out_r: stranger leases in runs of one bidder: the offers of a run,
-            (bidder, run length) and the rents.
-    """
+    """What is left and what was matched while a market clears: each bidder's family days and
+    room left, each offer still open, and the matches as runs of arrays (offer, bidder, rent,
+    closeness, renewed)."""
 
     days_left: np.ndarray
-    plots_left: np.ndarray
+    room: np.ndarray
     open_: np.ndarray
-    kin: tuple[list[int], list[int], list[float]] = field(default_factory=lambda: ([], [], []))
-    out_o: list[np.ndarray] = field(default_factory=list)
-    out_b: list[tuple[int, int]] = field(default_factory=list)
-    out_r: list[np.ndarray] = field(default_factory=list)
+    runs: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
-    def lease(self, offers: np.ndarray, bidder: int, rents: np.ndarray) -> None:
-        """Record a run of leases of ``offers`` to ``bidder`` at ``rents``."""
-        self.out_o.append(offers)
-        self.out_b.append((bidder, offers.size))
-        self.out_r.append(rents)
+    def take(
+        self,
+        o: np.ndarray,
+        b: np.ndarray,
+        rent: np.ndarray,
+        closeness: np.ndarray,
+        renewed: bool,
+        family_days: np.ndarray,
+    ) -> None:
+        """Record matches of offers ``o`` to bidders ``b``; ``family_days``: the family days
+        each match uses."""
+        self.open_[o] = False
+        np.subtract.at(self.room, b, 1)
+        np.subtract.at(self.days_left, b, family_days)
+        self.runs.append((o, b, rent, closeness, np.full(o.size, renewed)))
+
+    def leases(self, offers: Offers, bidders: Bidders) -> Leases:
+        """The matches, in the order they were made."""
+        parts = list(zip(*self.runs, strict=True)) if self.runs else [()] * 5
+        o, b, rent, close, renewed = (
+            np.concatenate(x) if x else np.zeros(0, dtype=t)
+            for x, t in zip(parts, (np.int64, np.int64, float, float, bool), strict=True)
+        )
+        o, b = o.astype(np.int64), b.astype(np.int64)
+        return Leases(
+            offer=o,
+            plot=offers.plot[o],
+            lessee=bidders.household[b],
+            rent=rent.astype(float),
+            kin=close > 0,
+            closeness=close.astype(float),
+            renewed=renewed.astype(bool),
+        )
+
+
+def _distance(offers: Offers, bidders: Bidders, o: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Plot-lengths from homestead ``b`` to plot ``o`` (elementwise, or broadcast)."""
+    return np.abs(bidders.row[b] - offers.row[o]) + np.abs(bidders.col[b] - offers.col[o])
+
+
+def _renewals(
+    offers: Offers,
+    bidders: Bidders,
+    tech: Technology,
+    distance_cost: float,
+    need: np.ndarray,
+    book: _Book,
+) -> None:
+    """Stage 1: oral leases renewed with their sitting lessee at their rent, when it still
+    wants the plot at that rent (its willingness to pay, with its own labour while its days
+    last, covers the rent; for a loan to kin, the margin is not negative) and can manage it."""
+    assert offers.sitting is not None and offers.sitting_rent is not None
+    o = np.flatnonzero(offers.sitting >= 0)
+    if o.size == 0:
+        return
+    b = offers.sitting[o]
+    o = o[np.lexsort((o, b))]
+    b = offers.sitting[o]
+    risk = bidders.risk_or_zero()[b]
+    before = tech.before_labour(offers.hilly[o], offers.quality[o]) - risk * tech.spread(
+        offers.hilly[o], offers.quality[o]
+    )
+    dist = distance_cost * _distance(offers, bidders, o, b)
+    family = group_cumsum(need[o], b) <= book.days_left[b]
+    wage = np.where(family, bidders.wage[b], tech.hired_wage)
+    wtp = before - tech.days(offers.hilly[o]) * wage - dist
+    close = (
+        np.zeros(o.size) if offers.sitting_closeness is None else offers.sitting_closeness[o]
+    )
+    rent = offers.sitting_rent[o]
+    ok = np.where(close > 0, wtp + dist >= 0, wtp >= rent) & (offers.holder[o] != bidders.household[b])
+    ok &= group_cumsum(ok.astype(float), b) <= book.room[b]
+    o, b = o[ok], b[ok]
+    book.take(o, b, rent[ok], close[ok], True, np.where(family[ok], need[o], 0.0))
 
 
 def _kin_loans(
@@ -205,20 +310,24 @@ def _kin_loans(
     need: np.ndarray,
     book: _Book,
 ) -> None:
-    """Stage 1: rent-free loans to kin who would farm the plot (margin >= 0, labour to spare),
-    when ``closeness x kin_lease_value`` beats both the holder's reserve and the rent it
-    expects from a stranger; closest ties first."""
+    """Stage 2: rent-free loans to kin who would farm the plot (margin >= 0 with their own
+    labour, days to spare, land they can still manage), when ``closeness x kin_lease_value``
+    beats both the holder's reserve and the rent it expects from a stranger; closest ties
+    first."""
     o, b, c = kin.offer, kin.bidder, kin.closeness
-    m = tech.margin(offers.hilly[o], offers.quality[o], bidders.wage[b])
+    risk = bidders.risk_or_zero()[b]
+    m = tech.margin(offers.hilly[o], offers.quality[o], bidders.wage[b], risk)
     value = c * kin_lease_value
     ok = (m >= 0) & (value >= offers.reserve[o]) & (value >= offers.market_value[o])
-    ok &= (offers.holder[o] != bidders.household[b]) & (c > 0)
+    ok &= (offers.holder[o] != bidders.household[b]) & (c > 0) & book.open_[o]
     o, b, c = o[ok], b[ok], c[ok]
     order = np.lexsort((b, o, -c))
     # one pair at a time, on Python lists (numpy scalar access costs more than the work)
-    is_open, n_left = book.open_.tolist(), book.plots_left.tolist()
+    is_open, n_left = book.open_.tolist(), book.room.tolist()
     d_left, need_l = book.days_left.tolist(), need.tolist()
-    won_o, won_b, won_c = book.kin
+    won_o: list[int] = []
+    won_b: list[int] = []
+    won_c: list[float] = []
     for oi, bi, ci in zip(o[order].tolist(), b[order].tolist(), c[order].tolist(), strict=True):
         if is_open[oi] and n_left[bi] > 0 and d_left[bi] >= need_l[oi]:
             is_open[oi] = False
@@ -227,259 +336,126 @@ def _kin_loans(
             won_o.append(oi)
             won_b.append(bi)
             won_c.append(ci)
-    book.open_[:] = is_open
-    book.plots_left[:] = n_left
-    book.days_left[:] = d_left
+    wo, wb = np.array(won_o, dtype=np.int64), np.array(won_b, dtype=np.int64)
+    book.take(wo, wb, np.zeros(wo.size), np.array(won_c, dtype=float), False, need[wo])
 
 
-def _stranger_leases(
+def _auctions(
     offers: Offers,
     bidders: Bidders,
     tech: Technology,
-    bid_fraction: float,
     distance_cost: float,
     need: np.ndarray,
     book: _Book,
 ) -> None:
-    """Stage 2, village by village: strangers' bids for the plots still open."""
-    # per offer: return before labour (the same sum as Technology.margin, term by term)
-    yf = np.where(offers.hilly, tech.hilly_yield, 1.0)
-    cash = np.where(offers.hilly, tech.hilly_cash, tech.cash)
-    before_labour = tech.gross * offers.quality * yf - cash
+    """Stage 3, village by village: the plots still open are auctioned (:func:`auction`)."""
+    o_all = np.flatnonzero(book.open_)
+    if o_all.size == 0:
+        return
+    risk = bidders.risk_or_zero()
+    before = tech.before_labour(offers.hilly, offers.quality)
+    spread = tech.spread(offers.hilly, offers.quality)
     lessee_days = tech.days(offers.hilly)
-    hired_margin = before_labour - lessee_days * tech.hired_wage
-    prices = _Prices(
-        before_labour, lessee_days, hired_margin, need, tech.hired_wage, bid_fraction, distance_cost
-    )
-    off_by_v = _group(offers.village[book.open_])
-    open_idx = np.flatnonzero(book.open_)
-    bid_by_v = _group(bidders.village)
-    for v in sorted(off_by_v):
-        b = bid_by_v.get(v)
-        if b is None:
-            continue
-        b = b[book.plots_left[b] > 0]
+    reserve = np.maximum(offers.reserve, 0.0)
+    b_order = np.argsort(bidders.village, kind="stable")
+    b_keys = bidders.village[b_order]
+    o_order = o_all[np.argsort(offers.village[o_all], kind="stable")]
+    o_keys = offers.village[o_order]
+    for v in np.unique(o_keys).tolist():
+        lo, hi = np.searchsorted(b_keys, [v, v + 1])
+        b = b_order[lo:hi]
+        b = b[book.room[b] > 0]
         if b.size == 0:
             continue
-        village = _bids(offers, bidders, prices, open_idx[off_by_v[v]], b)
-        if village is not None:
-            _clear_village(village, book)
+        o = o_order[slice(*np.searchsorted(o_keys, [v, v + 1]))]
+        # willingness to pay before labour: the same for a bidder's own and hired days
+        base = before[o][None, :] - risk[b][:, None] * spread[o][None, :]
+        base -= distance_cost * _distance(offers, bidders, o[None, :], b[:, None])
+        base[offers.holder[o][None, :] == bidders.household[b][:, None]] = -np.inf
+        won = auction(
+            base,
+            lessee_days[o],
+            need[o],
+            reserve[o],
+            bidders.wage[b],
+            tech.hired_wage,
+            book.days_left[b],
+            book.room[b],
+        )
+        wo, wb, rent, fam = won
+        book.take(o[wo], b[wb], rent, np.zeros(wo.size), False, np.where(fam, need[o[wo]], 0.0))
 
 
-@dataclass(frozen=True)
-class _Prices:
-    """Per offer: its return before labour, the lessee's days per mu and the margin with hired
-    labour; the plot's labour need; the day wage, and the market's bid fraction and distance
-    cost."""
+def auction(
+    base: np.ndarray,
+    days_per_mu: np.ndarray,
+    need: np.ndarray,
+    reserve: np.ndarray,
+    wage: np.ndarray,
+    hired_wage: float,
+    days_left: np.ndarray,
+    room: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Second-price auctions of one village's plots, in rounds (module docstring, stage 3).
 
-    before_labour: np.ndarray
-    lessee_days: np.ndarray
-    hired_margin: np.ndarray
-    need: np.ndarray
-    hired_wage: float
-    bid_fraction: float
-    distance_cost: float
+    Args:
+        base: bidders x plots: each bidder's willingness to pay before labour (yuan/mu;
+            ``-inf`` where it may not bid, e.g. its own plot).
+        days_per_mu: each plot's lessee labour (days/mu).
+        need: each plot's lessee labour (days).
+        reserve: each plot's reserve rent (yuan/mu, not negative).
+        wage: each bidder's own day (yuan/day).
+        hired_wage: the day wage of hired labour (yuan/day).
+        days_left: each bidder's spare family days.
+        room: plots each bidder can still manage.
 
-
-@dataclass
-class _Village:
-    """One village's bids: offers ``o`` and bidders ``b`` (indices), family bids ``fam`` and
-    hired bids ``hired`` (None when no bidder's family works for more than the day wage), which
-    are acceptable, and the bidders' order (strongest first, with ``nxt`` to skip bidders left
-    with no open offer they would take)."""
-
-    o: np.ndarray
-    b: np.ndarray
-    fam: np.ndarray
-    ok_fam: np.ndarray
-    hired: np.ndarray | None
-    ok_hired: np.ndarray | None
-    may_hire: np.ndarray | None
-    may_hire_o: np.ndarray | None
-    cheap: np.ndarray
-    dist_cost: np.ndarray
-    reserve_o: np.ndarray
-    hired_margin: np.ndarray
-    bid_fraction: float
-    need_o: np.ndarray
-    order: np.ndarray
-    nxt: np.ndarray
-
-
-def _bids(
-    offers: Offers, bidders: Bidders, pr: _Prices, o: np.ndarray, b: np.ndarray
-) -> _Village | None:
-    """The bids of bidders ``b`` for the open offers ``o`` of one village (None when nobody
-    can bid for any)."""
-    frac = pr.bid_fraction
-    # drop plots nobody here could bid enough for, even at no distance with the lowest
-    # family wage: the same float operations as the bids below, so the bound is exact
-    top = np.maximum(
-        (pr.before_labour[o] - pr.lessee_days[o] * bidders.wage[b].min()) * frac,
-        frac * pr.hired_margin[o],
-    )
-    o = o[(top > 0) & (top >= np.maximum(offers.reserve[o], 0.0))]
-    if o.size == 0:
-        return None
-    dist = np.abs(bidders.row[b][:, None] - offers.row[o][None, :]) + np.abs(
-        bidders.col[b][:, None] - offers.col[o][None, :]
-    )
-    dist_cost = pr.distance_cost * dist
-    fam = pr.before_labour[o][None, :] - pr.lessee_days[o][None, :] * bidders.wage[b][:, None]
-    fam *= frac
-    fam -= dist_cost
-    reserve_o = np.maximum(offers.reserve[o], 0.0)
-    reserve = reserve_o[None, :]
-    not_own = offers.holder[o][None, :] != bidders.household[b][:, None]
-    ok_fam = (fam >= reserve) & (fam > 0) & not_own
-    # a family working for less than the day wage bids at least as much with its own labour
-    # as with hired hands (fam >= hired), so the plots it could hire for are among those it
-    # had no days for; when that holds for the whole village, hired bids are only worked
-    # out for those plots
-    cheap = bidders.wage[b] <= pr.hired_wage
-    hired = ok_hired = may_hire = may_hire_o = None
-    if bool(cheap.all()):
-        ok_any = ok_fam
-        best = np.where(ok_fam, fam, -np.inf).max(axis=1)
-        hired_top = frac * pr.hired_margin[o]  # a hired bid is highest at no distance
-        may_hire_o = (hired_top > 0) & (hired_top >= reserve_o)
-    else:
-        hired = frac * pr.hired_margin[o][None, :] - dist_cost
-        ok_hired = (hired >= reserve) & (hired > 0) & not_own
-        ok_any = ok_fam | ok_hired
-        best = np.where(ok_any, np.maximum(fam, hired), -np.inf).max(axis=1)
-        may_hire = ok_hired.any(axis=1)
-    order = np.lexsort((b, -best))
-    order = order[np.isfinite(best[order])]
-    if order.size == 0:
-        return None
-    # nxt[pos, j]: the first position >= pos (in bidding order) of a bidder that would take
-    # offer j (order.size if none), so the loop visits only bidders with an open offer left
-    n_r = order.size
-    small = np.int16 if n_r < np.iinfo(np.int16).max else np.int64
-    nxt = np.where(ok_any[order], np.arange(n_r, dtype=small)[:, None], small(n_r))
-    nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]
-    return _Village(
-        o=o,
-        b=b,
-        fam=fam,
-        ok_fam=ok_fam,
-        hired=hired,
-        ok_hired=ok_hired,
-        may_hire=may_hire,
-        may_hire_o=may_hire_o,
-        cheap=cheap,
-        dist_cost=dist_cost,
-        reserve_o=reserve_o,
-        hired_margin=pr.hired_margin,
-        bid_fraction=frac,
-        need_o=pr.need[o],
-        order=order,
-        nxt=nxt,
-    )
-
-
-def _clear_village(vg: _Village, book: _Book) -> None:
-    """Bidders in order of their best bid each take, among the offers still open, those they
-    bid most for: first with family labour while their days last, then with hired labour,
-    up to their plots left; the rent is the bid."""
-    still = np.ones(vg.o.size, dtype=bool)
-    least_need = float(vg.need_o.min())
-    neg_fam = -vg.fam
-    n_r = vg.order.size
-    pos = int(vg.nxt[0].min())
-    while pos < n_r:
-        i = vg.order[pos]
-        bi = vg.b[i]
-        rest = _family_plots(vg, book, i, bi, still, neg_fam, least_need)
-        if book.plots_left[bi] > 0:
-            _hired_plots(vg, book, i, bi, still, rest)
-        if pos + 1 >= n_r:
-            break
-        left = vg.nxt[pos + 1][still]
-        pos = int(left.min()) if left.size else n_r
-
-
-def _family_plots(
-    vg: _Village,
-    book: _Book,
-    i: int,
-    bi: int,
-    still: np.ndarray,
-    neg_fam: np.ndarray,
-    least_need: float,
-) -> np.ndarray:
-    """Bidder ``i`` (bidder index ``bi``) takes the open offers it bids most for with its
-    family's days; returns the acceptable offers it had no days for."""
-    cand = (vg.ok_fam[i] & still).nonzero()[0]
-    rest = cand  # with no days for any plot, all are left for hired hands
-    if cand.size and book.days_left[bi] >= least_need:
-        cand = cand[neg_fam[i, cand].argsort(kind="stable")]
-        cum = vg.need_o[cand].cumsum()  # needs are > 0: the plots that fit are a prefix
-        k = min(int(cum.searchsorted(book.days_left[bi], side="right")), book.plots_left[bi])
-        rest = cand[k:]
-        if k:
-            take = cand[:k]
-            still[take] = False
-            book.plots_left[bi] -= k
-            book.days_left[bi] -= float(cum[k - 1])
-            book.lease(vg.o[take], bi, vg.fam[i, take])
-    return rest
-
-
-def _hired_plots(
-    vg: _Village, book: _Book, i: int, bi: int, still: np.ndarray, rest: np.ndarray
-) -> None:
-    """Bidder ``i`` takes, with hired labour, the open offers it bids most for (up to its
-    plots left)."""
-    if vg.hired is None:  # hired bids for the plots it had no days for, in offer order
-        if not rest.size:
-            return
-        hire = rest[vg.may_hire_o[rest]]
-        if not hire.size:
-            return
-        hire.sort()
-        bids = vg.bid_fraction * vg.hired_margin[vg.o[hire]] - vg.dist_cost[i, hire]
-        ok = (bids >= vg.reserve_o[hire]) & (bids > 0)
-        hire, bids = hire[ok], bids[ok]
-    else:
-        if not vg.may_hire[i]:
-            return
-        if vg.cheap[i]:
-            hire = np.sort(rest[vg.ok_hired[i, rest]])
+    Returns:
+        ``(plot, bidder, rent, family)``: positions of the plots won and of their winners, the
+        rents, and whether the winner farms the plot with its own days.
+    """
+    n_b, n_o = base.shape
+    days_left = days_left.astype(float).copy()
+    room = room.astype(np.int64).copy()
+    fam_wtp = base - days_per_mu[None, :] * wage[:, None]
+    hired_wtp = base - days_per_mu[None, :] * hired_wage
+    open_o = np.arange(n_o)
+    out: list[tuple[np.ndarray, ...]] = []
+    while open_o.size and (room > 0).any():
+        live = np.flatnonzero(room > 0)
+        fam = days_left[live][:, None] >= need[open_o][None, :]
+        cur = np.where(fam, fam_wtp[np.ix_(live, open_o)], hired_wtp[np.ix_(live, open_o)])
+        floor = np.maximum(reserve[open_o], 0.0)
+        cur[(cur <= 0) | (cur < floor[None, :])] = -np.inf
+        top = np.argmax(cur, axis=0)
+        cols = np.arange(open_o.size)
+        v1 = cur[top, cols]
+        if live.size > 1:
+            v2 = np.partition(cur, live.size - 2, axis=0)[live.size - 2]
         else:
-            hire = (vg.ok_hired[i] & still).nonzero()[0]
-        bids = vg.hired[i, hire]
-    if hire.size:
-        by_bid = (-bids).argsort(kind="stable")[: book.plots_left[bi]]
-        hire = hire[by_bid]
-        still[hire] = False
-        book.plots_left[bi] -= hire.size
-        book.lease(vg.o[hire], bi, bids[by_bid])
-
-
-def _leases(offers: Offers, bidders: Bidders, book: _Book) -> Leases:
-    """The matches of ``book``: kin loans first, then stranger leases."""
-    k_o, k_b, k_c = book.kin
-    o = np.concatenate([np.array(k_o, dtype=np.int64), *book.out_o])
-    runs = np.array(book.out_b, dtype=np.int64).reshape(-1, 2)
-    b = np.concatenate([np.array(k_b, dtype=np.int64), np.repeat(runs[:, 0], runs[:, 1])])
-    rent = np.concatenate([np.zeros(len(k_o)), *book.out_r])
-    close = np.zeros(o.size)  # closeness of kin loans, 0 for strangers
-    close[: len(k_c)] = k_c
-    return Leases(
-        offer=o,
-        plot=offers.plot[o],
-        lessee=bidders.household[b],
-        rent=rent,
-        kin=close > 0,
-        closeness=close,
-    )
-
-
-def _group(keys: np.ndarray) -> dict[int, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    uniq, starts = np.unique(sorted_keys, return_index=True)
-    bounds = list(starts) + [keys.size]
-    return {int(u): order[bounds[i] : bounds[i + 1]] for i, u in enumerate(uniq)}
+            v2 = np.full(open_o.size, -np.inf)
+        bid = np.isfinite(v1)
+        if not bid.any():
+            break
+        j = np.flatnonzero(bid)
+        winner = live[top[j]]
+        price = np.maximum(floor[j], np.where(np.isfinite(v2[j]), v2[j], 0.0))
+        on_family = fam[top[j], j]
+        gain = v1[j] - price
+        order = np.lexsort((j, -gain, winner))
+        j, winner, price, on_family = j[order], winner[order], price[order], on_family[order]
+        days_ok = ~on_family | (
+            group_cumsum(np.where(on_family, need[open_o[j]], 0.0), winner) <= days_left[winner]
+        )
+        keep = days_ok & (group_cumsum(days_ok.astype(float), winner) <= room[winner])
+        j, winner, price, on_family = j[keep], winner[keep], price[keep], on_family[keep]
+        np.subtract.at(room, winner, 1)
+        np.subtract.at(days_left, winner, np.where(on_family, need[open_o[j]], 0.0))
+        out.append((open_o[j], winner, price, on_family))
+        still = np.ones(open_o.size, dtype=bool)
+        still[j] = False
+        open_o = open_o[still]
+    if not out:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0, dtype=bool)
+    o, b, rent, fam_used = (np.concatenate(x) for x in zip(*out, strict=True))
+    return o, b, rent, fam_used

@@ -7,14 +7,20 @@ Summary of rules (in the order :func:`place_released_land` applies them):
 2. **Custody**: the service firm takes the plots released to it, first come first served in
    random order, up to its capacity; the holder keeps the operation right and the harvest.
 3. **Household leases**: everything else released goes to the household lease market
-   (:func:`lease_market`; cleared by :func:`landsim.clearing.clear_market`: kin first, then
-   strangers' bids), on leases of ``lease_years_min``-``lease_years_max`` years. Households
-   learn the return of offering a plot, by village and terrain.
+   (:func:`lease_market`; cleared by :func:`landsim.clearing.clear_market`: oral leases
+   renewed with their sitting lessees, loans to kin, then a second-price auction per plot).
+   Loans to kin are oral; a share ``oral_lease_share`` of leases to strangers is oral too, the
+   rest written for ``lease_years_min``-``lease_years_max`` years. Oral leases run a year at a
+   time: each year the holder may take the plot back or offer it elsewhere, and the lessee
+   renews it at its rent if it still wants it. Households learn the return of offering a
+   plot, by village and terrain.
 4. **Who farms a released plot** nobody took (:func:`who_farms`): its holder, if it can and
    will (farming it is worth something to it), else nobody: the plot is abandoned (idle). A
    kept plot is farmed by its holder.
 
-Leases end when their last year has passed (:func:`expire_leases`).
+Leases end when their last year has passed (:func:`expire_leases`). Before the first year
+the market runs with the town's first households until tenure settles (:func:`settled`,
+:func:`rebase_years`; the calendar in :mod:`landsim.model` runs the rounds).
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from landsim import services
 from landsim.clearing import Bidders, Leases, Offers, Technology, clear_market
 from landsim.cooperatives import pool_offered_land
 from landsim.kin import kin_pairs
+from landsim.labour import labour_capacity
+from landsim.land_use import idle_value, risk_aversion
 from landsim.params import Assumptions, Params
-from landsim.world import COLLECTIVE, CUSTODY, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN, Plots
+from landsim.population import Population
+from landsim.world import COLLECTIVE, COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN, Plots
 
 if TYPE_CHECKING:
     from landsim.land_use import LandUse
@@ -41,13 +50,30 @@ __all__ = [
     "technology",
     "place_custody",
     "who_farms",
-    "start_staggered",
+    "transferred_share",
+    "settled",
+    "rebase_years",
+    "SETTLE_ROUNDS",
+    "SETTLE_TOLERANCE",
 ]
+
+#: most rounds of the market before the first year
+SETTLE_ROUNDS = 15
+#: tenure has settled when the transferred share moves less than this in two rounds running
+SETTLE_TOLERANCE = 0.003
 
 
 def expire_leases(plots: Plots, year: int) -> None:
-    """Leases whose last year has passed return plots to their holders."""
-    plots.end_lease(plots.leased() & (plots.lease_end < year))
+    """Leases whose last year has passed return plots to their holders; the lessee of an oral
+    household lease sits on the plot and may renew it in this year's market."""
+    p = plots
+    ending = p.leased() & (p.lease_end < year)
+    oral = ending & (p.kind == HOUSEHOLD_LEASE) & ~p.written
+    p.sitting[:] = NOBODY
+    p.sitting[oral] = p.operator[oral]
+    p.sitting_rent[oral] = p.rent[oral]
+    p.sitting_closeness[oral] = p.closeness[oral]
+    p.end_lease(ending)
 
 
 def place_released_land(
@@ -71,7 +97,8 @@ def place_released_land(
     place_custody(town, params, channel, rng)
     offered = np.flatnonzero(released & ~p.leased() & (p.kind != CUSTODY))
     lease_market(town, params, use, offered, own_value, rng, year)
-    who_farms(p, free[ch.keep], released, own_value)
+    who_farms(p, free[ch.keep], released, own_value, idle_value(params))
+    p.sitting[:] = NOBODY  # a lease not renewed this year is not renewed later
 
 
 def place_custody(
@@ -90,15 +117,21 @@ def place_custody(
         firm.served += got.size * mu
 
 
-def who_farms(plots: Plots, kept: np.ndarray, released: np.ndarray, own_value: np.ndarray) -> None:
+def who_farms(
+    plots: Plots,
+    kept: np.ndarray,
+    released: np.ndarray,
+    own_value: np.ndarray,
+    idle: float = 0.0,
+) -> None:
     """Kept plots (``kept``), and released plots nobody took whose holder can and will farm
-    them (``own_value >= 0``), are farmed by their holders; the rest of the unplaced land lies
-    idle."""
+    them (``own_value >= idle``, what leaving it idle is worth), are farmed by their holders;
+    the rest of the unplaced land lies idle."""
     p = plots
     placed = p.leased() | (p.kind == CUSTODY)
     farm = np.zeros(p.n, dtype=bool)
     farm[kept] = True
-    fallback = released & ~placed & (own_value >= 0)
+    fallback = released & ~placed & (own_value >= idle)
     farm |= fallback
     farm &= ~placed & (p.holder >= 0)
     p.kind[farm] = OWN
@@ -107,7 +140,8 @@ def who_farms(plots: Plots, kept: np.ndarray, released: np.ndarray, own_value: n
 
 def technology(a: Assumptions, mu: float) -> Technology:
     """What farming a leased plot yields and costs a household lessee: lessees farm at scale
-    (cash cost cut by ``scale_cost_cut`` on flat land only: machines save little on hills)."""
+    (cash cost cut by ``scale_cost_cut`` on flat land only: machines save little on hills),
+    hire at the day wage, and bear the town's weather risk."""
     return Technology(
         gross=a.gross_revenue_per_mu * a.price_index,
         cash=a.cash_cost_per_mu * (1 - a.scale_cost_cut),
@@ -117,6 +151,7 @@ def technology(a: Assumptions, mu: float) -> Technology:
         days_hilly=a.lease_labour_days_hilly,
         hired_wage=a.day_wage,
         plot_mu=mu,
+        yield_sd=a.yield_shock_sd,
     )
 
 
@@ -134,26 +169,43 @@ def lease_market(
     offering a plot returned."""
     p, pop, a = town.plots, town.population, params.assumptions
     mu = params.world.plot_size_mu
-    offers = _offers(p, town.villages.lease_return, offered, own_value)
     bidders = _bidders(p, pop, use, a, mu)
+    offers = _offers(p, town.villages.lease_return, offered, own_value, bidders, pop.n_households)
     kin = kin_pairs(town.kin, offers.holder, bidders.household, pop.n_households)
     leases = clear_market(
-        offers, bidders, kin, technology(a, mu), a.bid_fraction, a.distance_cost, a.kin_lease_value
+        offers, bidders, kin, technology(a, mu), a.distance_cost, a.kin_lease_value
     )
-    terms = rng.integers(a.lease_years_min, a.lease_years_max + 1, leases.plot.size)
+    new = ~leases.kin & ~leases.renewed
+    written = new & (rng.random(leases.plot.size) >= a.oral_lease_share)
+    terms = np.where(
+        written, rng.integers(a.lease_years_min, a.lease_years_max + 1, leases.plot.size), 1
+    )
     p.kind[leases.plot] = HOUSEHOLD_LEASE
     p.operator[leases.plot] = leases.lessee
     p.rent[leases.plot] = leases.rent
     p.lease_start[leases.plot] = year
     p.lease_end[leases.plot] = year + terms - 1
+    p.written[leases.plot] = written
+    p.closeness[leases.plot] = leases.closeness
     _learn(town, params, offered, leases)
 
 
 def _offers(
-    p: Plots, lease_return: np.ndarray, offered: np.ndarray, own_value: np.ndarray
+    p: Plots,
+    lease_return: np.ndarray,
+    offered: np.ndarray,
+    own_value: np.ndarray,
+    bidders: Bidders,
+    n_households: int,
 ) -> Offers:
     """The offered plots; a holder's reserve is what farming the plot is worth to it, and it
-    weighs a loan to kin against what its village's market returned per plot offered."""
+    weighs a loan to kin against what its village's market returned per plot offered. A
+    plot's sitting lessee (an oral lease ended this year) is named by its bidder index when it
+    bids this year."""
+    bidder_of = np.full(n_households, -1, dtype=np.int64)
+    bidder_of[bidders.household] = np.arange(bidders.household.size)
+    sitting = p.sitting[offered]
+    sitting = np.where(sitting >= 0, bidder_of[np.maximum(sitting, 0)], -1)
     return Offers(
         plot=offered,
         village=p.village[offered],
@@ -164,20 +216,33 @@ def _offers(
         reserve=np.maximum(own_value[offered], 0.0),
         market_value=lease_return[p.village[offered], p.hilly[offered].astype(np.int64)],
         holder=p.holder[offered],
+        sitting=sitting,
+        sitting_rent=p.sitting_rent[offered],
+        sitting_closeness=p.sitting_closeness[offered],
     )
 
 
-def _bidders(p: Plots, pop, use: LandUse, a: Assumptions, mu: float) -> Bidders:
-    """Bidders: households with a resident head no older than ``bidder_max_head_age`` and field
-    days to spare after farming the plots they keep (their labour is not free for leased
-    land)."""
+def _bidders(p: Plots, pop: Population, use: LandUse, a: Assumptions, mu: float) -> Bidders:
+    """Bidders: households with a resident head no older than ``bidder_max_head_age`` that can
+    manage more land: ``lessee_mu_per_worker`` per full resident worker, less the land they
+    keep farming and the land they lease in already. Their own days are what their field
+    days leave after the plots they keep (leased land beyond them is farmed with hired
+    labour)."""
     kept = np.zeros(p.n, dtype=bool)
     kept[use.plots[use.choices.keep]] = True
+    n_h = pop.n_households
     own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-    own_days = np.bincount(p.holder[kept], weights=own_need[kept], minlength=pop.n_households)
-    spare = use.days - own_days
+    own_days = np.bincount(p.holder[kept], weights=own_need[kept], minlength=n_h)
+    spare = np.maximum(use.days - own_days, 0.0)
+    leased_in = p.kind == HOUSEHOLD_LEASE
+    operated = np.bincount(p.holder[kept], minlength=n_h) + np.bincount(
+        p.operator[leased_in], minlength=n_h
+    )
+    res = pop.residents()
+    workers = np.bincount(pop.m_hh, weights=labour_capacity(pop.m_age, a) * res, minlength=n_h)
+    room = np.floor(a.lessee_mu_per_worker * workers / mu + 1e-9) - operated
     head = pop.resident_head_age()
-    ok = pop.hh_alive & (head > 0) & (head <= a.bidder_max_head_age) & (spare > 0)
+    ok = pop.hh_alive & (head > 0) & (head <= a.bidder_max_head_age) & (room >= 1)
     b = np.flatnonzero(ok)
     return Bidders(
         household=b,
@@ -186,14 +251,15 @@ def _bidders(p: Plots, pop, use: LandUse, a: Assumptions, mu: float) -> Bidders:
         col=pop.home_col[b],
         wage=use.wage[b],
         days=spare[b],
-        max_plots=np.full(b.size, a.max_lease_in_plots, dtype=np.int64),
+        room=room[b].astype(np.int64),
+        risk=risk_aversion(head[b], a),
     )
 
 
 def _learn(town: Town, params: Params, offered: np.ndarray, leases: Leases) -> None:
     """Expectations: the return per offered plot, by village and terrain, moves
-    ``expectation_weight`` of the way to this year's (a kin loan is worth its closeness x
-    ``kin_lease_value`` to the holder); the year's mean paid rents are recorded."""
+    ``expectation_weight`` of the way to this year's (a loan to kin is worth its closeness x
+    ``kin_lease_value`` to the holder)."""
     p, vil, a = town.plots, town.villages, params.assumptions
     n_v = params.world.n_villages
     key_off = p.village[offered] * 2 + p.hilly[offered].astype(np.int64)
@@ -204,16 +270,28 @@ def _learn(town: Town, params: Params, offered: np.ndarray, leases: Leases) -> N
     seen = n_off > 0
     wgt = a.expectation_weight
     vil.lease_return[seen] += wgt * (ret[seen] / n_off[seen] - vil.lease_return[seen])
-    paid = ~leases.kin & (leases.rent > 0)
-    hilly = p.hilly[leases.plot]
-    for i, which in enumerate((paid, paid & ~hilly, paid & hilly)):
-        rents = leases.rent[which]
-        vil.rent_signed[i] = float(rents.mean()) if rents.size else 0.0
 
 
-def start_staggered(plots: Plots, a: Assumptions, rng: np.random.Generator) -> None:
-    """Leases signed before the first year are part-way through their terms: each ends in a
-    year drawn from 1 to ``lease_years_max``, so that they end in staggered years."""
-    signed = plots.leased()
-    plots.lease_start[signed] = 0
-    plots.lease_end[signed] = rng.integers(1, a.lease_years_max + 1, int(signed.sum()))
+def transferred_share(plots: Plots) -> float:
+    """Share of household-contracted plots leased to another household or a co-op."""
+    held = plots.holder >= 0
+    k = plots.kind[held]
+    return float(((k == HOUSEHOLD_LEASE) | (k == COOP)).mean()) if held.any() else 0.0
+
+
+def settled(history: list[float], tolerance: float = SETTLE_TOLERANCE) -> bool:
+    """Tenure has settled when the share of contracted land transferred moved less than
+    ``tolerance`` in each of the last two rounds of the market before the first year."""
+    if len(history) < 3:
+        return False
+    return all(abs(history[i] - history[i - 1]) < tolerance for i in (-1, -2))
+
+
+def rebase_years(plots: Plots, rounds: int) -> None:
+    """After ``rounds + 1`` rounds of the market before the first year (numbered 0..rounds),
+    count lease years from the last round, year 0: leases signed in earlier rounds run on for
+    what is left of their terms (so they end in staggered years)."""
+    p = plots
+    leased = p.leased()
+    p.lease_end[leased] -= rounds
+    p.lease_start[leased] = np.maximum(p.lease_start[leased] - rounds, 0)

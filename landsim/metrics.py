@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim.cooperatives import members
+from landsim.labour import WORK_AGE
 from landsim.spatial import count_patches
 from landsim.villages import EMPTY_SHELL, NONE
 from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, Plots
@@ -234,20 +235,38 @@ def mean_head_age(m: LandModel) -> float:
     return float(pop.head_age()[pop.hh_alive].mean()) if pop.hh_alive.any() else 0.0
 
 
+def _paid_rent(m: LandModel, where: np.ndarray | None = None) -> float:
+    p = m.plots
+    paid = (p.kind == HOUSEHOLD_LEASE) & (p.rent > 0)
+    if where is not None:
+        paid &= where
+    return float(p.rent[paid].mean()) if paid.any() else 0.0
+
+
 def lease_rent_mean(m: LandModel) -> float:
-    """Mean rent of household leases signed this year that pay rent (yuan/mu; 0 if none)."""
-    return float(m.villages.rent_signed[0])
+    """Mean rent of the household leases in force this year that pay rent (yuan/mu; 0 if
+    none)."""
+    return _paid_rent(m)
 
 
 def lease_rent_flat(m: LandModel) -> float:
-    """Mean rent of paid household leases of flat land signed this year (yuan/mu; 0 if none)."""
-    return float(m.villages.rent_signed[1])
+    """Mean rent of the paid household leases of flat land in force this year (yuan/mu; 0 if
+    none)."""
+    return _paid_rent(m, ~m.plots.hilly)
 
 
 def lease_rent_hilly(m: LandModel) -> float:
-    """Mean rent of paid household leases of hilly land signed this year (yuan/mu; 0 if
+    """Mean rent of the paid household leases of hilly land in force this year (yuan/mu; 0 if
     none)."""
-    return float(m.villages.rent_signed[2])
+    return _paid_rent(m, m.plots.hilly)
+
+
+def migrant_share(m: LandModel) -> float:
+    """Share of living members of working age (18-64) who work away from the village (0 none,
+    1 all)."""
+    pop = m.population
+    work = pop.m_alive & (pop.m_age >= WORK_AGE[0]) & (pop.m_age <= WORK_AGE[1])
+    return float(pop.m_away[work].mean()) if work.any() else 0.0
 
 
 def collective_land_share(m: LandModel) -> float:
@@ -303,6 +322,7 @@ METRICS: dict[str, Callable[[LandModel], float]] = {
         lease_rent_mean,
         lease_rent_flat,
         lease_rent_hilly,
+        migrant_share,
         collective_land_share,
         collective_income_per_mu,
         firm_capacity,

@@ -46,8 +46,8 @@ class Villages:
         land_mu: the village's land (mu).
         lease_return: what households expect from offering a plot on the lease market, by
             terrain (``[:, 0]`` flat, ``[:, 1]`` hilly; yuan/mu), learned from past markets.
-        rent_signed: mean rent of the paid household leases signed in the town this year:
-            all, flat and hilly land (yuan/mu; 0 where none was signed).
+        job_chance: the chance of selling a day of local work that the village's households
+            expect, learned from past years' day-labour markets (0-1).
         status: the co-op's status (``NONE``, ``ACTIVE``, ``EMPTY_SHELL``).
         founded: year the co-op was founded (-1: none).
         transparency: open accounts, audited books, member meetings (0-1).
@@ -70,7 +70,7 @@ class Villages:
     strength: np.ndarray = column(np.float64, _V, SHARE)
     land_mu: np.ndarray = column(np.float64, _V, AREA)
     lease_return: np.ndarray = column(np.float64, ("villages", 2), PER_MU)
-    rent_signed: np.ndarray = column(np.float64, (3,), PER_MU)
+    job_chance: np.ndarray = column(np.float64, _V, SHARE)
     status: np.ndarray = column(np.int8, _V, (0, len(STATUS_NAMES) - 1))
     founded: np.ndarray = column(np.int64, _V, YEAR)
     transparency: np.ndarray = column(np.float64, _V, SHARE)
@@ -127,7 +127,7 @@ def build_villages(
         strength=strength,
         land_mu=np.bincount(plots.village, minlength=n_v) * world.plot_size_mu,
         lease_return=np.tile([a.lease_rent_initial, a.lease_rent_initial_hilly], (n_v, 1)),
-        rent_signed=np.zeros(3),
+        job_chance=z.copy(),
         status=np.zeros(n_v, dtype=np.int8),
         founded=np.full(n_v, -1, dtype=np.int64),
         transparency=z.copy(),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landsim.columns import PER_MU, YEAR, column
+from landsim.columns import PER_MU, SHARE, YEAR, column
 from landsim.params import World
 
 __all__ = [
@@ -70,7 +70,15 @@ class Plots:
         operator: household index (own/lease), village index of the coop (``COOP``), 0 for the
             firm (``CUSTODY``), ``NOBODY`` when idle.
         rent: yearly rent of the running lease (yuan/mu); 0 when rent-free or no lease.
-        lease_start, lease_end: first and last model year of the running lease (-1 if none).
+        lease_start, lease_end: first and last model year of the running lease (-1 if none);
+            an oral lease runs a year at a time (its last year is the current one).
+        written: the running household lease is written for a term; oral leases (and loans
+            to kin) are renewed year by year unless a party wants out.
+        closeness: closeness of the kin tie a rent-free loan to kin rests on (0 otherwise).
+        sitting: the household whose oral lease of the plot ended at the start of this year,
+            which may renew it in this year's market (``NOBODY`` otherwise).
+        sitting_rent: that lease's rent (yuan/mu).
+        sitting_closeness: the closeness of the kin tie it rested on (0: a stranger's lease).
         row, col: grid coordinates (derived, kept for distance computations).
         released: released by its holder in last year's market, or collective land not let
             (the land a co-op founded this year could pool).
@@ -87,6 +95,11 @@ class Plots:
     rent: np.ndarray = column(np.float64, _P, PER_MU)
     lease_start: np.ndarray = column(np.int32, _P, YEAR)
     lease_end: np.ndarray = column(np.int32, _P, YEAR)
+    written: np.ndarray = column(np.bool_, _P, None)
+    closeness: np.ndarray = column(np.float64, _P, SHARE)
+    sitting: np.ndarray = column(np.int64, _P, (-1, "households"))
+    sitting_rent: np.ndarray = column(np.float64, _P, PER_MU)
+    sitting_closeness: np.ndarray = column(np.float64, _P, SHARE)
     row: np.ndarray = column(np.int32, _P, (0, "rows"))
     col: np.ndarray = column(np.int32, _P, (0, "cols"))
     released: np.ndarray = column(np.bool_, _P, None)
@@ -107,6 +120,8 @@ class Plots:
         self.rent[mask] = 0.0
         self.lease_start[mask] = -1
         self.lease_end[mask] = -1
+        self.written[mask] = False
+        self.closeness[mask] = 0.0
 
     @property
     def cell(self) -> np.ndarray:
@@ -223,6 +238,11 @@ def plots_of(
         rent=np.zeros(n),
         lease_start=np.full(n, -1, dtype=np.int32),
         lease_end=np.full(n, -1, dtype=np.int32),
+        written=np.zeros(n, dtype=bool),
+        closeness=np.zeros(n),
+        sitting=np.full(n, NOBODY, dtype=np.int64),
+        sitting_rent=np.zeros(n),
+        sitting_closeness=np.zeros(n),
         row=rows.astype(np.int32),
         col=cols.astype(np.int32),
         released=np.zeros(n, dtype=bool),
