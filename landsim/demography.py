@@ -6,6 +6,12 @@ Summary of rules (in the order :func:`run_year` applies them):
 * **Aging** (:func:`age_one_year`): members age a year; Gompertz deaths; births to households
   with a resident of parenting age; residents of working age leave for the cities, older
   migrants come home.
+* **Migration follows earnings** (:func:`earnings_gap`, :func:`move_chances`): the chance a
+  resident aged 18-45 leaves is ``migration_rate`` x (gap / ``migration_reference_gap``) ^
+  ``migration_elasticity``, where the gap is what a year away earns (the migrant wage less
+  living costs in the city, over the months worked) less what the member earns at home (its
+  share of the household's farm margin and the local day work it can expect to sell); a
+  migrant aged 50 or more comes home with ``return_rate`` x (reference / gap) ^ elasticity.
 * **Heirs** (:func:`pass_on_land`): the contract rights of a household that died out pass to
   its closest living kin household, or return to the village collective without one; leases it
   granted continue with the heir, leases it held as lessee end.
@@ -13,48 +19,140 @@ Summary of rules (in the order :func:`run_year` applies them):
   beside its parents, tied to them as kin (:meth:`landsim.kin.KinTies.inherit_many`).
 * **Endowments** (:func:`endow`): a new household takes ``split_land_share`` of its parents'
   plots, from the collective's unlet land of its village first.
+* **Re-contracting** (:func:`recontract`): land the village collective holds beyond its
+  mobile-land reserve (``mobile_land_share`` of the village's land; Rural Land Contracting Law
+  2002, Art. 63) is contracted out again to the village's households with the least land per
+  member.
 
 The population's arrays are declared in :mod:`landsim.population`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from landsim.grouping import group_indices, split_by
 from landsim.kin import KinTies
-from landsim.params import Assumptions
-from landsim.population import Population
-from landsim.world import COLLECTIVE, HOUSEHOLD_LEASE, IDLE, NOBODY, Plots
+from landsim.labour import employability, labour_capacity
+from landsim.params import Assumptions, Params
+from landsim.population import Population, draw_taste
+from landsim.world import COLLECTIVE, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN, Plots
 
-__all__ = ["run_year", "age_one_year", "pass_on_land", "form_households", "endow"]
+if TYPE_CHECKING:
+    from landsim.town import Town
+
+__all__ = [
+    "run_year",
+    "migrant_earnings",
+    "home_earnings",
+    "earnings_gap",
+    "move_chances",
+    "age_one_year",
+    "pass_on_land",
+    "form_households",
+    "endow",
+    "recontract",
+    "LEAVE_AGES",
+    "RETURN_AGE",
+]
+
+#: residents of these ages may leave for work in the cities
+LEAVE_AGES = (18, 45)
+#: migrants from this age may come home
+RETURN_AGE = 50
+#: a gap below this share of the reference counts as this share (a return chance stays finite)
+_GAP_FLOOR = 0.05
 
 
-def run_year(
-    plots: Plots,
-    pop: Population,
-    kin: KinTies,
-    a: Assumptions,
-    n_villages: int,
-    rng: np.random.Generator,
-) -> None:
-    """The year's demography (module docstring): aging, heirs, new households, endowments."""
-    died = age_one_year(pop, a, rng)
+def run_year(town: Town, params: Params, rng: np.random.Generator) -> None:
+    """The year's demography (module docstring): aging and migration, heirs, new households,
+    endowments, re-contracting of the collective's land beyond its reserve."""
+    plots, pop, kin = town.plots, town.population, town.kin
+    a, n_villages = params.assumptions, params.world.n_villages
+    gap = earnings_gap(town, params)
+    died = age_one_year(pop, a, rng, gap)
     if died.size:
         pass_on_land(plots, pop, kin, died)
     formed = form_households(pop, a, rng)
     if formed:
         kin.inherit_many(formed)
         endow(plots, pop, formed, a.split_land_share, n_villages, rng)
+    recontract(plots, pop, params.levers.mobile_land_share, n_villages, rng)
 
 
-def age_one_year(pop: Population, a: Assumptions, rng: np.random.Generator) -> np.ndarray:
+def migrant_earnings(a: Assumptions) -> float:
+    """What a year of work away brings a migrant, net of living costs in the city (yuan/yr):
+    ``(offfarm_wage_month - migrant_living_cost_month) x migrant_months``."""
+    return (a.offfarm_wage_month - a.migrant_living_cost_month) * a.migrant_months
+
+
+def home_earnings(
+    plots: Plots,
+    pop: Population,
+    a: Assumptions,
+    job_chance: np.ndarray,
+    mu: float,
+) -> np.ndarray:
+    """What each member earns at home in a year (yuan/yr; 0 for the dead).
+
+    Its share, by labour capacity, of the expected margin of the land its household farms
+    (own plots: harvest less cash costs; leased-in plots: also less rent), counting a migrant
+    as one more worker; plus the local day work it can expect to sell
+    (``day_wage x job_chance x local_work_days x capacity x employability``).
+    """
+    p = plots
+    n_h = pop.n_households
+    yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)
+    gross = a.gross_revenue_per_mu * a.price_index * p.quality * yf
+    own = p.kind == OWN
+    lease = p.kind == HOUSEHOLD_LEASE
+    own_cash = a.cash_cost_per_mu * np.where(p.hilly, a.hilly_cost_factor, 1.0)
+    lessee_cash = np.where(
+        p.hilly, a.cash_cost_per_mu * a.hilly_cost_factor, a.cash_cost_per_mu * (1 - a.scale_cost_cut)
+    )
+    margin = np.bincount(p.holder[own], weights=(gross - own_cash)[own] * mu, minlength=n_h)
+    margin += np.bincount(
+        p.operator[lease], weights=(gross - lessee_cash - p.rent)[lease] * mu, minlength=n_h
+    )
+    cap = labour_capacity(pop.m_age, a) * pop.m_alive
+    workers = np.bincount(pop.m_hh, weights=cap * ~pop.m_away, minlength=n_h)
+    h = pop.m_hh
+    share = margin[h] * cap / np.maximum(workers[h] + cap * pop.m_away, 1e-9)
+    chance = job_chance[pop.hh_village[h]]
+    local = a.day_wage * chance * a.local_work_days * cap * employability(pop.m_age)
+    return share + local
+
+
+def earnings_gap(town: Town, params: Params) -> np.ndarray:
+    """Each member's expected gain from a year away over a year at home (yuan/yr):
+    :func:`migrant_earnings` less :func:`home_earnings`."""
+    a, mu = params.assumptions, params.world.plot_size_mu
+    home = home_earnings(town.plots, town.population, a, town.villages.job_chance, mu)
+    return migrant_earnings(a) - home
+
+
+def move_chances(gap: np.ndarray, a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """The yearly chance a resident leaves and a migrant comes home, given each member's
+    earnings ``gap`` (module docstring): ``(leave, return)``."""
+    ratio = np.maximum(gap / a.migration_reference_gap, _GAP_FLOOR)
+    e = a.migration_elasticity
+    leave = np.where(gap > 0, np.minimum(1.0, a.migration_rate * ratio**e), 0.0)
+    back = np.minimum(1.0, a.return_rate * ratio ** (-e))
+    return leave, back
+
+
+def age_one_year(
+    pop: Population, a: Assumptions, rng: np.random.Generator, gap: np.ndarray | None = None
+) -> np.ndarray:
     """Age members by a year; deaths, births, out-migration and return.
 
     Death: Gompertz hazard ``q(age) = min(1, multiplier * a * exp(b * age))``.
     Birth: a living household with a resident aged 20-38 has a child with ``birth_rate``.
-    Migration: each resident aged 18-45 leaves with ``migration_rate``; each migrant aged 50
-    or more comes home with ``return_rate``.
+    Migration: each resident aged 18-45 leaves, and each migrant aged 50 or more comes home,
+    with the chances :func:`move_chances` gives for its earnings ``gap`` (measured before the
+    year's aging; ``None``: the reference gap, so ``migration_rate`` and ``return_rate``).
 
     Returns:
         Indices of households that died out this year (no living member left).
@@ -65,11 +163,12 @@ def age_one_year(pop: Population, a: Assumptions, rng: np.random.Generator) -> n
     dies = alive & (rng.random(pop.m_age.size) < q)
     pop.m_alive &= ~dies
     draws = rng.random(pop.m_age.size)
-    young = pop.m_alive & ~pop.m_away & (pop.m_age >= 18) & (pop.m_age <= 45)
-    older_away = pop.m_alive & pop.m_away & (pop.m_age >= 50)
-    pop.m_away = (pop.m_away | (young & (draws < a.migration_rate))) & ~(
-        older_away & (draws < a.return_rate)
-    )
+    if gap is None:
+        gap = np.full(pop.m_age.size, a.migration_reference_gap)
+    leave, back = move_chances(gap, a)
+    young = pop.m_alive & ~pop.m_away & (pop.m_age >= LEAVE_AGES[0]) & (pop.m_age <= LEAVE_AGES[1])
+    older_away = pop.m_alive & pop.m_away & (pop.m_age >= RETURN_AGE)
+    pop.m_away = (pop.m_away | (young & (draws < leave))) & ~(older_away & (draws < back))
     living = np.bincount(pop.m_hh[pop.m_alive], minlength=pop.n_households) > 0
     died_out = np.flatnonzero(pop.hh_alive & ~living)
     pop.hh_alive = living & pop.hh_alive
@@ -120,6 +219,7 @@ def form_households(
     pop.engaged[children] = False
     pop.perf_pay[children] = 0.0
     pop.coop_pay[children] = 0.0
+    pop.taste[children] = draw_taste(rng, children.size)
     return list(zip(parents.tolist(), children.tolist(), strict=True))
 
 
@@ -180,3 +280,41 @@ def endow(
             kept[given] = False
             by_holder[parent] = mine[kept]  # as if listed again for a later pair
         p.holder[take] = child
+
+
+def recontract(
+    plots: Plots, pop: Population, share: float, n_v: int, rng: np.random.Generator
+) -> None:
+    """Each village's collective keeps as mobile land at most ``share`` of the village's plots
+    and contracts the rest of the land it holds out again (Rural Land Contracting Law 2002,
+    Art. 63: mobile land at most 5 % of the collective's land; the land of a household that
+    died out is contracted out again): plots in random order, one each to the living households
+    of the village with the fewest contract plots per living member (in turn, when there are
+    more plots than households). A running lease continues with the new holder (one the new
+    holder farms itself ends)."""
+    p = plots
+    coll = np.flatnonzero(p.holder == COLLECTIVE)
+    if coll.size == 0:
+        return
+    per_v = np.bincount(p.village, minlength=n_v)
+    keep = np.floor(share * per_v).astype(np.int64)
+    by_v = group_indices(p.village[coll], n_v)
+    excess = [v for v in range(n_v) if by_v[v].size > keep[v]]
+    if not excess:
+        return
+    held = p.holder >= 0
+    plots_of = np.bincount(p.holder[held], minlength=pop.n_households)
+    members = np.bincount(pop.m_hh[pop.m_alive], minlength=pop.n_households)
+    per_member = plots_of / np.maximum(members, 1)
+    alive = np.flatnonzero(pop.hh_alive)
+    hh_by_v = group_indices(pop.hh_village[alive], n_v)
+    for v in excess:
+        homes = alive[hh_by_v[v]]
+        if homes.size == 0:
+            continue
+        mine = coll[by_v[v]]
+        give = mine[rng.permutation(mine.size)[: mine.size - keep[v]]]
+        order = homes[np.lexsort((homes, per_member[homes]))]
+        p.holder[give] = order[np.arange(give.size) % order.size]
+    own_lease = (p.kind == HOUSEHOLD_LEASE) & (p.operator == p.holder)
+    p.end_lease(own_lease)

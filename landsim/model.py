@@ -31,6 +31,7 @@ from landsim import (
     demography,
     farming,
     government,
+    labour,
     land_use,
     market,
     services,
@@ -89,14 +90,30 @@ class LandModel(mesa.Model):
         if saved is not None:
             return self._resume(saved)
         self._adopt(build_town(self.params, town_rng(self.rng)))  # a generator of its own
-        # year 0: the land use households' own rule gives before the first season (one round
-        # of decisions and leases; leases signed now end in staggered years), before any money
-        # flows (docs/ODD.md)
-        self._market(self._decide())
-        market.start_staggered(self.plots, self.params.assumptions, self.rng)
+        # year 0: the land use households' own rule gives before the first season, once the
+        # land and day-labour markets have settled, before any money flows (docs/ODD.md)
+        self._settle()
         services.start_year(self.town.firm)
         self.datacollector.collect(self)
         self.running = self.params.run.years > 0
+
+    def _settle(self) -> None:
+        """Rounds of decisions, leases and day labour with the town's first households (no
+        aging, no money) until tenure settles; leases signed in earlier rounds run on into the
+        first years, so they end in staggered years."""
+        t, p = self.town, self.params
+        labour.learn_job_chance(t.villages.job_chance, farming.day_market(t, p), 1.0)
+        shares: list[float] = []
+        for r in range(market.SETTLE_ROUNDS):
+            market.expire_leases(t.plots, r)
+            self._market(self._decide(), r)
+            labour.learn_job_chance(
+                t.villages.job_chance, farming.day_market(t, p), p.assumptions.expectation_weight
+            )
+            shares.append(market.transferred_share(t.plots))
+            if market.settled(shares):
+                break
+        market.rebase_years(t.plots, r)
 
     def _adopt(self, town: Town) -> None:
         self.town = town
@@ -138,13 +155,13 @@ class LandModel(mesa.Model):
         services.start_year(t.firm)  # the firm's counters start again
         branches = dict(d.branches) if d else {}
         cooperatives.found_coops(t, p, rng, year, branches)  # branches may found co-ops
-        demography.run_year(  # aging, deaths, births, migration, new households, heirs
-            t.plots, t.population, t.kin, p.assumptions, p.world.n_villages, rng
-        )
+        demography.run_year(t, p, rng)  # aging, deaths, births, migration, heirs, new households
         market.expire_leases(t.plots, year)  # ended leases give plots back to their holders
-        self._market(self._decide())  # keep or release, plot by plot; place what is released
-        shock, pool = farming.farm(t, p, rng)  # harvest, costs, rents, other incomes
-        cooperatives.distribute(t, p, rng, year, shock, pool)  # co-ops farm and share
+        self._market(self._decide(), year)  # keep or release, plot by plot; place the released
+        shock, pool = farming.farm(t, p, rng)  # harvest, costs, rents, day labour, incomes
+        cooperatives.distribute(t, p, rng, year, shock, pool)  # co-ops farm, hire and share
+        # households learn how much local day work there was
+        labour.learn_job_chance(t.villages.job_chance, pool, p.assumptions.expectation_weight)
         self._after_season()  # standards, trust, engagement, failures, firm prices, incomes
         self.datacollector.collect(self)  # the year's outcomes
         t.ledger.close_year()  # the books close (and are checked to balance)
@@ -171,8 +188,8 @@ class LandModel(mesa.Model):
         people = d.plots if d is not None else None
         return land_use.decide(self.town, self.params, self._farm_order, self.rng, people)
 
-    def _market(self, use: land_use.LandUse) -> None:
-        market.place_released_land(self.town, self.params, use, self.rng, self.year)
+    def _market(self, use: land_use.LandUse, year: int) -> None:
+        market.place_released_land(self.town, self.params, use, self.rng, year)
 
     def _after_season(self) -> None:
         t, p = self.town, self.params
@@ -254,7 +271,7 @@ class LandModel(mesa.Model):
     def field_days(self) -> np.ndarray:
         """Field days each household has now for farming its own plots (by household index)."""
         a, mu = self.params.assumptions, self.params.world.plot_size_mu
-        return land_use.field_days(self.plots, self.population, a, mu)[0]
+        return land_use.field_days(self.plots, self.population, a, mu, self.villages.job_chance)[0]
 
     def active_coops(self) -> list[Any]:
         """Cooperatives that operate, as Mesa agents, by village."""

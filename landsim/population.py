@@ -20,12 +20,14 @@ import numpy as np
 from landsim.columns import AGE, MONEY, PER_MU, SHARE, column
 from landsim.params import Assumptions, World
 
-__all__ = ["Population", "build_population", "population_of", "SLOT_FACTOR"]
+__all__ = ["Population", "build_population", "population_of", "draw_taste", "SLOT_FACTOR", "TASTE"]
 
 #: household slots per initial household (room for households that form during a run)
 SLOT_FACTOR = 2.0
 
 _HH = ("households",)
+#: a taste draw: standard logistic, clipped (a draw beyond 30 has chance below 1e-13)
+TASTE = (-30.0, 30.0)
 _M = ("members",)
 
 
@@ -48,6 +50,8 @@ class Population:
         perf_pay: performance-linked coop pay received last year (yuan/mu).
         coop_pay: everything the coop paid per mu pooled last year (yuan/mu).
         income: net income of last year (yuan), from the ledger.
+        taste: the household's taste for farming its own land, a standard logistic draw kept
+            for life (x ``choice_temperature`` yuan/mu; docs/ODD.md, section 7.2).
     """
 
     m_hh: np.ndarray = column(np.int64, _M, (0, "households"), variable=True)
@@ -64,6 +68,7 @@ class Population:
     perf_pay: np.ndarray = column(np.float64, _HH, PER_MU)
     coop_pay: np.ndarray = column(np.float64, _HH, PER_MU)
     income: np.ndarray = column(np.float64, _HH, MONEY)
+    taste: np.ndarray = column(np.float64, _HH, TASTE)
 
     @property
     def n_households(self) -> int:
@@ -100,6 +105,11 @@ class Population:
         self.m_away = np.concatenate([self.m_away, away.astype(bool)])
 
 
+def draw_taste(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` households' tastes for farming: standard logistic draws (clipped to :data:`TASTE`)."""
+    return np.clip(rng.logistic(0.0, 1.0, n), *TASTE)
+
+
 def build_population(
     world: World,
     a: Assumptions,
@@ -113,7 +123,8 @@ def build_population(
 
     The head's age is ``Normal(head_age_mean, head_age_sd)`` clipped to 25-90; a spouse (80% of
     households) is the head's age +- 3; ``Poisson(children_mean)`` children are 22-35 years
-    younger than the head. Children aged 18-45 are away with ``initial_migrant_share``.
+    younger than the head. Children aged 18-45 are away with ``initial_migrant_share``. Each
+    household draws its taste for farming (:func:`draw_taste`).
     """
     n_h = hh_village.size
     head = np.clip(rng.normal(a.head_age_mean, a.head_age_sd, n_h), 25, 90)
@@ -131,7 +142,8 @@ def build_population(
     first = np.r_[True, m_hh[1:] != m_hh[:-1]]
     away &= ~first
     trust = np.clip(rng.normal(a.trust_initial, 0.1, n_h), 0, 1)
-    return population_of(m_hh, m_age, away, hh_village, home_row, home_col, trust, a)
+    taste = draw_taste(rng, n_h)
+    return population_of(m_hh, m_age, away, hh_village, home_row, home_col, trust, taste, a)
 
 
 def population_of(
@@ -142,9 +154,11 @@ def population_of(
     home_row: np.ndarray,
     home_col: np.ndarray,
     trust: np.ndarray,
+    taste: np.ndarray,
     a: Assumptions,
 ) -> Population:
-    """The population at the start from its households (village, homestead, trust) and members
+    """The population at the start from its households (village, homestead, trust, taste for
+    farming) and members
     (household, age, away; sorted by household, each household's head first), with
     ``SLOT_FACTOR - 1`` times as many empty slots for households that form later."""
     n_h = hh_village.size
@@ -170,4 +184,5 @@ def population_of(
         perf_pay=np.zeros(slots),
         coop_pay=np.zeros(slots),
         income=np.zeros(slots),
+        taste=pad(taste, 0.0),
     )

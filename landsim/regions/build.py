@@ -12,7 +12,7 @@ and children 22-35 years younger than the head; ``migrants`` of the members othe
 are away, those aged 18-45 first. Trust is the table's or Normal(``trust_initial``, 0.1)
 clipped to 0-1; kin ties are the table's or drawn as a synthetic town's (:func:`build_kin`);
 branch strength is the outlines' or drawn. All draws come from the town-building generator, in
-this order: quality, plots, members, trust, kin ties, branches.
+this order: quality, plots, members, trust, taste, kin ties, branches.
 
 Parts: :func:`region_parts` (what :func:`landsim.town.build_town` assembles into a town).
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 from landsim.kin import KinTies, build_kin
 from landsim.params import Assumptions, Params
-from landsim.population import Population, population_of
+from landsim.population import Population, draw_taste, population_of
 from landsim.regions.load import region_of
 from landsim.regions.region import Households, Region
 from landsim.villages import Villages, build_villages
@@ -113,4 +113,5 @@ def _population(
     trust = hh.trust
     if trust is None:
         trust = np.clip(rng.normal(a.trust_initial, 0.1, hh.n), 0, 1)
-    return population_of(m_hh, age, away, hh.village, home_row, home_col, trust, a)
+    taste = hh.taste if hh.taste is not None else draw_taste(rng, hh.n)
+    return population_of(m_hh, age, away, hh.village, home_row, home_col, trust, taste, a)

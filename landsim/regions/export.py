@@ -135,6 +135,7 @@ def household_table(town: Town, n_households: int, village_ids: list) -> pd.Data
             "member_ages": [";".join(repr(float(x)) for x in a.tolist()) for a in ages],
             "member_migrant": [";".join(str(int(x)) for x in f.tolist()) for f in away],
             "trust": pop.trust[:n].astype(np.float64),
+            "taste": pop.taste[:n].astype(np.float64),
             "kin": [
                 ";".join(
                     f"{int(d) + 1}:{c!r}"

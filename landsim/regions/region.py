@@ -82,6 +82,8 @@ class Households:
         ages, migrant: each member's age and whether they are away, head first (``member_ages``,
             ``member_migrant``; ``None`` when the table does not give them).
         trust: trust in the cooperative (0-1), or ``None``.
+        taste: the household's taste for farming its own land (a standard logistic draw,
+            x ``choice_temperature`` yuan/mu; docs/ODD.md section 7.2), or ``None``.
         kin_src, kin_dst, kin_closeness: kin ties (row indices, closeness 0-1), or ``None``.
         village_text: ``village_id`` of each row as written (as text).
         source: the file as messages show it; ``csv``: lines are named (header = line 1),
@@ -99,6 +101,7 @@ class Households:
     ages: np.ndarray | None = None
     migrant: np.ndarray | None = None
     trust: np.ndarray | None = None
+    taste: np.ndarray | None = None
     kin_src: np.ndarray | None = None
     kin_dst: np.ndarray | None = None
     kin_closeness: np.ndarray | None = None

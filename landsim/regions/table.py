@@ -26,6 +26,7 @@ import pandas as pd
 
 from landsim import limits
 from landsim.params import World
+from landsim.population import TASTE
 from landsim.problems import MAX_PROBLEMS
 from landsim.regions.outlines import id_text
 from landsim.regions.region import Households, Problems, RegionError, show
@@ -42,7 +43,7 @@ __all__ = [
 #: columns every household table has (and ``plots`` or ``plot_cells``)
 REQUIRED = ("household_id", "village_id", "head_age", "members", "migrants")
 #: columns a table may add
-OPTIONAL = ("plots", "plot_cells", "member_ages", "member_migrant", "trust", "kin")
+OPTIONAL = ("plots", "plot_cells", "member_ages", "member_migrant", "trust", "taste", "kin")
 #: the most households a region may have (world.region_households)
 MAX_HOUSEHOLDS = next(
     int(m.le) for m in World.model_fields["region_households"].metadata if hasattr(m, "le")
@@ -252,6 +253,8 @@ def read_households(path: Path, shown: str, cells: int) -> Households:
     _members(df, columns, rows, table)
     if "trust" in columns:
         table.trust = _numbers(df, "trust", rows, 0, 1, whole=False)
+    if "taste" in columns:
+        table.taste = _numbers(df, "taste", rows, TASTE[0], TASTE[1], whole=False)
     if "kin" in columns:
         _kinship(df, rows, table, first)
     problems.raise_any()
