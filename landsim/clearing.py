@@ -291,11 +291,11 @@ def _renewals(
     family = group_cumsum(need[o], b) <= book.days_left[b]
     wage = np.where(family, bidders.wage[b], tech.hired_wage)
     wtp = before - tech.days(offers.hilly[o]) * wage - dist
-    close = (
-        np.zeros(o.size) if offers.sitting_closeness is None else offers.sitting_closeness[o]
-    )
+    close = np.zeros(o.size) if offers.sitting_closeness is None else offers.sitting_closeness[o]
     rent = offers.sitting_rent[o]
-    ok = np.where(close > 0, wtp + dist >= 0, wtp >= rent) & (offers.holder[o] != bidders.household[b])
+    ok = np.where(close > 0, wtp + dist >= 0, wtp >= rent) & (
+        offers.holder[o] != bidders.household[b]
+    )
     ok &= group_cumsum(ok.astype(float), b) <= book.room[b]
     o, b = o[ok], b[ok]
     book.take(o, b, rent[ok], close[ok], True, np.where(family[ok], need[o], 0.0))

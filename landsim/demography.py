@@ -110,7 +110,9 @@ def home_earnings(
     lease = p.kind == HOUSEHOLD_LEASE
     own_cash = a.cash_cost_per_mu * np.where(p.hilly, a.hilly_cost_factor, 1.0)
     lessee_cash = np.where(
-        p.hilly, a.cash_cost_per_mu * a.hilly_cost_factor, a.cash_cost_per_mu * (1 - a.scale_cost_cut)
+        p.hilly,
+        a.cash_cost_per_mu * a.hilly_cost_factor,
+        a.cash_cost_per_mu * (1 - a.scale_cost_cut),
     )
     margin = np.bincount(p.holder[own], weights=(gross - own_cash)[own] * mu, minlength=n_h)
     margin += np.bincount(

@@ -34,8 +34,8 @@ import numpy as np
 from landsim import services
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
-from landsim.world import CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN, Plots
 from landsim.population import Population
+from landsim.world import CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN, Plots
 
 if TYPE_CHECKING:
     from landsim.town import Town

@@ -245,9 +245,7 @@ def field_days(
     ``job_chance``: the chance of selling a day of local work each village expects)."""
     p = plots
     chance = job_chance[pop.hh_village[pop.m_hh]]
-    days, wage = household_labour(
-        pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a, chance
-    )
+    days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a, chance)
     leased_in = p.kind == HOUSEHOLD_LEASE
     lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
     days -= np.bincount(

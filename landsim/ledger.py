@@ -129,9 +129,7 @@ class Ledger:
     #: balance of every account (fen)
     balance: np.ndarray = column(np.int64, ("accounts",), FEN, init=False)
     #: totals of every closed year by kind of flow (fen), one row per year
-    year_totals: np.ndarray = column(
-        np.int64, ("closed_years", len(FLOW_KINDS)), FEN, init=False
-    )
+    year_totals: np.ndarray = column(np.int64, ("closed_years", len(FLOW_KINDS)), FEN, init=False)
     _opening: np.ndarray = field(init=False)
     _inflow: np.ndarray = field(init=False)  # fen this year, per account
     _outflow: np.ndarray = field(init=False)

@@ -25,15 +25,18 @@ the market runs with the town's first households until tenure settles (:func:`se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from landsim import services
-from landsim.clearing import Bidders, Leases, Offers, Technology, clear_market
+from landsim.clearing import Bidders, KinPairs, Leases, Offers, Technology, clear_market
 from landsim.cooperatives import pool_offered_land
+from landsim.farming import day_market
 from landsim.kin import kin_pairs
-from landsim.labour import labour_capacity
+from landsim.labour import labour_capacity, learn_job_chance
 from landsim.land_use import idle_value, risk_aversion
 from landsim.params import Assumptions, Params
 from landsim.population import Population
@@ -52,6 +55,7 @@ __all__ = [
     "who_farms",
     "transferred_share",
     "settled",
+    "settle",
     "rebase_years",
     "SETTLE_ROUNDS",
     "SETTLE_TOLERANCE",
@@ -172,6 +176,7 @@ def lease_market(
     bidders = _bidders(p, pop, use, a, mu)
     offers = _offers(p, town.villages.lease_return, offered, own_value, bidders, pop.n_households)
     kin = kin_pairs(town.kin, offers.holder, bidders.household, pop.n_households)
+    offers = _loans_still_kin(offers, kin)
     leases = clear_market(
         offers, bidders, kin, technology(a, mu), a.distance_cost, a.kin_lease_value
     )
@@ -220,6 +225,23 @@ def _offers(
         sitting_rent=p.sitting_rent[offered],
         sitting_closeness=p.sitting_closeness[offered],
     )
+
+
+def _loans_still_kin(offers: Offers, kin: KinPairs) -> Offers:
+    """A loan to kin is renewed on kin terms only while a tie joins the plot's holder (an heir
+    or a new contract holder, perhaps) and the sitting lessee; without one the plot goes to
+    the market."""
+    assert offers.sitting is not None and offers.sitting_closeness is not None
+    loan = np.flatnonzero((offers.sitting >= 0) & (offers.sitting_closeness > 0))
+    if loan.size == 0:
+        return offers
+    n_b = int(max(offers.sitting.max(), kin.bidder.max(initial=0))) + 1
+    tie = dict(zip((kin.offer * n_b + kin.bidder).tolist(), kin.closeness.tolist(), strict=True))
+    close = np.array([tie.get(int(o) * n_b + int(offers.sitting[o]), 0.0) for o in loan])
+    sitting, closeness = offers.sitting.copy(), offers.sitting_closeness.copy()
+    closeness[loan] = close
+    sitting[loan[close <= 0]] = -1
+    return replace(offers, sitting=sitting, sitting_closeness=closeness)
 
 
 def _bidders(p: Plots, pop: Population, use: LandUse, a: Assumptions, mu: float) -> Bidders:
@@ -285,6 +307,28 @@ def settled(history: list[float], tolerance: float = SETTLE_TOLERANCE) -> bool:
     if len(history) < 3:
         return False
     return all(abs(history[i] - history[i - 1]) < tolerance for i in (-1, -2))
+
+
+def settle(
+    town: Town, params: Params, decide: Callable[[], LandUse], rng: np.random.Generator
+) -> None:
+    """Rounds of decisions (``decide``: this round's land use), leases and day labour with the
+    town's first households (no aging, no money) until tenure settles (:func:`settled`, at
+    most :data:`SETTLE_ROUNDS`); the village's expected job chance starts at what the first
+    day-labour market sells. Leases signed in earlier rounds run on into the first years, so
+    they end in staggered years (:func:`rebase_years`)."""
+    t, p = town, params
+    learn_job_chance(t.villages.job_chance, day_market(t, p), 1.0)
+    shares: list[float] = []
+    r = 0
+    for r in range(SETTLE_ROUNDS):
+        expire_leases(t.plots, r)
+        place_released_land(t, p, decide(), rng, r)
+        learn_job_chance(t.villages.job_chance, day_market(t, p), p.assumptions.expectation_weight)
+        shares.append(transferred_share(t.plots))
+        if settled(shares):
+            break
+    rebase_years(t.plots, r)
 
 
 def rebase_years(plots: Plots, rounds: int) -> None:

@@ -92,28 +92,10 @@ class LandModel(mesa.Model):
         self._adopt(build_town(self.params, town_rng(self.rng)))  # a generator of its own
         # year 0: the land use households' own rule gives before the first season, once the
         # land and day-labour markets have settled, before any money flows (docs/ODD.md)
-        self._settle()
+        market.settle(self.town, self.params, self._decide, self.rng)
         services.start_year(self.town.firm)
         self.datacollector.collect(self)
         self.running = self.params.run.years > 0
-
-    def _settle(self) -> None:
-        """Rounds of decisions, leases and day labour with the town's first households (no
-        aging, no money) until tenure settles; leases signed in earlier rounds run on into the
-        first years, so they end in staggered years."""
-        t, p = self.town, self.params
-        labour.learn_job_chance(t.villages.job_chance, farming.day_market(t, p), 1.0)
-        shares: list[float] = []
-        for r in range(market.SETTLE_ROUNDS):
-            market.expire_leases(t.plots, r)
-            self._market(self._decide(), r)
-            labour.learn_job_chance(
-                t.villages.job_chance, farming.day_market(t, p), p.assumptions.expectation_weight
-            )
-            shares.append(market.transferred_share(t.plots))
-            if market.settled(shares):
-                break
-        market.rebase_years(t.plots, r)
 
     def _adopt(self, town: Town) -> None:
         self.town = town

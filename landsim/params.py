@@ -724,7 +724,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(60, 140),
     )
     local_job_days: float = Field(
-        20,
+        12,
         ge=0,
         description="local non-farm day work on offer per resident aged 18-64 (days/yr)",
         json_schema_extra=_plausible(10, 40),
@@ -1053,8 +1053,7 @@ class Levers(_Section):
     farmland_subsidy_per_mu: float = Field(
         125,
         ge=0,
-        description="farmland fertility-protection subsidy paid to contract holders "
-        "(yuan/mu/yr)",
+        description="farmland fertility-protection subsidy paid to contract holders (yuan/mu/yr)",
         json_schema_extra=_plausible(70, 150),
     )
     farmland_subsidy_conditional: bool = Field(

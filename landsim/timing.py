@@ -55,6 +55,7 @@ PHASES: dict[str, str] = {
     "market.place_released_land": "market",
     "farming.farm": "farming",
     "cooperatives.distribute": "distribution",
+    "labour.learn_job_chance": "farming",
     "government.raise_standards": "policy",
     "trust.update_trust_and_engagement": "policy",
     "cooperatives.review": "policy",

@@ -53,11 +53,13 @@ def check_invariants(m) -> None:
     assert (pop.hh_formed >= pop.hh_alive).all(), "a living household in an unused slot"
     # kin ties join households that exist or existed
     assert pop.hh_formed[m.kin.src].all() and pop.hh_formed[m.kin.dst].all()
-    # rent-free household leases signed this year are loans between kin (an heir keeps the
-    # loans of the household it inherits from)
-    free = np.flatnonzero(hl & (p.rent == 0) & (p.holder >= 0) & (p.lease_start == year))
+    # loans to kin signed this year join kin (an heir keeps the loans of the household it
+    # inherits from); a rent-free lease without a tie is a plot nobody else bid for, taken at
+    # its holder's zero reserve
+    loans = np.flatnonzero(hl & (p.closeness > 0) & (p.holder >= 0) & (p.lease_start == year))
     ties = set(zip(m.kin.src.tolist(), m.kin.dst.tolist(), strict=True))
-    assert all((int(p.holder[i]), int(p.operator[i])) in ties for i in free)
+    assert all((int(p.holder[i]), int(p.operator[i])) in ties for i in loans)
+    assert (p.rent[hl & (p.closeness > 0)] == 0).all(), "a loan to kin pays rent"
     # collective land is held by nobody, and idle held land was released this year
     assert ((p.holder == COLLECTIVE) == (p.holder < 0)).all()
     if year > 0:
@@ -69,16 +71,24 @@ def check_invariants(m) -> None:
 def check_year(m, before: dict[str, np.ndarray]) -> None:
     """Assert what must hold between the state ``before`` a year and after it: the land of
     households that died out went to kin (heirs), to the collective, or to a household
-    founded this year; new households are tied to their parents; ties stay symmetric."""
+    founded this year, or, contracted out again by the collective beyond its mobile reserve, to
+    a household of the village; new households are tied to their parents; ties stay
+    symmetric."""
     p, pop, kin = m.plots, m.population, m.kin
     died = before["hh_alive"] & ~pop.hh_alive
     was_held = before["holder"] >= 0
     inherited = np.flatnonzero(was_held & died[np.maximum(before["holder"], 0)])
     ties = set(zip(kin.src.tolist(), kin.dst.tolist(), strict=True))
     new = pop.hh_formed & ~before["hh_formed"]
+    # the collective contracts out again what it holds beyond its mobile reserve, within the
+    # village (RLCL 2002 Art. 63)
+    n_v = m.params.world.n_villages
+    reserve = np.floor(m.params.levers.mobile_land_share * np.bincount(p.village, minlength=n_v))
+    at_reserve = np.bincount(p.village[p.holder == COLLECTIVE], minlength=n_v) <= reserve
     for i in inherited:
         dead, heir = int(before["holder"][i]), int(p.holder[i])
-        assert heir == COLLECTIVE or (dead, heir) in ties or new[heir], (
+        relet = heir >= 0 and pop.hh_village[heir] == p.village[i] and at_reserve[p.village[i]]
+        assert heir == COLLECTIVE or (dead, heir) in ties or new[heir] or relet, (
             f"plot {i} of dead household {dead} went to {heir}, neither kin nor collective"
         )
     # a household founded this year lives in its parents' village, tied to them at closeness 1

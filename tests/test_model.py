@@ -139,7 +139,7 @@ def test_dead_households_land_goes_to_an_heir_or_the_collective():
     """When every member dies, the plots go to the closest living kin household (the heir),
     or to the collective when there is none. No new households form here: they would take
     collective land first, the lonely household's plots among it."""
-    m = tiny_model(4, household_formation_rate=0.0)
+    m = tiny_model(4, household_formation_rate=0.0, mobile_land_share=1.0)
     pop, kin = m.population, m.kin
     with_kin = int(kin.src[0])
     heir = int(kin.closest(np.array([with_kin]), pop.hh_alive)[0])
@@ -147,11 +147,26 @@ def test_dead_households_land_goes_to_an_heir_or_the_collective():
     mine_kin = m.plots.holder == with_kin
     mine_lonely = m.plots.holder == lonely
     pop.m_alive[np.isin(pop.m_hh, [with_kin, lonely])] = False
-    a = m.params.assumptions
-    demography.run_year(m.plots, pop, kin, a, m.params.world.n_villages, m.rng)
+    demography.run_year(m.town, m.params, m.rng)
     assert not pop.hh_alive[[with_kin, lonely]].any()
     assert (m.plots.holder[mine_kin] == heir).all()
     assert (m.plots.holder[mine_lonely] == COLLECTIVE).all()
+
+
+def test_the_collective_contracts_out_land_beyond_its_mobile_reserve():
+    """Land returning to the collective beyond mobile_land_share of the village's land is
+    contracted out again to living households of the village (RLCL 2002 Art. 63)."""
+    m = tiny_model(4, household_formation_rate=0.0)
+    pop = m.population
+    gone = np.flatnonzero(pop.hh_alive)[:8]
+    pop.m_alive[np.isin(pop.m_hh, gone)] = False
+    demography.run_year(m.town, m.params, m.rng)
+    p = m.plots
+    share = m.params.levers.mobile_land_share
+    per_v = np.bincount(p.village, minlength=m.params.world.n_villages)
+    held = np.bincount(p.village[p.holder == COLLECTIVE], minlength=per_v.size)
+    assert (held <= np.floor(share * per_v)).all()
+    assert pop.hh_alive[p.holder[p.holder >= 0]].all()
 
 
 def test_new_households_form_and_take_part_of_the_land():
@@ -178,14 +193,18 @@ def test_abandoned_land_is_land_released_that_nobody_took():
 
 
 def test_rent_free_leases_go_to_kin():
-    """Every rent-free household lease links a holder and a lessee with a kin tie."""
+    """A rent-free household lease links a holder and a lessee with a kin tie, or is a hilly
+    plot that a lone bidder took at its holder's zero reserve (nobody else wanted it)."""
     m = run_years(tiny_model(5), 4)
     p = m.plots
     signed = (p.kind == HOUSEHOLD_LEASE) & (p.lease_start == m.year)
     free = np.flatnonzero(signed & (p.rent == 0) & (p.holder >= 0))
     assert free.size > 0
     ties = set(zip(m.kin.src.tolist(), m.kin.dst.tolist(), strict=True))
-    assert all((int(p.holder[i]), int(p.operator[i])) in ties for i in free)
+    kin = np.array([(int(p.holder[i]), int(p.operator[i])) in ties for i in free])
+    assert (kin == (p.closeness[free] > 0)).all()
+    assert p.hilly[free[~kin]].all()
+    assert kin.mean() > 0.9
 
 
 def test_expired_leases_return_plots_to_their_holders():

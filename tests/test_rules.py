@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from landsim.clearing import Bidders, KinPairs, Offers, Technology, clear_market
-from landsim.labour import household_labour, labour_capacity, shadow_wage
+from landsim.labour import household_labour, labour_capacity, ration, shadow_wage
 from landsim.land_use import (
     Outlook,
     channel_values,
@@ -109,11 +109,27 @@ def test_labour_capacity_falls_with_age():
 
 
 def test_elderly_value_their_farm_days_less():
-    """A 70-year-old's farm day is worth less than a 40-year-old's (fewer job options)."""
+    """A 70-year-old's day is worth less than a 40-year-old's (employers take fewer older
+    people), and never less than the value of a day without paid work."""
     a = Assumptions()
-    w = shadow_wage(np.array([40.0, 70.0]), a)
-    assert w[0] == pytest.approx(a.day_wage * a.offfarm_job_chance)
-    assert w[1] == pytest.approx(a.shadow_wage_elderly)
+    w = shadow_wage(np.array([40.0, 70.0, 80.0]), 0.5, a)
+    assert w[0] == pytest.approx(a.day_wage * 0.5)
+    assert a.shadow_wage_elderly <= w[1] < w[0]
+    assert w[2] == pytest.approx(a.shadow_wage_elderly)
+
+
+def test_a_day_is_worth_more_where_local_work_is_easier_to_find():
+    """The value of a day rises with the chance of selling it on the day-labour market."""
+    a = Assumptions()
+    low, high = (shadow_wage(np.array([40.0]), c, a)[0] for c in (0.2, 0.8))
+    assert high > low
+
+
+def test_unsold_days_are_rationed_by_demand():
+    """Where the town wants fewer days than are offered, each seller sells the same share; where
+    it wants more, every offered day is sold."""
+    assert ration(np.array([200.0, 100.0]), np.array([50.0, 300.0])).tolist() == [0.25, 1.0]
+    assert ration(np.array([0.0]), np.array([10.0])).tolist() == [0.0]
 
 
 def test_household_labour_counts_residents_only():
@@ -256,7 +272,7 @@ def _offers(n=4, village=0, hilly=None, quality=None, holder=None, reserve=None,
     )
 
 
-def _bidders(wage, days=100.0, max_plots=20, village=None, col=None):
+def _bidders(wage, days=100.0, room=20, village=None, col=None):
     n = len(wage)
     return Bidders(
         household=np.arange(n),
@@ -265,48 +281,45 @@ def _bidders(wage, days=100.0, max_plots=20, village=None, col=None):
         col=np.zeros(n, dtype=int) if col is None else np.asarray(col),
         wage=np.asarray(wage, dtype=float),
         days=np.full(n, days, dtype=float),
-        max_plots=np.full(n, max_plots),
+        room=np.full(n, room),
     )
 
 
-def _clear(offers, bidders, kin=NO_KIN, fraction=0.9, distance=5.0, kin_value=1000.0):
-    return clear_market(offers, bidders, kin, TECH, fraction, distance, kin_value)
+def _clear(offers, bidders, kin=NO_KIN, distance=5.0, kin_value=1000.0):
+    return clear_market(offers, bidders, kin, TECH, distance, kin_value)
 
 
-def test_a_bid_is_the_bidders_own_margin_on_that_plot():
-    """Rent = bid_fraction x (gross - cash - lessee days x the bidder's wage) - distance cost."""
-    leases = _clear(_offers(n=1), _bidders([30.0]))
-    margin = 2100 - 935 - 3 * 30
-    assert leases.rent[0] == pytest.approx(0.9 * margin - 5 * 0)
+def test_the_winner_pays_the_second_highest_willingness_to_pay():
+    """Second price: the bidder whose labour is cheapest wins and pays what the runner-up would
+    have paid (gross - cash - lessee days x the runner-up's wage)."""
+    leases = _clear(_offers(n=1), _bidders([30.0, 90.0]))
+    assert leases.lessee.tolist() == [0]
+    assert leases.rent[0] == pytest.approx(2100 - 935 - 3 * 90)
 
 
-def test_strongest_bidder_takes_the_best_plots():
-    """The bidder with the cheapest labour bids most and wins the better plots."""
-    offers = _offers(quality=[0.7, 1.2, 1.2, 0.9])
-    leases = _clear(offers, _bidders([30.0, 90.0], max_plots=2))
-    by_plot = dict(zip(leases.plot.tolist(), leases.lessee.tolist(), strict=True))
-    assert by_plot[1] == 0 and by_plot[2] == 0
-    assert by_plot[0] == 1 and by_plot[3] == 1
+def test_a_lone_bidder_pays_the_holders_reserve():
+    """Without competition the rent is the holder's reserve, not the bidder's margin."""
+    leases = _clear(_offers(n=1, reserve=[300.0]), _bidders([30.0]))
+    assert leases.rent.tolist() == [300.0]
+
+
+def test_more_bidders_raise_the_rent():
+    """Competition sets the rent: a third, stronger bidder raises what the plot rents for."""
+    two = _clear(_offers(n=1), _bidders([30.0, 90.0])).rent[0]
+    three = _clear(_offers(n=1), _bidders([30.0, 90.0, 40.0])).rent[0]
+    assert three > two
 
 
 def test_hills_are_worth_less_to_a_lessee_than_flat_land():
-    """Machines save little on hills: a lessee's bid for a hilly plot is far below a flat one,
-    and nothing when the margin is negative."""
-    leases = _clear(_offers(n=2, hilly=[False, True]), _bidders([60.0]))
+    """Machines save little on hills: at a family wage of 60 yuan/day the hilly plot's margin is
+    negative and nobody bids for it."""
+    leases = _clear(_offers(n=2, hilly=[False, True]), _bidders([60.0, 70.0]))
     assert leases.plot.tolist() == [0]
 
 
-def test_labour_limits_what_a_bidder_takes_at_family_cost():
-    """Beyond its family days a bidder pays hired labour: its bids there are lower."""
-    leases = _clear(_offers(n=4), _bidders([30.0], days=6.0))
-    rents = np.sort(leases.rent)[::-1]
-    assert leases.plot.size == 4
-    assert rents[0] > rents[-1] + 0.9 * 3 * (120 - 30) - 1e-6 - 5 * 3
-
-
-def test_each_plot_is_leased_at_most_once_and_max_plots_is_respected():
-    """No plot has two lessees; no bidder exceeds its plots."""
-    leases = _clear(_offers(n=10), _bidders([30.0, 40.0, 50.0], max_plots=3))
+def test_a_bidder_takes_no_more_than_it_can_manage():
+    """No plot has two lessees; no bidder exceeds its room; what is left goes to the others."""
+    leases = _clear(_offers(n=10), _bidders([30.0, 40.0, 50.0], room=3))
     assert len(set(leases.plot.tolist())) == leases.plot.size == 9
     assert np.bincount(leases.lessee, minlength=3).max() <= 3
 
@@ -331,6 +344,25 @@ def test_close_kin_get_the_land_rent_free_and_distant_kin_do_not():
     who = dict(zip(leases.plot.tolist(), leases.lessee.tolist(), strict=True))
     assert rent[0] == 0.0 and who[0] == 1 and leases.kin[leases.plot == 0].all()
     assert rent[1] > 0 and not leases.kin[leases.plot == 1].any()
+
+
+def test_a_sitting_oral_lessee_renews_at_its_rent_when_it_still_pays():
+    """An oral lease that ended is renewed with its lessee at the old rent when the lessee's
+    willingness to pay covers it, and goes to auction when it does not."""
+    base = _offers(n=2)
+    offers = Offers(
+        **{k: getattr(base, k) for k in ("plot", "village", "row", "col", "hilly", "quality")},
+        reserve=base.reserve,
+        market_value=base.market_value,
+        holder=base.holder,
+        sitting=np.array([1, 1]),
+        sitting_rent=np.array([500.0, 5000.0]),
+        sitting_closeness=np.zeros(2),
+    )
+    leases = _clear(offers, _bidders([30.0, 30.0]))
+    got = dict(zip(leases.plot.tolist(), leases.renewed.tolist(), strict=True))
+    assert got[0] and leases.rent[leases.plot == 0][0] == 500.0
+    assert not got[1]
 
 
 def test_far_plots_go_unbid():
