@@ -420,6 +420,10 @@ def auction(
     hired_wtp = base - days_per_mu[None, :] * hired_wage
     open_o = np.arange(n_o)
     out: list[tuple[np.ndarray, ...]] = []
+    # where no bidder's own day costs more than a hired one, a bidder's willingness to pay can
+    # only fall from round to round (its days run out, hired labour takes over): a plot nobody
+    # bids for, or a bidder that bids for nothing, stays so, and leaves the rounds early
+    cheap = bool((wage <= hired_wage).all())
     while open_o.size and (room > 0).any():
         live = np.flatnonzero(room > 0)
         fam = days_left[live][:, None] >= need[open_o][None, :]
@@ -436,6 +440,8 @@ def auction(
         bid = np.isfinite(v1)
         if not bid.any():
             break
+        if cheap:
+            room[live[~np.isfinite(cur).any(axis=1)]] = 0
         j = np.flatnonzero(bid)
         winner = live[top[j]]
         price = np.maximum(floor[j], np.where(np.isfinite(v2[j]), v2[j], 0.0))
@@ -451,7 +457,7 @@ def auction(
         np.subtract.at(room, winner, 1)
         np.subtract.at(days_left, winner, np.where(on_family, need[open_o[j]], 0.0))
         out.append((open_o[j], winner, price, on_family))
-        still = np.ones(open_o.size, dtype=bool)
+        still = bid.copy() if cheap else np.ones(open_o.size, dtype=bool)
         still[j] = False
         open_o = open_o[still]
     if not out:

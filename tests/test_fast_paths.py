@@ -26,8 +26,8 @@ from landsim.spatial import count_patches
 )
 def test_clear_market_keeps_the_auction_rules(seed, n_o, n_b, villages, high_wages):
     """On random markets: a plot is leased once, to a bidder that is not its holder (a
-    stranger of its village); no bidder takes more plots than it can manage; a paid rent covers the holder's
-    reserve and never exceeds what the winner would pay with hired labour or its own."""
+    stranger of its village); no bidder takes more plots than it can manage; a paid rent
+    covers the holder's reserve and never exceeds what the winner would pay."""
     rng = np.random.default_rng(seed)
     n_h = 30
     offers = Offers(
