@@ -82,7 +82,7 @@ __all__ = [
 FORMAT = "landsim-checkpoint"
 #: version of the stored state; bump it with every change of a declaration (tests/
 #: test_checkpoint.py pins :func:`schema` to it). Files of another version are refused.
-VERSION = 2
+VERSION = 3
 _JSON = "state.json"
 _OUTCOMES = "outcomes"
 #: the parts of the stored state: the town's, and the decision log

@@ -30,6 +30,8 @@ SEED = 5
 #: it, and must come with a new checkpoint.VERSION (and a line here)
 SCHEMA_DIGESTS = {
     2: "90e6ebe5d75f0f99ace501bcf2d1286ca61c1f6a0ad9bb62df5aebd1a1187b0a",
+    # issue 23: villages' learned job chance, households' taste, oral leases and renewals
+    3: "5378dddfbb63dc5c0516b393bfcca76516aaee40962d3fd0ee7d867f17ef68bc",
 }
 
 
@@ -263,7 +265,7 @@ def _edit_array(good: Path, dst: Path, name: str, edit) -> Path:
         ("plots.kind.npy", lambda a: a.__setitem__(0, 9), r"plots\.kind holds values"),
         ("outcomes.npy", lambda a: a.__setitem__((1, 0), np.inf), r"outcomes holds NaN"),
         ("ledger.balance.npy", lambda a: a.__setitem__(0, 2**62), r"ledger\.balance holds val"),
-        ("villages.rent_signed.npy", lambda a: a.__setitem__(0, -1e9), r"villages\.rent_sig"),
+        ("villages.job_chance.npy", lambda a: a.__setitem__(0, 2.0), r"villages\.job_chance"),
         ("kin.closeness.npy", lambda a: a.__setitem__(0, np.nan), r"kin\.closeness holds NaN"),
         (
             "plots.operator.npy",
