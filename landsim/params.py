@@ -72,20 +72,20 @@ REGION_COUNTS = ("region_plots", "region_villages", "region_households", "region
 #: experiment, a lesson or a keyword argument that sets one is refused with this message
 RETIRED: dict[str, str] = {
     "assumptions.offfarm_job_chance": (
-        "removed in landsim 0.3: the chance of finding local day work now comes from the town's "
+        "removed in landsim 0.2: the chance of finding local day work now comes from the town's "
         "day-labour market (assumptions.local_job_days, the work on offer per resident aged "
         "18-64, against the days residents offer); households learn it from past years"
     ),
     "assumptions.bid_fraction": (
-        "removed in landsim 0.3: rents now come from competing bids (a second-price auction per "
+        "removed in landsim 0.2: rents now come from competing bids (a second-price auction per "
         "plot); no parameter sets their level"
     ),
     "assumptions.max_lease_in_plots": (
-        "removed in landsim 0.3: a lessee's land is limited by its management capacity, "
+        "removed in landsim 0.2: a lessee's land is limited by its management capacity, "
         "assumptions.lessee_mu_per_worker (mu per full resident worker)"
     ),
     "assumptions.helper_days": (
-        "removed in landsim 0.3: co-ops and the firm hire from the days villagers offer and do "
+        "removed in landsim 0.2: co-ops and the firm hire from the days villagers offer and do "
         "not sell on the day-labour market (assumptions.local_work_days)"
     ),
 }
