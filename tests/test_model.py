@@ -389,3 +389,17 @@ def test_agent_reporters_read_each_household_from_the_arrays():
         assert np.array_equal(coops.sort_values("village")["area"], m.villages.area[:2])
     assert (m.population.hh_formed & ~m.population.hh_alive).any(), "some died out"
     assert m.population.hh_formed[40:].any(), "some formed"
+
+
+def test_plot_values_are_the_values_the_decision_weighs():
+    """``land_use.plot_values`` gives each free plot the values its holder decides on: a plot
+    is kept exactly where farming it is worth at least every channel and leaving it idle."""
+    from landsim import land_use
+
+    m = run_years(tiny_model(3, coop_founding="all", firm_enabled=True), 2)
+    values = land_use.plot_values(m.town, m.params)
+    use = land_use.decide(m.town, m.params, land_use.FarmOrder(), np.random.default_rng(0))
+    assert np.array_equal(values.plot, use.plots)
+    best = np.maximum.reduce([values.lease, values.coop, values.custody, values.idle])
+    assert np.array_equal(use.choices.keep, np.isfinite(values.own) & (values.own >= best))
+    assert np.allclose(use.choices.own_value, values.own)
