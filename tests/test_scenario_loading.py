@@ -253,3 +253,30 @@ def test_bundled_scenarios_load(path: Path) -> None:
     """Every scenario file in scenarios/ is valid and has a title."""
     s = load_scenario(path)
     assert s.title and s.title != s.name
+
+
+@pytest.mark.parametrize(
+    ("key", "names"),
+    [
+        ("bid_fraction", "second-price auction"),
+        ("offfarm_job_chance", "local_job_days"),
+        ("max_lease_in_plots", "lessee_mu_per_worker"),
+        ("helper_days", "local_work_days"),
+    ],
+)
+def test_a_retired_key_is_refused_naming_what_replaced_it(tmp_path, key, names):
+    """A scenario file, a timeline event or a keyword that sets a removed key is refused in one
+    line that names its replacement."""
+    path = tmp_path / "old.toml"
+    path.write_text(f'extends = "baseline"\n[assumptions]\n{key} = 0.5\n')
+    with pytest.raises(ScenarioError, match=f"{key}.*{names}"):
+        load_scenario(path)
+    path.write_text(
+        f'extends = "baseline"\n[[timeline]]\nyear = 2\nset = {{ "assumptions.{key}" = 0.5 }}\n'
+    )
+    with pytest.raises(ScenarioError, match=names):
+        load_scenario(path)
+    from landsim.model import LandModel
+
+    with pytest.raises(TypeError, match=f"{key}: removed"):
+        LandModel(**{key: 0.5})
