@@ -31,6 +31,7 @@ __all__ = [
     "rule_of",
     "suggest",
     "suggest_dotted",
+    "retired_rule",
     "FIELDS",
     "HOME",
     "MAX_PROBLEMS",
@@ -198,6 +199,12 @@ def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``word``, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def retired_rule(key: str) -> str | None:
+    """The rule for a removed dotted key (``assumptions.bid_fraction``): what replaced it."""
+    note = retired(key)
+    return f"unknown key: it was {note}" if note else None
 
 
 def suggest_dotted(key: str) -> str:

@@ -49,7 +49,6 @@ from landsim.params import (
     Params,
     TimelineFailure,
     apply_changes,
-    retired,
     timeline_failures,
 )
 from landsim.problems import (
@@ -59,6 +58,7 @@ from landsim.problems import (
     Problem,
     from_pydantic,
     raise_problems,
+    retired_rule,
     rule_of,
     shown_path,
     suggest,
@@ -375,12 +375,11 @@ def _check_structure(layer: Layer) -> list[Problem]:
         for name, value in table.items():
             if name in FIELDS[section]:
                 continue
-            rule = "unknown key" + suggest(name, FIELDS[section])
+            dotted = f"{section}.{name}"
+            rule = retired_rule(dotted) or "unknown key" + suggest(name, FIELDS[section])
             if name in HOME:
                 rule = f"unknown key in [{section}]; {name} belongs in [{HOME[name]}]"
-            elif retired(f"{section}.{name}"):
-                rule = f"unknown key: it was {retired(f'{section}.{name}')}"
-            problems.append(Problem(layer, f"{section}.{name}", rule, value, where=(section, name)))
+            problems.append(Problem(layer, dotted, rule, value, where=(section, name)))
     return problems
 
 
