@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from landsim.app.classroom.classtown import INCOME_ORDER
 from landsim.app.classroom.export import export_zip
 from landsim.app.classroom.network import announce
 from landsim.app.classroom.qr import OUTLINE_SCALE, outlined_map_png, qr_svg
@@ -348,6 +349,17 @@ def test_decisions_wake_the_teacher_but_not_the_students_pages(room):
 def test_every_classroom_label_exists_in_both_languages():
     """English and Chinese have the same labels."""
     assert set(TEXT["en"]) == set(TEXT["zh"])
+
+
+def test_every_line_of_a_households_income_has_a_label_in_both_languages(room):
+    """Each kind of money a household received or paid in two years of a class (and each
+    line of the income table's order) is named in English and Chinese, so a new flow kind
+    in the ledger cannot reach a student's page as its code name."""
+    assert room.advance(0) and room.advance(1)
+    seen = {k for lines in room.town.income_by_source.values() for k in lines}
+    assert {"crop_sales", "farmland_subsidy"} <= seen
+    for kind in seen | set(INCOME_ORDER):
+        assert f"src.{kind}" in TEXT["en"] and f"src.{kind}" in TEXT["zh"], kind
 
 
 def test_qr_code_and_outlined_map_are_drawn_locally(room):

@@ -44,8 +44,10 @@ INCOME_ORDER = (
     "coop_bonus",
     "coop_wage",
     "local_wage",
+    "hired_labour",
     "remittance",
     "pension",
+    "farmland_subsidy",
 )
 
 

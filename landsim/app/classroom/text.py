@@ -243,6 +243,8 @@ _EN: dict[str, str] = {
     "src.local_wage": "local wages",
     "src.remittance": "money from family in the city",
     "src.pension": "pension",
+    "src.hired_labour": "day labour hired",
+    "src.farmland_subsidy": "farmland subsidy",
     # ------------------------------------------------------------------ refusals
     "err.name_text": "a name must be text",
     "err.name_empty": "please type your name",
@@ -495,6 +497,8 @@ _ZH: dict[str, str] = {
     "src.local_wage": "本地打工收入",
     "src.remittance": "城里家人寄回的钱",
     "src.pension": "养老金",
+    "src.hired_labour": "雇工费用",
+    "src.farmland_subsidy": "耕地地力保护补贴",
     "err.name_text": "名字必须是文字",
     "err.name_empty": "请输入你的名字",
     "err.name_long": "名字最多 {n} 个字符",
