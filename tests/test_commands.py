@@ -1,6 +1,6 @@
 """What the commands print and where they write: resuming a checkpoint, size flags of sweep and
-calibrate, validate's labels, tables and power warning, analyze's one-level factors, progress
-bars in logs, and a --help that starts without pandas or SciPy."""
+calibrate, validate's labels, tables and power warning, analyze's one-level factors and its
+progress bar, progress bars in logs, and a --help that starts without pandas or SciPy."""
 
 from __future__ import annotations
 
@@ -202,6 +202,43 @@ values = [400, 800]
     rows = [line.split() for line in printed.splitlines() if not line.startswith("note:")]
     shown = [cells for cells in rows if cells[1:2] == ["levers.benefit_rule"]]
     assert shown and all(cells[-2:] == ["-", "-"] for cells in shown)
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, as a user's is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_analyze_shows_a_progress_bar_that_reaches_its_end(tmp_path, monkeypatch, capsys):
+    """In a terminal ``landsim analyze`` shows a bar (it had none) of one step for the main
+    effects, one per outcome's indices and one per outcome's figures, and it ends full;
+    ``--no-progress`` shows none."""
+    from landsim.sweep import SerialExecutor, load_experiment, run_sweep
+
+    factors = """
+[factors."levers.guaranteed_rent"]
+range = [300, 900]
+[factors."assumptions.aging_speed"]
+range = [0.5, 2.0]
+"""
+    path = tmp_path / "exp.toml"
+    morris = 'kind = "morris"\nsamples = 2\nlevels = 4'
+    path.write_text(tiny_experiment(factors, morris, replicates=1, years=2), encoding="utf-8")
+    run_sweep(load_experiment(path), tmp_path / "out", SerialExecutor(), progress=False)
+    for flags, shown in (([], True), (["--no-progress"], False)):
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        args = ["analyze", str(tmp_path / "out"), "--resamples", "10", "--force", *flags]
+        assert main(args) == 0
+        capsys.readouterr()
+        total = 1 + 3 + 3  # main effects; Morris indices and figures of each of 3 outcomes
+        last = terminal.getvalue().split("\r")[-1]
+        if shown:
+            assert last.startswith("analysis: 100%") and f"{total}/{total}" in last, last
+        else:
+            assert terminal.getvalue() == ""
 
 
 # ------------------------------------------------------------------------ progress in logs
