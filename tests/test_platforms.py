@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import landsim.processes
 from landsim.sweep import executors
 
@@ -47,20 +45,6 @@ def _libraries() -> list[str]:
     return sorted(n for n in names if n.split(".")[0] not in own)
 
 
-def _locking_imports_fcntl() -> bool:
-    """landsim/locking.py imports fcntl unguarded, at its top (until issue 21 lands)."""
-    tree = ast.parse((REPO / "landsim" / "locking.py").read_text(encoding="utf-8"))
-    return any(
-        isinstance(node, ast.Import) and any(a.name == "fcntl" for a in node.names)
-        for node in tree.body
-    )
-
-
-@pytest.mark.xfail(
-    condition=_locking_imports_fcntl(),
-    reason="landsim/locking.py still locks with fcntl; issue 21 moves it to the filelock library",
-    strict=True,
-)
 def test_every_module_imports_without_fcntl_and_resource():
     """With fcntl and resource unavailable (as on Windows), every landsim module imports.
 
