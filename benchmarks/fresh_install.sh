@@ -51,9 +51,9 @@ echo
 echo "install              installed           time  venv size"
 install "$WORK/core" "$WHEEL" "landsim (core)"
 heavy=$("$WORK/core/bin/python" -m pip list --format=freeze 2>/dev/null | grep -i -E \
-    '^(pyabc|ema.workbench|dask|distributed|salib|scikit.learn|statsmodels|redis|sqlalchemy|gitpython)==' || true)
+    '^(pyabc|ema.workbench|dask|distributed|salib|scikit.learn|statsmodels|redis|sqlalchemy|gitpython|rasterio|pyogrio|shapely)==' || true)
 if [ -n "$heavy" ]; then echo "FAIL: the core holds $heavy"; exit 1; fi
-echo "the core holds none of pyabc, EMA Workbench, Dask, SALib, scikit-learn, statsmodels, redis, SQLAlchemy, GitPython"
+echo "the core holds none of pyabc, EMA Workbench, Dask, SALib, scikit-learn, statsmodels, redis, SQLAlchemy, GitPython, rasterio, pyogrio, shapely"
 
 mkdir "$WORK/empty"
 cd "$WORK/empty"
@@ -107,7 +107,11 @@ main(scenarios=8, years=2, replications=2,
         wait "${PIDS[@]}" 2>/dev/null || true
         PIDS=() ;;
     gis)
-        ok gis "(an empty extra: nothing more to install)" ;;
+        "$bin/landsim" init study >/dev/null 2>&1
+        "$bin/landsim" run study/examples/region/region.toml --years 2 --maps --microdata \
+            --out region >/dev/null 2>&1
+        test -f region/maps/plot_kind.tif && test -f region/households.parquet
+        ok gis "landsim run of the example region (landsim init) with --maps --microdata" ;;
     esac
 }
 
