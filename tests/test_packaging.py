@@ -110,6 +110,26 @@ def test_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -
     assert "examples:" in out and f"  landsim {command}" in out
 
 
+def test_every_guide_a_help_names_is_one_landsim_docs_prints(capsys) -> None:
+    """Each ``landsim docs NAME`` that a command's --help points to prints that guide (the
+    guides travel with the wheel, so the pointers work where ``docs/`` is not at hand)."""
+    import argparse
+
+    from landsim.cli import build_parser, main
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = [parser.format_help(), *(p.format_help() for p in commands.choices.values())]
+    named = {m for text in helps for m in re.findall(r"landsim docs ([a-z][\w-]*)", text)}
+    assert {"checkpoints", "regions", "validation"} <= named
+    for name in sorted(named):
+        assert main(["docs", name]) == 0, name
+        printed = capsys.readouterr().out
+        assert printed.startswith("# ") and printed == (REPO / "docs" / f"{name}.md").read_text(
+            encoding="utf-8"
+        ), name
+
+
 def test_unknown_reference_is_one_line_and_exit_2(tiny_scenario: Path, capsys) -> None:
     """--reference must name one of the scenarios compared."""
     from landsim.cli import main
