@@ -1,26 +1,34 @@
 """The Party-branch-led cooperative (党支部领办合作社) of a village: founding, pooling land,
-farming and sharing benefits, and failing.
+farming and sharing benefits by books that bind, and failing.
 
 Summary of rules:
 
-* **Founding** (:func:`found_coops`): a branch without a co-op founds one in year 1 (lever
-  ``coop_founding = "all"``), or when it appraises one (chance ``founding_rate`` a year) and
-  expects it to earn at least ``founding_hurdle`` a year per mu of village land
-  (``"endogenous"``; :func:`appraise`); a branch secretary may decide instead. The town pays a
-  start-up grant.
-* **Pooling** (:func:`pool_offered_land`): a co-op takes offered plots, best margin first, whose
-  margin (revenue - production cost - overhead - guaranteed payment + subsidy - a
-  fragmentation cost for plots with no pooled neighbour; :func:`plot_margin`) is above minus
-  its social mission, as far as its working capital and management span allow
-  (:func:`capacity_mu`).
-* **Farming and sharing** (:func:`distribute`): a co-op farms its pool itself (hiring older
-  villagers) or buys the firm's service, whichever is cheaper; pays members what its
-  benefit-sharing rule owes; receives the subsidy; loses a share of any surplus to leakage that
-  transparency, member oversight and audits cut; splits what is left into reserve, collective
-  and member shares, cutting dividends before it would run into debt.
-* **Failure** (:func:`review`, :func:`dissolve`): after ``coop_fail_years`` years in debt, or
-  with too few members from its third year, a co-op becomes an empty shell; its leases end with
-  the season and its members lose trust.
+* **Founding** (:func:`found_coops`): with ``coop_founding = "all"`` every branch founds a
+  co-op, the strongest first, spread over ``founding_spread_years`` (:func:`founding_cohort`);
+  with ``"endogenous"`` a branch appraises one (chance ``founding_rate`` a year) and founds
+  when it expects at least ``founding_hurdle`` a year per mu of village land (:func:`appraise`);
+  a branch secretary may decide instead. The town pays a start-up grant.
+* **Pooling** (:func:`pool_offered_land`, :func:`accept`, :func:`book_selection`): a co-op
+  takes offered plots whose expected margin (revenue - production cost - overhead - the
+  rule's guaranteed payment + the subsidy a lease can count on - a fragmentation cost;
+  :func:`plot_margin`) covers a risk margin (:func:`risk_margin`), best first; a loss-making
+  plot only while the losses stay within ``coop_mission_share`` of the expected surplus on
+  paying land (what covers the loss). Its managers' span caps the area (:func:`capacity_mu`).
+  Leases run staggered terms (:func:`lease_term`) and are renewed when both sides gain
+  (:func:`renew_leases`).
+* **Farming and sharing** (:func:`landsim.books.distribute`): a co-op farms its pool
+  itself (hiring older villagers) or buys the firm's service, whichever is cheaper; pays its books (own
+  bookkeeping or the governance body's fee); pays members what its benefit-sharing rule
+  owes; runs its value-adding activity; receives the subsidy; loses a share of any surplus to
+  leakage that transparency, member oversight and audits cut; splits what is left into
+  reserve, collective and member shares, cutting dividends before it would run into debt —
+  and a board not held to the rule by a members' meeting or a supervisor keeps part of the
+  members' dividends. The reserve above its cap (:func:`reserve_cap`) is reinvested in the
+  activity or paid out.
+* **Failure** (:func:`review`, :func:`dissolve`): a co-op whose debt exceeds its credit line
+  (losses beyond reserve and credit), or in debt ``coop_fail_years`` years, or with too few
+  members from its third year, becomes an empty shell; its leases end with the season and its
+  members lose trust.
 
 A co-op's state is a row of :class:`~landsim.villages.Villages`; its money is two ledger
 accounts (cash and reserve fund).
@@ -33,10 +41,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim import government, services
+from landsim import government
 from landsim.decisions import BranchChoice, branch_terms
 from landsim.grouping import group_indices
-from landsim.labour import HelperPool, hire_villagers
 from landsim.population import Population
 from landsim.sharing import SharingRule, Stakes, make_rule
 from landsim.spatial import same_key_neighbour_share
@@ -49,6 +56,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "land_grade",
+    "risk_margin",
+    "term_subsidy",
+    "book_selection",
     "initial_management",
     "production_cost",
     "plot_margin",
@@ -58,15 +68,21 @@ __all__ = [
     "base_rate",
     "members",
     "found_coops",
+    "founding_cohort",
     "found",
     "follow_levers",
     "capacity_mu",
     "pool_offered_land",
+    "lease_term",
+    "renew_leases",
     "accept",
-    "distribute",
-    "farm_and_share",
+    "service_price",
+    "coop_cash",
+    "coop_reserve",
+    "fixed_costs",
     "review",
     "dissolve",
+    "reserve_cap",
 ]
 
 
@@ -120,6 +136,43 @@ def plot_margin(
     return gross - cost - overhead - fee - base_rate * land_grade(hilly, quality, a) + subsidy
 
 
+def risk_margin(hilly: np.ndarray, quality: np.ndarray, a: Assumptions) -> np.ndarray:
+    """Weather risk a co-op wants each plot's expected margin to cover (yuan/mu):
+    ``coop_risk_margin`` standard deviations of the harvest's value, ``yield_shock_sd x gross``."""
+    yf = np.where(hilly, a.hilly_yield_factor, 1.0)
+    gross = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium) * quality * yf
+    return a.coop_risk_margin * a.yield_shock_sd * gross
+
+
+def term_subsidy(lv: Levers, years_left: float) -> float:
+    """The per-mu subsidy a co-op can count on over a new lease (yuan/mu/yr): the subsidy of
+    the years it still runs, spread over the mean lease term (the books do not count on money
+    that ends before the lease does)."""
+    if lv.subsidy_per_mu <= 0 or years_left <= 0:
+        return 0.0
+    term = (lv.coop_lease_years_min + lv.coop_lease_years) / 2.0
+    return lv.subsidy_per_mu * min(years_left, term) / term
+
+
+def book_selection(net: np.ndarray, room: int, surplus: float, lv: Levers) -> np.ndarray:
+    """Which plots a co-op's books allow it to take (indices into ``net``, best first).
+
+    ``net``: each offered plot's expected margin less its risk margin (yuan/mu of plot);
+    ``room``: plots its managers can still run; ``surplus``: the expected surplus (yuan) of the
+    land it runs already. Plots that pay their way are taken best first. A loss-making plot
+    (down to ``coop_social_mission`` per mu) is taken only while the losses taken stay within
+    ``coop_mission_share`` of the expected surplus on paying land: what covers the loss is
+    named — the co-op's own surplus on its better land.
+    """
+    order = np.argsort(-net, kind="stable")[: max(room, 0)]
+    order = order[net[order] >= -lv.coop_social_mission]
+    paying = order[net[order] >= 0]
+    losing = order[net[order] < 0]
+    budget = lv.coop_mission_share * max(0.0, surplus + float(net[paying].sum()))
+    spent = np.cumsum(-net[losing])
+    return np.r_[paying, losing[spent <= budget]].astype(np.int64)
+
+
 def leak_rate(transparency: float, engaged_share: float, a: Assumptions) -> float:
     """Share of the surplus that leaks: ``leakage_max x (1 - transparency) x (1 -
     oversight_effect x engaged share)``."""
@@ -150,23 +203,24 @@ def appraise(
     """What a branch of ``strength`` expects a coop to earn on the plots it could pool
     (``hilly``, ``quality``: the village's land on offer or idle last year).
 
-    The branch pools the plots whose margin (with its own management quality, the subsidy
-    while it lasts and expected leakage) is above minus the social mission, best first, up to
-    what its managers can run and the start-up grant and credit can finance; the profit adds
-    the grant spread over a lease term. Stronger branches run coops with better management:
-    lower overhead, less leakage and a wider span.
+    The branch pools the plots its books allow (:func:`book_selection`: margins, with its own
+    management quality and the subsidy a lease can count on, that cover a risk margin, and
+    loss-making plots within its mission budget), best first, up to what its managers can run;
+    the profit deducts the fixed cost of its books and expected leakage and adds the grant
+    spread over a mean lease term. Stronger branches run coops with better management: lower
+    overhead, less leakage and a wider span.
     """
     base = float(rule.base(Stakes(np.ones(1), np.zeros(1), np.zeros(1)))[0])
     mgmt = initial_management(strength, a)
-    years = max(lv.coop_lease_years, 1)
-    subsidy = lv.subsidy_per_mu * min(lv.subsidy_years, years) / years
-    per_mu_need = a.coop_prefinance_share * a.cash_cost_per_mu + base
-    funds_mu = (lv.startup_grant + a.coop_credit_per_mu * village_mu) / max(per_mu_need, 1e-9)
-    room = int(min(funds_mu, a.coop_span_share * mgmt * village_mu) // plot_mu)
+    years = (lv.coop_lease_years_min + lv.coop_lease_years) / 2.0
+    subsidy = term_subsidy(lv, lv.subsidy_years)
+    room = int(a.coop_span_share * mgmt * village_mu // plot_mu)
     area = min(room, np.size(hilly)) * plot_mu
     m = plot_margin(hilly, quality, area, village_mu, mgmt, base, subsidy, a, lv, firm_price)
-    m = np.sort(m[m >= -lv.coop_social_mission])[::-1][: max(room, 0)]
-    surplus = float(m.sum()) * plot_mu
+    net = m - risk_margin(hilly, quality, a)
+    took = book_selection(net, room, 0.0, lv)
+    m = m[took]
+    surplus = float(m.sum()) * plot_mu - fixed_costs(mgmt, lv, a)
     leak = leak_rate(mgmt, 0.0, a) * max(surplus, 0.0)
     profit = surplus - leak + lv.startup_grant / years
     pooled = m.size * plot_mu
@@ -179,6 +233,14 @@ def base_rate(rule: SharingRule) -> float:
     return float(rule.base(Stakes(np.ones(1), np.zeros(1), np.zeros(1)))[0])
 
 
+def fixed_costs(standardization: float, lv: Levers, a: Assumptions) -> float:
+    """Yearly cost of a co-op's books (yuan): the governance body's fee when one keeps them,
+    else ``bookkeeping_cost`` in proportion to how standard they are."""
+    if lv.third_party_governance:
+        return float(lv.governance_fee)
+    return float(a.bookkeeping_cost * standardization)
+
+
 def members(plots: Plots, pop: Population) -> np.ndarray:
     """Mask of living households with at least one plot in a cooperative."""
     in_coop = (plots.kind == COOP) & (plots.holder >= 0)
@@ -187,15 +249,18 @@ def members(plots: Plots, pop: Population) -> np.ndarray:
     return mask & pop.hh_alive
 
 
-def _firm_price(town: Town, lv: Levers) -> float | None:
+def service_price(town: Town, lv: Levers) -> float | None:
+    """The firm's price per mu (yuan/mu), or None when no firm operates."""
     return town.firm.price if lv.firm_enabled else None
 
 
-def _cash(town: Town, v: int) -> float:
+def coop_cash(town: Town, v: int) -> float:
+    """Cash of the co-op of village ``v`` (yuan; negative: debt)."""
     return float(town.ledger.balance_yuan(town.ledger.accounts.coop0 + v))
 
 
-def _reserve(town: Town, v: int) -> float:
+def coop_reserve(town: Town, v: int) -> float:
+    """Reserve fund of the co-op of village ``v`` (yuan)."""
     return float(town.ledger.balance_yuan(town.ledger.accounts.reserve0 + v))
 
 
@@ -219,13 +284,14 @@ def found_coops(
             vil.rules[v] = make_rule(vil.terms[v])
     if lv.coop_founding == "none" and not branches:
         return
-    firm_price = _firm_price(town, lv)
+    firm_price = service_price(town, lv)
     model_founds = lv.coop_founding != "none"
     looks = rng.random(w.n_villages) if model_founds else np.ones(w.n_villages)
     noise = rng.normal(0.0, a.appraisal_sd, w.n_villages) if model_founds else looks * 0
     # land a co-op could pool: released or idle last year, the collective's unlet land, and
     # land households lease to each other (its holders could join instead)
     on_offer = p.released | ((p.holder == COLLECTIVE) & ~p.leased()) | (p.kind == HOUSEHOLD_LEASE)
+    ready = founding_cohort(vil.strength, lv) < year  # "all": the strongest branches first
     for v in range(w.n_villages):
         choice = branches.get(v)  # a secretary decides instead of the branch's rule
         if vil.status[v] != NONE or (choice is not None and not choice.found):
@@ -234,6 +300,8 @@ def found_coops(
             if not model_founds or vil.strength[v] < lv.founding_min_strength:
                 continue
             if lv.coop_founding == "endogenous" and looks[v] >= a.founding_rate:
+                continue
+            if lv.coop_founding == "all" and not ready[v]:
                 continue
         terms = branch_terms(lv, choice) if choice is not None else None
         rule = make_rule(terms or lv)
@@ -249,6 +317,21 @@ def found_coops(
             continue
         found(vil, v, rule, terms, est.dividend, year, a)
         government.grant(town.government, town.ledger, lv, v)
+
+
+def founding_cohort(strength: np.ndarray, lv: Levers) -> np.ndarray:
+    """When every branch founds (``coop_founding = "all"``), the year before which each
+    village's branch founds its co-op (0: in year 1): branches at least
+    ``founding_min_strength`` strong, ranked strongest first (ties by village), are spread
+    evenly over ``founding_spread_years``, as Yantai's rollout went from pilot villages to
+    demonstration villages to the whole city."""
+    order = np.lexsort((np.arange(strength.size), -strength))
+    eligible = strength[order] >= lv.founding_min_strength
+    rank = np.cumsum(eligible) - 1
+    cohort = np.full(strength.size, np.iinfo(np.int64).max // 2, dtype=np.int64)
+    n = max(int(eligible.sum()), 1)
+    cohort[order[eligible]] = rank[eligible] * lv.founding_spread_years // n
+    return cohort
 
 
 def found(
@@ -274,7 +357,8 @@ def found(
         arr[v] = 0.0
     vil.leak_rate[v] = vil.subsidy[v] = vil.found_leak_rate[v] = 0.0
     vil.members[v] = 0
-    vil.audited[v] = vil.uses_firm[v] = False
+    vil.audited[v] = vil.uses_firm[v] = vil.meeting_held[v] = False
+    vil.retained[v] = vil.venture_capital[v] = vil.venture_income[v] = 0.0
     vil.rules[v] = rule
     vil.terms[v] = terms
 
@@ -288,44 +372,83 @@ def follow_levers(vil: Villages, levers: Levers) -> None:
 
 # ---------------------------------------------------------------------------------- pooling
 def capacity_mu(town: Town, v: int, a: Assumptions) -> float:
-    """Most land the co-op of village ``v`` can operate this year (mu): its managers' span
-    (``coop_span_share`` of the village's land at full standardization, in proportion to it:
-    standard procedures let the same cadres run more land) or what its cash, reserve and credit
-    can pre-finance (``coop_prefinance_share`` of the costs plus the guaranteed payment)."""
+    """Most land the co-op of village ``v`` can operate (mu): its managers' span,
+    ``coop_span_share`` of the village's land at full standardization and in proportion to it
+    (standard procedures let the same cadres run more land). Money limits what it takes through
+    its books (:func:`book_selection`) and its solvency (:func:`review`), not through a cap."""
     vil = town.villages
-    land = vil.land_mu[v]
-    span = a.coop_span_share * vil.standardization[v] * land
-    funds = _cash(town, v) + _reserve(town, v) + a.coop_credit_per_mu * land
-    need = a.coop_prefinance_share * a.cash_cost_per_mu + base_rate(vil.rules[v])
-    return max(0.0, min(span, funds / max(need, 1e-9)))
+    return max(0.0, a.coop_span_share * float(vil.standardization[v]) * float(vil.land_mu[v]))
+
+
+def lease_term(lv: Levers, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Terms of ``n`` new or renewed co-op leases (years), drawn uniformly from
+    ``coop_lease_years_min`` to ``coop_lease_years``: leases signed together end apart."""
+    return rng.integers(lv.coop_lease_years_min, lv.coop_lease_years + 1, size=n)
 
 
 def pool_offered_land(
-    town: Town, params: Params, channel: np.ndarray, free_coll: np.ndarray, year: int
+    town: Town,
+    params: Params,
+    channel: np.ndarray,
+    free_coll: np.ndarray,
+    year: int,
+    rng: np.random.Generator,
 ) -> None:
     """Each active co-op takes the plots of its village offered to it (``channel == COOP``)
-    and the collective's unlet land (``free_coll``) that it accepts (:func:`accept`), on
-    leases of ``coop_lease_years``; contiguity counts land it pools already or is offered."""
+    and the collective's unlet land (``free_coll``) that its books allow (:func:`accept`), on
+    leases of staggered terms (:func:`lease_term`); contiguity counts land it pools already or
+    is offered."""
     p, vil = town.plots, town.villages
-    n_v, mu = params.world.n_villages, params.world.plot_size_mu
+    n_v = params.world.n_villages
     coop_open = vil.status == ACTIVE
     offered_all = ((channel == COOP) | free_coll) & coop_open[p.village]
     pool_key = np.where(p.kind == COOP, p.operator, np.where(offered_all, p.village, -1))
     contiguity = p.of_cells(same_key_neighbour_share(p.grid(pool_key)))
-    pooled_mu = np.bincount(p.operator[p.kind == COOP], minlength=n_v) * mu
+    in_pool = np.flatnonzero(p.kind == COOP)
+    pooled_by_coop = group_indices(p.operator[in_pool], n_v)
     offers_by_village = group_indices(p.village[offered_all], n_v)
     offered_idx = np.flatnonzero(offered_all)
     for v in vil.active():
         offered = offered_idx[offers_by_village[v]]
         if offered.size == 0:
             continue
-        took = accept(town, params, int(v), offered, contiguity[offered], float(pooled_mu[v]), year)
+        pooled = in_pool[pooled_by_coop[v]]
+        took = accept(town, params, int(v), offered, contiguity[offered], pooled, year)
         take = offered[took]
+        if take.size == 0:
+            continue
         p.kind[take] = COOP
         p.operator[take] = v
         p.rent[take] = base_rate(vil.rules[v])
         p.lease_start[take] = year
-        p.lease_end[take] = year + params.levers.coop_lease_years - 1
+        p.lease_end[take] = year + lease_term(params.levers, rng, take.size) - 1
+
+
+def _expected_margins(
+    town: Town, params: Params, v: int, plots: np.ndarray, area: float, year: int
+) -> np.ndarray:
+    """Expected margin less the risk margin of running each of ``plots`` (yuan/mu) for the
+    co-op of village ``v`` at pooled ``area``, with the subsidy a new lease can count on; the
+    risk margin counts only the share of the weather risk its reserve fund does not cover
+    (``1 - reserve / cap``)."""
+    a, lv = params.assumptions, params.levers
+    p, vil = town.plots, town.villages
+    years_left = lv.subsidy_years - (year - int(vil.founded[v]))
+    margin = plot_margin(
+        p.hilly[plots],
+        p.quality[plots],
+        area,
+        vil.land_mu[v],
+        vil.standardization[v],
+        base_rate(vil.rules[v]),
+        term_subsidy(lv, years_left),
+        a,
+        lv,
+        service_price(town, lv),
+    )
+    # the reserve fund covers weather risk as far as it reaches its cap; margins cover the rest
+    uncovered = max(0.0, 1.0 - coop_reserve(town, v) / max(reserve_cap(town, v, params), 1.0))
+    return margin - uncovered * risk_margin(p.hilly[plots], p.quality[plots], a)
 
 
 def accept(
@@ -334,10 +457,11 @@ def accept(
     v: int,
     plots: np.ndarray,
     contiguity: np.ndarray,
-    pooled_mu: float,
+    pooled: np.ndarray,
     year: int,
 ) -> np.ndarray:
-    """Which of the offered ``plots`` (indices, all in village ``v``) its co-op takes (mask).
+    """Which of the offered ``plots`` (indices, all in village ``v``) its co-op takes (mask):
+    those its books allow (:func:`book_selection`) within its managers' span.
 
     Args:
         town: the town's state.
@@ -346,224 +470,64 @@ def accept(
         plots: offered plot indices.
         contiguity: for each offered plot, the share of its 4 neighbours already pooled by
             this co-op or offered to it.
-        pooled_mu: area the co-op already operates under running leases (mu).
+        pooled: plots the co-op operates under running leases.
         year: the current year.
     """
     a, lv = params.assumptions, params.levers
-    p, vil = town.plots, town.villages
     mu = params.world.plot_size_mu
+    pooled_mu = pooled.size * mu
     room = int((capacity_mu(town, v, a) - pooled_mu) // mu)
     take = np.zeros(plots.size, dtype=bool)
     if room <= 0:
         return take
-    subsidised = lv.subsidy_per_mu > 0 and (year - vil.founded[v]) < lv.subsidy_years
-    subsidy = lv.subsidy_per_mu if subsidised else 0.0
     area = pooled_mu + min(room, plots.size) * mu
-    margin = plot_margin(
-        p.hilly[plots],
-        p.quality[plots],
-        area,
-        vil.land_mu[v],
-        vil.standardization[v],
-        base_rate(vil.rules[v]),
-        subsidy,
-        a,
-        lv,
-        _firm_price(town, lv),
-    ) - a.fragmentation_cost * (1.0 - contiguity)
-    ok = np.flatnonzero(margin >= -lv.coop_social_mission)
-    best = ok[np.argsort(-margin[ok], kind="stable")][:room]
-    take[best] = True
+    net = _expected_margins(town, params, v, plots, area, year)
+    net = net - a.fragmentation_cost * (1.0 - contiguity)
+    running = float(_expected_margins(town, params, v, pooled, area, year).sum()) * mu
+    take[book_selection(net, room, running, lv)] = True
     return take
 
 
-# ---------------------------------------------------------------------------------- the books
-def distribute(
-    town: Town,
-    params: Params,
-    rng: np.random.Generator,
-    year: int,
-    shock: float,
-    pool: HelperPool,
-) -> None:
-    """Every active co-op, in village order, farms its pool and shares benefits
-    (:func:`farm_and_share`); ``shock`` is the year's town-wide yield shock and ``pool`` the
-    older villagers left for hire."""
-    p = town.plots
-    pooled = np.flatnonzero(p.kind == COOP)
-    by_coop = group_indices(p.operator[pooled], params.world.n_villages)
-    for v in town.villages.active():
-        farm_and_share(town, params, rng, year, int(v), pooled[by_coop[v]], shock, pool)
-
-
-@dataclass
-class _Season:
-    """One co-op's season: its village, plots, harvest and what it owes each member."""
-
-    v: int
-    mine: np.ndarray
-    gross: np.ndarray
-    holders: np.ndarray
-    members: np.ndarray
-    stakes: Stakes
-    base: np.ndarray
-    coll_shares: float
-
-
-def farm_and_share(
-    town: Town,
-    params: Params,
-    rng: np.random.Generator,
-    year: int,
-    v: int,
-    mine: np.ndarray,
-    shock: float,
-    pool: HelperPool,
-) -> None:
-    """The co-op of village ``v`` farms its pool (plot indices ``mine``), pays costs and
-    members, receives its subsidy, loses leakage (and may be audited), splits its profit and
-    learns from the year."""
-    s = _farm(town, params, v, mine, shock, pool)
-    _subsidy_leakage_audit(town, params, rng, year, v)
-    perf = _split_profit(town, params, s)
-    _remember(town, params, s, perf)
-
-
-def _farm(
-    town: Town, params: Params, v: int, mine: np.ndarray, shock: float, pool: HelperPool
-) -> _Season:
-    """Harvest, production costs (the firm's service or own farming with hired older
-    villagers), overhead, and what the rule owes members whatever the harvest."""
+def renew_leases(town: Town, params: Params, rng: np.random.Generator, year: int) -> None:
+    """Before leases expire: each active co-op's leases that ended last year are renewed for a
+    new staggered term when both sides gain. The co-op renews a plot whose expected margin
+    covers its risk margin, or a loss within its social mission; a member renews when what the
+    co-op paid per share last year (times the plot's grade) plus the value of its trust
+    (``trust_weight x (trust - 1/2)``) reaches the lease return it expects for that terrain;
+    the collective renews its own land."""
+    p, vil, pop = town.plots, town.villages, town.population
     a, lv = params.assumptions, params.levers
-    led, p, vil = town.ledger, town.plots, town.villages
-    acc, mu = led.accounts, params.world.plot_size_mu
-    account = acc.coop0 + v
-    vil.area[v] = area = mine.size * mu
-    hilly = p.hilly[mine]
-    yf = np.where(hilly, a.hilly_yield_factor, 1.0)
-    price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
-    gross = price * p.quality[mine] * yf * shock * mu
-    vil.revenue[v] = led.post(acc.outside, account, "crop_sales", gross.sum())
-    cf = np.where(hilly, a.hilly_cost_factor, 1.0)
-    firm_price = _firm_price(town, lv)
-    land = float(vil.land_mu[v])
-    own_flat = float(production_cost(np.zeros(1, bool), area, land, a, lv, None)[0])
-    if lv.professional_management and lv.firm_enabled:
-        own_flat *= 1.0 - a.pro_cost_cut
-    vil.uses_firm[v] = uses_firm = firm_price is not None and firm_price < own_flat
-    if uses_firm:
-        fee = float((firm_price * cf * mu).sum())
-        services.serve_coop(town.firm, led, account, fee, p, mine, pool, params)
-    else:
-        labour_cost = a.coop_labour_days * lv.coop_wage_day
-        cash = float(((own_flat - labour_cost) * cf * mu).sum())
-        led.post(account, acc.outside, "input_costs", cash)
-        days = a.coop_labour_days * float((cf * mu).sum())
-        hire_villagers(pool, led, account, v, days, lv.coop_wage_day, "coop_wage")
-    overhead = a.coop_overhead_per_mu * (1.0 - vil.standardization[v]) * area
-    led.post(account, acc.outside, "coop_overhead", overhead)
-    if lv.professional_management and lv.firm_enabled:
-        led.post(account, acc.firm, "pro_management", lv.pro_management_fee * area)
-    # what the rule owes members whatever the harvest; collective land is paid as rent
-    holders = p.holder[mine]
-    mem = np.unique(holders[holders >= 0])
-    vil.members[v] = mem.size
-    grade = land_grade(hilly, p.quality[mine], a)
-    stakes = _stakes(holders, mem, gross, grade, pool, mu)
-    rule = vil.rules[v]
-    base = rule.base(stakes)
-    led.post(account, mem, "coop_base", base)
-    coll_shares = float(grade[holders < 0].sum() * mu)
-    led.post(account, acc.collective0 + v, "rent", base_rate(rule) * coll_shares)
-    return _Season(v, mine, gross, holders, mem, stakes, base, coll_shares)
+    due = np.flatnonzero((p.kind == COOP) & (p.lease_end == year - 1))
+    due = due[vil.status[p.operator[due]] == ACTIVE]
+    if due.size == 0:
+        return
+    renew = np.zeros(due.size, dtype=bool)
+    mu = params.world.plot_size_mu
+    for v in np.unique(p.operator[due]):
+        at = np.flatnonzero(p.operator[due] == v)
+        plots = due[at]
+        area = float(np.count_nonzero((p.kind == COOP) & (p.operator == v))) * mu
+        co_op = _expected_margins(town, params, int(v), plots, area, year)
+        h = p.holder[plots]
+        member = h >= 0
+        hh = np.where(member, h, 0)
+        grade = land_grade(p.hilly[plots], p.quality[plots], a)
+        outside = vil.lease_return[v, p.hilly[plots].astype(np.int64)]
+        value = pop.coop_pay[hh] * grade + a.trust_weight * (pop.trust[hh] - 0.5)
+        holder_wants = ~member | (value >= outside)
+        renew[at] = (co_op >= -lv.coop_social_mission) & holder_wants
+    again = due[renew]
+    if again.size:
+        p.rent[again] = [base_rate(vil.rules[v]) for v in p.operator[again]]
+        p.lease_end[again] = year - 1 + lease_term(lv, rng, again.size)
 
 
-def _stakes(
-    holders: np.ndarray,
-    mem: np.ndarray,
-    gross: np.ndarray,
-    grade: np.ndarray,
-    pool: HelperPool,
-    mu: float,
-) -> Stakes:
-    """Each member's graded land shares (mu x grade), co-op work days and sales."""
-    own = holders >= 0
-    pos = np.searchsorted(mem, holders[own])
-    land = np.bincount(pos, weights=grade[own], minlength=mem.size) * mu
-    sales = np.bincount(pos, weights=gross[own], minlength=mem.size)
-    labour = pool.coop_days[mem] if mem.size else np.zeros(0)
-    return Stakes(mu=land.astype(float), labour_days=labour, sales=sales)
-
-
-def _subsidy_leakage_audit(
-    town: Town, params: Params, rng: np.random.Generator, year: int, v: int
-) -> None:
-    """Government money (may be cut when the town budget runs out); leakage, a share of the
-    year's surplus cut by openness and members' oversight; then maybe an audit."""
-    a, lv = params.assumptions, params.levers
-    led, vil = town.ledger, town.villages
-    account = led.accounts.coop0 + v
-    vil.subsidy[v] = government.pay_subsidy(town.government, led, lv, vil, v, year)
-    surplus = float(led.net_this_year(account, account + 1)[0])
-    vil.leak_rate[v] = rate = leak_rate(vil.transparency[v], vil.engaged_share[v], a)
-    vil.leakage[v] = led.post(account, led.accounts.outside, "leakage", rate * max(surplus, 0.0))
-    audited, found_rate = government.audit(town.government, led, lv, a, vil, v, rng)
-    vil.audited[v], vil.found_leak_rate[v] = audited, found_rate
-
-
-def _split_profit(town: Town, params: Params, s: _Season) -> np.ndarray:
-    """Profit is this year's net flow; it first pays off old debt, and dividends are cut so
-    that paying them never puts the co-op into debt. What is distributable goes to the reserve,
-    the collective and the members (by the rule; under a fixed rent the members' share stays in
-    the reserve); a loss is covered from the reserve. Returns each member's performance pay."""
-    led, vil, v = town.ledger, town.villages, s.v
-    acc = led.accounts
-    account, reserve, collective = acc.coop0 + v, acc.reserve0 + v, acc.collective0 + v
-    vil.profit[v] = profit = float(led.net_this_year(account, account + 1)[0])
-    cash = _cash(town, v)
-    old_debt = max(0.0, -(cash - profit))
-    distributable = profit - min(max(profit, 0.0), old_debt)
-    distributable = min(distributable, max(cash, 0.0))
-    perf = np.zeros(s.members.size)
-    split = vil.terms[v] or params.levers
-    rule = vil.rules[v]
-    if distributable > 0:
-        led.post(account, reserve, "to_reserve", split.reserve_share * distributable)
-        led.post(account, collective, "to_collective", split.collective_share * distributable)
-        pool = split.member_share * distributable
-        if rule.performance_linked:
-            # the collective's own pooled land holds shares like any member's
-            shared = Stakes(
-                mu=np.r_[s.stakes.mu, s.coll_shares],
-                labour_days=np.r_[s.stakes.labour_days, 0.0],
-                sales=np.r_[s.stakes.sales, float(s.gross[s.holders < 0].sum())],
-            )
-            paid = rule.bonus(pool, shared)
-            perf = paid[:-1]
-            led.post(account, s.members, "coop_bonus", perf)
-            led.post(account, collective, "coop_bonus", paid[-1])
-        else:
-            led.post(account, reserve, "to_reserve", pool)
-    elif cash < 0:
-        cover = min(-cash, _reserve(town, v))
-        led.post(reserve, account, "from_reserve", cover)
-    return perf
-
-
-def _remember(town: Town, params: Params, s: _Season, perf: np.ndarray) -> None:
-    """Members remember their pay per mu; the co-op's expected bonus follows results; a co-op
-    in debt beyond ``coop_debt_tolerance`` per mu counts another insolvent year."""
-    a, vil, pop, v = params.assumptions, town.villages, town.population, s.v
-    member_mu = np.maximum(s.stakes.mu, 1e-9)
-    pop.perf_pay[s.members] = perf / member_mu
-    pop.coop_pay[s.members] = (s.base + perf) / member_mu
-    if s.members.size:
-        w = a.expectation_weight
-        got = float(perf.sum() / member_mu.sum())
-        vil.expected_bonus[v] += w * (got - vil.expected_bonus[v])
-    tolerance = a.coop_debt_tolerance * max(vil.area[v], params.world.plot_size_mu)
-    debt = max(0.0, -_cash(town, v))
-    vil.insolvent_years[v] = vil.insolvent_years[v] + 1 if debt > tolerance else 0
+def reserve_cap(town: Town, v: int, params: Params) -> float:
+    """The reserve fund the co-op of village ``v`` keeps (yuan): ``reserve_cap_per_mu`` per mu
+    it can operate (:func:`capacity_mu`), and never less than the start-up grant (working
+    capital, not profit to pay out)."""
+    lv = params.levers
+    return max(lv.reserve_cap_per_mu * capacity_mu(town, v, params.assumptions), lv.startup_grant)
 
 
 # ---------------------------------------------------------------------------------- failure

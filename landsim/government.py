@@ -10,8 +10,12 @@ what it found); push co-ops' management towards the standard at ``management_sta
 The government's numbers are a :class:`~landsim.town.GovernmentState`; its money is its ledger
 account. Mesa users see it as :class:`landsim.views.TownGovernment`.
 
+It also trains branch cadres (``cadre_training`` moves branch strength towards 1) and, with
+``cadre_appraisal``, appraises branch secretaries on their co-op's results and replaces those
+whose co-ops lose money (:mod:`landsim.branches` applies both).
+
 Parts: :func:`left`, :func:`start_year`, :func:`grant`, :func:`pay_subsidy`, :func:`audit`,
-:func:`raise_standards`.
+:func:`inspect`, :func:`raise_standards`, :func:`train_cadres`, :func:`appraise_cadres`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,17 @@ from landsim.params import Assumptions, Levers
 from landsim.town import GovernmentState
 from landsim.villages import Villages
 
-__all__ = ["left", "start_year", "grant", "pay_subsidy", "audit", "raise_standards"]
+__all__ = [
+    "left",
+    "start_year",
+    "grant",
+    "pay_subsidy",
+    "audit",
+    "inspect",
+    "raise_standards",
+    "train_cadres",
+    "appraise_cadres",
+]
 
 
 def left(ledger: Ledger) -> float:
@@ -83,10 +97,33 @@ def audit(
         return False, 0.0
     acc = ledger.accounts
     gov.spent += ledger.post(acc.government, acc.outside, "audit_cost", lv.audit_cost)
+    return True, inspect(ledger, a, villages, v, bool(lv.audit_disclosure))
+
+
+def inspect(ledger: Ledger, a: Assumptions, villages: Villages, v: int, disclose: bool) -> float:
+    """What an audit of the co-op of village ``v`` does, whoever pays for it: recover
+    ``audit_recovery`` of this year's leakage and raise transparency ``audit_learning`` of the
+    gap to 1. Returns the leak rate disclosed to villagers (0 if not disclosed)."""
+    acc = ledger.accounts
     recovered = a.audit_recovery * villages.leakage[v]
     ledger.post(acc.outside, acc.coop0 + v, "audit_recovery", recovered)
     villages.transparency[v] += a.audit_learning * (1.0 - villages.transparency[v])
-    return True, (float(villages.leak_rate[v]) if lv.audit_disclosure else 0.0)
+    return float(villages.leak_rate[v]) if disclose else 0.0
+
+
+def train_cadres(strength: np.ndarray, lv: Levers, a: Assumptions) -> None:
+    """Cadre training moves every branch's strength ``training_speed x cadre_training`` of the
+    way to 1 (in place)."""
+    strength += a.training_speed * lv.cadre_training * (1.0 - strength)
+
+
+def appraise_cadres(profit: np.ndarray, active: np.ndarray, lv: Levers) -> np.ndarray:
+    """The town's appraisal of branch secretaries on their co-op's results: with
+    ``cadre_appraisal`` on, a secretary whose operating co-op lost money this year is replaced
+    (mask over villages); without it, nobody is replaced for results."""
+    if not lv.cadre_appraisal:
+        return np.zeros(profit.size, dtype=bool)
+    return active & (profit < 0)
 
 
 def raise_standards(

@@ -50,6 +50,11 @@ FLOW_KINDS = (
     "hired_labour",  # lessee -> outside: day labour hired (the villagers who sell their days
     # on the day-labour market are paid as local_wage)
     "farmland_subsidy",  # outside -> household: farmland subsidy to contract holders
+    "bookkeeping",  # coop -> outside: keeping its books to the standard
+    "governance_fee",  # coop -> outside: the third-party governance body's fee
+    "payout",  # reserve fund -> coop: the reserve above its cap, paid out by the split
+    "investment",  # reserve fund -> outside: capital put into the value-adding activity
+    "value_added",  # outside -> coop (or coop -> outside in a bad year): the activity's net
 )
 _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
 _SCALARS = (int, float, np.integer, np.floating)

@@ -97,7 +97,7 @@ def place_released_land(
     free_coll = (p.holder == COLLECTIVE) & ~leased
     released = (channel >= 0) | free_coll
     p.released[:] = released
-    pool_offered_land(town, params, channel, free_coll, year)
+    pool_offered_land(town, params, channel, free_coll, year, rng)
     place_custody(town, params, channel, rng)
     offered = np.flatnonzero(released & ~p.leased() & (p.kind != CUSTODY))
     lease_market(town, params, use, offered, own_value, rng, year)

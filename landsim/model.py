@@ -26,10 +26,13 @@ import numpy as np
 import pandas as pd
 
 from landsim import (
+    books,
+    branches,
     checkpoint,
     cooperatives,
     demography,
     farming,
+    governance,
     government,
     labour,
     land_use,
@@ -138,10 +141,11 @@ class LandModel(mesa.Model):
         branches = dict(d.branches) if d else {}
         cooperatives.found_coops(t, p, rng, year, branches)  # branches may found co-ops
         demography.run_year(t, p, rng)  # aging, deaths, births, migration, heirs, new households
+        cooperatives.renew_leases(t, p, rng, year)  # co-op leases both sides want to keep
         market.expire_leases(t.plots, year)  # ended leases give plots back to their holders
         self._market(self._decide(), year)  # keep or release, plot by plot; place the released
         shock, pool = farming.farm(t, p, rng)  # harvest, costs, rents, day labour, incomes
-        cooperatives.distribute(t, p, rng, year, shock, pool)  # co-ops farm, hire and share
+        books.distribute(t, p, rng, year, shock, pool)  # co-ops farm, hire and share
         # households learn how much local day work there was
         labour.learn_job_chance(t.villages.job_chance, pool, p.assumptions.expectation_weight)
         self._after_season()  # standards, trust, engagement, failures, firm prices, incomes
@@ -179,6 +183,8 @@ class LandModel(mesa.Model):
         professionals = lv.professional_management and lv.firm_enabled
         for v in t.villages.active():  # management standards move towards the town's
             government.raise_standards(t.villages, int(v), lv, a, professionals)
+            governance.raise_standards(t.villages, int(v), lv, a)  # independent accounts
+        branches.update_branches(t, p, self.rng)  # results, training, new secretaries
         engage = self._decisions.engage if self._decisions is not None else None
         trust.update_trust_and_engagement(t, p, self.rng, engage)  # members judge their co-op
         cooperatives.review(t, p, self.year)  # co-ops in debt or without members fail

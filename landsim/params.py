@@ -88,6 +88,12 @@ RETIRED: dict[str, str] = {
         "removed in landsim 0.2: co-ops and the firm hire from the days villagers offer and do "
         "not sell on the day-labour market (assumptions.local_work_days)"
     ),
+    "assumptions.coop_prefinance_share": (
+        "removed in landsim 0.2: a co-op's land is no longer clamped by working capital; it "
+        "takes a plot when its expected margin covers the promised payments, costs and a risk "
+        "margin (assumptions.coop_risk_margin), and fails when losses exceed its reserve and "
+        "credit (assumptions.coop_credit_per_mu)"
+    ),
 }
 
 
@@ -772,17 +778,19 @@ class Assumptions(_Section):
         description="management cost at zero standardization (yuan/mu)",
         json_schema_extra=_plausible(80, 160),
     )
-    coop_prefinance_share: float = Field(
-        0.5,
+    coop_risk_margin: float = Field(
+        1.0,
         ge=0,
-        le=1,
-        description="share of a year's costs a coop must finance up front",
-        json_schema_extra=_plausible(0.3, 0.7),
+        le=5,
+        description="weather risk a coop wants a plot's expected margin to cover (sd of the "
+        "harvest's value)",
+        json_schema_extra=_plausible(0.5, 2.0),
     )
     coop_credit_per_mu: float = Field(
         200,
         ge=0,
-        description="working-capital credit a coop can draw, per mu of village land (yuan/mu)",
+        description="credit a coop can draw before it is insolvent, per mu of village land "
+        "(yuan/mu)",
         json_schema_extra=_plausible(100, 300),
     )
     coop_span_share: float = Field(
@@ -937,6 +945,105 @@ class Assumptions(_Section):
         description="error of a branch's profit appraisal (sd, share)",
         json_schema_extra=_plausible(0.15, 0.45),
     )
+    # management standards, voice and the branch (docs/ODD.md 7.5, 7.8, 7.13)
+    bookkeeping_cost: float = Field(
+        10_000,
+        ge=0,
+        description="a coop's yearly cost of keeping its own books to full standard (yuan/yr)",
+        json_schema_extra=_plausible(5000, 20000),
+    )
+    meeting_quorum: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="share of members who must engage for the members' meeting to decide "
+        "the payout",
+        json_schema_extra=_plausible(0.15, 0.5),
+    )
+    board_retention: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the members' dividends a board keeps for the collective when "
+        "no meeting or supervisor holds it to the rule",
+        json_schema_extra=_plausible(0.25, 0.75),
+    )
+    strength_result_weight: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="change of branch strength a year from its coop's results (0-1 per yr)",
+        json_schema_extra=_plausible(0.02, 0.1),
+    )
+    strength_result_scale: float = Field(
+        200,
+        gt=0,
+        description="coop profit per mu that moves branch strength halfway (yuan/mu)",
+        json_schema_extra=_plausible(100, 400),
+    )
+    cadre_turnover_rate: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="yearly chance a branch gets a new secretary (1/yr)",
+        json_schema_extra=_plausible(0.05, 0.2),
+    )
+    training_speed: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="gap to full strength that full cadre training closes a year",
+        json_schema_extra=_plausible(0.05, 0.2),
+    )
+    management_pull: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="share of the gap to what its branch brings that a coop's management "
+        "closes a year",
+        json_schema_extra=_plausible(0.1, 0.3),
+    )
+    governance_speed: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="gap to full standards and openness a third-party governance body "
+        "closes a year",
+        json_schema_extra=_plausible(0.2, 0.6),
+    )
+    # a value-adding activity beyond grain (processing, a brand)
+    venture_revenue_per_mu: float = Field(
+        500,
+        ge=0,
+        description="value the activity adds per mu of produce it processes (yuan/mu)",
+        json_schema_extra=_plausible(300, 700),
+    )
+    venture_cost_per_mu: float = Field(
+        350,
+        ge=0,
+        description="the activity's operating cost per mu processed (yuan/mu)",
+        json_schema_extra=_plausible(250, 450),
+    )
+    venture_capital_per_mu: float = Field(
+        1000,
+        gt=0,
+        description="capital the activity needs per mu it processes (yuan/mu)",
+        json_schema_extra=_plausible(500, 2000),
+    )
+    venture_risk_sd: float = Field(
+        0.4,
+        ge=0,
+        le=3,
+        description="yearly market risk of the activity's value added (sd of log)",
+        json_schema_extra=_plausible(0.2, 0.6),
+    )
+    venture_depreciation: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="share of the activity's capital worn out a year (1/yr)",
+        json_schema_extra=_plausible(0.05, 0.15),
+    )
     # service firm
     firm_labour_days: float = Field(
         1.0,
@@ -982,6 +1089,14 @@ class Levers(_Section):
         description="none: no coops; endogenous: branches found one when they expect it to "
         "pay; all: every village founds one in year 1",
     )
+    founding_spread_years: int = Field(
+        3,
+        ge=1,
+        le=30,
+        description="years over which branches found their coops when all found (the "
+        "strongest first)",
+        json_schema_extra=_plausible(1, 5),
+    )
     founding_min_strength: float = Field(
         0.0,
         ge=0,
@@ -1026,8 +1141,19 @@ class Levers(_Section):
         description="profit share to members",
         json_schema_extra=_plausible(0.6, 0.9),
     )
+    coop_lease_years_min: int = Field(
+        3,
+        ge=1,
+        le=30,
+        description="shortest coop lease term (years)",
+        json_schema_extra=_plausible(1, 5),
+    )
     coop_lease_years: int = Field(
-        5, ge=1, le=30, description="coop lease term (years)", json_schema_extra=_plausible(3, 10)
+        6,
+        ge=1,
+        le=30,
+        description="longest coop lease term (years)",
+        json_schema_extra=_plausible(3, 10),
     )
     coop_wage_day: float = Field(
         100,
@@ -1040,6 +1166,26 @@ class Levers(_Section):
         ge=0,
         description="loss per mu a coop accepts to keep land farmed (yuan/mu)",
         json_schema_extra=_plausible(0, 200),
+    )
+    coop_mission_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="share of the expected surplus on its paying land a coop spends keeping "
+        "loss-making land farmed",
+        json_schema_extra=_plausible(0.0, 0.4),
+    )
+    reserve_cap_per_mu: float = Field(
+        300,
+        ge=0,
+        description="reserve fund a coop keeps per mu it operates; above it the reserve is "
+        "reinvested or paid out (yuan/mu)",
+        json_schema_extra=_plausible(150, 600),
+    )
+    value_adding: bool = Field(
+        False,
+        description="coops reinvest reserves above the cap in a value-adding activity "
+        "(processing, a brand)",
     )
     startup_grant: float = Field(
         50_000,
@@ -1101,6 +1247,29 @@ class Levers(_Section):
         description="strength of the management-standard policy (0-1)",
         json_schema_extra=_plausible(0.0, 1.0),
     )
+    cadre_training: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="strength of the town's training of branch cadres (0-1)",
+        json_schema_extra=_plausible(0.0, 1.0),
+    )
+    cadre_appraisal: bool = Field(
+        False,
+        description="the town appraises branch secretaries on their coop's results and "
+        "replaces those whose coops lose money",
+    )
+    third_party_governance: bool = Field(
+        False,
+        description="an independent governance body keeps coops' accounts, audits them "
+        "every year and supervises payouts",
+    )
+    governance_fee: float = Field(
+        10_000,
+        ge=0,
+        description="a coop's yearly fee to the governance body (yuan/yr)",
+        json_schema_extra=_plausible(5000, 15000),
+    )
     firm_enabled: bool = Field(False, description="a third-party service firm operates")
     custody_price: float = Field(
         1000,
@@ -1146,6 +1315,11 @@ class Levers(_Section):
             raise ValueError(
                 "reserve_share + collective_share + member_share must sum to 1, got "
                 f"{self.reserve_share} + {self.collective_share} + {self.member_share} = {total:g}"
+            )
+        if self.coop_lease_years < self.coop_lease_years_min:
+            raise ValueError(
+                f"coop_lease_years ({self.coop_lease_years}) must be at least "
+                f"coop_lease_years_min ({self.coop_lease_years_min})"
             )
         return self
 

@@ -143,6 +143,10 @@ class Cooperative(mesa.Agent):
     audited = _coop_field("audited", bool, "Audited this year.")
     found_leak_rate = _coop_field("found_leak_rate", float, "Leak rate an audit disclosed.")
     uses_firm = _coop_field("uses_firm", bool, "The firm farmed its pool this year.")
+    meeting_held = _coop_field("meeting_held", bool, "Its members' meeting decided the payout.")
+    retained = _coop_field("retained", float, "Members' dividends the board kept (yuan).")
+    venture_capital = _coop_field("venture_capital", float, "Capital in its activity (yuan).")
+    venture_income = _coop_field("venture_income", float, "Its activity's net (yuan).")
 
     @property
     def strength(self) -> float:

@@ -42,7 +42,8 @@ class Villages:
     """Every village's branch, land, expectations and co-op (arrays indexed by village).
 
     Attributes:
-        strength: strength of the Party branch (0-1).
+        strength: strength of the Party branch (0-1); it changes with its co-op's results,
+            training and new secretaries (:mod:`landsim.governance`).
         land_mu: the village's land (mu).
         lease_return: what households expect from offering a plot on the lease market, by
             terrain (``[:, 0]`` flat, ``[:, 1]`` hilly; yuan/mu), learned from past markets.
@@ -62,6 +63,11 @@ class Villages:
         audited: audited this year.
         found_leak_rate: leak rate an audit found and disclosed this year (0 if none).
         uses_firm: the service firm farmed its pool this year.
+        meeting_held: enough members engaged for the members' meeting to decide this year's
+            payout (the rule was followed).
+        retained: members' dividends the board kept for the collective this year (yuan).
+        venture_capital: capital in the co-op's value-adding activity (yuan).
+        venture_income: the activity's net income this year (yuan; negative in a bad year).
         rules: the co-op's benefit-sharing rule (None: no co-op).
         terms: the branch's own terms (rule, rents, profit split) when a person set them (a
             class's branch secretary, :mod:`landsim.decisions`); None: the town's levers.
@@ -88,6 +94,10 @@ class Villages:
     audited: np.ndarray = column(np.bool_, _V, None)
     found_leak_rate: np.ndarray = column(np.float64, _V, SHARE)
     uses_firm: np.ndarray = column(np.bool_, _V, None)
+    meeting_held: np.ndarray = column(np.bool_, _V, None)
+    retained: np.ndarray = column(np.float64, _V, MONEY)
+    venture_capital: np.ndarray = column(np.float64, _V, MONEY)
+    venture_income: np.ndarray = column(np.float64, _V, MONEY)
     rules: list[SharingRule | None] = field(default_factory=list)
     terms: list[Levers | None] = field(default_factory=list)
 
@@ -145,6 +155,10 @@ def build_villages(
         audited=np.zeros(n_v, dtype=bool),
         found_leak_rate=z.copy(),
         uses_firm=np.zeros(n_v, dtype=bool),
+        meeting_held=np.zeros(n_v, dtype=bool),
+        retained=z.copy(),
+        venture_capital=z.copy(),
+        venture_income=z.copy(),
         rules=[None] * n_v,
         terms=[None] * n_v,
     )

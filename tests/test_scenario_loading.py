@@ -262,6 +262,7 @@ def test_bundled_scenarios_load(path: Path) -> None:
         ("offfarm_job_chance", "local_job_days"),
         ("max_lease_in_plots", "lessee_mu_per_worker"),
         ("helper_days", "local_work_days"),
+        ("coop_prefinance_share", "coop_risk_margin"),
     ],
 )
 def test_a_retired_key_is_refused_naming_what_replaced_it(tmp_path, key, names):
