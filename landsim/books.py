@@ -5,10 +5,10 @@ Summary of rules (docs/ODD.md 7.5), for every active co-op in village order afte
 households' harvest:
 
 * **Farming**: the co-op farms its pool itself (hiring older villagers) or buys the firm's
-  service, whichever is cheaper; pays overhead and its books (the governance body's fee, or
-  ``bookkeeping_cost`` in proportion to how standard its books are); pays members what its
-  benefit-sharing rule owes whatever the harvest, and the collective the guarantee on its own
-  pooled land.
+  service, whichever is cheaper; pays overhead and its books per mu (the governance body's
+  fee, or ``bookkeeping_cost_per_mu`` in proportion to how standard its books are); pays
+  members what its benefit-sharing rule owes whatever the harvest, and the collective the
+  guarantee on its own pooled land.
 * **Activity beyond grain**: with capital in a value-adding activity, it processes what that
   capital allows, with its own market risk (a bad year is a loss).
 * **Subsidy, leakage, audit**: government money within the subsidy years; a share of any
@@ -37,9 +37,9 @@ import numpy as np
 from landsim import governance, government, services
 from landsim.cooperatives import (
     base_rate,
+    books_cost,
     coop_cash,
     coop_reserve,
-    fixed_costs,
     land_grade,
     leak_rate,
     production_cost,
@@ -146,7 +146,7 @@ def _farm(
     led.post(account, acc.outside, "coop_overhead", overhead)
     # books kept to standard cost money: the governance body's fee, or the co-op's own
     kind = "governance_fee" if lv.third_party_governance else "bookkeeping"
-    led.post(account, acc.outside, kind, fixed_costs(float(vil.standardization[v]), lv, a))
+    led.post(account, acc.outside, kind, books_cost(float(vil.standardization[v]), lv, a) * area)
     if lv.professional_management and lv.firm_enabled:
         led.post(account, acc.firm, "pro_management", lv.pro_management_fee * area)
     # what the rule owes members whatever the harvest; collective land is paid as rent

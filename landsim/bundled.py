@@ -42,7 +42,7 @@ Folder = Literal["scenarios", "experiments", "docs", "examples"]
 #: the files of each folder that ship (and that ``landsim init`` copies)
 #: the files of each kind, as globs under its folder (the example region's files are examples)
 _PATTERN = {
-    "scenarios": ("*.toml",),
+    "scenarios": ("*.toml", "*/*.toml"),  # scenarios/coops/
     "experiments": ("*.toml",),
     "docs": ("*.md",),
     "examples": ("*.py", "region/*"),
@@ -77,13 +77,32 @@ def resolve(text: str | Path, kind: Kind) -> Path:
     path = Path(text)
     if path.exists():
         return path
+    sub, _, stem = str(text).removesuffix(".toml").partition("/")
+    if sub in _subfolders(kind) and bare_name(stem):  # "coops/no_benefit_sharing"
+        candidate = bundled_dir(kind) / sub / f"{stem}.toml"
+        return candidate if candidate.is_file() else path
     name = bare_name(str(text))
     if name is None:
         return path
-    for candidate in (Path(f"{name}.toml"), bundled_dir(kind) / f"{name}.toml"):
+    for candidate in (Path(f"{name}.toml"), *_bundled_candidates(kind, name)):
         if candidate.is_file():
             return candidate
     return path
+
+
+def _subfolders(kind: Folder) -> list[str]:
+    """Names of the bundled ``kind`` folder's subfolders that hold files (``coops``)."""
+    folder = bundled_dir(kind)
+    if kind not in ("scenarios", "experiments") or not folder.is_dir():
+        return []
+    return sorted(d.name for d in folder.iterdir() if d.is_dir() and any(d.glob("*.toml")))
+
+
+def _bundled_candidates(kind: Kind, name: str) -> list[Path]:
+    """The bundled files a bare ``name`` may mean: the top folder's first, then its
+    subfolders' in order."""
+    folder = bundled_dir(kind)
+    return [folder / f"{name}.toml", *(folder / sub / f"{name}.toml" for sub in _subfolders(kind))]
 
 
 def _title(path: Path) -> str:
@@ -100,6 +119,8 @@ def listing(kind: Kind) -> list[tuple[str, str]]:
     folder = bundled_dir(kind)
     names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
     names.sort(key=lambda n: n != "baseline")
+    for sub in _subfolders(kind):  # then the subfolders' files, as "coops/no_benefit_sharing"
+        names += sorted(f"{sub}/{p.stem}" for p in (folder / sub).glob("*.toml"))
     return [(n, _title(folder / f"{n}.toml")) for n in names]
 
 

@@ -82,7 +82,7 @@ __all__ = [
 FORMAT = "landsim-checkpoint"
 #: version of the stored state; bump it with every change of a declaration (tests/
 #: test_checkpoint.py pins :func:`schema` to it). Files of another version are refused.
-VERSION = 3
+VERSION = 4  # 4: co-op books, branches and the governance body (issue 24)
 _JSON = "state.json"
 _OUTCOMES = "outcomes"
 #: the parts of the stored state: the town's, and the decision log

@@ -17,14 +17,14 @@ Summary of rules:
   Leases run staggered terms (:func:`lease_term`) and are renewed when both sides gain
   (:func:`renew_leases`).
 * **Farming and sharing** (:func:`landsim.books.distribute`): a co-op farms its pool
-  itself (hiring older villagers) or buys the firm's service, whichever is cheaper; pays its books (own
-  bookkeeping or the governance body's fee); pays members what its benefit-sharing rule
-  owes; runs its value-adding activity; receives the subsidy; loses a share of any surplus to
-  leakage that transparency, member oversight and audits cut; splits what is left into
-  reserve, collective and member shares, cutting dividends before it would run into debt —
-  and a board not held to the rule by a members' meeting or a supervisor keeps part of the
-  members' dividends. The reserve above its cap (:func:`reserve_cap`) is reinvested in the
-  activity or paid out.
+  itself (hiring older villagers) or buys the firm's service, whichever is cheaper; pays its
+  books (own bookkeeping or the governance body's fee); pays members what its
+  benefit-sharing rule owes; runs its value-adding activity; receives the subsidy; loses a
+  share of any surplus to leakage that transparency, member oversight and audits cut; splits
+  what is left into reserve, collective and member shares, cutting dividends before it would
+  run into debt — and a board not held to the rule by a members' meeting or a supervisor
+  keeps part of the members' dividends. The reserve above its cap (:func:`reserve_cap`) is
+  reinvested in the activity or paid out.
 * **Failure** (:func:`review`, :func:`dissolve`): a co-op whose debt exceeds its credit line
   (losses beyond reserve and credit), or in debt ``coop_fail_years`` years, or with too few
   members from its third year, becomes an empty shell; its leases end with the season and its
@@ -79,7 +79,7 @@ __all__ = [
     "service_price",
     "coop_cash",
     "coop_reserve",
-    "fixed_costs",
+    "books_cost",
     "review",
     "dissolve",
     "reserve_cap",
@@ -127,11 +127,12 @@ def plot_margin(
     firm_price,
 ) -> np.ndarray:
     """Expected margin of pooling each plot (yuan/mu): ``gross x (1 + premium) - production
-    cost - overhead x (1 - standardization) - guaranteed payment x land grade + subsidy``."""
+    cost - overhead x (1 - standardization) - the cost of its books (:func:`books_cost`) -
+    guaranteed payment x land grade + subsidy``."""
     yf = np.where(hilly, a.hilly_yield_factor, 1.0)
     gross = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium) * quality * yf
     cost = production_cost(hilly, area, village_mu, a, lv, firm_price)
-    overhead = a.coop_overhead_per_mu * (1.0 - standardization)
+    overhead = a.coop_overhead_per_mu * (1.0 - standardization) + books_cost(standardization, lv, a)
     fee = lv.pro_management_fee if (lv.professional_management and firm_price is not None) else 0
     return gross - cost - overhead - fee - base_rate * land_grade(hilly, quality, a) + subsidy
 
@@ -220,7 +221,7 @@ def appraise(
     net = m - risk_margin(hilly, quality, a)
     took = book_selection(net, room, 0.0, lv)
     m = m[took]
-    surplus = float(m.sum()) * plot_mu - fixed_costs(mgmt, lv, a)
+    surplus = float(m.sum()) * plot_mu
     leak = leak_rate(mgmt, 0.0, a) * max(surplus, 0.0)
     profit = surplus - leak + lv.startup_grant / years
     pooled = m.size * plot_mu
@@ -233,12 +234,12 @@ def base_rate(rule: SharingRule) -> float:
     return float(rule.base(Stakes(np.ones(1), np.zeros(1), np.zeros(1)))[0])
 
 
-def fixed_costs(standardization: float, lv: Levers, a: Assumptions) -> float:
-    """Yearly cost of a co-op's books (yuan): the governance body's fee when one keeps them,
-    else ``bookkeeping_cost`` in proportion to how standard they are."""
+def books_cost(standardization: float, lv: Levers, a: Assumptions) -> float:
+    """Cost of a co-op's books per mu it operates (yuan/mu/yr): the governance body's fee when
+    one keeps them, else ``bookkeeping_cost_per_mu`` in proportion to how standard they are."""
     if lv.third_party_governance:
         return float(lv.governance_fee)
-    return float(a.bookkeeping_cost * standardization)
+    return float(a.bookkeeping_cost_per_mu * standardization)
 
 
 def members(plots: Plots, pop: Population) -> np.ndarray:
@@ -349,6 +350,7 @@ def found(
     initial = initial_management(float(vil.strength[v]), a)
     vil.status[v] = ACTIVE
     vil.founded[v] = year
+    vil.founding_strength[v] = vil.strength[v]
     vil.transparency[v] = initial
     vil.standardization[v] = initial
     vil.insolvent_years[v] = 0

@@ -18,12 +18,11 @@ Each function takes the arrays and parameters it needs; the co-ops' books call t
 
 from __future__ import annotations
 
-from landsim import government
 from landsim.ledger import Ledger
 from landsim.params import Assumptions, Levers
 from landsim.villages import Villages
 
-__all__ = ["books_fee", "audit", "supervises", "raise_standards"]
+__all__ = ["books_fee", "audit", "inspect", "supervises", "raise_standards"]
 
 
 def books_fee(lv: Levers) -> float:
@@ -37,7 +36,19 @@ def audit(ledger: Ledger, lv: Levers, a: Assumptions, villages: Villages, v: int
     publishes (0 when there is no body)."""
     if not lv.third_party_governance:
         return 0.0
-    return government.inspect(ledger, a, villages, v, disclose=True)
+    return inspect(ledger, a, villages, v, disclose=True)
+
+
+def inspect(ledger: Ledger, a: Assumptions, villages: Villages, v: int, disclose: bool) -> float:
+    """What an audit of the co-op of village ``v`` does, whoever pays for it (the body or the
+    town): recover ``audit_recovery`` of this year's leakage and raise transparency
+    ``audit_learning`` of the gap to 1. Returns the leak rate disclosed to villagers (0 if not
+    disclosed)."""
+    acc = ledger.accounts
+    recovered = a.audit_recovery * villages.leakage[v]
+    ledger.post(acc.outside, acc.coop0 + v, "audit_recovery", recovered)
+    villages.transparency[v] += a.audit_learning * (1.0 - villages.transparency[v])
+    return float(villages.leak_rate[v]) if disclose else 0.0
 
 
 def supervises(lv: Levers) -> bool:

@@ -15,17 +15,24 @@ It also trains branch cadres (``cadre_training`` moves branch strength towards 1
 whose co-ops lose money (:mod:`landsim.branches` applies both).
 
 Parts: :func:`left`, :func:`start_year`, :func:`grant`, :func:`pay_subsidy`, :func:`audit`,
-:func:`inspect`, :func:`raise_standards`, :func:`train_cadres`, :func:`appraise_cadres`.
+:func:`raise_standards`, :func:`train_cadres`, :func:`appraise_cadres`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from landsim import governance
 from landsim.ledger import Ledger
 from landsim.params import Assumptions, Levers
 from landsim.town import GovernmentState
 from landsim.villages import Villages
+
+if TYPE_CHECKING:
+    from landsim.params import Params
+    from landsim.town import Town
 
 __all__ = [
     "left",
@@ -33,7 +40,6 @@ __all__ = [
     "grant",
     "pay_subsidy",
     "audit",
-    "inspect",
     "raise_standards",
     "train_cadres",
     "appraise_cadres",
@@ -97,18 +103,7 @@ def audit(
         return False, 0.0
     acc = ledger.accounts
     gov.spent += ledger.post(acc.government, acc.outside, "audit_cost", lv.audit_cost)
-    return True, inspect(ledger, a, villages, v, bool(lv.audit_disclosure))
-
-
-def inspect(ledger: Ledger, a: Assumptions, villages: Villages, v: int, disclose: bool) -> float:
-    """What an audit of the co-op of village ``v`` does, whoever pays for it: recover
-    ``audit_recovery`` of this year's leakage and raise transparency ``audit_learning`` of the
-    gap to 1. Returns the leak rate disclosed to villagers (0 if not disclosed)."""
-    acc = ledger.accounts
-    recovered = a.audit_recovery * villages.leakage[v]
-    ledger.post(acc.outside, acc.coop0 + v, "audit_recovery", recovered)
-    villages.transparency[v] += a.audit_learning * (1.0 - villages.transparency[v])
-    return float(villages.leak_rate[v]) if disclose else 0.0
+    return True, governance.inspect(ledger, a, villages, v, bool(lv.audit_disclosure))
 
 
 def train_cadres(strength: np.ndarray, lv: Levers, a: Assumptions) -> None:
@@ -126,17 +121,21 @@ def appraise_cadres(profit: np.ndarray, active: np.ndarray, lv: Levers) -> np.nd
     return active & (profit < 0)
 
 
-def raise_standards(
-    villages: Villages, v: int, lv: Levers, a: Assumptions, professionals: bool
-) -> None:
-    """The management-standard policy moves the co-op's transparency and standardization
-    ``standard_speed x management_standard`` of the way to 1; professional managers (when
-    ``professionals`` work for it, paid a fee per mu) move standardization
-    ``pro_standard_speed`` and transparency ``pro_transparency_speed`` of the way."""
+def raise_standards(town: Town, params: Params) -> None:
+    """After the season, every active co-op in village order: the management-standard policy
+    moves its transparency and standardization ``standard_speed x management_standard`` of the
+    way to 1; professional managers (when the firm operates and co-ops hire them, paid a fee
+    per mu) move standardization ``pro_standard_speed`` and transparency
+    ``pro_transparency_speed`` of the way; the governance body's accounts move both
+    ``governance_speed`` of the way (:func:`landsim.governance.raise_standards`)."""
+    villages, lv, a = town.villages, params.levers, params.assumptions
+    professionals = lv.professional_management and lv.firm_enabled
     t, s = villages.transparency, villages.standardization
     step = a.standard_speed * lv.management_standard
-    t[v] += step * (1.0 - t[v])
-    s[v] += step * (1.0 - s[v])
-    if professionals:
-        s[v] += a.pro_standard_speed * (1.0 - s[v])
-        t[v] += a.pro_transparency_speed * (1.0 - t[v])
+    for v in villages.active():
+        t[v] += step * (1.0 - t[v])
+        s[v] += step * (1.0 - s[v])
+        if professionals:
+            s[v] += a.pro_standard_speed * (1.0 - s[v])
+            t[v] += a.pro_transparency_speed * (1.0 - t[v])
+        governance.raise_standards(villages, int(v), lv, a)

@@ -196,9 +196,11 @@ def coops_empty_shell(m: LandModel) -> int:
 def founding_strength_gap(m: LandModel) -> float:
     """Share of villages with a Party branch stronger than the town's mean strength parameter
     (``branch_strength_mean``) that have founded a coop (active or shell), minus that share
-    among the weaker villages (-1 to 1; 0 when one group is empty)."""
-    strength = m.villages.strength
+    among the weaker villages (-1 to 1; 0 when one group is empty). A branch's strength is
+    read when it founded (strength changes with results, training and new secretaries), or now
+    for a branch that has not founded."""
     has = m.villages.status != NONE
+    strength = np.where(has, m.villages.founding_strength, m.villages.strength)
     strong = strength >= m.params.world.branch_strength_mean
     if strong.all() or not strong.any():
         return 0.0

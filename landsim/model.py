@@ -32,7 +32,6 @@ from landsim import (
     cooperatives,
     demography,
     farming,
-    governance,
     government,
     labour,
     land_use,
@@ -179,16 +178,12 @@ class LandModel(mesa.Model):
 
     def _after_season(self) -> None:
         t, p = self.town, self.params
-        lv, a = p.levers, p.assumptions
-        professionals = lv.professional_management and lv.firm_enabled
-        for v in t.villages.active():  # management standards move towards the town's
-            government.raise_standards(t.villages, int(v), lv, a, professionals)
-            governance.raise_standards(t.villages, int(v), lv, a)  # independent accounts
+        government.raise_standards(t, p)  # the town's standards, professionals, the body
         branches.update_branches(t, p, self.rng)  # results, training, new secretaries
         engage = self._decisions.engage if self._decisions is not None else None
         trust.update_trust_and_engagement(t, p, self.rng, engage)  # members judge their co-op
         cooperatives.review(t, p, self.year)  # co-ops in debt or without members fail
-        services.close_year(t.firm, t.ledger, a, lv)  # the firm's price and capacity adapt
+        services.close_year(t.firm, t.ledger, p.assumptions, p.levers)  # price and capacity adapt
         t.population.income = t.ledger.net_this_year(0, t.population.n_households)
 
     # ------------------------------------------------------------------ Mesa integration

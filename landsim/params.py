@@ -946,11 +946,12 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0.15, 0.45),
     )
     # management standards, voice and the branch (docs/ODD.md 7.5, 7.8, 7.13)
-    bookkeeping_cost: float = Field(
-        10_000,
+    bookkeeping_cost_per_mu: float = Field(
+        30,
         ge=0,
-        description="a coop's yearly cost of keeping its own books to full standard (yuan/yr)",
-        json_schema_extra=_plausible(5000, 20000),
+        description="a coop's cost of keeping its own books to full standard, per mu it "
+        "operates (yuan/mu/yr)",
+        json_schema_extra=_plausible(15, 60),
     )
     meeting_quorum: float = Field(
         0.3,
@@ -1114,10 +1115,10 @@ class Levers(_Section):
         json_schema_extra=_plausible(500, 930),
     )
     guaranteed_rent: float = Field(
-        600,
+        800,
         ge=0,
         description="guaranteed minimum (yuan/mu/yr)",
-        json_schema_extra=_plausible(400, 800),
+        json_schema_extra=_plausible(400, 900),
     )
     rebate_basis: Literal["labour", "sales"] = Field("labour", description="second rebate basis")
     reserve_share: float = Field(
@@ -1265,10 +1266,11 @@ class Levers(_Section):
         "every year and supervises payouts",
     )
     governance_fee: float = Field(
-        10_000,
+        40,
         ge=0,
-        description="a coop's yearly fee to the governance body (yuan/yr)",
-        json_schema_extra=_plausible(5000, 15000),
+        description="a coop's fee to the governance body for accounts, audit and "
+        "supervision, per mu it operates (yuan/mu/yr)",
+        json_schema_extra=_plausible(20, 60),
     )
     firm_enabled: bool = Field(False, description="a third-party service firm operates")
     custody_price: float = Field(

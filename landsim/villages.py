@@ -51,6 +51,7 @@ class Villages:
             expect, learned from past years' day-labour markets (0-1).
         status: the co-op's status (``NONE``, ``ACTIVE``, ``EMPTY_SHELL``).
         founded: year the co-op was founded (-1: none).
+        founding_strength: its branch's strength the year it founded the co-op (0: none).
         transparency: open accounts, audited books, member meetings (0-1).
         standardization: standard procedures and book-keeping; cuts overhead (0-1).
         insolvent_years: consecutive years in debt beyond its tolerance.
@@ -79,6 +80,7 @@ class Villages:
     job_chance: np.ndarray = column(np.float64, _V, SHARE)
     status: np.ndarray = column(np.int8, _V, (0, len(STATUS_NAMES) - 1))
     founded: np.ndarray = column(np.int64, _V, YEAR)
+    founding_strength: np.ndarray = column(np.float64, _V, SHARE)
     transparency: np.ndarray = column(np.float64, _V, SHARE)
     standardization: np.ndarray = column(np.float64, _V, SHARE)
     insolvent_years: np.ndarray = column(np.int64, _V, COUNT)
@@ -140,6 +142,7 @@ def build_villages(
         job_chance=z.copy(),
         status=np.zeros(n_v, dtype=np.int8),
         founded=np.full(n_v, -1, dtype=np.int64),
+        founding_strength=z.copy(),
         transparency=z.copy(),
         standardization=z.copy(),
         insolvent_years=np.zeros(n_v, dtype=np.int64),

@@ -32,6 +32,8 @@ SCHEMA_DIGESTS = {
     2: "90e6ebe5d75f0f99ace501bcf2d1286ca61c1f6a0ad9bb62df5aebd1a1187b0a",
     # issue 23: villages' learned job chance, households' taste, oral leases and renewals
     3: "5378dddfbb63dc5c0516b393bfcca76516aaee40962d3fd0ee7d867f17ef68bc",
+    # issue 24: co-op books, branches and the governance body
+    4: "TBD",
 }
 
 

@@ -76,7 +76,7 @@ def test_a_branch_secretary_founds_a_coop_with_their_rule():
 
 def test_a_branch_that_declines_founds_no_coop():
     """found=False keeps a village without a coop even when every branch would found one."""
-    m = tiny_model(5, coop_founding="all")
+    m = tiny_model(5, coop_founding="all", founding_spread_years=1)
     m.step(decisions=Decisions(branches={0: BranchChoice(found=False)}))
     assert 0 not in m.coops and 1 in m.coops
 

@@ -265,8 +265,10 @@ def test_a_stronger_branch_appraises_a_coop_as_more_profitable():
 def test_coop_pools_contiguous_land():
     """Pooled coop land forms larger patches than household farming (mean patch size)."""
     base = run_years(tiny_model(5, coop_founding="none"), 5).outcomes()["mean_patch_size"]
-    coop = run_years(tiny_model(5, coop_founding="all"), 5).outcomes()["mean_patch_size"]
-    assert coop.iloc[-1] > base.iloc[-1]
+    coop = tiny_model(5, coop_founding="all", founding_spread_years=1, subsidy_per_mu=300.0)
+    coop = run_years(coop, 5).outcomes()
+    assert coop["coop_land_share"].iloc[-1] > 0.05  # the co-ops took land
+    assert coop["mean_patch_size"].iloc[-1] > base.iloc[-1]
 
 
 # ---------------------------------------------------------------------- Mesa conventions
@@ -371,7 +373,13 @@ def test_agent_reporters_read_each_household_from_the_arrays():
 
     from landsim.views import Cooperative, Household
 
-    m = tiny_model(2, coop_founding="all", household_formation_rate=0.3, mortality_multiplier=3.0)
+    m = tiny_model(
+        2,
+        coop_founding="all",
+        founding_spread_years=1,
+        household_formation_rate=0.3,
+        mortality_multiplier=3.0,
+    )
     dc = mesa.DataCollector(
         agenttype_reporters={
             Household: {"household": "index", "trust": "trust"},

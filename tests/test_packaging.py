@@ -49,7 +49,10 @@ def test_listing_names_every_bundled_scenario_with_its_title() -> None:
     """`landsim scenarios` lists baseline first and a title for every file."""
     rows = bundled.listing("scenarios")
     assert rows[0][0] == "baseline"
-    assert {n for n, _ in rows} == {p.stem for p in (REPO / "scenarios").glob("*.toml")}
+    top = REPO / "scenarios"
+    files = {p.relative_to(top).with_suffix("").as_posix() for p in top.rglob("*.toml")}
+    assert {n for n, _ in rows} == files
+    assert "coops/no_benefit_sharing" in dict(rows)
     assert all(title for _, title in rows)
 
 
@@ -88,7 +91,8 @@ def test_installed_wheel_runs_from_any_folder(installed_wheel) -> None:
 
     made = w.run("init", "study")
     assert made.returncode == 0, made.stderr
-    copies = sorted(p.name for p in (w.workdir / "study" / "scenarios").glob("*.toml"))
+    study = w.workdir / "study" / "scenarios"
+    copies = sorted(p.relative_to(study).as_posix() for p in study.rglob("*.toml"))
     assert copies == sorted(f"{n}.toml" for n, _ in bundled.listing("scenarios"))
     examples = sorted(p.name for p in (w.workdir / "study" / "examples").glob("*.py"))
     assert examples == ["ema_prim.py", "make_region.py", "solaraviz_app.py"]
