@@ -131,14 +131,15 @@ def scenario_dir() -> Path:
 
 def scenario_catalogue(folder: Path | None = None) -> dict[str, Path]:
     """The scenarios the server offers: stem -> file, for the regular ``*.toml`` files of
-    ``folder`` with plain names (letters, digits, ``-``, ``_``), and the region scenario of
+    ``folder`` and of its subfolders one level down (``coops/``; a file of ``folder`` wins a
+    shared name), with plain names (letters, digits, ``-``, ``_``), and the region scenario of
     ``landsim app --region`` first, else ``baseline`` first."""
     folder = folder or scenario_dir()
     found = {}
     if folder.is_dir():
-        found = {
-            p.stem: p for p in folder.glob("*.toml") if _PLAIN.fullmatch(p.stem) and p.is_file()
-        }
+        sub = [p for p in sorted(folder.glob("*/*.toml")) if _PLAIN.fullmatch(p.parent.name)]
+        files = [*sub, *folder.glob("*.toml")]
+        found = {p.stem: p for p in files if _PLAIN.fullmatch(p.stem) and p.is_file()}
     region = Path(os.environ[REGION_ENV]) if os.environ.get(REGION_ENV) else None
     if region is not None and _PLAIN.fullmatch(region.stem) and region.is_file():
         found[region.stem] = region  # the server's region, first
