@@ -169,8 +169,7 @@ class LandModel(mesa.Model):
             cooperatives.follow_levers(self.villages, self.params.levers)
 
     def _decide(self) -> land_use.LandUse:
-        d = self._decisions
-        people = d.plots if d is not None else None
+        people = self._decisions.plots if self._decisions is not None else None
         return land_use.decide(self.town, self.params, self._farm_order, self.rng, people)
 
     def _market(self, use: land_use.LandUse, year: int) -> None:
