@@ -99,7 +99,7 @@ def test_a_co_op_whose_losses_pass_reserve_and_credit_is_insolvent_at_once():
     busy = [int(v) for v in m.villages.active() if m.villages.area[v] > 0]
     assert busy, "the tiny town's co-ops should farm some land by year 3"
     # the town raises the guarantee far above any harvest: the books cannot pay it
-    m.params = apply_changes(m.params, {"levers.guaranteed_rent": 20_000.0})
+    m.params = apply_changes(m.params, {"levers.guaranteed_rent": 90_000.0})
     cooperatives.follow_levers(m.villages, m.params.levers)
     m.step()
     assert all(m.villages.status[v] == EMPTY_SHELL for v in busy)
