@@ -33,7 +33,7 @@ SCHEMA_DIGESTS = {
     # issue 23: villages' learned job chance, households' taste, oral leases and renewals
     3: "5378dddfbb63dc5c0516b393bfcca76516aaee40962d3fd0ee7d867f17ef68bc",
     # issue 24: co-op books, branches and the governance body
-    4: "TBD",
+    4: "8e5a33520c4f4d35134b757802a138f76712ccc5143fae9adefda2c493617f60",
 }
 
 
