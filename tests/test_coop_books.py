@@ -224,7 +224,13 @@ def test_a_town_without_co_ops_draws_nothing_for_its_branches():
 def test_the_value_adding_activity_earns_with_its_own_risk_and_wears_out():
     """A co-op with capital in its activity books a value added that varies from year to year
     (its own market risk), and its capital wears out unless reinvested."""
-    m = tiny_model(8, coop_founding="all", founding_spread_years=1, value_adding=True)
+    m = tiny_model(
+        8,
+        coop_founding="all",
+        founding_spread_years=1,
+        value_adding=True,
+        reserve_cap_per_mu=1e5,  # no reserve above its cap: nothing is reinvested
+    )
     run_years(m, 2)
     active = m.villages.active()[m.villages.area[m.villages.active()] > 0]
     assert active.size
@@ -236,4 +242,6 @@ def test_the_value_adding_activity_earns_with_its_own_risk_and_wears_out():
         capital.append(m.villages.venture_capital[active].copy())
     incomes = np.array(incomes)
     assert (incomes != 0).sum() >= 3 and np.unique(incomes[incomes != 0]).size >= 3
-    assert (capital[0] < 20_000.0).all()
+    wear = 1.0 - m.params.assumptions.venture_depreciation
+    assert np.allclose(capital[0], 20_000.0 * wear)
+    assert np.allclose(capital[-1], 20_000.0 * wear**4)
