@@ -209,6 +209,20 @@ _SCENARIO_ZH: dict[str, str] = {
     "coop_subsidy_dependent": "合作社：依赖补贴",
     "tri_party_governance": "政府 + 党支部 + 第三方共治（含利益联结）",
     "custody_only": "只有托管服务，没有合作社",
+    # scenarios/coops/: the thesis's questions (benefit rules, management, the three parties)
+    "no_benefit_sharing": "没有利益联结的合作社：固定付款，不分利润",
+    "fixed_rent_sound": "合作社：固定租金，管理规范",
+    "fixed_rent_weak": "合作社：固定租金，管理不规范",
+    "dividend_sound": "合作社：保底 + 分红，管理规范",
+    "dividend_weak": "合作社：保底 + 分红，管理不规范",
+    "shareholding_sound": "合作社：纯股份合作，管理规范",
+    "shareholding_weak": "合作社：纯股份合作，管理不规范",
+    "rebate_sound": "合作社：保底 + 按劳动二次返利，管理规范",
+    "rebate_weak": "合作社：保底 + 按劳动二次返利，管理不规范",
+    "branch_alone": "三方：只有党支部",
+    "branch_government": "三方：党支部 + 镇政府",
+    "branch_third_party": "三方：党支部 + 第三方治理机构",
+    "parties_together": "三方共治：党支部、镇政府与第三方治理机构",
 }
 
 

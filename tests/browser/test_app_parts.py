@@ -156,6 +156,8 @@ def test_every_label_exists_in_every_language():
         assert f"kind.{kind}" in TEXT["en"]
     assert tr("year_of", "zh", year=3, years=30) == "第 3 年（共 30 年）"
     assert scenario_label("baseline", "zh") != scenario_label("baseline", "en", "Baseline")
+    for name in BUNDLED:  # every scenario the server offers has a Chinese name
+        assert scenario_label(name, "zh", "an English title") != "an English title", name
 
 
 def test_lessons_are_complete_in_both_languages_and_use_bundled_scenarios():
