@@ -590,7 +590,7 @@ def test_a_household_reads_each_plots_terms_and_an_income_that_adds_up(room):
     ann = room.join("Ann")
     view = household_view(room, ann.index)
     assert view["coop"] is not None, "the recommended scenario has a co-op in round 1"
-    assert view["lease_years"] == (1, 1) and view["coop_years"] == 1
+    assert view["lease_years"] == (1, 1) and view["coop_years"] == (1, 1)
     for plot in view["plots"]:
         assert plot["mu"] > 0 and plot["terms"]["keep"]["days"] > 0
         assert plot["terms"]["lease"]["rent"] >= 0 and plot["terms"]["coop"]["base"] > 0
@@ -673,3 +673,17 @@ def test_a_students_map_outlines_their_plots_on_the_towns_picture_drawn_once(roo
     assert picture(other) == picture(svg), "every page shows the same picture of the town"
     room.advance(room.year)
     assert town_png(room.town) is not first
+
+
+def test_each_lease_setting_applies_to_every_scenario_a_class_can_start():
+    """The teacher's lease settings give valid parameters on every offered scenario (the
+    class's one-year leases set the co-ops' shortest and longest terms together)."""
+    from landsim.app.classroom.room import LEASES, class_params
+    from landsim.app.session import scenario_names
+
+    for name in scenario_names():
+        for leases in LEASES:
+            lv = class_params(name, leases).levers
+            assert lv.coop_lease_years_min <= lv.coop_lease_years
+            if leases == "class":
+                assert lv.coop_lease_years == 1

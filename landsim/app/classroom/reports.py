@@ -138,7 +138,7 @@ def household_view(room: Classroom, household: int) -> dict[str, Any]:
         "options": list(opts),
         "coop": coop,
         "lease_years": (a.lease_years_min, a.lease_years_max),
-        "coop_years": lv.coop_lease_years,
+        "coop_years": (lv.coop_lease_years_min, lv.coop_lease_years),
         "relatives": _relatives_nearby(m, h),
         "member": bool(m.member_mask()[h]),
         "engaged": bool(room.engage.get(h, pop.engaged[h])),

@@ -95,11 +95,13 @@ _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 #: years the model plays alone before the first round (the year a scenario's co-ops are founded)
 WARMUP_YEARS = 1
 #: the teacher's choice of lease lengths: the class's own (every lease runs one year, so every
-#: plot is decided in every round) or the scenario's (households 3-8 years, co-ops 5)
+#: plot is decided in every round) or the scenario's (households oral a year at a time or
+#: written 3-8 years, co-ops 3-6 years and renewed)
 LEASES: dict[str, dict[str, int]] = {
     "class": {
         "assumptions.lease_years_min": 1,
         "assumptions.lease_years_max": 1,
+        "levers.coop_lease_years_min": 1,
         "levers.coop_lease_years": 1,
     },
     "scenario": {},

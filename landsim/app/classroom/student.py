@@ -220,11 +220,16 @@ def Income(view: dict[str, Any], lang: str):
     table(["", ""], rows, "landsim-income", total=total)
 
 
+def _years(span: tuple[int, int], lang: str) -> str:
+    """A lease's term: ``n`` years, or ``lo``-``hi`` years."""
+    lo, hi = span
+    return t("years_n", lang, n=lo) if lo == hi else t("years_range", lang, lo=lo, hi=hi)
+
+
 def household_form(room: Classroom, view: dict[str, Any], lang: str, year: int) -> dict:
     """What the :class:`~landsim.app.classroom.forms.HouseholdForm` shows (see there)."""
     opts = view["options"]
-    lo, hi = view["lease_years"]
-    lease_years = t("years_n", lang, n=lo) if lo == hi else t("years_range", lang, lo=lo, hi=hi)
+    lease_years = _years(view["lease_years"], lang)
     coop = view["coop"]
     helps = {
         "keep": t("help.keep", lang),
@@ -233,7 +238,7 @@ def household_form(room: Classroom, view: dict[str, Any], lang: str, year: int) 
             "help.coop",
             lang,
             rule=t(f"rule.{coop['rule']}", lang) if coop else "",
-            years=t("years_n", lang, n=view["coop_years"]),
+            years=_years(view["coop_years"], lang),
         ),
         "custody": t("help.custody", lang),
     }

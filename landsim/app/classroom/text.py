@@ -26,7 +26,7 @@ _EN: dict[str, str] = {
     "class_size": "Class size (seats)",
     "leases": "Lease lengths",
     "leases.class": "1 year (every plot is decided again each year)",
-    "leases.scenario": "The scenario's own (households 3-8 years, co-op 5)",
+    "leases.scenario": "The scenario's own (households 1 or 3-8 years, co-op 3-6)",
     "help.leases.class": "Every lease, to a household or the co-op, runs one year: each student "
     "decides on every plot in every round. The model's own town runs with the same leases.",
     "help.leases.scenario": "Leases run as in the scenario: a plot leased in year 1 may stay "
@@ -128,7 +128,8 @@ _EN: dict[str, str] = {
     "other); otherwise the household that bids most pays rent; if nobody bids, it lies idle. "
     "For {years}.",
     "help.coop": "the co-op farms it and pays you its guaranteed rent plus a share of its "
-    "profit ({rule}); the co-op may refuse land it cannot use. For {years}.",
+    "profit ({rule}); the co-op refuses land whose harvest would not cover what it pays and "
+    "its costs. For {years}.",
     "help.custody": "the service firm farms it for its price and you keep the harvest; when "
     "the firm is full, it lies idle. For 1 year.",
     "note.keep": "≈ {net:,.0f} yuan · {days:.0f} field days",
@@ -309,7 +310,7 @@ _ZH: dict[str, str] = {
     "class_size": "课堂人数（座位）",
     "leases": "流转期限",
     "leases.class": "1 年（每块地每年重新决定）",
-    "leases.scenario": "按情景设定（农户之间 3 到 8 年，合作社 5 年）",
+    "leases.scenario": "按情景设定（农户之间 1 年或 3 到 8 年，合作社 3 到 6 年）",
     "help.leases.class": "所有流转（给农户或合作社）都是一年：每个学生每一轮都要为每块地做决定。"
     "模型自己的镇也用同样的期限。",
     "help.leases.scenario": "流转期限按情景设定：第 1 年流转出去的地可能到短课结束都收不回来，"
@@ -397,7 +398,7 @@ _ZH: dict[str, str] = {
     "要花农活工日（自己干活不算工钱）。",
     "help.lease": "想要这块地的亲戚优先，不收租金（亲戚之间互相帮忙）；否则出价最高的农户付租金；"
     "没人出价就撂荒。期限 {years}。",
-    "help.coop": "合作社耕种，付给你保底租金和利润分成（{rule}）；合作社用不上的地可能不收。"
+    "help.coop": "合作社耕种，付给你保底租金和利润分成（{rule}）；收成抵不上付款和成本的地，合作社不收。"
     "期限 {years}。",
     "help.custody": "服务公司按价代耕，收成归你；公司满员时这块地就撂荒。期限 1 年。",
     "note.keep": "约 {net:,.0f} 元 · {days:.0f} 个工日",
