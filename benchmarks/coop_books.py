@@ -11,7 +11,9 @@ of issue 24 that concern the co-op itself, on seeds the tests do not use (root 2
   (``coop_guaranteed_dividend``, ``coops/dividend_sound``, ``tri_party_governance``);
 * reserves do not run away: co-op reserves at year 60 over year 30 (60-year runs);
 * a 30 % higher guarantee: co-op land and the co-ops' profit per mu of their land (paired);
-* co-ops without benefit sharing (``coops/no_benefit_sharing``) against the dividend co-ops.
+* co-ops without benefit sharing (``coops/no_benefit_sharing``) against the dividend co-ops;
+* the co-op subsidy doubled (100 -> 200 yuan/mu for its three years): co-op land and
+  abandonment while it is paid, and how much co-op land falls when it ends (the trade-off).
 
 Every difference is paired by seed with a 95 % Student-t interval. Run::
 
@@ -44,6 +46,7 @@ RUNS = {
     "dividend_1040": ("coop_guaranteed_dividend", {"levers.guaranteed_rent": 1040.0}, 30),
     "dividend_600": ("coop_guaranteed_dividend", {"levers.guaranteed_rent": 600.0}, 30),
     "dividend_780": ("coop_guaranteed_dividend", {"levers.guaranteed_rent": 780.0}, 30),
+    "dividend_subsidy200": ("coop_guaranteed_dividend", {"levers.subsidy_per_mu": 200.0}, 30),
     "dividend_sound": ("coops/dividend_sound", {}, 30),
     "dividend_weak": ("coops/dividend_weak", {}, 30),
     "no_benefit_sharing": ("coops/no_benefit_sharing", {}, 30),
@@ -59,6 +62,7 @@ COLUMNS = [
     "trust_mean",
     "participation_rate",
     "coops_active",
+    "coop_leakage",
 ]
 
 
@@ -146,6 +150,29 @@ def report(df: pd.DataFrame, size: str) -> list[str]:
             f"no benefit sharing minus dividend co-ops: {col}, years 1-30",
             _mean(d, "no_benefit_sharing", col, y30) - _mean(d, "dividend", col, y30),
         )
+    for col in ("trust_mean", "coop_leakage", "coop_land_share"):
+        row(
+            f"sound minus weak management: {col}, years 1-30",
+            _mean(d, "dividend_sound", col, y30) - _mean(d, "dividend_weak", col, y30),
+        )
+    hi, lo = "dividend_subsidy200", "dividend"
+    paid, after = range(1, 4), range(5, 11)
+    for col, years, span in (
+        ("coop_land_share", paid, "1-3 (while paid)"),
+        ("abandonment_rate", paid, "1-3 (while paid)"),
+        ("coop_land_share", after, "5-10 (after it ends)"),
+        ("coops_active", [10], "10"),
+    ):
+        row(
+            f"subsidy x2 (100 -> 200 yuan/mu): {col}, years {span}, higher minus lower",
+            _mean(d, hi, col, years) - _mean(d, lo, col, years),
+        )
+
+    def fall(run):  # co-op land given up when the subsidy ends: year 3 minus years 5-6
+        return _mean(d, run, "coop_land_share", [3]) - _mean(d, run, "coop_land_share", [5, 6])
+
+    row("subsidy x2: co-op land given up when it ends (year 3 minus 5-6), higher minus lower",
+        fall(hi) - fall(lo))
     return out + [""]
 
 
