@@ -171,8 +171,10 @@ def report(df: pd.DataFrame, size: str) -> list[str]:
     def fall(run):  # co-op land given up when the subsidy ends: year 3 minus years 5-6
         return _mean(d, run, "coop_land_share", [3]) - _mean(d, run, "coop_land_share", [5, 6])
 
-    row("subsidy x2: co-op land given up when it ends (year 3 minus 5-6), higher minus lower",
-        fall(hi) - fall(lo))
+    row(
+        "subsidy x2: co-op land given up when it ends (year 3 minus 5-6), higher minus lower",
+        fall(hi) - fall(lo),
+    )
     return out + [""]
 
 
