@@ -80,6 +80,9 @@ class ClassStore:
         self.folder = folder
         self._pending: dict[str, Callable[[], dict[str, Any]]] = {}
         self._wake = threading.Condition(threading.Lock())
+        # held while pending classes are taken and written: a flush waits for the saver's
+        # write in progress, so what it leaves on disk is the latest state
+        self._busy = threading.Lock()
         self._started = False
         atexit.register(self.flush)  # a server that stops writes what changed in its last second
 
@@ -109,19 +112,19 @@ class ClassStore:
         write_text_atomic(where / _FILE, json.dumps(document, ensure_ascii=False), mode=0o600)
 
     def flush(self) -> None:
-        """Write every pending class now (tests; the saver does it within a second)."""
-        with self._wake:
-            pending, self._pending = self._pending, {}
-        for code, document in pending.items():
-            self._write(code, document)
+        """Write every pending class now (tests, the server's exit; the saver does it within a
+        second), after any write the saver has in progress."""
+        with self._busy:
+            with self._wake:
+                pending, self._pending = self._pending, {}
+            for code, document in pending.items():
+                self._write(code, document)
 
     def _run(self) -> None:
         while True:
             with self._wake:
                 self._wake.wait_for(lambda: bool(self._pending))
-                pending, self._pending = self._pending, {}
-            for code, document in pending.items():
-                self._write(code, document)
+            self.flush()
             time.sleep(SAVE_PAUSE)  # changes meanwhile are written together
 
     def _write(self, code: str, document: Callable[[], dict[str, Any]]) -> None:
