@@ -141,7 +141,10 @@ def _farm(
         cash = float(((own_flat - labour_cost) * cf * mu).sum())
         led.post(account, acc.outside, "input_costs", cash)
         days = a.coop_labour_days * float((cf * mu).sum())
-        hire_villagers(pool, led, account, v, days, lv.coop_wage_day, "coop_wage")
+        # members first: co-op work comes with membership (docs/ODD.md, section 7.11)
+        holders = p.holder[mine]
+        mem = np.unique(holders[holders >= 0])
+        hire_villagers(pool, led, account, v, days, lv.coop_wage_day, "coop_wage", mem)
     overhead = a.coop_overhead_per_mu * (1.0 - vil.standardization[v]) * area
     led.post(account, acc.outside, "coop_overhead", overhead)
     # books kept to standard cost money: the governance body's fee, or the co-op's own

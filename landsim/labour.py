@@ -18,12 +18,13 @@ Summary of rules:
   days lessees hire for land beyond their own field days. Days are rationed: each household
   sells its offer x ``min(1, demand / offer)`` at ``day_wage``; the ledger pays only days sold.
   Co-ops and the service firm then hire from the days left unsold (:func:`hire_villagers`;
-  outsiders where the village has too few).
+  outsiders where the village has too few); a co-op hires its own members first.
 * **The price of time** (:func:`shadow_wage`, :func:`household_labour`): a farm day is worth
   what the ledger would pay for its best alternative: ``day_wage`` x the chance of selling a
   day that the village's households expect (learned from past years' markets,
-  :func:`learn_job_chance`) x the member's employability, or, where that is less, the value of
-  a day without paid work (``shadow_wage_elderly``).
+  :func:`learn_job_chance`; a co-op's work for its own members is not counted: it comes with
+  membership, not with the open market) x the member's employability, or, where that is less,
+  the value of a day without paid work (``shadow_wage_elderly``).
 
 Functions of arrays and parameters (no Mesa); the season's market is a :class:`HelperPool`.
 """
@@ -220,21 +221,55 @@ def hire_villagers(
     days: float,
     wage: float,
     kind: str,
+    members: np.ndarray | None = None,
 ) -> float:
     """Hire villagers of ``village`` for ``days`` of work at ``wage`` (yuan/day), paid by account
     ``payer`` as flows of ``kind``, in proportion to the days each household still offers; what
-    the village cannot supply is hired from outside. Returns wages paid to villagers (yuan)."""
+    the village cannot supply is hired from outside. Returns wages paid to villagers (yuan).
+
+    ``members`` (a co-op's member households): they are hired first, and their days are work
+    that comes with membership, not sales on the village's open market, so they do not count in
+    the share of offered days sold from which villagers learn their chance of selling a day
+    (:func:`learn_job_chance`); days hired from other villagers do."""
+    paid = 0.0
+    if members is not None and members.size:
+        got = _hire_from(pool, members, days)
+        days -= float(got.sum())
+        paid += _pay(pool, ledger, payer, members, got, wage, kind)
     hh = pool.by_village[village]
+    if members is not None and members.size:
+        hh = hh[~np.isin(hh, members)]
+    hired = _hire_from(pool, hh, days)
+    pool.sold[village] += float(hired.sum())
+    paid += _pay(pool, ledger, payer, hh, hired, wage, kind)
+    ledger.post(payer, ledger.accounts.outside, kind, max(0.0, days - hired.sum()) * wage)
+    return paid
+
+
+def _hire_from(pool: HelperPool, hh: np.ndarray, days: float) -> np.ndarray:
+    """Days hired from households ``hh`` (at most ``days`` in all), pro rata to the days each
+    still offers; taken out of the pool."""
     avail = pool.days[hh]
     total = float(avail.sum())
     hired = avail * (min(1.0, days / total) if total > 0 else 0.0)
     pool.days[hh] -= hired
-    pool.sold[village] += float(hired.sum())
+    return hired
+
+
+def _pay(
+    pool: HelperPool,
+    ledger: Ledger,
+    payer: int,
+    hh: np.ndarray,
+    hired: np.ndarray,
+    wage: float,
+    kind: str,
+) -> float:
+    """Post the wages of days ``hired`` from households ``hh``; co-op days are remembered as the
+    labour stake of a second rebate."""
     if kind == "coop_wage":
         pool.coop_days[hh] += hired
-    paid = ledger.post(payer, hh, kind, hired * wage)
-    ledger.post(payer, ledger.accounts.outside, kind, max(0.0, days - hired.sum()) * wage)
-    return paid
+    return ledger.post(payer, hh, kind, hired * wage)
 
 
 def learn_job_chance(job_chance: np.ndarray, pool: HelperPool, weight: float) -> None:

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from landsim.clearing import Bidders, KinPairs, Offers, Technology, clear_market
-from landsim.labour import household_labour, labour_capacity, ration, shadow_wage
+from landsim.labour import (
+    HelperPool,
+    hire_villagers,
+    household_labour,
+    labour_capacity,
+    learn_job_chance,
+    ration,
+    shadow_wage,
+)
 from landsim.land_use import (
     Outlook,
     channel_values,
@@ -130,6 +138,38 @@ def test_unsold_days_are_rationed_by_demand():
     it wants more, every offered day is sold."""
     assert ration(np.array([200.0, 100.0]), np.array([50.0, 300.0])).tolist() == [0.25, 1.0]
     assert ration(np.array([0.0]), np.array([10.0])).tolist() == [0.0]
+
+
+def _pool() -> HelperPool:
+    """One village of four households, each with 10 unsold days; 40 offered, 0 sold."""
+    return HelperPool(
+        days=np.full(4, 10.0),
+        by_village=[np.arange(4)],
+        coop_days=np.zeros(4),
+        offered=np.array([40.0]),
+        sold=np.array([0.0]),
+    )
+
+
+def test_a_coop_hires_its_members_first_and_their_days_are_not_open_market_sales():
+    """Co-op work comes with membership: members are hired first; only days hired from other
+    villagers count as sold on the village's market, from which villagers learn their chance
+    of selling a day."""
+    led = Ledger(Accounts(households=4, villages=1))
+    pool = _pool()
+    members = np.array([0, 1])
+    paid = hire_villagers(pool, led, led.accounts.coop0, 0, 30.0, 100.0, "coop_wage", members)
+    assert paid == pytest.approx(3000.0)
+    assert pool.days.tolist() == [0.0, 0.0, 5.0, 5.0]  # members' 20 days, then 10 from others
+    assert pool.coop_days.tolist() == [10.0, 10.0, 5.0, 5.0]
+    assert pool.sold.tolist() == [10.0]
+    chance = np.array([0.0])
+    learn_job_chance(chance, pool, 1.0)
+    assert chance.tolist() == [0.25]
+    # the firm (or a co-op without members given) hires on the open market: every day counts
+    firm_pool = _pool()
+    hire_villagers(firm_pool, led, led.accounts.firm, 0, 30.0, 100.0, "local_wage")
+    assert firm_pool.sold.tolist() == [30.0]
 
 
 def test_household_labour_counts_residents_only():
