@@ -27,7 +27,7 @@ Summary of rules:
   reinvested in the activity or paid out.
 * **Failure** (:func:`review`, :func:`dissolve`): a co-op whose debt exceeds its credit line
   (losses beyond reserve and credit), or in debt ``coop_fail_years`` years, or with too few
-  members from its third year, becomes an empty shell; its leases end with the season and its
+  members taking part from its third year, becomes an empty shell; its leases end with the season and its
   members lose trust.
 
 A co-op's state is a row of :class:`~landsim.villages.Villages`; its money is two ledger
@@ -535,13 +535,15 @@ def reserve_cap(town: Town, v: int, params: Params) -> float:
 # ---------------------------------------------------------------------------------- failure
 def review(town: Town, params: Params, year: int) -> None:
     """End of year, every active co-op in village order: fail into an empty shell after
-    ``coop_fail_years`` years in debt, or with fewer members than ``coop_min_member_share`` of
-    the village's households from its third year (:func:`dissolve`)."""
+    ``coop_fail_years`` years in debt, or from its third year when fewer of its members take
+    part (engage) than ``coop_min_member_share`` of the village's households: a co-op in name
+    only, its members no longer taking part (:func:`dissolve`; docs/ODD.md, section 7.5)."""
     a, vil, pop = params.assumptions, town.villages, town.population
     per_v = np.bincount(pop.hh_village[pop.hh_alive], minlength=params.world.n_villages)
     for v in vil.active():
         need = a.coop_min_member_share * int(per_v[v])
-        too_small = vil.members[v] < need and year - vil.founded[v] >= 2
+        taking_part = vil.members[v] * vil.engaged_share[v]
+        too_small = taking_part < need and year - vil.founded[v] >= 2
         if vil.insolvent_years[v] >= a.coop_fail_years or too_small:
             vil.status[v] = EMPTY_SHELL
             vil.audited[v] = False

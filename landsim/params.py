@@ -804,7 +804,7 @@ class Assumptions(_Section):
         0.03,
         ge=0,
         le=1,
-        description="members (share of village households) a coop needs",
+        description="members who take part (share of village households) a coop needs",
         json_schema_extra=_plausible(0.02, 0.05),
     )
     coop_fail_years: int = Field(

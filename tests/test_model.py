@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landsim import LandModel, Params, demography
+from landsim import LandModel, Params, cooperatives, demography
 from landsim.cooperatives import appraise
 from landsim.params import Event, params_from_flat
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.sharing import make_rule
+from landsim.villages import ACTIVE, EMPTY_SHELL
 from landsim.world import COLLECTIVE, COOP, HOUSEHOLD_LEASE, IDLE
 from tests.helpers import TINY, run_years, tiny_model
 
@@ -244,6 +245,23 @@ def test_empty_shell_stops_farming_and_returns_land():
     for coop in shells:
         assert coop.status == "empty_shell" and not coop.active
         assert not ((m.plots.kind == COOP) & (m.plots.operator == coop.village)).any()
+
+
+def test_a_coop_whose_members_stop_taking_part_becomes_an_empty_shell():
+    """From its third year a co-op needs members who take part, not just members on its books:
+    the same solvent co-op survives the review while its members engage and becomes an empty
+    shell when none do."""
+    m = run_years(tiny_model(3, coop_founding="all"), 5)
+    vil = m.villages
+    v = int(vil.active()[np.argmin(vil.founded[vil.active()])])
+    assert m.year - vil.founded[v] >= 2
+    assert vil.insolvent_years[v] == 0 and vil.members[v] > 0
+    vil.engaged_share[v] = 1.0
+    cooperatives.review(m.town, m.params, m.year)
+    assert vil.status[v] == ACTIVE
+    vil.engaged_share[v] = 0.0
+    cooperatives.review(m.town, m.params, m.year)
+    assert vil.status[v] == EMPTY_SHELL
 
 
 def test_a_stronger_branch_appraises_a_coop_as_more_profitable():
