@@ -27,8 +27,8 @@ Summary of rules:
   reinvested in the activity or paid out.
 * **Failure** (:func:`review`, :func:`dissolve`): a co-op whose debt exceeds its credit line
   (losses beyond reserve and credit), or in debt ``coop_fail_years`` years, or with too few
-  members taking part from its third year, becomes an empty shell; its leases end with the season and its
-  members lose trust.
+  members taking part from its third year, becomes an empty shell; its leases end with the
+  season and its members lose trust.
 
 A co-op's state is a row of :class:`~landsim.villages.Villages`; its money is two ledger
 accounts (cash and reserve fund).
