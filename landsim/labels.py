@@ -111,6 +111,12 @@ OUTCOMES: dict[str, Label] = {
     "coop_profit": Label(
         "Cooperative profit, all co-ops", "yuan/yr", REAL, "sum over active co-ops"
     ),
+    "coop_profit_per_mu": Label(
+        "Cooperative profit per mu of co-op land",
+        "yuan/mu/yr",
+        REAL,
+        "all co-ops' profit / their land",
+    ),
     "coop_leakage": Label(
         "Money leaked from cooperatives", "yuan/yr", NONNEGATIVE, "sum over active co-ops"
     ),

@@ -171,6 +171,15 @@ def coop_profit(m: LandModel) -> float:
     return float(sum(vil.profit[vil.active()].tolist()))
 
 
+def coop_profit_per_mu(m: LandModel) -> float:
+    """Profit of the active co-ops this year per mu of the land they farm (yuan/mu): their
+    total profit after leakage over their total area (0 when no co-op farms land)."""
+    vil = m.villages
+    active = vil.active()
+    area = float(sum(vil.area[active].tolist()))
+    return float(sum(vil.profit[active].tolist())) / area if area > 0 else 0.0
+
+
 def coop_leakage(m: LandModel) -> float:
     """Total money leaked from cooperatives this year (yuan)."""
     vil = m.villages
@@ -311,6 +320,7 @@ METRICS: dict[str, Callable[[LandModel], float]] = {
         income_gini,
         collective_income_mean,
         coop_profit,
+        coop_profit_per_mu,
         coop_leakage,
         coop_reserve,
         coops_active,
@@ -349,6 +359,7 @@ FLOW_METRICS = (
     "income_gini",
     "collective_income_mean",
     "coop_profit",
+    "coop_profit_per_mu",
     "coop_leakage",
     "subsidy_dependence",
     "output_value",

@@ -32,8 +32,9 @@ SCHEMA_DIGESTS = {
     2: "90e6ebe5d75f0f99ace501bcf2d1286ca61c1f6a0ad9bb62df5aebd1a1187b0a",
     # issue 23: villages' learned job chance, households' taste, oral leases and renewals
     3: "5378dddfbb63dc5c0516b393bfcca76516aaee40962d3fd0ee7d867f17ef68bc",
-    # issue 24: co-op books, branches and the governance body
-    4: "8e5a33520c4f4d35134b757802a138f76712ccc5143fae9adefda2c493617f60",
+    # issue 24 (unreleased while it was built): co-op books, branches and the governance
+    # body, and the outcome coop_profit_per_mu
+    4: "f36c4e051c0558750690ef63194f51d7479949ae44e8f4f7775581451a3a13ed",
 }
 
 

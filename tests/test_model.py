@@ -35,6 +35,7 @@ REQUIRED_COLUMNS = [
     "income_gini",
     "collective_income_mean",
     "coop_profit",
+    "coop_profit_per_mu",
     "coop_leakage",
     "coops_active",
     "coops_empty_shell",
