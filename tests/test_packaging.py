@@ -232,8 +232,11 @@ def test_version_licence_citation_and_changelog_agree() -> None:
     citation = (REPO / "CITATION.cff").read_text()
     assert re.search(rf"^version: {re.escape(landsim.__version__)}$", citation, re.M)
     assert "The landsim contributors" in citation
+    # the newest released section (an [Unreleased] one above it gathers the next version)
     first = next(
-        line for line in (REPO / "CHANGELOG.md").read_text().splitlines() if line.startswith("## ")
+        line
+        for line in (REPO / "CHANGELOG.md").read_text().splitlines()
+        if line.startswith("## ") and line != "## [Unreleased]"
     )
     assert f"[{landsim.__version__}]" in first
     assert (REPO / "LICENSE").read_text().startswith("MIT License")
