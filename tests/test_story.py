@@ -1,8 +1,8 @@
 """The levels and patterns of docs/validation.md, over replicates at three world sizes.
 
 One longer test module: every run that ``landsim/validation/patterns.toml`` names (the bundled
-scenarios and a few variants) is simulated for 30 years at three world sizes — 10 replicate
-seeds at the large size, 20 at the default town and 40 at the small size (its four
+scenarios and a few variants) is simulated for 30 years at three world sizes — 20 replicate
+seeds at the large size and the default town and 40 at the small size (its four
 villages make the village-level pattern 8 noisier), where the sourced levels are
 checked. Replicate ``i`` uses the same seed in every run (common random numbers), so checks
 compare runs pairwise. Each check is a statement about a mechanism's outcome with a 95 %
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 SPEC = load_spec()
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-SEEDS = {"S": 40, "D": 20, "L": 10}
+SEEDS = {"S": 40, "D": 20, "L": 20}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_pattern_holds_at_every_size(tables, pattern, check, size):
     row = pats[(pats.pattern == pattern.id) & (pats.check == check.label) & (pats["size"] == size)]
     assert len(row) == 1
     r = row.iloc[0]
-    assert r.n >= 10
+    assert r.n >= 20
     assert r.holds, (
         f"pattern {pattern.id} ({check.label}) at {size}: {r.effect:.4f} "
         f"[{r.ci_low:.4f}, {r.ci_high:.4f}] is not {r.threshold}"
