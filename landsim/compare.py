@@ -117,6 +117,7 @@ def execute(
     progress: bool = True,
     executor: Any = None,
     recordings: dict[int, Recording] | None = None,
+    done: dict[int, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Run every spec and return all yearly outcomes, in the order of ``specs``.
 
@@ -127,6 +128,8 @@ def execute(
         progress: show a progress bar on a terminal.
         executor: where to run (:mod:`landsim.sweep.executors`); it is not closed here.
         recordings: filled with the recording of each spec that asks for one (by position).
+        done: filled with each finished run's outcomes (by position) as it arrives, so that a
+            caller interrupted half-way keeps what finished.
 
     Returns:
         One row per run and year: the spec's tags, ``year``, every outcome and ``seed``.
@@ -137,7 +140,7 @@ def execute(
     if own:
         jobs = max(1, min(jobs or available_cores(), len(specs) or 1))
         executor = SerialExecutor() if jobs == 1 else LocalExecutor(jobs)
-    results: dict[int, pd.DataFrame] = {}
+    results: dict[int, pd.DataFrame] = done if done is not None else {}
     try:
         with _progress(len(specs), progress) as bar:
             for batch in executor.imap_batches(run_numbered, enumerate(specs)):

@@ -2,6 +2,8 @@
 
 * :func:`plot_outcomes` — ``compare``'s figure: outcomes over time, one panel each, per scenario
   the mean over replicates and its interval band;
+* :func:`plot_effects` — ``decompose``'s figure: per outcome, each part's effect alone, all
+  parts together and their interaction, as points with interval whiskers around a zero line;
 * :func:`series_style` — colour, line style and marker of the i-th series (distinct even in
   grey print, and markers staggered so that lines on top of each other stay visible);
 * :func:`value_axis` — the y axis of an outcome: its title and unit from
@@ -27,7 +29,14 @@ import pandas as pd
 from landsim.labels import label
 from landsim.metrics import FLOW_METRICS, MAIN_OUTCOMES
 
-__all__ = ["plot_outcomes", "series_style", "value_axis", "overlaps", "new_figure"]
+__all__ = [
+    "plot_outcomes",
+    "plot_effects",
+    "series_style",
+    "value_axis",
+    "overlaps",
+    "new_figure",
+]
 
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)))
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
@@ -211,5 +220,68 @@ def plot_outcomes(
         "t-interval, truncated to each outcome's range",
         fontsize=11,
     )
+    fig.savefig(Path(path), format="png", dpi=110)
+    return fig
+
+
+#: the contrasts :func:`plot_effects` draws, top to bottom, and their marker and colour
+_EFFECT_STYLE = {"alone": ("o", "C0"), "together": ("D", "C3"), "interaction": ("s", "C7")}
+
+
+def plot_effects(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    rows: Sequence[tuple[str, str, str]],
+    title: str,
+    units: dict[str, str],
+) -> Any:
+    """Draw a decomposition (:func:`landsim.decompose.effects`): one panel per outcome.
+
+    Args:
+        table: the effects table (``outcome, contrast, part, effect, ci_low, ci_high``).
+        path: the PNG to write.
+        rows: ``(contrast, part, text)`` of each row, top to bottom (parts alone, together,
+            the interaction).
+        title: the figure's title (names the scenario).
+        units: each outcome's panel title with its unit (shares are drawn in percentage
+            points).
+
+    Returns the figure (after saving it to ``path``).
+    """
+    outcomes = list(units)
+    ncols = 2 if len(outcomes) > 1 else 1
+    nrows = math.ceil(len(outcomes) / ncols)
+    height = 0.42 * len(rows) + 1.0
+    fig, _ = new_figure(6.2 * ncols, height * nrows + 1.0)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    y = np.arange(len(rows))[::-1]
+    for n, (ax, outcome) in enumerate(zip(axes, outcomes, strict=False)):
+        scale = label(outcome).scale
+        own = table[table["outcome"] == outcome].set_index(["contrast", "part"])
+        for yi, (contrast, part, _text) in zip(y, rows, strict=True):
+            r = own.loc[(contrast, part)]
+            mean, lo, hi = (float(r[c]) * scale for c in ("effect", "ci_low", "ci_high"))
+            marker, colour = _EFFECT_STYLE[contrast]
+            err = [[mean - lo], [hi - mean]] if math.isfinite(lo) else None
+            ax.errorbar(
+                mean, yi, xerr=err, fmt=marker, color=colour, capsize=3, markersize=6, lw=1.6
+            )
+        ax.axvline(0.0, color="0.3", lw=0.9, zorder=0)
+        split = y[len([r for r in rows if r[0] == "alone"]) - 1] - 0.5
+        ax.axhline(split, color="0.8", lw=0.8, ls="--", zorder=0)
+        ax.set_title(textwrap.fill(units[outcome], 60), fontsize=9.5)
+        ax.set_yticks(y, [textwrap.fill(t, 30) for _c, _p, t in rows] if n % ncols == 0 else [])
+        ax.tick_params(axis="y", labelsize=8.5)
+        ax.tick_params(axis="x", labelsize=8.5)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.grid(axis="x", color="0.92", lw=0.7)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _pos: f"{v:+,.0f}" if abs(v) >= 1000 else f"{v:+g}")
+        )
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10.5)
     fig.savefig(Path(path), format="png", dpi=110)
     return fig

@@ -14,11 +14,12 @@ from landsim.runner import replicate_seeds
 from landsim.sweep import ExperimentError, build_design, load_experiment, plan_text, run_seed
 from landsim.sweep.design import iter_tasks
 
-#: sweep experiments (calibrate_*.toml are `landsim calibrate` files, tested in test_calibrate.py)
+#: sweep experiments (calibrate_*.toml are `landsim calibrate` files, tested in test_calibrate.py;
+#: decompose_*.toml are `landsim decompose` files, tested in test_decompose.py)
 EXPERIMENTS = sorted(
     p
     for p in (Path(__file__).parent.parent / "experiments").glob("*.toml")
-    if not p.stem.startswith("calibrate_")
+    if not p.stem.startswith(("calibrate_", "decompose_"))
 )
 
 
