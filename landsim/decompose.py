@@ -271,6 +271,7 @@ def load_decomposition(
             continue
         off: dict[str, Any] = {}
         on: dict[str, Any] = {}
+        before = len(problems)
         for key in keys:
             section, _, name = key.partition(".")
             if section not in PART_SECTIONS:
@@ -301,7 +302,7 @@ def load_decomposition(
                     set_key(scen.params, key, value)
             except UserError as err:
                 problems.append(f"{where}: {str(err).splitlines()[0]}")
-        if on and off and on == off:
+        if len(problems) == before and on == off:  # (a key already reported is left out)
             problems.append(
                 f"{where}: switching it off changes nothing (its keys have the same values on "
                 "and off)"
@@ -392,7 +393,7 @@ def _contrasts(parts: tuple[Part, ...], columns: list[str]) -> list[tuple[str, s
     for i, p in enumerate(parts):
         on = [c for c in columns if c[i] == "1"]
         off = [c for c in columns if c[i] == "0"]
-        out.append(("main effect", p.name, lambda w, a=on, b=off: w[a].mean(1) - w[b].mean(1)))
+        out.append(("main effect", p.name, lambda w, a=on, b=off: w[a].mean(axis=1) - w[b].mean(axis=1)))
     return out
 
 

@@ -86,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers",
         type=positive_int,
         metavar="N",
-        help="local processes (default: every core this process may use)",
+        help="local processes (default: every core this process may use; 1: this process)",
     )
     p.add_argument(
         "--out",
@@ -133,7 +133,9 @@ def main(args: argparse.Namespace) -> int:
     out = prepare_dir(
         args.out or DEFAULT_OUT, default=args.out is None, force=args.force, need_bytes=need
     )
-    executor = make_executor("local", min(args.workers or available_cores(), len(specs)))
+    workers = min(args.workers or available_cores(), len(specs))
+    # one worker: this process (no pool to start), as compare's --jobs 1
+    executor = make_executor("serial") if workers == 1 else make_executor("local", workers)
     with folder_lock(out, "decompose"), executor:  # one writer per results folder
         return _run(args, dec, specs, out, executor, started)
 
