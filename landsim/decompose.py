@@ -236,8 +236,7 @@ def load_decomposition(
     if not path.exists():
         names = [n for n, _ in bundled.listing("experiments") if n.startswith("decompose_")]
         raise UserError(
-            f"{shown}: no such decomposition file; bundled ones (by bare name): "
-            + ", ".join(names)
+            f"{shown}: no such decomposition file; bundled ones (by bare name): " + ", ".join(names)
         )
     text = read_text_file(path, shown)
     try:
@@ -260,8 +259,35 @@ def load_decomposition(
         if name not in METRICS:
             where = "--outcomes" if outcomes is not None else f"{shown}: outcomes"
             problems.append(f"{where}: unknown outcome {name!r}; choose from {', '.join(METRICS)}")
-    parts, owner = [], {}
-    for i, p in enumerate(data.part):
+    parts = _parts(data.part, scen, base, shown, problems)
+    if seeds is not None and seeds < 2:
+        problems.append(f"--seeds {seeds}: at least 2 (paired intervals need two seeds or more)")
+    if problems:
+        raise UserError("\n".join(problems))
+    dec = Decomposition(
+        path=path,
+        text=text,
+        title=data.title or path.stem,
+        scenario=scen,
+        base=base,
+        parts=tuple(parts),
+        seeds=seeds or data.seeds,
+        years=years or data.years or scen.params.run.years,
+        seed=data.seed if data.seed is not None else scen.params.run.seed,
+        outcomes=tuple(dict.fromkeys(chosen)),
+        world=dict(world or {}),
+    )
+    _check_cells(dec, shown)
+    return dec
+
+
+def _parts(
+    raw: list[_PartIn], scen: Scenario, base: Scenario | None, shown: str, problems: list[str]
+) -> list[Part]:
+    """The parts with their on and off values; problems are added to ``problems``."""
+    parts: list[Part] = []
+    owner: dict[str, str] = {}
+    for i, p in enumerate(raw):
         where = f"{shown}: part[{i + 1}] ({p.name})"
         if p.name in {q.name for q in parts}:
             problems.append(f"{where}.name: {p.name!r} is the name of an earlier part")
@@ -308,28 +334,16 @@ def load_decomposition(
                 "and off)"
             )
         parts.append(Part(p.name, p.title or p.name.replace("_", " "), on, off))
-    if seeds is not None and seeds < 2:
-        problems.append(f"--seeds {seeds}: at least 2 (paired intervals need two seeds or more)")
-    if problems:
-        raise UserError("\n".join(problems))
-    dec = Decomposition(
-        path=path,
-        text=text,
-        title=data.title or path.stem,
-        scenario=scen,
-        base=base,
-        parts=tuple(parts),
-        seeds=seeds or data.seeds,
-        years=years or data.years or scen.params.run.years,
-        seed=data.seed if data.seed is not None else scen.params.run.seed,
-        outcomes=tuple(dict.fromkeys(chosen)),
-        world=dict(world or {}),
-    )
-    for cell in cells(len(parts)):  # every combination must be a valid parameter set
+    return parts
+
+
+def _check_cells(dec: Decomposition, shown: str) -> None:
+    """Every combination of parts must be a valid parameter set."""
+    for cell in cells(len(dec.parts)):
         try:
             dec.params(cell)
         except (ValueError, ValidationError) as err:
-            on_parts = [p.name for f, p in zip(cell, parts, strict=True) if f == "1"] or ["none"]
+            on_parts = parts_on(dec, cell).replace("+", ", ") or "none"
             if isinstance(err, ValidationError):
                 first = "; ".join(
                     f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
@@ -338,9 +352,8 @@ def load_decomposition(
             else:
                 first = str(err).splitlines()[0]
             raise UserError(
-                f"{shown}: the combination with parts on: {', '.join(on_parts)}: {first}"
+                f"{shown}: the combination with parts on: {on_parts}: {first}"
             ) from None
-    return dec
 
 
 def cells(k: int) -> list[str]:
@@ -393,13 +406,13 @@ def _contrasts(parts: tuple[Part, ...], columns: list[str]) -> list[tuple[str, s
     for i, p in enumerate(parts):
         on = [c for c in columns if c[i] == "1"]
         off = [c for c in columns if c[i] == "0"]
-        out.append(("main effect", p.name, lambda w, a=on, b=off: w[a].mean(axis=1) - w[b].mean(axis=1)))
+        out.append(
+            ("main effect", p.name, lambda w, a=on, b=off: w[a].mean(axis=1) - w[b].mean(axis=1))
+        )
     return out
 
 
-def effects(
-    means: pd.DataFrame, dec: Decomposition, level: float = CONFIDENCE
-) -> pd.DataFrame:
+def effects(means: pd.DataFrame, dec: Decomposition, level: float = CONFIDENCE) -> pd.DataFrame:
     """Each contrast of each outcome, paired by seed, with its interval.
 
     Only seeds whose every combination finished are used (an interrupted run leaves some out).

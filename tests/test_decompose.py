@@ -86,7 +86,7 @@ def test_together_minus_base_is_the_difference_of_the_runs_means(decomposed, out
 def test_the_interaction_is_together_beyond_the_sum_of_the_parts_alone(decomposed, outcome):
     """Interaction = (together - base) - sum over parts of (part alone - base)."""
     wide = _wide(decomposed, outcome)
-    expected = ((wide["11"] - wide["00"]) - (wide["10"] - wide["00"]) - (wide["01"] - wide["00"]))
+    expected = (wide["11"] - wide["00"]) - (wide["10"] - wide["00"]) - (wide["01"] - wide["00"])
     got = _effect(decomposed, outcome, "interaction")
     assert got == pytest.approx(expected.mean(), rel=1e-9, abs=1e-12)
     alone = _effect(decomposed, outcome, "alone", "firm")
@@ -106,7 +106,8 @@ def test_effects_of_an_additive_outcome_have_no_interaction(tmp_path, tiny_text)
         level = rng.normal(10.0, 3.0)
         for cell in cells(2):
             value = level + sum(a for f, a in zip(cell, amount.values(), strict=True) if f == "1")
-            rows.append({"cell": cell, "replicate": r, **{f"{o}:mean": value for o in dec.outcomes}})
+            means = {f"{o}:mean": value for o in dec.outcomes}
+            rows.append({"cell": cell, "replicate": r, **means})
     table = effects(pd.DataFrame(rows), dec).query("outcome == 'collective_income_mean'")
     got = {(c, p): e for c, p, e in zip(table.contrast, table.part, table.effect, strict=True)}
     assert got[("interaction", "")] == pytest.approx(0.0, abs=1e-9)
@@ -125,10 +126,16 @@ def test_effects_of_an_additive_outcome_have_no_interaction(tmp_path, tiny_text)
             "part[1] (audits): 'levers.audit_rat': unknown parameter",
         ),
         ("seeds = 2", "seeds = 1", "seeds: input should be greater than or equal to 2"),
-        ('title = "Service firm"', 'title = "Service firm"\ncolour = "red"', "part[2].colour: "
-         "unknown key"),
-        ('"levers.audit_rate" = 0.0', '"levers.audit_rate" = 0.5', "part[1] (audits): switching "
-         "it off changes nothing"),
+        (
+            'title = "Service firm"',
+            'title = "Service firm"\ncolour = "red"',
+            "part[2].colour: unknown key",
+        ),
+        (
+            '"levers.audit_rate" = 0.0',
+            '"levers.audit_rate" = 0.5',
+            "part[1] (audits): switching it off changes nothing",
+        ),
     ],
     ids=["misspelt key", "too few seeds", "unknown key", "part that changes nothing"],
 )
