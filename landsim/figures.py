@@ -234,6 +234,7 @@ def plot_effects(
     rows: Sequence[tuple[str, str, str]],
     title: str,
     units: dict[str, str],
+    note: str = "",
 ) -> Any:
     """Draw a decomposition (:func:`landsim.decompose.effects`): one panel per outcome.
 
@@ -245,6 +246,7 @@ def plot_effects(
         title: the figure's title (names the scenario).
         units: each outcome's panel title with its unit (shares are drawn in percentage
             points).
+        note: how to read the figure, in the spare panel (or under the panels).
 
     Returns the figure (after saving it to ``path``).
     """
@@ -266,11 +268,11 @@ def plot_effects(
             ax.errorbar(
                 mean, yi, xerr=err, fmt=marker, color=colour, capsize=3, markersize=6, lw=1.6
             )
-        ax.axvline(0.0, color="0.3", lw=0.9, zorder=0)
+        ax.axvline(0.0, color="0.2", lw=1.0, zorder=1.5)
         split = y[len([r for r in rows if r[0] == "alone"]) - 1] - 0.5
         ax.axhline(split, color="0.8", lw=0.8, ls="--", zorder=0)
         ax.set_title(textwrap.fill(units[outcome], 60), fontsize=9.5)
-        ax.set_yticks(y, [textwrap.fill(t, 30) for _c, _p, t in rows] if n % ncols == 0 else [])
+        ax.set_yticks(y, [textwrap.fill(t, 28) for _c, _p, t in rows] if n % ncols == 0 else [])
         ax.tick_params(axis="y", labelsize=8.5)
         ax.tick_params(axis="x", labelsize=8.5)
         ax.set_ylim(-0.6, len(rows) - 0.4)
@@ -280,8 +282,13 @@ def plot_effects(
         ax.xaxis.set_major_formatter(
             FuncFormatter(lambda v, _pos: f"{v:+,.0f}" if abs(v) >= 1000 else f"{v:+g}")
         )
-    for ax in axes[len(outcomes) :]:
-        ax.set_visible(False)
+    spare = axes[len(outcomes) :]
+    for ax in spare:
+        ax.set_axis_off()
+    if note and len(spare):
+        spare[0].text(0.02, 0.95, textwrap.fill(note, 70), va="top", fontsize=8.5, color="0.25")
+    elif note:
+        fig.supxlabel(textwrap.fill(note, 150), fontsize=8.5, color="0.25")
     fig.suptitle(title, fontsize=10.5)
     fig.savefig(Path(path), format="png", dpi=110)
     return fig

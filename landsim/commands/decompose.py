@@ -192,7 +192,7 @@ def _run(args, dec, specs, out, executor, started) -> int:
     text = _write(args, dec, done, out)
     write_json(out / "provenance.json", {**record, "status": "complete", "finished": now()})
     print(f"\n{dec.title}: {dec.scenario.title} ({dec.scenario.name})")
-    print(f"(differences paired by seed: {INTERVAL_METHOD})\n")
+    print(f"(intervals {INTERVAL_METHOD})\n")
     print(text)
     print(f"figure: {out / 'decomposition.png'}")
     print(
@@ -207,7 +207,7 @@ def _write(args, dec, done: dict, out) -> str:
     """Write the results of the finished runs; return the effects as Markdown."""
     import pandas as pd
 
-    from landsim.decompose import contrast_text, effects, markdown, run_means, unit_text
+    from landsim.decompose import effects, markdown, run_means, unit_text
     from landsim.dictionary import write_dictionary, write_parquet
     from landsim.figures import plot_effects
     from landsim.provenance import atomic_path
@@ -224,10 +224,17 @@ def _write(args, dec, done: dict, out) -> str:
     with atomic_path(out / "effects.md") as tmp:
         tmp.write_text(f"# {dec.title}\n\n{text}", encoding="utf-8")
     if table["n_seeds"].max() >= 2:
-        titles = {p.name: p.title for p in dec.parts}
-        rows = [("alone", p.name, contrast_text("alone", p.name, titles)) for p in dec.parts]
-        rows += [(c, "", contrast_text(c, "", titles)) for c in ("together", "interaction")]
+        rows = [("alone", p.name, f"{p.title} alone") for p in dec.parts]
+        rows += [("together", "", "all parts together"), ("interaction", "", "interaction")]
         n = int(table["n_seeds"].max())
+        note = (
+            "How to read: each point is the mean over the seeds of a combination's outcome "
+            "minus the base's with the same seed (the base: every part off); whiskers are "
+            f"{args.conf_level:.0%} t-intervals. Interaction = together − base − the sum of "
+            "(each part alone − base): below zero, together adds less than the parts alone "
+            "add up to (they overlap); above zero, more. Each part's main effect is in "
+            "effects.md."
+        )
         title = (
             f"What each part of “{dec.scenario.title}” ({dec.scenario.name}) contributes\n"
             f"difference from the base (every part off), paired by seed: mean of {n} seeds "
@@ -235,6 +242,6 @@ def _write(args, dec, done: dict, out) -> str:
         )
         units = {o: unit_text(o) for o in dec.outcomes}
         with atomic_path(out / "decomposition.png") as tmp:
-            plot_effects(table, tmp, rows, title, units)
+            plot_effects(table, tmp, rows, title, units, note)
     write_dictionary(out)
     return text
