@@ -231,9 +231,9 @@ def _write(args, dec, done: dict, out) -> str:
             "How to read: each point is the mean over the seeds of a combination's outcome "
             "minus the base's with the same seed (the base: every part off); whiskers are "
             f"{args.conf_level:.0%} t-intervals. Interaction = together − base − the sum of "
-            "(each part alone − base): below zero, together adds less than the parts alone "
-            "add up to (they overlap); above zero, more. Each part's main effect is in "
-            "effects.md."
+            "(each part alone − base): 0 when the parts' effects add up; of the sign opposite "
+            "to theirs when they overlap (together does less than their sum), of the same "
+            "sign when they reinforce each other. Each part's main effect is in effects.md."
         )
         title = (
             f"What each part of “{dec.scenario.title}” ({dec.scenario.name}) contributes\n"
