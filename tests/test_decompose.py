@@ -171,3 +171,28 @@ def test_help_shows_an_example(capsys):
         main(["decompose", "--help"])
     text = capsys.readouterr().out
     assert "examples:" in text and "landsim decompose decompose_tri_party --out" in text
+
+
+def test_an_interrupted_decomposition_keeps_its_finished_runs(tmp_path, tiny_text, monkeypatch):
+    """Ctrl-C after five runs: exit status 130, the five runs kept in runs.csv and
+    timeseries.parquet, and provenance says 'interrupted'."""
+    import landsim.compare
+
+    (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
+    (tmp_path / "parts.toml").write_text(TWO_PARTS, encoding="utf-8")
+    real = landsim.compare.run_numbered
+    calls = []
+
+    def stop_at_the_sixth(item):
+        calls.append(item[0])
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return real(item)
+
+    monkeypatch.setattr(landsim.compare, "run_numbered", stop_at_the_sixth)
+    out = tmp_path / "out"
+    argv = ["decompose", str(tmp_path / "parts.toml"), "--workers", "1", "--no-progress"]
+    assert main([*argv, "--out", str(out)]) == 130
+    assert len(pd.read_csv(out / "runs.csv")) == 5
+    assert pd.read_parquet(out / "timeseries.parquet")["year"].max() == 2
+    assert json.loads((out / "provenance.json").read_text())["status"] == "interrupted"
