@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ from landsim.problems import suggest_dotted
 from landsim.runner import RunSpec, replicate_seeds
 from landsim.scenario import Scenario, find_scenario, load_scenario, set_key
 from landsim.tomlio import TOO_DEEP, read_text_file, safe_text, toml_data
+from landsim.validation import _pydantic_lines
 
 __all__ = [
     "Part",
@@ -92,6 +94,8 @@ DEFAULT_OUTCOMES = (
 MAX_PARTS = 6
 #: sections whose keys a part may switch (the world is the same in every cell)
 PART_SECTIONS = ("levers", "assumptions")
+#: what a part's name may be (it heads columns and labels rows)
+PART_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}", re.ASCII)
 #: how the intervals are made, as printed and recorded
 INTERVAL_METHOD = (
     "paired by seed (replicate r of every combination shares its seed): Student-t interval of "
@@ -101,7 +105,7 @@ INTERVAL_METHOD = (
 
 class _PartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+    name: str
     title: str = ""
     keys: list[str] = []
     off: dict[str, Any] = {}
@@ -167,31 +171,6 @@ class Decomposition:
         }
 
 
-def _lines(shown: str, err: ValidationError) -> list[str]:
-    out = []
-    for e in err.errors():
-        loc: list[str] = []
-        for piece in e["loc"]:
-            if isinstance(piece, int) and loc:
-                loc[-1] = f"{loc[-1]}[{piece + 1}]"
-            else:
-                loc.append(str(piece))
-        key = ".".join(loc) or "(top level)"
-        if e["type"] == "extra_forbidden":
-            out.append(f"{shown}: {key}: unknown key")
-        elif e["type"] == "missing":
-            out.append(f"{shown}: {key}: required key is missing")
-        elif e["type"] == "string_pattern_mismatch":
-            out.append(
-                f"{shown}: {key}: must be a plain name (a letter, then letters, digits, - or _; "
-                f"at most 40), got {e['input']!r}"
-            )
-        else:
-            msg = e["msg"][0].lower() + e["msg"][1:]
-            out.append(f"{shown}: {key}: {msg} (got {safe_text(repr(e['input']), 60)})")
-    return list(dict.fromkeys(out))
-
-
 def _scenario(text: str, anchor: Path, shown: str, key: str) -> Scenario:
     """A scenario named in the file: beside the file first, else a path or a bundled name."""
     local = anchor / (text if text.endswith(".toml") else f"{text}.toml")
@@ -248,7 +227,7 @@ def load_decomposition(
     try:
         data = _FileIn.model_validate(raw)
     except ValidationError as err:
-        raise UserError("\n".join(_lines(shown, err))) from None
+        raise UserError("\n".join(_pydantic_lines(shown, err))) from None
     anchor = path.parent
     scen = _scenario(scenario, Path.cwd(), "--scenario", "scenario") if scenario else None
     scen = scen or _scenario(data.scenario, anchor, shown, "scenario")
@@ -288,7 +267,12 @@ def _parts(
     parts: list[Part] = []
     owner: dict[str, str] = {}
     for i, p in enumerate(raw):
-        where = f"{shown}: part[{i + 1}] ({p.name})"
+        where = f"{shown}: part[{i + 1}] ({safe_text(p.name, 40)})"
+        if not PART_NAME.fullmatch(p.name):
+            problems.append(
+                f"{where}.name: must be a plain name (a letter, then letters, digits, - or _; "
+                "at most 40)"
+            )
         if p.name in {q.name for q in parts}:
             problems.append(f"{where}.name: {p.name!r} is the name of an earlier part")
         keys = list(dict.fromkeys([*p.keys, *p.off, *p.on]))

@@ -136,8 +136,9 @@ def test_effects_of_an_additive_outcome_have_no_interaction(tmp_path, tiny_text)
             '"levers.audit_rate" = 0.5',
             "part[1] (audits): switching it off changes nothing",
         ),
+        ('name = "firm"', 'name = "the firm"', "part[2] (the firm).name: must be a plain name"),
     ],
-    ids=["misspelt key", "too few seeds", "unknown key", "part that changes nothing"],
+    ids=["misspelt key", "too few seeds", "unknown key", "part that changes nothing", "name"],
 )
 def test_a_bad_decomposition_file_is_one_line_naming_file_key_and_rule(
     tmp_path, tiny_text, capsys, old, new, says
