@@ -224,6 +224,13 @@ def load_decomposition(
         raise UserError(f"{shown}: TOML syntax error: {err}") from None
     if raw is None:
         raise UserError(f"{shown}: {TOO_DEEP}")
+    other = "sweep experiment" if "factors" in raw else "calibration" if "target" in raw else ""
+    if other and "part" not in raw:
+        command = "sweep" if "factors" in raw else "calibrate"
+        raise UserError(
+            f"{shown}: a {other} file (landsim {command}), not a decomposition file: it names "
+            "no parts ([[part]])"
+        )
     try:
         data = _FileIn.model_validate(raw)
     except ValidationError as err:
