@@ -41,7 +41,7 @@ EPILOG = """examples:
   landsim scenarios                                           the bundled scenarios, by name
   landsim compare baseline tri_party_governance               compare two bundled scenarios
   landsim compare scenarios/*.toml --out results/compare      compare scenario files
-  landsim decompose decompose_tri_party --out results/tri_party  what each part of a bundle adds
+  landsim decompose decompose_tri_party                       what each part of a bundle adds
   landsim init my_study                                       copy the bundled files to edit
   landsim run scenarios/baseline.toml --years 30 --out results/baseline
   landsim check scenarios/my_policy.toml
