@@ -17,7 +17,7 @@ POWER_SEEDS = 10
 HELP = """examples:
   landsim validate                                     10 seeds at sizes S, D and L
   landsim validate --sizes D --seeds 5 --out results/val
-  landsim validate --seeds S=40,D=20,L=20                 seeds per size (as tests/test_story.py)
+  landsim validate --seeds S=40,D=20,L=40                 seeds per size (as tests/test_story.py)
   landsim validate --out results/val --resume          finish an interrupted validation
   landsim validate --spec my_patterns.toml             your own patterns and regional targets
   landsim validate --executor dask://10.0.0.5:8786
