@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), constrained_layout=True)
     xs = np.array(sorted(stats))
-    for ax, col in zip(axes, ("coop_land_share", "coop_profit_per_mu", "coops_active"), strict=True):
+    shown = ("coop_land_share", "coop_profit_per_mu", "coops_active")
+    for ax, col in zip(axes, shown, strict=True):
         m, lo, hi = (np.array([stats[g][col][i] for g in xs]) for i in range(3))
         ax.fill_between(xs, lo, hi, alpha=0.25, color="C0", label="95 % interval over seeds")
         ax.plot(xs, m, marker="o", color="C0", label="mean of seeds")
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         ax.set_xlabel("guarantee (yuan/mu/yr)")
         ax.set_title(COLUMNS[col], fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper left")
+    axes[0].legend(fontsize=8, loc="lower center")
     fig.suptitle(
         f"The co-op's guarantee: land drawn against margins (size {args.size}, {args.seeds} "
         f"seeds, years 1-{YEARS}; dotted: the bundled 800)",
