@@ -1,0 +1,97 @@
+"""Compiled kernels: Numba's just-in-time compiler with landsim's settings, its cache, and a
+switch to run without it.
+
+A phase module keeps each rule as a plain NumPy function (the reference, and the test oracle)
+and may hand its inner loops to a kernel written beside it (``landsim/<phase>_kernels.py``) and
+compiled with :func:`kernel`. Kernels perform the same floating-point operations in the same
+order as their references, so a seed gives the same run with or without compilation
+(``tests/test_golden.py``, ``tests/test_kernels.py``): no ``fastmath`` (it would let the
+compiler reorder and fuse operations), no parallel reductions, and random draws stay on the
+model's generator, drawn in Python and handed to kernels.
+
+Parts:
+
+* :func:`kernel`: decorate a kernel. Numba is imported and the kernel compiled on its first
+  call (importing landsim stays fast); the machine code is cached on disk (``cache=True``), so
+  only the first run after an install or a change pays the compile (docs/performance.md).
+* :func:`enabled`: whether kernels run compiled. ``LANDSIM_NO_JIT=1`` in the environment runs
+  every rule on its NumPy reference instead (Numba's own ``NUMBA_DISABLE_JIT=1`` also works,
+  but runs the kernels as slow Python).
+* The cache's place: Numba writes it in ``__pycache__`` beside the sources; when the installed
+  package cannot be written (a system-wide or read-only install), ``NUMBA_CACHE_DIR`` is set to
+  the user's cache folder (``~/.cache/landsim/numba`` on Linux), unless the user has set it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["kernel", "enabled", "cache_dir", "NO_JIT_VARIABLE"]
+
+#: environment variable that turns compilation off (any value but "", "0", "false", "no")
+NO_JIT_VARIABLE = "LANDSIM_NO_JIT"
+
+
+def enabled() -> bool:
+    """Whether rules run on their compiled kernels (read from the environment on each call, so
+    that a test can switch it)."""
+    return os.environ.get(NO_JIT_VARIABLE, "").strip().lower() in ("", "0", "false", "no")
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (made if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def cache_dir() -> Path | None:
+    """Set ``NUMBA_CACHE_DIR`` when Numba could not write its cache beside landsim's sources,
+    and return the folder set (``None`` when the user set it or the package is writable).
+
+    Numba would otherwise fall back to its own user folder, and fail to import a kernel when
+    that cannot be written either; here the fallback is the user's landsim cache, then the
+    temporary folder (compiled again each session, but never an error)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if _writable(Path(__file__).parent / "__pycache__"):
+        return None
+    from platformdirs import user_cache_dir
+
+    for folder in (
+        Path(user_cache_dir("landsim", appauthor=False)) / "numba",
+        Path(tempfile.gettempdir()) / f"landsim-numba-{getattr(os, 'getuid', lambda: 0)()}",
+    ):
+        if _writable(folder):
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
+            return folder
+    return None
+
+
+def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Compile ``fn`` with Numba on its first call (``nopython``, ``cache=True``, no
+    ``fastmath``, no ``parallel``; the GIL released) and call the compiled function after."""
+    compiled: list[Callable[..., Any]] = []
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        if not compiled:
+            folder = cache_dir()
+            import numba
+
+            if folder is not None and not numba.config.CACHE_DIR:
+                numba.config.CACHE_DIR = str(folder)  # numba was imported before it was set
+            compiled.append(numba.njit(cache=True, fastmath=False, parallel=False, nogil=True)(fn))
+        return compiled[0](*args)
+
+    call.py_func = fn  # type: ignore[attr-defined]
+    return call
