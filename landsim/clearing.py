@@ -40,9 +40,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from landsim import compiled
+from landsim.clearing_kernels import auction_rounds
 from landsim.grouping import group_cumsum
 
-__all__ = ["Offers", "Bidders", "KinPairs", "Technology", "Leases", "clear_market", "auction"]
+__all__ = [
+    "Offers",
+    "Bidders",
+    "KinPairs",
+    "Technology",
+    "Leases",
+    "clear_market",
+    "auction",
+    "auction_reference",
+]
 
 
 @dataclass(frozen=True)
@@ -396,7 +407,42 @@ def auction(
     days_left: np.ndarray,
     room: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Second-price auctions of one village's plots, in rounds (module docstring, stage 3).
+    """Second-price auctions of one village's plots, in rounds (module docstring, stage 3),
+    on the compiled kernel :func:`landsim.clearing_kernels.auction_rounds`; the same leases,
+    bit for bit, as :func:`auction_reference` (which runs instead when compilation is off,
+    :mod:`landsim.compiled`, or when an array is not of the types the kernel is built for).
+    Arguments and return values are :func:`auction_reference`'s."""
+    values = (base, days_per_mu, need, reserve, wage)
+    if not compiled.enabled() or any(v.dtype != np.float64 for v in values):
+        return auction_reference(
+            base, days_per_mu, need, reserve, wage, hired_wage, days_left, room
+        )
+    floor = np.maximum(reserve, 0.0)
+    return auction_rounds(
+        np.ascontiguousarray(base),
+        np.ascontiguousarray(days_per_mu),
+        np.ascontiguousarray(need),
+        floor,
+        np.maximum(floor, 0.0),
+        np.ascontiguousarray(wage),
+        float(hired_wage),
+        np.array(days_left, dtype=np.float64),
+        np.array(room, dtype=np.int64),
+    )
+
+
+def auction_reference(
+    base: np.ndarray,
+    days_per_mu: np.ndarray,
+    need: np.ndarray,
+    reserve: np.ndarray,
+    wage: np.ndarray,
+    hired_wage: float,
+    days_left: np.ndarray,
+    room: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Second-price auctions of one village's plots, in rounds (module docstring, stage 3),
+    written with NumPy: the reference that the compiled :func:`auction` must equal.
 
     Args:
         base: bidders x plots: each bidder's willingness to pay before labour (yuan/mu;
