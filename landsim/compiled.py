@@ -31,10 +31,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["kernel", "enabled", "cache_dir", "NO_JIT_VARIABLE"]
+__all__ = ["kernel", "enabled", "cache_dir", "NO_JIT_VARIABLE", "SOURCES"]
 
 #: environment variable that turns compilation off (any value but "", "0", "false", "no")
 NO_JIT_VARIABLE = "LANDSIM_NO_JIT"
+
+#: where Numba writes its cache by default: beside landsim's sources
+SOURCES = Path(__file__).parent / "__pycache__"
 
 
 def enabled() -> bool:
@@ -63,7 +66,7 @@ def cache_dir() -> Path | None:
     temporary folder (compiled again each session, but never an error)."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None
-    if _writable(Path(__file__).parent / "__pycache__"):
+    if _writable(SOURCES):
         return None
     from platformdirs import user_cache_dir
 
