@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from landsim import compiled
-from landsim.clearing_kernels import auction_rounds
+from landsim.clearing_kernels import auction_rounds, auction_villages
 from landsim.grouping import group_cumsum
 
 __all__ = [
@@ -359,7 +359,63 @@ def _auctions(
     need: np.ndarray,
     book: _Book,
 ) -> None:
-    """Stage 3, village by village: the plots still open are auctioned (:func:`auction`)."""
+    """Stage 3, village by village: the plots still open are auctioned (:func:`auction`), on
+    the compiled kernel :func:`landsim.clearing_kernels.auction_villages` (the bid matrices and
+    the rounds); :func:`_auctions_reference` when compilation is off."""
+    if not compiled.enabled():
+        _auctions_reference(offers, bidders, tech, distance_cost, need, book)
+        return
+    o_all = np.flatnonzero(book.open_)
+    if o_all.size == 0:
+        return
+    floor = np.maximum(np.maximum(offers.reserve, 0.0), 0.0)  # as auction() takes it
+    plot = (
+        tech.before_labour(offers.hilly, offers.quality),
+        tech.spread(offers.hilly, offers.quality),
+        tech.days(offers.hilly),
+        need,
+        floor,
+        np.maximum(floor, 0.0),
+        offers.row,
+        offers.col,
+        offers.holder,
+    )
+    bidder = (bidders.risk_or_zero(), bidders.wage, bidders.row, bidders.col, bidders.household)
+    if any(a.dtype != np.float64 for a in (*plot[:6], *bidder[:2])):
+        _auctions_reference(offers, bidders, tech, distance_cost, need, book)
+        return
+    b_order = np.argsort(bidders.village, kind="stable")
+    b_keys = bidders.village[b_order]
+    o_order = o_all[np.argsort(offers.village[o_all], kind="stable")]
+    o_keys = offers.village[o_order]
+    villages = np.unique(o_keys)
+    o_bounds = np.searchsorted(o_keys, np.r_[villages, villages[-1] + 1])
+    wo, wb, rent, fam = auction_villages(
+        o_order,
+        o_bounds,
+        b_order,
+        np.searchsorted(b_keys, villages),
+        np.searchsorted(b_keys, villages + 1),
+        tuple(np.ascontiguousarray(a) for a in plot),
+        tuple(np.ascontiguousarray(a) for a in bidder),
+        float(tech.hired_wage),
+        float(distance_cost),
+        book.days_left,
+        book.room,
+    )
+    book.take(wo, wb, rent, np.zeros(wo.size), False, np.where(fam, need[wo], 0.0))
+
+
+def _auctions_reference(
+    offers: Offers,
+    bidders: Bidders,
+    tech: Technology,
+    distance_cost: float,
+    need: np.ndarray,
+    book: _Book,
+) -> None:
+    """Stage 3, village by village: the plots still open are auctioned
+    (:func:`auction_reference`); NumPy, the reference that :func:`_auctions` must equal."""
     o_all = np.flatnonzero(book.open_)
     if o_all.size == 0:
         return
@@ -383,7 +439,7 @@ def _auctions(
         base = before[o][None, :] - risk[b][:, None] * spread[o][None, :]
         base -= distance_cost * _distance(offers, bidders, o[None, :], b[:, None])
         base[offers.holder[o][None, :] == bidders.household[b][:, None]] = -np.inf
-        won = auction(
+        won = auction_reference(
             base,
             lessee_days[o],
             need[o],

@@ -16,7 +16,7 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["auction_rounds"]
+__all__ = ["auction_rounds", "auction_villages"]
 
 
 @kernel
@@ -174,6 +174,102 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
                 open_o[n_next] = open_o[c]
                 n_next += 1
         n_open = n_next
+    return (
+        out_o[:n_out].copy(),
+        out_b[:n_out].copy(),
+        out_rent[:n_out].copy(),
+        out_fam[:n_out].copy(),
+    )
+
+
+@kernel
+def auction_villages(
+    o_order,
+    o_bounds,
+    b_order,
+    b_first,
+    b_end,
+    plot,
+    bidder,
+    hired_wage,
+    distance_cost,
+    days_left,
+    room,
+):
+    """Stage 3 of the market, village by village, as
+    :func:`landsim.clearing._auctions_reference` runs it: each village's bid matrix (the same
+    operations: harvest less costs, less the bidder's risk premium, less the distance's cost;
+    no bid for its own plot) and its auction rounds (:func:`auction_rounds`).
+
+    Args:
+        o_order: open offers, by village (indices into the offers).
+        o_bounds: village ``v``'s offers are ``o_order[o_bounds[v]:o_bounds[v+1]]``.
+        b_order: bidders, by village (indices into the bidders).
+        b_first: where village ``v``'s bidders start in ``b_order``.
+        b_end: where they end (``b_order[b_first[v]:b_end[v]]``).
+        plot: per offer ``(before, spread, days_per_mu, need, floor, alone, row, col,
+            holder)``: harvest less cash costs (yuan/mu), the harvest's standard deviation
+            (yuan/mu), lessee labour (days/mu and days), reserve floor and lone bidder's price
+            (:func:`auction_rounds`), grid position and holder.
+        bidder: per bidder ``(risk, wage, row, col, household)``.
+        hired_wage: the day wage of hired labour (yuan/day).
+        distance_cost: cost of a plot-length between homestead and plot (yuan/mu).
+        days_left: each bidder's spare family days (not changed).
+        room: plots each bidder can still manage (not changed).
+
+    Returns:
+        ``(offer, bidder, rent, family)``: the leases, village after village, in the order
+        each village's auction made them.
+    """
+    before, spread, days_per_mu, need, floor, alone, row_o, col_o, holder = plot
+    risk, wage, row_b, col_b, household = bidder
+    n_max = o_order.size
+    out_o = np.empty(n_max, np.int64)
+    out_b = np.empty(n_max, np.int64)
+    out_rent = np.empty(n_max)
+    out_fam = np.empty(n_max, np.bool_)
+    n_out = 0
+    for v in range(o_bounds.size - 1):
+        n_b = 0
+        for i in range(b_first[v], b_end[v]):
+            if room[b_order[i]] > 0:
+                n_b += 1
+        if n_b == 0:
+            continue
+        b = np.empty(n_b, np.int64)
+        n_b = 0
+        for i in range(b_first[v], b_end[v]):
+            if room[b_order[i]] > 0:
+                b[n_b] = b_order[i]
+                n_b += 1
+        o = o_order[o_bounds[v] : o_bounds[v + 1]]
+        n_o = o.size
+        base = np.empty((n_b, n_o))
+        for r in range(n_b):
+            for c in range(n_o):
+                x = before[o[c]] - risk[b[r]] * spread[o[c]]
+                dist = abs(row_b[b[r]] - row_o[o[c]]) + abs(col_b[b[r]] - col_o[o[c]])
+                x = x - distance_cost * dist
+                if holder[o[c]] == household[b[r]]:
+                    x = -np.inf
+                base[r, c] = x
+        wo, wb, rent, fam = auction_rounds(
+            base,
+            days_per_mu[o],
+            need[o],
+            floor[o],
+            alone[o],
+            wage[b],
+            hired_wage,
+            days_left[b],
+            room[b],
+        )
+        for i in range(wo.size):
+            out_o[n_out] = o[wo[i]]
+            out_b[n_out] = b[wb[i]]
+            out_rent[n_out] = rent[i]
+            out_fam[n_out] = fam[i]
+            n_out += 1
     return (
         out_o[:n_out].copy(),
         out_b[:n_out].copy(),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,19 +83,38 @@ def cache_dir() -> Path | None:
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile ``fn`` with Numba on its first call (``nopython``, ``cache=True``, no
-    ``fastmath``, no ``parallel``; the GIL released) and call the compiled function after."""
+    ``fastmath``, no ``parallel``; the GIL released) and call the compiled function after.
+
+    A kernel may call another kernel of its module: the callee is compiled first and the
+    caller sees its compiled form."""
     compiled: list[Callable[..., Any]] = []
 
-    @functools.wraps(fn)
-    def call(*args: Any) -> Any:
+    def dispatcher() -> Callable[..., Any]:
         if not compiled:
             folder = cache_dir()
             import numba
 
             if folder is not None and not numba.config.CACHE_DIR:
                 numba.config.CACHE_DIR = str(folder)  # numba was imported before it was set
-            compiled.append(numba.njit(cache=True, fastmath=False, parallel=False, nogil=True)(fn))
-        return compiled[0](*args)
+            names = {
+                name: value.dispatcher()
+                for name, value in fn.__globals__.items()
+                if name in fn.__code__.co_names and hasattr(value, "dispatcher")
+            }
+            py_func = fn
+            if names:  # the same code, with the kernels it calls compiled
+                py_func = types.FunctionType(
+                    fn.__code__, {**fn.__globals__, **names}, fn.__name__, fn.__defaults__
+                )
+                py_func.__qualname__, py_func.__module__ = fn.__qualname__, fn.__module__
+            options = {"cache": True, "fastmath": False, "parallel": False, "nogil": True}
+            compiled.append(numba.njit(**options)(py_func))
+        return compiled[0]
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        return (compiled[0] if compiled else dispatcher())(*args)
 
     call.py_func = fn  # type: ignore[attr-defined]
+    call.dispatcher = dispatcher  # type: ignore[attr-defined]
     return call
