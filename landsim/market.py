@@ -235,9 +235,17 @@ def _loans_still_kin(offers: Offers, kin: KinPairs) -> Offers:
     loan = np.flatnonzero((offers.sitting >= 0) & (offers.sitting_closeness > 0))
     if loan.size == 0:
         return offers
-    n_b = int(max(offers.sitting.max(), kin.bidder.max(initial=0))) + 1
-    tie = dict(zip((kin.offer * n_b + kin.bidder).tolist(), kin.closeness.tolist(), strict=True))
-    close = np.array([tie.get(int(o) * n_b + int(offers.sitting[o]), 0.0) for o in loan])
+    close = np.zeros(loan.size)
+    if kin.offer.size:
+        # each loan's tie (offer, sitting lessee) looked up among the pairs, sorted by one
+        # integer key; of equal pairs the last given counts
+        n_b = int(max(offers.sitting.max(), kin.bidder.max())) + 1
+        keys = kin.offer.astype(np.int64) * n_b + kin.bidder
+        order = np.argsort(keys, kind="stable")
+        want = loan.astype(np.int64) * n_b + offers.sitting[loan]
+        at = np.searchsorted(keys[order], want, side="right") - 1
+        found = (at >= 0) & (keys[order][np.maximum(at, 0)] == want)
+        close[found] = kin.closeness[order[at[found]]]
     sitting, closeness = offers.sitting.copy(), offers.sitting_closeness.copy()
     closeness[loan] = close
     sitting[loan[close <= 0]] = -1

@@ -1,7 +1,8 @@
 """The model's fast paths agree with the rules written plainly, on random inputs.
 
 ``clear_market`` runs its auctions as whole-village array operations: random markets must keep
-the rules of the auction; the farm order is merged from last year's instead of sorted and is
+the rules of the auction; loans to kin look their ties up in sorted keys, as a dictionary
+would; the farm order is merged from last year's instead of sorted and is
 checked against a slow, literal version of the same rule.
 """
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from landsim.clearing import Bidders, KinPairs, Offers, Technology, clear_market
 from landsim.land_use import sorted_by_key
+from landsim.market import _loans_still_kin
 from landsim.spatial import count_patches
 
 
@@ -74,7 +76,7 @@ def test_clear_market_keeps_the_auction_rules(seed, n_o, n_b, villages, high_wag
     strangers = ~got.kin  # kin ties are drawn within a village by the model, at random here
     assert (offers.village[got.offer] == bidders.village[b])[strangers].all()
     assert (offers.holder[got.offer] != got.lessee).all()
-    assert (np.bincount(b, minlength=max(n_b, 1))[: n_b] <= bidders.room).all()
+    assert (np.bincount(b, minlength=max(n_b, 1))[:n_b] <= bidders.room).all()
     paid = ~got.kin
     o, bb = got.offer[paid], b[paid]
     assert (got.rent[paid] >= np.maximum(offers.reserve[o], 0) - 1e-9).all()
@@ -83,6 +85,45 @@ def test_clear_market_keeps_the_auction_rules(seed, n_o, n_b, villages, high_wag
     wtp = tech.margin(offers.hilly[o], offers.quality[o], best_wage) - 3.0 * dist
     assert (got.rent[paid] <= wtp + 1e-6).all()
     assert np.unique(got.plot).size == got.plot.size  # a plot is leased at most once
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    n_o=st.integers(0, 30),
+    n_b=st.integers(1, 10),
+    n_k=st.integers(0, 40),
+)
+def test_loans_stay_kin_exactly_while_a_tie_holds(seed, n_o, n_b, n_k):
+    """A loan to kin keeps the closeness of the tie between its offer's holder and its sitting
+    lessee (the last such pair given), and without a tie goes to the market: as a dictionary
+    of ties says, on random loans and pairs (repeated pairs included)."""
+    rng = np.random.default_rng(seed)
+    sitting = np.where(rng.random(n_o) < 0.7, rng.integers(0, n_b, n_o), -1)
+    n = np.zeros(n_o)
+    offers = Offers(
+        *(n,) * 8,
+        holder=n,
+        sitting=sitting,
+        sitting_rent=n,
+        sitting_closeness=np.where(rng.random(n_o) < 0.6, rng.choice([0.2, 0.5], n_o), 0.0),
+    )
+    kin = KinPairs(
+        offer=rng.integers(0, max(n_o, 1), n_k),
+        bidder=rng.integers(0, n_b, n_k),
+        closeness=rng.uniform(0.01, 1, n_k),
+    )
+    pairs = zip(kin.offer.tolist(), kin.bidder.tolist(), kin.closeness.tolist(), strict=True)
+    tie = {(o, b): c for o, b, c in pairs}
+    got = _loans_still_kin(offers, kin)
+    for o in range(n_o):
+        if sitting[o] >= 0 and offers.sitting_closeness[o] > 0:
+            c = tie.get((o, int(sitting[o])), 0.0)
+            assert got.sitting_closeness[o] == c
+            assert got.sitting[o] == (sitting[o] if c > 0 else -1)
+        else:
+            assert got.sitting[o] == sitting[o]
+            assert got.sitting_closeness[o] == offers.sitting_closeness[o]
 
 
 @settings(max_examples=100, deadline=None)
