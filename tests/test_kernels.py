@@ -145,7 +145,8 @@ def test_the_cache_goes_to_the_users_folder_when_the_package_is_read_only(monkey
     """When landsim's own folder cannot be written, Numba's cache goes to the user's cache
     folder; a NUMBA_CACHE_DIR the user set is left alone."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "")  # restored (unset) after the test, as found
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
     assert compiled.cache_dir() is None  # the working tree can be written
     assert "NUMBA_CACHE_DIR" not in os.environ
     writable = compiled._writable
