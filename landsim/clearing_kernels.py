@@ -16,7 +16,69 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["auction_rounds", "auction_villages"]
+__all__ = ["auction_rounds", "top_bids", "kept_bids", "village_bids", "auction_villages"]
+
+
+@kernel
+def top_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor):
+    """One round's bids (:func:`auction_rounds`): for each open plot, the highest bid (its
+    bidder's position in ``live``, the first among equal bids as ``np.argmax`` has it, and
+    whether it bids with its own days) and the second-highest (``-inf`` when none); and which
+    bidders bid at all. A bid is the bidder's own-days or hired-labour willingness to pay, as
+    its days left cover the plot, when positive and not below the plot's floor."""
+    top = np.zeros(open_o.size, np.int64)
+    v1 = np.empty(open_o.size)
+    v2 = np.empty(open_o.size)
+    top_fam = np.zeros(open_o.size, np.bool_)
+    row_bids = np.zeros(live.size, np.bool_)
+    for c in range(open_o.size):
+        o = open_o[c]
+        best = -np.inf
+        second = -np.inf
+        for r in range(live.size):
+            b = live[r]
+            fam = days_left[b] >= need[o]
+            x = fam_wtp[b, o] if fam else hired_wtp[b, o]
+            if x <= 0 or x < floor[o]:
+                x = -np.inf
+            if math.isfinite(x):
+                row_bids[r] = True
+            if r == 0:
+                best, top_fam[c] = x, fam
+            elif x > best:
+                second = best
+                best, top[c], top_fam[c] = x, r, fam
+            elif x > second:
+                second = x
+        v1[c], v2[c] = best, second
+    return top, v1, v2, top_fam, row_bids
+
+
+@kernel
+def kept_bids(order, winner, used, on_family, days_left, room):
+    """Which plots won in a round their winners keep (:func:`auction_rounds`), taken in
+    ``order`` (by winner, then gain): while the family days they use (a running sum, as
+    ``group_cumsum`` makes it: one sum over all, less the sum before the winner's first) fit
+    in its days left, and their count in its room."""
+    kept = np.zeros(order.size, np.bool_)
+    total = 0.0
+    days_before = 0.0
+    prev_total = 0.0
+    count_before = 0
+    count = 0
+    for i in range(order.size):
+        e = order[i]
+        w = winner[e]
+        total = used[e] if i == 0 else total + used[e]
+        if i > 0 and w != winner[order[i - 1]]:
+            days_before = prev_total
+            count_before = count
+        prev_total = total
+        days_ok = (not on_family[e]) or (total - days_before <= days_left[w])
+        if days_ok:
+            count += 1
+        kept[i] = days_ok and (count - count_before <= room[w])
+    return kept
 
 
 @kernel
@@ -46,111 +108,40 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
         for o in range(n_o):
             fam_wtp[b, o] = base[b, o] - days_per_mu[o] * wage[b]
             hired_wtp[b, o] = base[b, o] - days_per_mu[o] * hired_wage
-    cheap = True
-    for b in range(n_b):
-        if not wage[b] <= hired_wage:
-            cheap = False
+    # own days no dearer than hired ones: bids only fall from round to round, so a plot nobody
+    # bids for, or a bidder that bids for nothing, leaves the rounds
+    cheap = (wage <= hired_wage).all()
     out_o = np.empty(n_o, np.int64)
     out_b = np.empty(n_o, np.int64)
     out_rent = np.empty(n_o)
     out_fam = np.empty(n_o, np.bool_)
     n_out = 0
     open_o = np.arange(n_o)
-    n_open = n_o
-    live = np.empty(n_b, np.int64)
-    top = np.empty(n_o, np.int64)
-    v1 = np.empty(n_o)
-    v2 = np.empty(n_o)
-    top_fam = np.empty(n_o, np.bool_)
-    row_bids = np.empty(n_b, np.bool_)
-    while n_open > 0:
-        n_live = 0
-        for b in range(n_b):
-            if room[b] > 0:
-                live[n_live] = b
-                n_live += 1
-        if n_live == 0:
+    while open_o.size > 0:
+        live = np.flatnonzero(room > 0)
+        if live.size == 0:
             break
-        # each open plot's highest bid (first bidder among equals) and second-highest bid
-        row_bids[:n_live] = False
-        any_bid = False
-        for c in range(n_open):
-            o = open_o[c]
-            best = -np.inf
-            second = -np.inf
-            best_r = 0
-            best_fam = False
-            for r in range(n_live):
-                b = live[r]
-                fam = days_left[b] >= need[o]
-                x = fam_wtp[b, o] if fam else hired_wtp[b, o]
-                if x <= 0 or x < floor[o]:
-                    x = -np.inf
-                if math.isfinite(x):
-                    row_bids[r] = True
-                if r == 0:
-                    best, best_fam = x, fam
-                elif x > best:  # np.argmax: the first of equal bids wins
-                    second = best
-                    best, best_r, best_fam = x, r, fam
-                elif x > second:
-                    second = x
-            top[c], v1[c], v2[c], top_fam[c] = best_r, best, second, best_fam
-            if math.isfinite(best):
-                any_bid = True
-        if not any_bid:
+        top, v1, v2, top_fam, row_bids = top_bids(
+            fam_wtp, hired_wtp, open_o, live, days_left, need, floor
+        )
+        if not np.isfinite(v1).any():
             break
         if cheap:
-            for r in range(n_live):
-                if not row_bids[r]:
-                    room[live[r]] = 0
+            room[live[~row_bids]] = 0
         # the plots bid for, with winner, price and gain, by winner, gain (highest first), plot
-        k = 0
-        for c in range(n_open):
-            if math.isfinite(v1[c]):
-                k += 1
-        j = np.empty(k, np.int64)
-        winner = np.empty(k, np.int64)
-        price = np.empty(k)
-        gain = np.empty(k)
-        on_family = np.empty(k, np.bool_)
-        i = 0
-        for c in range(n_open):
-            if math.isfinite(v1[c]):
-                o = open_o[c]
-                j[i] = c
-                winner[i] = live[top[c]]
-                if math.isfinite(v2[c]):
-                    price[i] = floor[o] if floor[o] > v2[c] else v2[c]
-                else:
-                    price[i] = alone[o]
-                gain[i] = v1[c] - price[i]
-                on_family[i] = top_fam[c]
-                i += 1
+        j = np.flatnonzero(np.isfinite(v1))
+        winner = live[top[j]]
+        o = open_o[j]
+        price = np.where(np.isfinite(v2[j]), np.where(floor[o] > v2[j], floor[o], v2[j]), alone[o])
+        gain = v1[j] - price
+        on_family = top_fam[j]
         # np.lexsort((j, -gain, winner)) as two stable sorts; j is already ascending
         by_gain = np.argsort(-gain, kind="mergesort")
         order = by_gain[np.argsort(winner[by_gain], kind="mergesort")]
-        # a winner keeps plots while its family days (running sum) and its room last
-        kept = np.zeros(k, np.bool_)
-        total = 0.0
-        days_before = 0.0
-        count_before = 0
-        count = 0
-        prev_total = 0.0
-        for i in range(k):
-            e = order[i]
-            w = winner[e]
-            used = need[open_o[j[e]]] if on_family[e] else 0.0
-            total = used if i == 0 else total + used
-            if i > 0 and w != winner[order[i - 1]]:
-                days_before = prev_total
-                count_before = count
-            prev_total = total
-            days_ok = (not on_family[e]) or (total - days_before <= days_left[w])
-            if days_ok:
-                count += 1
-            kept[i] = days_ok and (count - count_before <= room[w])
-        for i in range(k):
+        kept = kept_bids(
+            order, winner, np.where(on_family, need[o], 0.0), on_family, days_left, room
+        )
+        for i in range(j.size):
             if kept[i]:
                 e = order[i]
                 w = winner[e]
@@ -162,24 +153,35 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
                 out_fam[n_out] = on_family[e]
                 n_out += 1
         # the plots left: not kept; with cheap own days, only those somebody bid for
-        still = np.empty(n_open, np.bool_)
-        for c in range(n_open):
-            still[c] = math.isfinite(v1[c]) or not cheap
-        for i in range(k):
-            if kept[i]:
-                still[j[order[i]]] = False
-        n_next = 0
-        for c in range(n_open):
-            if still[c]:
-                open_o[n_next] = open_o[c]
-                n_next += 1
-        n_open = n_next
+        still = np.isfinite(v1) if cheap else np.ones(open_o.size, np.bool_)
+        still[j[order[kept]]] = False
+        open_o = open_o[still]
     return (
         out_o[:n_out].copy(),
         out_b[:n_out].copy(),
         out_rent[:n_out].copy(),
         out_fam[:n_out].copy(),
     )
+
+
+@kernel
+def village_bids(o, b, plot, bidder, distance_cost):
+    """One village's bid matrix, bidders ``b`` x offers ``o`` (arguments of
+    :func:`auction_villages`): each bidder's willingness to pay before labour, harvest less cash
+    costs, less its risk premium, less the distance's cost, ``-inf`` for its own plot; as
+    :func:`landsim.clearing._auctions_reference` computes it with NumPy."""
+    before, spread, row_o, col_o, holder = plot[0], plot[1], plot[6], plot[7], plot[8]
+    risk, row_b, col_b, household = bidder[0], bidder[2], bidder[3], bidder[4]
+    base = np.empty((b.size, o.size))
+    for r in range(b.size):
+        for c in range(o.size):
+            x = before[o[c]] - risk[b[r]] * spread[o[c]]
+            dist = abs(row_b[b[r]] - row_o[o[c]]) + abs(col_b[b[r]] - col_o[o[c]])
+            x = x - distance_cost * dist
+            if holder[o[c]] == household[b[r]]:
+                x = -np.inf
+            base[r, c] = x
+    return base
 
 
 @kernel
@@ -221,8 +223,8 @@ def auction_villages(
         ``(offer, bidder, rent, family)``: the leases, village after village, in the order
         each village's auction made them.
     """
-    before, spread, days_per_mu, need, floor, alone, row_o, col_o, holder = plot
-    risk, wage, row_b, col_b, household = bidder
+    days_per_mu, need, floor, alone = plot[2:6]
+    wage = bidder[1]
     n_max = o_order.size
     out_o = np.empty(n_max, np.int64)
     out_b = np.empty(n_max, np.int64)
@@ -230,31 +232,13 @@ def auction_villages(
     out_fam = np.empty(n_max, np.bool_)
     n_out = 0
     for v in range(o_bounds.size - 1):
-        n_b = 0
-        for i in range(b_first[v], b_end[v]):
-            if room[b_order[i]] > 0:
-                n_b += 1
-        if n_b == 0:
+        b = b_order[b_first[v] : b_end[v]]
+        b = b[room[b] > 0]
+        if b.size == 0:
             continue
-        b = np.empty(n_b, np.int64)
-        n_b = 0
-        for i in range(b_first[v], b_end[v]):
-            if room[b_order[i]] > 0:
-                b[n_b] = b_order[i]
-                n_b += 1
         o = o_order[o_bounds[v] : o_bounds[v + 1]]
-        n_o = o.size
-        base = np.empty((n_b, n_o))
-        for r in range(n_b):
-            for c in range(n_o):
-                x = before[o[c]] - risk[b[r]] * spread[o[c]]
-                dist = abs(row_b[b[r]] - row_o[o[c]]) + abs(col_b[b[r]] - col_o[o[c]])
-                x = x - distance_cost * dist
-                if holder[o[c]] == household[b[r]]:
-                    x = -np.inf
-                base[r, c] = x
         wo, wb, rent, fam = auction_rounds(
-            base,
+            village_bids(o, b, plot, bidder, distance_cost),
             days_per_mu[o],
             need[o],
             floor[o],
