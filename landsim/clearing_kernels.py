@@ -16,20 +16,24 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["auction_rounds", "top_bids", "kept_bids", "village_bids", "auction_villages"]
+__all__ = ["auction_rounds", "round_bids", "kept_bids", "village_bids", "auction_villages"]
 
 
 @kernel
-def top_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor):
-    """One round's bids (:func:`auction_rounds`): for each open plot, the highest bid (its
-    bidder's position in ``live``, the first among equal bids as ``np.argmax`` has it, and
-    whether it bids with its own days) and the second-highest (``-inf`` when none); and which
-    bidders bid at all. A bid is the bidder's own-days or hired-labour willingness to pay, as
-    its days left cover the plot, when positive and not below the plot's floor."""
-    top = np.zeros(open_o.size, np.int64)
-    v1 = np.empty(open_o.size)
-    v2 = np.empty(open_o.size)
-    top_fam = np.zeros(open_o.size, np.bool_)
+def round_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor, alone):
+    """One round's bids (:func:`auction_rounds`). A bid is the bidder's own-days or
+    hired-labour willingness to pay, as its days left cover the plot, when positive and not
+    below the plot's floor. For each open plot with a bid (``j``, positions in ``open_o``):
+    the highest bidder (the first among equal bids, as ``np.argmax`` has it), the price (the
+    second-highest bid or the floor, whichever is more; ``alone`` without a second bid), the
+    winner's gain over the price and whether it bids with its own days; and which of the
+    ``live`` bidders bid at all."""
+    n = 0
+    j = np.empty(open_o.size, np.int64)
+    winner = np.empty(open_o.size, np.int64)
+    price = np.empty(open_o.size)
+    gain = np.empty(open_o.size)
+    on_family = np.empty(open_o.size, np.bool_)
     row_bids = np.zeros(live.size, np.bool_)
     for c in range(open_o.size):
         o = open_o[c]
@@ -43,15 +47,21 @@ def top_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor):
                 x = -np.inf
             if math.isfinite(x):
                 row_bids[r] = True
-            if r == 0:
-                best, top_fam[c] = x, fam
-            elif x > best:
-                second = best
-                best, top[c], top_fam[c] = x, r, fam
+            if r == 0 or x > best:
+                if r > 0:
+                    second = best
+                best, winner[n], on_family[n] = x, b, fam
             elif x > second:
                 second = x
-        v1[c], v2[c] = best, second
-    return top, v1, v2, top_fam, row_bids
+        if math.isfinite(best):
+            j[n] = c
+            if math.isfinite(second):
+                price[n] = floor[o] if floor[o] > second else second
+            else:
+                price[n] = alone[o]
+            gain[n] = best - price[n]
+            n += 1
+    return j[:n], winner[:n], price[:n], gain[:n], on_family[:n], row_bids
 
 
 @kernel
@@ -110,7 +120,9 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
             hired_wtp[b, o] = base[b, o] - days_per_mu[o] * hired_wage
     # own days no dearer than hired ones: bids only fall from round to round, so a plot nobody
     # bids for, or a bidder that bids for nothing, leaves the rounds
-    cheap = (wage <= hired_wage).all()
+    cheap = True
+    for b in range(n_b):
+        cheap = cheap and wage[b] <= hired_wage
     out_o = np.empty(n_o, np.int64)
     out_b = np.empty(n_o, np.int64)
     out_rent = np.empty(n_o)
@@ -121,40 +133,37 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
         live = np.flatnonzero(room > 0)
         if live.size == 0:
             break
-        top, v1, v2, top_fam, row_bids = top_bids(
-            fam_wtp, hired_wtp, open_o, live, days_left, need, floor
+        j, winner, price, gain, on_family, row_bids = round_bids(
+            fam_wtp, hired_wtp, open_o, live, days_left, need, floor, alone
         )
-        if not np.isfinite(v1).any():
+        if j.size == 0:
             break
         if cheap:
-            room[live[~row_bids]] = 0
-        # the plots bid for, with winner, price and gain, by winner, gain (highest first), plot
-        j = np.flatnonzero(np.isfinite(v1))
-        winner = live[top[j]]
-        o = open_o[j]
-        price = np.where(np.isfinite(v2[j]), np.where(floor[o] > v2[j], floor[o], v2[j]), alone[o])
-        gain = v1[j] - price
-        on_family = top_fam[j]
-        # np.lexsort((j, -gain, winner)) as two stable sorts; j is already ascending
+            for r in range(live.size):
+                if not row_bids[r]:
+                    room[live[r]] = 0
+        # by winner, gain (highest first), plot: np.lexsort((j, -gain, winner)) as two stable
+        # sorts (j is already ascending)
         by_gain = np.argsort(-gain, kind="mergesort")
         order = by_gain[np.argsort(winner[by_gain], kind="mergesort")]
-        kept = kept_bids(
-            order, winner, np.where(on_family, need[o], 0.0), on_family, days_left, room
-        )
+        used = np.zeros(j.size)
+        for i in range(j.size):
+            if on_family[i]:
+                used[i] = need[open_o[j[i]]]
+        kept = kept_bids(order, winner, used, on_family, days_left, room)
+        # the plots left: not kept; with cheap own days, only those somebody bid for
+        still = np.zeros(open_o.size, np.bool_) if cheap else np.ones(open_o.size, np.bool_)
+        still[j] = True
         for i in range(j.size):
             if kept[i]:
                 e = order[i]
                 w = winner[e]
                 room[w] -= 1
-                days_left[w] -= need[open_o[j[e]]] if on_family[e] else 0.0
-                out_o[n_out] = open_o[j[e]]
-                out_b[n_out] = w
-                out_rent[n_out] = price[e]
-                out_fam[n_out] = on_family[e]
+                days_left[w] -= used[e]
+                out_o[n_out], out_b[n_out] = open_o[j[e]], w
+                out_rent[n_out], out_fam[n_out] = price[e], on_family[e]
                 n_out += 1
-        # the plots left: not kept; with cheap own days, only those somebody bid for
-        still = np.isfinite(v1) if cheap else np.ones(open_o.size, np.bool_)
-        still[j[order[kept]]] = False
+                still[j[e]] = False
         open_o = open_o[still]
     return (
         out_o[:n_out].copy(),
