@@ -1,11 +1,16 @@
 """Compiled kernels of the land market's clearing (:mod:`landsim.clearing`).
 
-Summary of :func:`auction_rounds`: the rounds of one village's second-price auctions, exactly
-as :func:`landsim.clearing.auction_reference` runs them with NumPy, one bidder and one plot at a
-time. It makes the same floating-point operations in the same order (willingness to pay,
-second-highest bid, price, gain, the running sums of family days that decide which plots a
-winner keeps), so its leases are bit for bit the reference's (``tests/test_kernels.py``).
-It takes and returns arrays only: it knows nothing of the model.
+Summary: stage 3 of the market, the second-price auctions, exactly as
+:func:`landsim.clearing._auctions_reference` and :func:`landsim.clearing.auction_reference`
+run them with NumPy, one bidder and one plot at a time. The kernels make the same
+floating-point operations in the same order (willingness to pay, second-highest bid, price,
+gain, the running sums of family days that decide which plots a winner keeps), so their
+leases are bit for bit the references' (``tests/test_kernels.py``, ``tests/test_golden.py``).
+They take and return arrays only: they know nothing of the model.
+
+Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
+(a village's bid matrix), :func:`auction_rounds` (a village's rounds), :func:`round_bids` (one
+round's bids and prices), :func:`kept_bids` (which plots a winner keeps).
 """
 
 from __future__ import annotations
