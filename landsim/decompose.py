@@ -45,7 +45,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,7 @@ from landsim.params import Params, apply_changes
 from landsim.problems import suggest_dotted
 from landsim.runner import RunSpec, replicate_seeds
 from landsim.scenario import Scenario, find_scenario, load_scenario, set_key
-from landsim.tomlio import TOO_DEEP, read_text_file, safe_text, toml_data
+from landsim.tomlio import read_toml, safe_text
 from landsim.validation import _pydantic_lines
 
 __all__ = [
@@ -217,13 +216,7 @@ def load_decomposition(
         raise UserError(
             f"{shown}: no such decomposition file; bundled ones (by bare name): " + ", ".join(names)
         )
-    text = read_text_file(path, shown)
-    try:
-        raw = toml_data(text)
-    except tomllib.TOMLDecodeError as err:
-        raise UserError(f"{shown}: TOML syntax error: {err}") from None
-    if raw is None:
-        raise UserError(f"{shown}: {TOO_DEEP}")
+    text, raw = read_toml(path, shown, "decomposition file", UserError)
     other = "sweep experiment" if "factors" in raw else "calibration" if "target" in raw else ""
     if other and "part" not in raw:
         command = "sweep" if "factors" in raw else "calibrate"

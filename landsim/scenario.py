@@ -31,7 +31,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,14 +64,12 @@ from landsim.problems import (
     suggest_dotted,
 )
 from landsim.tomlio import (
-    TOO_DEEP,
     ScenarioError,
+    parse_toml,
     read_text_file,
     safe_text,
     show_value,
-    syntax_message,
     to_toml,
-    toml_data,
 )
 
 __all__ = [
@@ -331,12 +328,7 @@ def _read(path: Path, shown: str) -> Layer:
     )
     if not text.strip():
         raise ScenarioError(empty)
-    try:
-        data = toml_data(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(syntax_message(shown, text, str(err))) from None
-    if data is None:
-        raise ScenarioError(f"{shown}: {TOO_DEEP}")
+    data = parse_toml(text, shown)
     if not data:
         raise ScenarioError(empty)
     return Layer(path=path, shown=shown, text=text, data=data)

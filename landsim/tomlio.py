@@ -1,17 +1,18 @@
 """TOML text as landsim reads and writes it: safely read, written in the subset scenario files
 use, and searched for the line where a key is written.
 
-Every TOML file landsim reads (scenario, experiment and calibration files) goes through
-:func:`read_text_file` and :func:`toml_data`: only regular files are read (never a pipe or a
+Every TOML file landsim reads (scenario, experiment, calibration, decomposition and patterns
+files) goes through :func:`read_toml` (or its two parts, :func:`read_text_file` and
+:func:`parse_toml`): only regular files are read (never a pipe or a
 device), at most :data:`MAX_BYTES` of them, as UTF-8 text, with tables and arrays nested at most
 :data:`MAX_DEPTH` deep; a message quotes a file only through :func:`safe_text` (control
 characters escaped). :func:`to_toml` writes the subset of TOML scenario files hold;
 :func:`find_line` finds, in a file's text, the line of a key that a message names.
 
-Parts: :class:`ScenarioError`, :func:`safe_text`, :func:`read_text_file`, :func:`toml_data`,
-:func:`nesting_depth`, :func:`syntax_message`, :func:`find_line`, :func:`to_toml`,
-:func:`toml_value`, :func:`show_value`, and the limits :data:`MAX_BYTES`, :data:`MAX_DEPTH`,
-:data:`TOO_DEEP`.
+Parts: :class:`ScenarioError`, :func:`safe_text`, :func:`read_text_file`, :func:`read_toml`,
+:func:`parse_toml`, :func:`toml_data`, :func:`nesting_depth`, :func:`syntax_message`,
+:func:`find_line`, :func:`to_toml`, :func:`toml_value`, :func:`show_value`, and the limits
+:data:`MAX_BYTES`, :data:`MAX_DEPTH`, :data:`TOO_DEEP`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ __all__ = [
     "ScenarioError",
     "safe_text",
     "read_text_file",
+    "read_toml",
+    "parse_toml",
     "toml_data",
     "nesting_depth",
     "syntax_message",
@@ -70,62 +73,103 @@ def safe_text(text: str, limit: int | None = None) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def read_text_file(path: Path, shown: str | None = None) -> str:
+def read_text_file(
+    path: Path,
+    shown: str | None = None,
+    kind: str = "scenario file",
+    error: type[UserError] = ScenarioError,
+) -> str:
     """The UTF-8 text of a regular file of at most :data:`MAX_BYTES` (a TOML file).
 
+    Args:
+        path: the file.
+        shown: how messages name it (default: ``path``, control characters escaped).
+        kind: what the file is, for messages (``"scenario file"``, ``"patterns file"`` ...).
+        error: the exception raised.
+
     Raises:
-        ScenarioError: one line naming the file (``shown``) and what is wrong.
+        error: one line naming the file (``shown``) and what is wrong.
     """
     shown = safe_text(str(path)) if shown is None else shown
-    raw = _read_regular(path, shown)
+    raw = _read_regular(path, shown, kind, error)
     bad = raw.find(b"\x00")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         bad = err.start if bad < 0 else min(bad, err.start)
     if bad >= 0:
-        raise ScenarioError(
+        raise error(
             f"{shown}: not a text file (byte 0x{raw[bad]:02x} at offset {bad} is not UTF-8 "
-            "text); a scenario file is TOML text"
+            f"text); a {kind} is TOML text"
         )
     return text
 
 
-def _read_regular(path: Path, shown: str) -> bytes:
+def _read_regular(path: Path, shown: str, kind: str, error: type[UserError]) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_BYTES`; never waits on a pipe."""
     try:
         # O_NONBLOCK (POSIX): opening a FIFO must not wait for a writer; Windows has no FIFOs
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise ScenarioError(f"{shown}: no such file") from None
+        raise error(f"{shown}: no such {kind}") from None
     except IsADirectoryError:
-        raise ScenarioError(f"{shown}: is a directory, not a scenario file") from None
+        raise error(f"{shown}: is a directory, not a {kind}") from None
     except (OSError, ValueError) as err:
         why = getattr(err, "strerror", None) or "not a usable file name"
-        raise ScenarioError(f"{shown}: cannot be read ({why})") from None
+        raise error(f"{shown}: cannot be read ({why})") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise ScenarioError(f"{shown}: is a directory, not a scenario file")
+            raise error(f"{shown}: is a directory, not a {kind}")
         if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError(
-                f"{shown}: not a regular file (a pipe, socket or device); a scenario is a file"
+            raise error(
+                f"{shown}: not a regular file (a pipe, socket or device); a {kind} is a file"
             )
         if info.st_size > MAX_BYTES:
-            raise ScenarioError(
-                f"{shown}: too large ({info.st_size:,} bytes); a scenario file is at most "
+            raise error(
+                f"{shown}: too large ({info.st_size:,} bytes); a {kind} is at most "
                 f"{MAX_BYTES:,} bytes"
             )
         with os.fdopen(fd, "rb", closefd=False) as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as err:
-        raise ScenarioError(f"{shown}: cannot be read ({err.strerror})") from None
+        raise error(f"{shown}: cannot be read ({err.strerror})") from None
     finally:
         os.close(fd)
     if len(raw) > MAX_BYTES:  # grew while being read
-        raise ScenarioError(f"{shown}: too large; a scenario file is at most {MAX_BYTES:,} bytes")
+        raise error(f"{shown}: too large; a {kind} is at most {MAX_BYTES:,} bytes")
     return raw
+
+
+def read_toml(
+    path: Path, shown: str, kind: str, error: type[UserError] = ScenarioError
+) -> tuple[str, dict[str, Any]]:
+    """The text and the tables of the TOML file at ``path``: read by :func:`read_text_file`,
+    parsed by :func:`parse_toml` (every TOML file landsim loads comes through here or those
+    two).
+
+    Raises:
+        error: one line naming the file (``shown``) and what is wrong.
+    """
+    text = read_text_file(path, shown, kind, error)
+    return text, parse_toml(text, shown, error)
+
+
+def parse_toml(text: str, shown: str, error: type[UserError] = ScenarioError) -> dict[str, Any]:
+    """The tables of TOML ``text`` from the file named ``shown``.
+
+    Raises:
+        error: ``FILE:LINE: TOML syntax error: WHAT (column C): 'the line'`` for a syntax
+            error (:func:`syntax_message`), or tables nested deeper than :data:`MAX_DEPTH`.
+    """
+    try:
+        data = toml_data(text)
+    except tomllib.TOMLDecodeError as err:
+        raise error(syntax_message(shown, text, str(err))) from None
+    if data is None:
+        raise error(f"{shown}: {TOO_DEEP}")
+    return data
 
 
 def toml_data(text: str) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ naming the file and the rule) or the victim file left untouched.
 
 from __future__ import annotations
 
+import importlib
 import os
 import resource
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 import landsim
 from landsim import bundled, limits
 from landsim.cli import main
+from landsim.errors import UserError
 from landsim.files import UnsafePath, atomic_path, atomic_write, create_new
 from landsim.locking import HOLDER_NAME, LOCK_NAME, folder_lock
 from landsim.scenario import load_scenario
@@ -365,3 +367,25 @@ def test_deep_nesting_in_resumed_records_and_other_loaders_is_one_line(tmp_path,
     config.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     code = main(["calibrate", str(config), "--out", str(tmp_path / "o")])
     one_line(capsys, code, "cal.toml", "nested too deeply")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize(
+    ("load", "kind"),
+    [
+        ("landsim.validation:load_spec", "patterns file"),
+        ("landsim.calibration.config:load_config", "calibration file"),
+        ("landsim.decompose:load_decomposition", "decomposition file"),
+        ("landsim.sweep.experiment:load_experiment", "experiment file"),
+    ],
+)
+def test_every_toml_loader_refuses_a_pipe_without_waiting_on_it(tmp_path, load, kind):
+    """Patterns, calibration, decomposition and experiment files are read as scenario files are
+    (landsim.tomlio.read_toml): a named pipe is refused at once, naming the file and its kind,
+    instead of waiting for a writer that never comes."""
+    module, _, name = load.partition(":")
+    loader = getattr(importlib.import_module(module), name)
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match=rf"pipe\.toml: not a regular file .*a {kind} is a file"):
+        loader(fifo)

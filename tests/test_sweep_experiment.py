@@ -168,10 +168,11 @@ def test_bad_experiment_on_the_command_line_prints_one_line(tmp_path, capsys):
 
 
 def test_missing_and_malformed_files(tmp_path):
-    """A missing file and a TOML syntax error are user errors naming the file."""
+    """A missing file and a TOML syntax error are user errors naming the file, and the syntax
+    error its line and that line's text."""
     with pytest.raises(ExperimentError, match="no such experiment file"):
         load_experiment(tmp_path / "nope.toml")
-    with pytest.raises(ExperimentError, match="not valid TOML"):
+    with pytest.raises(ExperimentError, match=r"exp\.toml:1: TOML syntax error: .*'\[design'"):
         load_experiment(write(tmp_path, "[design\nkind = 1"))
 
 

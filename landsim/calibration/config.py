@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,7 @@ from landsim.errors import UserError
 from landsim.limits import SEED_MAX
 from landsim.params import Params
 from landsim.scenario import find_scenario, load_scenario, set_key
-from landsim.tomlio import TOO_DEEP, toml_data
+from landsim.tomlio import read_toml
 from landsim.validation import (
     SIZES,
     SPEC_FILE,
@@ -235,19 +234,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ca
     """
     path = bundled.resolve(str(path), "experiments")
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = toml_data(text)
-    except FileNotFoundError:
-        raise UserError(f"{shown}: no such calibration file") from None
-    except IsADirectoryError:
-        raise UserError(f"{shown}: is a directory, not a calibration file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"{shown}: cannot be read ({err})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UserError(f"{shown}: TOML syntax error: {err}") from None
-    if raw is None:
-        raise UserError(f"{shown}: {TOO_DEEP}")
+    text, raw = read_toml(path, shown, "calibration file", UserError)
     for key, value in (overrides or {}).items():
         section, _, name = key.rpartition(".")
         table = raw.setdefault(section, {}) if section else raw

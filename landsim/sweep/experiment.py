@@ -38,7 +38,6 @@ import json
 import math
 import os
 import re
-import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,10 +255,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
             f"{safe_text(str(path))}: no such experiment file; bundled experiments (by bare "
             f"name): {names}"
         )
-    try:
-        text = read_text_file(path)
-    except UserError as err:
-        raise ExperimentError(str(err)) from None
+    text = read_text_file(path, kind="experiment file", error=ExperimentError)
     return experiment_from_text(text, path, overrides)
 
 
@@ -268,15 +264,10 @@ def experiment_from_text(
 ) -> Experiment:
     """Validate experiment TOML ``text``; ``path`` names it in messages and anchors ``base``;
     ``overrides`` as :func:`load_experiment`'s."""
-    from landsim.tomlio import TOO_DEEP, safe_text, toml_data
+    from landsim.tomlio import parse_toml, safe_text
 
     where = safe_text(str(path)) if path is not None else "<experiment>"
-    try:
-        raw = toml_data(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{where}: not valid TOML: {err}") from None
-    if raw is None:
-        raise ExperimentError(f"{where}: {TOO_DEEP}")
+    raw = parse_toml(text, where, ExperimentError)
     for key, value in (overrides or {}).items():
         section, _, name = key.partition(".")
         table = raw.setdefault(section, {})

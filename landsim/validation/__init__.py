@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ from landsim.errors import UserError
 from landsim.metrics import METRICS
 from landsim.runner import RunSpec, replicate_seeds, run
 from landsim.scenario import load_scenario, set_key
-from landsim.tomlio import TOO_DEEP, toml_data
+from landsim.tomlio import read_toml
 
 __all__ = [
     "SIZES",
@@ -281,18 +280,7 @@ def load_spec(path: str | Path = SPEC_FILE) -> Spec:
     """
     path = Path(path)
     shown = str(path)
-    try:
-        raw = toml_data(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{shown}: no such patterns file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{shown}: is a directory, not a patterns file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{shown}: cannot be read ({err})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{shown}: TOML syntax error: {err}") from None
-    if raw is None:
-        raise SpecError(f"{shown}: {TOO_DEEP}")
+    _, raw = read_toml(path, shown, "patterns file", SpecError)
     try:
         data = _SpecIn.model_validate(raw)
     except ValidationError as err:
