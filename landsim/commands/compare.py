@@ -13,14 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 # the statistics, the executors and the scenario loader are imported when the command runs:
 # ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
-from landsim.commands.options import conf_level, positive_int, seed_int
+from landsim.commands.options import (
+    add_conf_level_option,
+    add_out_options,
+    positive_int,
+    seed_int,
+)
 from landsim.commands.run import add_detail_options
 from landsim.errors import UserError
 
 if TYPE_CHECKING:
     from landsim.scenario import Scenario
 
-__all__ = ["register", "conf_level"]
+__all__ = ["register"]
 
 DEFAULT_OUT = "results/compare"
 
@@ -94,24 +99,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed", type=seed_int, metavar="S", help="root seed (default: the first file's run.seed)"
     )
-    p.add_argument(
-        "--conf-level",
-        type=conf_level,
-        default=0.95,
-        metavar="L",
-        help="confidence level of every interval (default: 0.95)",
-    )
+    add_conf_level_option(p)
     p.add_argument(
         "--reference",
         metavar="SCENARIO",
         help="scenario the others are compared with, replicate by replicate (default: the first)",
     )
-    p.add_argument(
-        "--out",
-        metavar="DIR",
-        help=f"output folder (default: {DEFAULT_OUT}, or {DEFAULT_OUT}-2 ... if it holds results)",
-    )
-    p.add_argument("--force", action="store_true", help="replace earlier results in --out")
+    add_out_options(p, DEFAULT_OUT)
     add_detail_options(p)
     p.add_argument(
         "--detail-replicates",

@@ -14,7 +14,13 @@ from typing import Any
 
 # the statistics, the executors and the scenario loader are imported when the command runs:
 # ``landsim --help`` builds this parser and must start fast (landsim/commands/options.py)
-from landsim.commands.options import add_size_options, conf_level, positive_int, size_changes
+from landsim.commands.options import (
+    add_conf_level_option,
+    add_out_options,
+    add_size_options,
+    positive_int,
+    size_changes,
+)
 from landsim.errors import UserError
 
 __all__ = ["register", "main"]
@@ -75,25 +81,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="A,B,...",
         help="outcomes to decompose (default: the file's outcomes)",
     )
-    p.add_argument(
-        "--conf-level",
-        type=conf_level,
-        default=0.95,
-        metavar="L",
-        help="confidence level of every interval (default: 0.95)",
-    )
+    add_conf_level_option(p)
     p.add_argument(
         "--workers",
         type=positive_int,
         metavar="N",
         help="local processes (default: every core this process may use; 1: this process)",
     )
-    p.add_argument(
-        "--out",
-        metavar="DIR",
-        help=f"output folder (default: {DEFAULT_OUT}, or {DEFAULT_OUT}-2 ... if it holds results)",
-    )
-    p.add_argument("--force", action="store_true", help="replace earlier results in --out")
+    add_out_options(p, DEFAULT_OUT)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
 

@@ -8,6 +8,9 @@ Only the standard library (and :mod:`landsim.limits`, which needs no more) is im
 * :func:`add_size_options` — ``--size``, ``--replicates``/``--seeds`` and ``--years``, the
   flags that shrink a sweep or a calibration for a quick look (as ``compare`` and ``validate``
   take them);
+* :func:`add_conf_level_option`, :func:`add_out_options` — ``--conf-level`` and
+  ``--out DIR``/``--force`` of the commands that write a results folder (``compare``,
+  ``decompose``);
 * :data:`SIZE_NAMES` — the world sizes of ``landsim validate`` (``landsim.validation.SIZES``).
 """
 
@@ -22,6 +25,8 @@ __all__ = [
     "seed_int",
     "conf_level",
     "add_size_options",
+    "add_conf_level_option",
+    "add_out_options",
     "size_changes",
     "SIZE_NAMES",
 ]
@@ -92,6 +97,28 @@ def add_size_options(p: argparse.ArgumentParser, runs: str, runs_help: str) -> N
     p.add_argument(
         "--years", type=positive_int, metavar="N", help="years per run (default: the file's)"
     )
+
+
+def add_conf_level_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--conf-level L`` (default 0.95), the confidence level of every interval."""
+    p.add_argument(
+        "--conf-level",
+        type=conf_level,
+        default=0.95,
+        metavar="L",
+        help="confidence level of every interval (default: 0.95)",
+    )
+
+
+def add_out_options(p: argparse.ArgumentParser, default_out: str) -> None:
+    """Add ``--out DIR`` (default ``default_out``, or ``default_out-2`` ... when that holds
+    results: nothing is overwritten) and ``--force`` (replace earlier results in ``--out``)."""
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help=f"output folder (default: {default_out}, or {default_out}-2 ... if it holds results)",
+    )
+    p.add_argument("--force", action="store_true", help="replace earlier results in --out")
 
 
 def size_changes(size: str | None) -> dict[str, int]:
