@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landsim import compiled
+from landsim.demography_kernels import household_margin, member_earnings
 from landsim.grouping import group_indices, split_by
 from landsim.kin import KinTies
 from landsim.labour import employability, labour_capacity
@@ -47,6 +49,7 @@ __all__ = [
     "run_year",
     "migrant_earnings",
     "home_earnings",
+    "home_earnings_reference",
     "earnings_gap",
     "move_chances",
     "age_one_year",
@@ -100,8 +103,54 @@ def home_earnings(
     Its share, by labour capacity, of the expected margin of the land its household farms
     (own plots: harvest less cash costs; leased-in plots: also less rent), counting a migrant
     as one more worker; plus the local day work it can expect to sell
-    (``day_wage x job_chance x local_work_days x capacity x employability``).
+    (``day_wage x job_chance x local_work_days x capacity x employability``). Runs on the
+    compiled kernels :func:`landsim.demography_kernels.household_margin` and
+    :func:`~landsim.demography_kernels.member_earnings`; :func:`home_earnings_reference` when
+    compilation is off.
     """
+    if not compiled.enabled():
+        return home_earnings_reference(plots, pop, a, job_chance, mu)
+    p = plots
+    cash = a.cash_cost_per_mu
+    margin = household_margin(
+        p.holder,
+        p.operator,
+        p.kind,
+        p.hilly,
+        p.quality,
+        p.rent,
+        (OWN, HOUSEHOLD_LEASE),
+        float(a.gross_revenue_per_mu * a.price_index),
+        (float(a.hilly_yield_factor), 1.0),
+        (
+            float(cash * a.hilly_cost_factor),
+            float(cash * 1.0),
+            float(cash * a.hilly_cost_factor),
+            float(cash * (1 - a.scale_cost_cut)),
+        ),
+        float(mu),
+        pop.n_households,
+    )
+    cap = labour_capacity(pop.m_age, a) * pop.m_alive
+    return member_earnings(
+        pop.m_hh,
+        cap,
+        pop.m_away,
+        employability(pop.m_age),
+        margin,
+        job_chance[pop.hh_village],
+        (float(a.day_wage), float(a.local_work_days)),
+    )
+
+
+def home_earnings_reference(
+    plots: Plots,
+    pop: Population,
+    a: Assumptions,
+    job_chance: np.ndarray,
+    mu: float,
+) -> np.ndarray:
+    """:func:`home_earnings` written with NumPy: the reference its kernels must equal."""
     p = plots
     n_h = pop.n_households
     yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landsim import compiled
 from landsim.clearing import KinPairs
 from landsim.columns import SHARE, column
+from landsim.demography_kernels import offer_kin, parent_ties
 
-__all__ = ["KinTies", "build_kin", "kin_pairs"]
+__all__ = ["KinTies", "build_kin", "kin_pairs", "kin_pairs_reference"]
 
 _T = ("ties",)
 
@@ -60,17 +62,7 @@ class KinTies:
         par = np.array([pa for pa, _ in pairs], dtype=np.int64)
         chi = np.array([ch for _, ch in pairs], dtype=np.int64)
         # ties each parent had before the batch: pair t gets edges base_t == t
-        order = np.argsort(self.src, kind="stable")
-        s_sorted = self.src[order]
-        lo = np.searchsorted(s_sorted, par, side="left")
-        cnt = np.searchsorted(s_sorted, par, side="right") - lo
-        base_t = np.repeat(np.arange(par.size), cnt)
-        within = np.arange(base_t.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        edge = order[np.repeat(lo, cnt) + within]
-        base_a = self.dst[edge]
-        base_c = self.closeness[edge] * factor
-        mine = base_a != chi[base_t]
-        base_t, base_a, base_c = base_t[mine], base_a[mine], base_c[mine]
+        base_t, base_a, base_c = self._parent_ties(par, chi, factor)
         # households whose ties a later pair reads, and the batch's ties they gain
         readers = set(par.tolist())
         watched = np.isin(base_a, par)
@@ -108,6 +100,34 @@ class KinTies:
             np.concatenate([chi[base_t], np.array(new_b, dtype=np.int64)]),
             np.concatenate([base_c, np.array(new_c, dtype=float)]),
         )
+
+    def _parent_ties(
+        self, par: np.ndarray, chi: np.ndarray, factor: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ties each parent ``par[t]`` has, bar those to its child ``chi[t]``, in tie order
+        and by pair: ``(t, other end, closeness x factor)``; on the compiled kernel
+        :func:`landsim.demography_kernels.parent_ties`, or with NumPy when compilation is off
+        (:meth:`_parent_ties_reference`)."""
+        if not compiled.enabled():
+            return self._parent_ties_reference(par, chi, factor)
+        n = int(max(self.src.max(initial=-1), par.max(initial=-1))) + 1
+        return parent_ties(self.src, self.dst, self.closeness, par, chi, float(factor), n)
+
+    def _parent_ties_reference(
+        self, par: np.ndarray, chi: np.ndarray, factor: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_parent_ties` written with NumPy: the reference its kernel must equal."""
+        order = np.argsort(self.src, kind="stable")
+        s_sorted = self.src[order]
+        lo = np.searchsorted(s_sorted, par, side="left")
+        cnt = np.searchsorted(s_sorted, par, side="right") - lo
+        base_t = np.repeat(np.arange(par.size), cnt)
+        within = np.arange(base_t.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        edge = order[np.repeat(lo, cnt) + within]
+        base_a = self.dst[edge]
+        base_c = self.closeness[edge] * factor
+        mine = base_a != chi[base_t]
+        return base_t[mine], base_a[mine], base_c[mine]
 
     def pairs(self, first: np.ndarray, second: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """Ties from households marked in boolean mask ``first`` to those in ``second``
@@ -157,7 +177,27 @@ def build_kin(
 def kin_pairs(kin: KinTies, offer_holder: np.ndarray, bidder_hh: np.ndarray, n: int) -> KinPairs:
     """Kin ties between the holders of offered plots (``offer_holder``, one per offer; -1 for
     the collective) and bidders (``bidder_hh``), as index pairs into the offers and bidders:
-    every offer of a holder times every tie of that holder to a bidder (``n`` households)."""
+    every offer of a holder times every tie of that holder to a bidder (``n`` households).
+    Runs on the compiled kernel :func:`landsim.demography_kernels.offer_kin`;
+    :func:`kin_pairs_reference` when compilation is off."""
+    if not compiled.enabled():
+        return kin_pairs_reference(kin, offer_holder, bidder_hh, n)
+    is_bidder = np.zeros(n, dtype=bool)
+    is_bidder[bidder_hh] = True
+    is_holder = np.zeros(n, dtype=bool)
+    is_holder[offer_holder[offer_holder >= 0]] = True
+    bidx = np.full(n, -1, dtype=np.int64)
+    bidx[bidder_hh] = np.arange(bidder_hh.size)
+    offer, bidder, close = offer_kin(
+        kin.src, kin.dst, kin.closeness, is_holder, is_bidder, bidx, offer_holder.astype(np.int64)
+    )
+    return KinPairs(offer=offer, bidder=bidder, closeness=close)
+
+
+def kin_pairs_reference(
+    kin: KinTies, offer_holder: np.ndarray, bidder_hh: np.ndarray, n: int
+) -> KinPairs:
+    """:func:`kin_pairs` written with NumPy: the reference its kernel must equal."""
     is_bidder = np.zeros(n, dtype=bool)
     is_bidder[bidder_hh] = True
     is_holder = np.zeros(n, dtype=bool)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landsim import compiled
 from landsim.columns import AGE, MONEY, PER_MU, SHARE, column
+from landsim.demography_kernels import group_max
 from landsim.params import Assumptions, World
 
 __all__ = ["Population", "build_population", "population_of", "draw_taste", "SLOT_FACTOR", "TASTE"]
@@ -86,15 +88,24 @@ class Population:
 
     def head_age(self) -> np.ndarray:
         """Age of the oldest living member of each household (its head); 0 if none."""
-        out = np.zeros(self.n_households)
-        np.maximum.at(out, self.m_hh[self.m_alive], self.m_age[self.m_alive])
-        return out
+        return self.oldest(self.m_alive)
 
     def resident_head_age(self) -> np.ndarray:
         """Age of the oldest living resident of each household; 0 if nobody lives there."""
+        return self.oldest(self.residents())
+
+    def oldest(self, mask: np.ndarray) -> np.ndarray:
+        """Age of the oldest ``mask`` member of each household; 0 if none. Runs on the compiled
+        kernel :func:`landsim.demography_kernels.group_max`; :meth:`oldest_reference` when
+        compilation is off."""
+        if not compiled.enabled():
+            return self.oldest_reference(mask)
+        return group_max(self.m_hh, self.m_age, mask, self.n_households)
+
+    def oldest_reference(self, mask: np.ndarray) -> np.ndarray:
+        """:meth:`oldest` written with NumPy: the reference its kernel must equal."""
         out = np.zeros(self.n_households)
-        res = self.residents()
-        np.maximum.at(out, self.m_hh[res], self.m_age[res])
+        np.maximum.at(out, self.m_hh[mask], self.m_age[mask])
         return out
 
     def add_members(self, hh: np.ndarray, age: np.ndarray, away: np.ndarray) -> None:

@@ -1,0 +1,159 @@
+"""Compiled kernels of the demography phase and of the kin ties (:mod:`landsim.demography`,
+:mod:`landsim.kin`, :mod:`landsim.population`).
+
+Summary: the loops behind a year's demography and the market's kin pairs, exactly as their
+NumPy references run them: the same floating-point operations in the same order (a
+``np.bincount`` with weights is a running sum in member or plot order, kept here as such), and
+ties listed in the order a stable sort by household gives them. So their results are bit for
+bit the references' (``tests/test_kernels_demography.py``, ``tests/test_golden.py``). They take
+and return arrays only; no random draws are made here.
+
+Parts: :func:`household_margin` and :func:`member_earnings` (the two halves of
+:func:`landsim.demography.home_earnings`), :func:`group_max` (a household's oldest member,
+:meth:`landsim.population.Population.head_age`), :func:`offer_kin` (the market's kin pairs,
+:func:`landsim.kin.kin_pairs`), :func:`parent_ties` (the ties parents hand on,
+:meth:`landsim.kin.KinTies.inherit_many`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from landsim.compiled import kernel
+
+__all__ = ["household_margin", "member_earnings", "group_max", "offer_kin", "parent_ties"]
+
+
+@kernel
+def household_margin(
+    holder, operator, kind, hilly, quality, rent, kinds, gross_mu, factors, costs, mu, n_h
+):
+    """Each household's expected farm margin (yuan/yr): over its own plots (``kind`` equal to
+    ``kinds[0]``, by ``holder``) ``(gross - own cash cost) x mu``, then over the plots it leases
+    in (``kinds[1]``, by ``operator``) ``(gross - lessee cash cost - rent) x mu``; the two sums
+    run in plot order and are added last, as two weighted ``np.bincount`` calls make them.
+
+    ``gross = gross_mu x quality x yield factor`` with ``factors = (hilly yield factor, 1)``
+    (hilly or not); ``costs = (own cash cost hilly, own flat, lessee hilly, lessee flat)``."""
+    own = np.zeros(n_h)
+    leased = np.zeros(n_h)
+    for i in range(holder.size):
+        k = kind[i]
+        if k != kinds[0] and k != kinds[1]:
+            continue
+        h = hilly[i]
+        gross = gross_mu * quality[i] * (factors[0] if h else factors[1])
+        if k == kinds[0]:
+            own[holder[i]] += (gross - (costs[0] if h else costs[1])) * mu
+        else:
+            leased[operator[i]] += (gross - (costs[2] if h else costs[3]) - rent[i]) * mu
+    return own + leased
+
+
+@kernel
+def member_earnings(m_hh, cap, away, emp, margin, chance, day_work):
+    """What each member earns at home (yuan/yr): its share of its household's ``margin`` by
+    labour capacity ``cap`` (the household's residents' capacities summed in member order, a
+    migrant counted as one more worker, the sum floored at 1e-9), plus the local day work
+    ``day_work x chance x cap x emp`` (``day_work = (day wage, local work days)``, ``chance``
+    per member's household)."""
+    n = m_hh.size
+    workers = np.zeros(margin.size)
+    for i in range(n):
+        workers[m_hh[i]] += cap[i] * (0.0 if away[i] else 1.0)
+    out = np.empty(n)
+    for i in range(n):
+        h = m_hh[i]
+        d = workers[h] + cap[i] * (1.0 if away[i] else 0.0)
+        if not (d >= 1e-9 or d != d):
+            d = 1e-9
+        share = margin[h] * cap[i] / d
+        local = day_work[0] * chance[h] * day_work[1] * cap[i] * emp[i]
+        out[i] = share + local
+    return out
+
+
+@kernel
+def group_max(group, values, mask, n):
+    """The largest of ``values`` in each of ``n`` groups over the ``mask`` members (0 where
+    none is larger; NaN kept, as ``np.maximum.at`` on zeros does)."""
+    out = np.zeros(n)
+    for i in range(group.size):
+        if mask[i]:
+            v = values[i]
+            if v > out[group[i]] or v != v:
+                out[group[i]] = v
+    return out
+
+
+@kernel
+def offer_kin(src, dst, close, is_holder, is_bidder, bidder_of, offer_holder):
+    """The kin pairs of a market: the ties ``src -> dst`` from offering holders
+    (``is_holder``) to bidders (``is_bidder``), listed per offer (``offer_holder``, -1 for the
+    collective) in tie order: ``(offer, bidder, closeness)``, the bidder as its position
+    ``bidder_of[dst]``."""
+    n = is_holder.size
+    count = np.zeros(n + 1, np.int64)
+    for e in range(src.size):
+        if is_holder[src[e]] and is_bidder[dst[e]]:
+            count[src[e] + 1] += 1
+    for h in range(n):
+        count[h + 1] += count[h]
+    start = count[:-1].copy()
+    fill = start.copy()
+    edge = np.empty(count[n], np.int64)
+    for e in range(src.size):
+        if is_holder[src[e]] and is_bidder[dst[e]]:
+            edge[fill[src[e]]] = e
+            fill[src[e]] += 1
+    total = 0
+    for o in range(offer_holder.size):
+        h = offer_holder[o]
+        if h >= 0:
+            total += count[h + 1] - count[h]
+    offer = np.empty(total, np.int64)
+    bidder = np.empty(total, np.int64)
+    closeness = np.empty(total)
+    k = 0
+    for o in range(offer_holder.size):
+        h = offer_holder[o]
+        if h < 0:
+            continue
+        for j in range(start[h], count[h + 1]):
+            offer[k] = o
+            bidder[k] = bidder_of[dst[edge[j]]]
+            closeness[k] = close[edge[j]]
+            k += 1
+    return offer, bidder, closeness
+
+
+@kernel
+def parent_ties(src, dst, close, parent, child, factor, n):
+    """The ties each ``parent`` had (``n`` households), in tie order, bar those to its own
+    ``child``: ``(pair, other end, closeness x factor)`` by pair."""
+    count = np.zeros(n + 1, np.int64)
+    for e in range(src.size):
+        count[src[e] + 1] += 1
+    for h in range(n):
+        count[h + 1] += count[h]
+    fill = count[:-1].copy()
+    edge = np.empty(src.size, np.int64)
+    for e in range(src.size):
+        edge[fill[src[e]]] = e
+        fill[src[e]] += 1
+    total = 0
+    for t in range(parent.size):
+        total += count[parent[t] + 1] - count[parent[t]]
+    pair = np.empty(total, np.int64)
+    other = np.empty(total, np.int64)
+    closeness = np.empty(total)
+    k = 0
+    for t in range(parent.size):
+        for j in range(count[parent[t]], count[parent[t] + 1]):
+            e = edge[j]
+            if dst[e] != child[t]:
+                pair[k] = t
+                other[k] = dst[e]
+                closeness[k] = close[e] * factor
+                k += 1
+    return pair[:k], other[:k], closeness[:k]
