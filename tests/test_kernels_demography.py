@@ -1,0 +1,167 @@
+"""The demography and kin kernels (:mod:`landsim.demography_kernels`) equal their NumPy
+references bit for bit on random states (house style 13), and a year's demography is the same
+with and without compilation."""
+
+from __future__ import annotations
+
+import copy
+import functools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landsim import compiled, demography
+from landsim.kin import KinTies, kin_pairs, kin_pairs_reference
+from landsim.model import LandModel
+from landsim.population import Population
+from landsim.world import KIND_NAMES, OWN
+from tests.helpers import run_years, tiny_model
+
+AGES = np.array([0.0, 1.0, 15.0, 16.0, 17.5, 18.0, 30.0, 45.0, 55.0, 60.0, 64.5, 75.0, 90.0])
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@functools.cache
+def _model() -> LandModel:
+    """A tiny town two years on (built once; each test works on copies of its state)."""
+    return run_years(tiny_model(3), 2)
+
+
+def _shuffled_state(seed: int) -> tuple:
+    """Copies of the tiny town's plots and population with random kinds, holders, operators,
+    rents, ages, deaths and migrants (ties of capacity and margins likely)."""
+    m = _model()
+    rng = np.random.default_rng(seed)
+    plots, pop = copy.deepcopy(m.town.plots), copy.deepcopy(m.town.population)
+    n_p, n_h, n_m = plots.holder.size, pop.n_households, pop.m_hh.size
+    plots.kind[:] = rng.integers(0, len(KIND_NAMES), n_p)
+    plots.hilly[:] = rng.random(n_p) < 0.4
+    plots.holder[:] = np.where(
+        (plots.kind == OWN) | (rng.random(n_p) < 0.8), rng.integers(0, n_h, n_p), -1
+    )
+    plots.operator[:] = rng.integers(0, n_h, n_p)
+    plots.rent[:] = rng.choice([0.0, 150.0, 333.3, 800.0], n_p)
+    pop.m_hh[:] = rng.integers(0, n_h, n_m)
+    pop.m_age[:] = rng.choice(AGES, n_m)
+    pop.m_alive[:] = rng.random(n_m) < 0.85
+    pop.m_away[:] = rng.random(n_m) < 0.3
+    chance = rng.choice([0.0, 0.25, 0.6, 1.0], m.town.villages.job_chance.size)
+    return plots, pop, chance, m.params
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), mu=st.sampled_from([0.5, 1.0, 2.5]))
+def test_home_earnings_kernel_equals_its_numpy_reference(seed, mu):
+    """On random towns (every kind of plot, households with no resident worker, migrants,
+    the dead), what each member earns at home is the same bit for bit with the kernels."""
+    plots, pop, chance, params = _shuffled_state(seed)
+    a = params.assumptions
+    want = demography.home_earnings_reference(plots, pop, a, chance, mu)
+    got = demography.home_earnings(plots, pop, a, chance, mu)
+    assert _same_bits(got, want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 100_000), n_m=st.integers(0, 60), n_h=st.integers(1, 20))
+def test_oldest_member_kernel_equals_its_numpy_reference(seed, n_m, n_h):
+    """The oldest living member and the oldest resident of each household (0 for none) are
+    the same with the kernel as with ``np.maximum.at``."""
+    rng = np.random.default_rng(seed)
+    pop = copy.deepcopy(_model().town.population)
+    pop.hh_village = np.zeros(n_h, np.int32)
+    pop.m_hh = rng.integers(0, n_h, n_m)
+    pop.m_age = rng.choice(AGES, n_m)
+    pop.m_alive = rng.random(n_m) < 0.7
+    pop.m_away = rng.random(n_m) < 0.3
+    assert _same_bits(pop.head_age(), pop.oldest_reference(pop.m_alive))
+    assert _same_bits(pop.resident_head_age(), pop.oldest_reference(pop.residents()))
+
+
+def _random_ties(rng: np.random.Generator, n: int, m: int) -> KinTies:
+    a = rng.integers(0, n, m)
+    b = (a + 1 + rng.integers(0, n - 1, m)) % n
+    ties = KinTies(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    ties.add(a, b, rng.choice([0.0, 0.25, 0.5, 1.0], m))
+    return ties
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    m=st.integers(0, 40),
+    n_o=st.integers(0, 25),
+    n_b=st.integers(0, 12),
+)
+def test_kin_pairs_kernel_equals_its_numpy_reference(seed, m, n_o, n_b):
+    """The market's kin pairs (offers of the collective, holders with several offers, ties to
+    households that do not bid, a household listed twice as bidder) are the same pairs in the
+    same order with the kernel."""
+    n = 15
+    rng = np.random.default_rng(seed)
+    ties = _random_ties(rng, n, m)
+    holder = rng.integers(-1, n, n_o)
+    bidders = rng.integers(0, n, n_b)
+    want = kin_pairs_reference(ties, holder, bidders, n)
+    got = kin_pairs(ties, holder, bidders, n)
+    for name in ("offer", "bidder", "closeness"):
+        assert _same_bits(getattr(got, name), getattr(want, name)), name
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 100_000), m=st.integers(0, 40), k=st.integers(0, 8))
+def test_parent_ties_kernel_equals_its_numpy_reference(seed, m, k):
+    """The ties parents hand on to their new households (a parent twice, a parent tied to its
+    child, parents without ties) are the same, in the same order, with the kernel."""
+    n = 12
+    rng = np.random.default_rng(seed)
+    ties = _random_ties(rng, n, m)
+    par = rng.integers(0, n, k)
+    chi = rng.integers(0, n + 3, k)
+    want = ties._parent_ties_reference(par, chi, 0.5)
+    got = ties._parent_ties(par, chi, 0.5)
+    assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True))
+
+
+def _state(m: LandModel) -> list[np.ndarray]:
+    t = m.town
+    arrays = [getattr(t.plots, f) for f in t.plots.__dataclass_fields__]
+    arrays += [getattr(t.population, f) for f in t.population.__dataclass_fields__]
+    return [x for x in arrays if isinstance(x, np.ndarray)] + [
+        t.kin.src,
+        t.kin.dst,
+        t.kin.closeness,
+    ]
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1_000))
+def test_a_year_of_demography_is_the_same_with_and_without_compilation(seed):
+    """Five years of demography from a stepped tiny town (deaths, heirs, new households and
+    their land) leave the same plots, population and ties with the kernels as with
+    ``LANDSIM_NO_JIT=1``, and the generator in the same state."""
+    models = [copy.deepcopy(_model()) for _ in range(2)]
+    for m, off in zip(models, ("0", "1"), strict=True):
+        rng = np.random.default_rng(seed)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(compiled.NO_JIT_VARIABLE, off)
+            for _ in range(5):
+                demography.run_year(m.town, m.params, rng)
+        m.after = rng.random()  # type: ignore[attr-defined]
+    got, want = models
+    assert got.after == want.after  # type: ignore[attr-defined]
+    assert all(_same_bits(g, w) for g, w in zip(_state(got), _state(want), strict=True))
+
+
+def test_oldest_reference_is_the_population_rule():
+    """``Population.oldest_reference`` is what the population's head ages mean."""
+    pop = Population.__new__(Population)
+    pop.m_hh, pop.m_age = np.array([0, 0, 2]), np.array([30.0, 61.0, 5.0])
+    pop.m_alive, pop.m_away = np.array([True, True, True]), np.array([False, True, False])
+    pop.hh_village = np.zeros(3, np.int32)
+    assert pop.oldest_reference(pop.m_alive).tolist() == [61.0, 0.0, 5.0]
+    assert pop.resident_head_age().tolist() == [30.0, 0.0, 5.0]
