@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim import compiled
-from landsim.demography_kernels import household_margin, member_earnings
+from landsim.demography_kernels import (
+    deaths_and_moves,
+    endow_plots,
+    grow_older,
+    household_margin,
+    member_earnings,
+    plot_lists,
+)
 from landsim.grouping import group_indices, split_by
 from landsim.kin import KinTies
 from landsim.labour import employability, labour_capacity
@@ -53,9 +60,11 @@ __all__ = [
     "earnings_gap",
     "move_chances",
     "age_one_year",
+    "age_one_year_reference",
     "pass_on_land",
     "form_households",
     "endow",
+    "endow_reference",
     "recontract",
     "LEAVE_AGES",
     "RETURN_AGE",
@@ -67,6 +76,8 @@ LEAVE_AGES = (18, 45)
 RETURN_AGE = 50
 #: a gap below this share of the reference counts as this share (a return chance stays finite)
 _GAP_FLOOR = 0.05
+#: no plots
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 def run_year(town: Town, params: Params, rng: np.random.Generator) -> None:
@@ -205,9 +216,47 @@ def age_one_year(
     with the chances :func:`move_chances` gives for its earnings ``gap`` (measured before the
     year's aging; ``None``: the reference gap, so ``migration_rate`` and ``return_rate``).
 
+    Runs on the compiled kernels :func:`landsim.demography_kernels.grow_older` and
+    :func:`~landsim.demography_kernels.deaths_and_moves` (the Gompertz hazard and the move
+    chances stay with NumPy); :func:`age_one_year_reference` when compilation is off.
+
     Returns:
         Indices of households that died out this year (no living member left).
     """
+    if not compiled.enabled():
+        return age_one_year_reference(pop, a, rng, gap)
+    grow_older(pop.m_age, pop.m_alive)
+    q = np.minimum(1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * pop.m_age))
+    die_draw = rng.random(pop.m_age.size)
+    draws = rng.random(pop.m_age.size)
+    if gap is None:
+        gap = np.full(pop.m_age.size, a.migration_reference_gap)
+    leave, back = move_chances(gap, a)
+    pop.m_away, pop.hh_alive, died_out, cand = deaths_and_moves(
+        pop.m_hh,
+        pop.m_age,
+        pop.m_alive,
+        pop.m_away,
+        pop.hh_alive,
+        q,
+        die_draw,
+        draws,
+        leave,
+        back,
+        (float(LEAVE_AGES[0]), float(LEAVE_AGES[1]), float(RETURN_AGE), 20.0, 38.0),
+    )
+    pop.engaged[died_out] = False
+    born = cand[rng.random(cand.size) < a.birth_rate]
+    if born.size:
+        pop.add_members(born, np.zeros(born.size), np.zeros(born.size, dtype=bool))
+    return died_out
+
+
+def age_one_year_reference(
+    pop: Population, a: Assumptions, rng: np.random.Generator, gap: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`age_one_year` written with NumPy: the reference its kernels must equal (the same
+    draws in the same order)."""
     alive = pop.m_alive
     pop.m_age[alive] += 1.0
     q = np.minimum(1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * pop.m_age))
@@ -304,7 +353,63 @@ def endow(
 ) -> None:
     """Each new household takes ``share`` of its parents' plots: from the unlet land of its
     village's collective first (``n_v`` villages), then from the parents' plots (in the order
-    the households formed; the plot lists are built once a year, not once per household)."""
+    the households formed; the plot lists are built once a year, not once per household).
+    Runs on the compiled kernels :func:`landsim.demography_kernels.plot_lists` and
+    :func:`~landsim.demography_kernels.endow_plots`, with the draws made here in the same
+    order; :func:`endow_reference` when compilation is off."""
+    if not compiled.enabled():
+        endow_reference(plots, pop, formed, share, n_v, rng)
+        return
+    parents = np.array([pa for pa, _ in formed], dtype=np.int64)
+    children = np.array([ch for _, ch in formed], dtype=np.int64)
+    is_parent = np.zeros(pop.n_households, dtype=bool)
+    is_parent[parents] = True
+    lists = plot_lists(plots.holder, plots.village, plots.leased(), is_parent, COLLECTIVE, n_v)
+    mine_n = dict(zip(parents.tolist(), np.diff(lists[0])[parents].tolist(), strict=True))
+    spare_n = np.diff(lists[2]).tolist()
+    village = np.full(parents.size, -1, dtype=np.int64)
+    spare_picks: list[np.ndarray] = []  # positions in what is left of the lists
+    own_picks: list[np.ndarray] = []
+    spare_at, own_at = [0], [0]
+    for t, (parent, child) in enumerate(formed):
+        m = mine_n[parent]
+        n = int(round(share * m))
+        first = given = _NONE
+        if n > 0:
+            village[t] = v = int(pop.hh_village[child])
+            first = rng.permutation(spare_n[v])[:n]
+            spare_n[v] -= first.size
+            if n > first.size:
+                given = rng.permutation(m)[: n - first.size]
+                mine_n[parent] = m - given.size
+        spare_picks.append(first)
+        own_picks.append(given)
+        spare_at.append(spare_at[-1] + first.size)
+        own_at.append(own_at[-1] + given.size)
+    endow_plots(
+        plots.holder,
+        lists,
+        (parents, children, village),
+        (_joined(spare_picks), np.array(spare_at, dtype=np.int64)),
+        (_joined(own_picks), np.array(own_at, dtype=np.int64)),
+    )
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """``parts`` end to end (int64; empty without parts)."""
+    return np.concatenate([_NONE, *parts]).astype(np.int64)
+
+
+def endow_reference(
+    plots: Plots,
+    pop: Population,
+    formed: list[tuple[int, int]],
+    share: float,
+    n_v: int,
+    rng: np.random.Generator,
+) -> None:
+    """:func:`endow` written with NumPy: the reference its kernels must equal (the same draws
+    in the same order)."""
     p = plots
     parents = np.array([pa for pa, _ in formed], dtype=np.int64)
     is_parent = np.zeros(pop.n_households, dtype=bool)

@@ -12,7 +12,9 @@ Parts: :func:`household_margin` and :func:`member_earnings` (the two halves of
 :func:`landsim.demography.home_earnings`), :func:`group_max` (a household's oldest member,
 :meth:`landsim.population.Population.head_age`), :func:`offer_kin` (the market's kin pairs,
 :func:`landsim.kin.kin_pairs`), :func:`parent_ties` (the ties parents hand on,
-:meth:`landsim.kin.KinTies.inherit_many`).
+:meth:`landsim.kin.KinTies.inherit_many`), :func:`grow_older` and :func:`deaths_and_moves`
+(a year's aging, deaths, migration and who may have a child,
+:func:`landsim.demography.age_one_year`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["household_margin", "member_earnings", "group_max", "offer_kin", "parent_ties"]
+__all__ = [
+    "household_margin",
+    "member_earnings",
+    "group_max",
+    "offer_kin",
+    "parent_ties",
+    "grow_older",
+    "deaths_and_moves",
+]
 
 
 @kernel
@@ -157,3 +167,139 @@ def parent_ties(src, dst, close, parent, child, factor, n):
                 closeness[k] = close[e] * factor
                 k += 1
     return pair[:k], other[:k], closeness[:k]
+
+
+@kernel
+def grow_older(age, alive):
+    """Add a year to the ``age`` of every ``alive`` member (in place)."""
+    for i in range(age.size):
+        if alive[i]:
+            age[i] += 1.0
+
+
+@kernel
+def deaths_and_moves(m_hh, age, alive, away, hh_alive, death, die_draw, draw, leave, back, ages):
+    """A year's deaths, migration and the households that may have a child
+    (:func:`landsim.demography.age_one_year`), from the year's uniform draws.
+
+    A living member dies when ``die_draw < death``; ``alive`` is updated in place. A living
+    resident aged ``ages[0]``-``ages[1]`` leaves when ``draw < leave``; a living migrant aged
+    ``ages[2]`` or more comes home when ``draw < back``. Households alive with no living member
+    left die out. A living household with a resident aged ``ages[3]``-``ages[4]`` may have a
+    child.
+
+    Returns:
+        ``(away, hh_alive, died_out, candidates)``: the new migrant and household masks, the
+        households that died out and those that may have a child (both ascending).
+    """
+    n_h = hh_alive.size
+    new_away = np.empty(age.size, np.bool_)
+    for i in range(age.size):
+        if alive[i] and die_draw[i] < death[i]:
+            alive[i] = False
+        a = age[i]
+        young = alive[i] and not away[i] and a >= ages[0] and a <= ages[1]
+        older_away = alive[i] and away[i] and a >= ages[2]
+        new_away[i] = (away[i] or (young and draw[i] < leave[i])) and not (
+            older_away and draw[i] < back[i]
+        )
+    living = np.zeros(n_h, np.bool_)
+    parents = np.zeros(n_h, np.bool_)
+    for i in range(age.size):
+        if alive[i]:
+            living[m_hh[i]] = True
+            if not new_away[i] and age[i] >= ages[3] and age[i] <= ages[4]:
+                parents[m_hh[i]] = True
+    new_hh = np.empty(n_h, np.bool_)
+    n_died = 0
+    n_cand = 0
+    for h in range(n_h):
+        new_hh[h] = living[h] and hh_alive[h]
+        if hh_alive[h] and not living[h]:
+            n_died += 1
+        if parents[h] and new_hh[h]:
+            n_cand += 1
+    died_out = np.empty(n_died, np.int64)
+    candidates = np.empty(n_cand, np.int64)
+    n_died = 0
+    n_cand = 0
+    for h in range(n_h):
+        if hh_alive[h] and not living[h]:
+            died_out[n_died] = h
+            n_died += 1
+        if parents[h] and new_hh[h]:
+            candidates[n_cand] = h
+            n_cand += 1
+    return new_away, new_hh, died_out, candidates
+
+
+@kernel
+def plot_lists(holder, village, leased, is_parent, collective, n_v):
+    """The plots a new household may take (:func:`landsim.demography.endow`), each list in
+    plot order: per household marked ``is_parent``, the plots it holds (``(start, plots)``,
+    ``start`` by household, length ``n + 1``); per village, the collective's unlet plots."""
+    n_h = is_parent.size
+    h_start = np.zeros(n_h + 1, np.int64)
+    v_start = np.zeros(n_v + 1, np.int64)
+    for i in range(holder.size):
+        h = holder[i]
+        if h >= 0 and is_parent[h]:
+            h_start[h + 1] += 1
+        elif h == collective and not leased[i]:
+            v_start[village[i] + 1] += 1
+    for h in range(n_h):
+        h_start[h + 1] += h_start[h]
+    for v in range(n_v):
+        v_start[v + 1] += v_start[v]
+    h_fill = h_start[:-1].copy()
+    v_fill = v_start[:-1].copy()
+    h_plots = np.empty(h_start[n_h], np.int64)
+    v_plots = np.empty(v_start[n_v], np.int64)
+    for i in range(holder.size):
+        h = holder[i]
+        if h >= 0 and is_parent[h]:
+            h_plots[h_fill[h]] = i
+            h_fill[h] += 1
+        elif h == collective and not leased[i]:
+            v_plots[v_fill[village[i]]] = i
+            v_fill[village[i]] += 1
+    return h_start, h_plots, v_start, v_plots
+
+
+@kernel
+def _hand_over(plots, start, size, picks, holder, child):
+    """Give the plots at positions ``picks`` of the list ``plots[start:start + size]`` to
+    ``child`` (in ``holder``) and close the list up over them, keeping its order."""
+    gone = np.zeros(size, np.bool_)
+    for k in range(picks.size):
+        gone[picks[k]] = True
+        holder[plots[start + picks[k]]] = child
+    kept = 0
+    for j in range(size):
+        if not gone[j]:
+            plots[start + kept] = plots[start + j]
+            kept += 1
+    return kept
+
+
+@kernel
+def endow_plots(holder, lists, pairs, spare_picks, own_picks):
+    """Hand plots to new households in the order they formed (:func:`landsim.demography.endow`):
+    pair ``t`` (``pairs = (parent, child, village)``, village -1 for a pair that takes none)
+    takes the collective's unlet plots of its village at positions ``spare_picks[0][s[t]:s[t +
+    1]]`` of what is left of that list (``s = spare_picks[1]``), then its parent's plots at
+    positions ``own_picks`` of what is left of the parent's list; ``holder`` is updated in
+    place. ``lists`` is :func:`plot_lists`' result."""
+    h_start, h_plots, v_start, v_plots = lists
+    h_size = h_start[1:] - h_start[:-1]
+    v_size = v_start[1:] - v_start[:-1]
+    parent, child, village = pairs
+    for t in range(parent.size):
+        v = village[t]
+        if v < 0:
+            continue
+        picks = spare_picks[0][spare_picks[1][t] : spare_picks[1][t + 1]]
+        v_size[v] = _hand_over(v_plots, v_start[v], v_size[v], picks, holder, child[t])
+        picks = own_picks[0][own_picks[1][t] : own_picks[1][t + 1]]
+        h = parent[t]
+        h_size[h] = _hand_over(h_plots, h_start[h], h_size[h], picks, holder, child[t])

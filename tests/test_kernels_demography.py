@@ -82,6 +82,52 @@ def test_oldest_member_kernel_equals_its_numpy_reference(seed, n_m, n_h):
     assert _same_bits(pop.resident_head_age(), pop.oldest_reference(pop.residents()))
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), gap=st.sampled_from([None, -500.0, 0.0, 9000.0]))
+def test_aging_kernels_equal_their_numpy_reference(seed, gap):
+    """On random populations (the old, the dead, migrants, households about to die out), a
+    year's aging, deaths, moves and births are the same with the kernels, drawn in the same
+    order from the generator."""
+    _, pop, _, params = _shuffled_state(seed)
+    pop.m_age[:] += np.random.default_rng(seed).choice([0.0, 30.0], pop.m_age.size)
+    a = params.assumptions
+    a = a.model_copy(update={"mortality_multiplier": 20.0, "birth_rate": 0.5})
+    gaps = None if gap is None else np.linspace(-gap, gap, pop.m_age.size)
+    want_pop, got_pop = copy.deepcopy(pop), copy.deepcopy(pop)
+    want_rng, got_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    want = demography.age_one_year_reference(want_pop, a, want_rng, gaps)
+    got = demography.age_one_year(got_pop, a, got_rng, gaps)
+    assert _same_bits(got, want)
+    assert got_rng.random() == want_rng.random()
+    for name in Population.__dataclass_fields__:
+        assert _same_bits(getattr(got_pop, name), getattr(want_pop, name)), name
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    k=st.integers(0, 12),
+    share=st.sampled_from([0.0, 0.2, 0.4, 0.75, 1.0]),
+)
+def test_endow_kernels_equal_their_numpy_reference(seed, k, share):
+    """New households (a parent twice, parents without plots, villages whose collective has
+    no spare land left) take the same plots with the kernels, drawn in the same order from
+    the generator."""
+    plots, pop, _, params = _shuffled_state(seed)
+    rng = np.random.default_rng(seed)
+    n_h, n_v = pop.n_households, params.world.n_villages
+    plots.holder[rng.random(plots.holder.size) < 0.1] = -1  # the collective's
+    plots.lease_end[:] = np.where(rng.random(plots.holder.size) < 0.3, 5, -1)
+    parents = rng.integers(0, n_h // 2, k)
+    formed = list(zip(parents.tolist(), rng.permutation(n_h)[:k].tolist(), strict=True))
+    want_plots, got_plots = copy.deepcopy(plots), copy.deepcopy(plots)
+    want_rng, got_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    demography.endow_reference(want_plots, pop, formed, share, n_v, want_rng)
+    demography.endow(got_plots, pop, formed, share, n_v, got_rng)
+    assert _same_bits(got_plots.holder, want_plots.holder)
+    assert got_rng.random() == want_rng.random()
+
+
 def _random_ties(rng: np.random.Generator, n: int, m: int) -> KinTies:
     a = rng.integers(0, n, m)
     b = (a + 1 + rng.integers(0, n - 1, m)) % n
