@@ -40,6 +40,7 @@ from landsim.demography_kernels import (
     grow_older,
     household_margin,
     member_earnings,
+    pass_on,
     plot_lists,
 )
 from landsim.grouping import group_indices, split_by
@@ -62,6 +63,7 @@ __all__ = [
     "age_one_year",
     "age_one_year_reference",
     "pass_on_land",
+    "pass_on_land_reference",
     "form_households",
     "endow",
     "endow_reference",
@@ -327,7 +329,23 @@ def pass_on_land(plots: Plots, pop: Population, kin: KinTies, died: np.ndarray) 
     """The contract rights of the households that ``died`` out pass to their closest living
     kin household (an heir) or, without one, return to the collective. Their own and custody
     plots are free for the new holder to decide; leases they granted continue with the new
-    holder; leases they held as lessee end, and so do leases an heir now holds itself."""
+    holder; leases they held as lessee end, and so do leases an heir now holds itself. Runs on
+    the compiled kernel :func:`landsim.demography_kernels.pass_on`;
+    :func:`pass_on_land_reference` when compilation is off."""
+    if not compiled.enabled():
+        pass_on_land_reference(plots, pop, kin, died)
+        return
+    heir_of = np.full(pop.n_households, COLLECTIVE, dtype=np.int64)
+    heir_of[died] = kin.closest(died, pop.hh_alive)
+    dead = np.zeros(pop.n_households, dtype=bool)
+    dead[died] = True
+    codes = (IDLE, NOBODY, HOUSEHOLD_LEASE)
+    p = plots
+    plots.end_lease(pass_on(p.holder, p.kind, p.operator, p.leased(), dead, heir_of, codes))
+
+
+def pass_on_land_reference(plots: Plots, pop: Population, kin: KinTies, died: np.ndarray) -> None:
+    """:func:`pass_on_land` written with NumPy: the reference its kernel must equal."""
     p = plots
     heir_of = np.full(pop.n_households, COLLECTIVE, dtype=np.int64)
     heir_of[died] = kin.closest(died, pop.hh_alive)

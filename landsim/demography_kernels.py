@@ -14,7 +14,9 @@ Parts: :func:`household_margin` and :func:`member_earnings` (the two halves of
 :func:`landsim.kin.kin_pairs`), :func:`parent_ties` (the ties parents hand on,
 :meth:`landsim.kin.KinTies.inherit_many`), :func:`grow_older` and :func:`deaths_and_moves`
 (a year's aging, deaths, migration and who may have a child,
-:func:`landsim.demography.age_one_year`).
+:func:`landsim.demography.age_one_year`), :func:`plot_lists` and :func:`endow_plots` (the
+land new households take, :func:`landsim.demography.endow`), :func:`pass_on` (heirs,
+:func:`landsim.demography.pass_on_land`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ __all__ = [
     "parent_ties",
     "grow_older",
     "deaths_and_moves",
+    "plot_lists",
+    "endow_plots",
+    "pass_on",
 ]
 
 
@@ -303,3 +308,23 @@ def endow_plots(holder, lists, pairs, spare_picks, own_picks):
         picks = own_picks[0][own_picks[1][t] : own_picks[1][t + 1]]
         h = parent[t]
         h_size[h] = _hand_over(h_plots, h_start[h], h_size[h], picks, holder, child[t])
+
+
+@kernel
+def pass_on(holder, kind, operator, leased, dead, heir_of, codes):
+    """The plots of households that died out (``dead``) pass to their heirs (``heir_of``)
+    (:func:`landsim.demography.pass_on_land`), in place: an unleased one falls idle
+    (``codes = (idle, nobody, household lease)``: its kind and operator). Returns the mask of
+    household leases that end: the lessee died out, or the heir now leases the plot itself."""
+    ends = np.zeros(holder.size, np.bool_)
+    for i in range(holder.size):
+        h = holder[i]
+        if h >= 0 and dead[h]:
+            if not leased[i]:
+                kind[i] = codes[0]
+                operator[i] = codes[1]
+            holder[i] = heir_of[h]
+        if kind[i] == codes[2]:
+            o = operator[i]
+            ends[i] = dead[o if o > 0 else 0] or o == holder[i]
+    return ends

@@ -128,6 +128,28 @@ def test_endow_kernels_equal_their_numpy_reference(seed, k, share):
     assert got_rng.random() == want_rng.random()
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), k=st.integers(0, 15))
+def test_heirs_kernel_equals_its_numpy_reference(seed, k):
+    """The land of households that died out (leased out or not, leased to a household that
+    died too or to the heir itself, heirs or none) passes on the same with the kernel."""
+    plots, pop, _, _ = _shuffled_state(seed)
+    rng = np.random.default_rng(seed)
+    n_h = pop.n_households
+    plots.lease_end[:] = np.where(rng.random(plots.holder.size) < 0.4, 5, -1)
+    plots.operator[rng.random(plots.holder.size) < 0.1] = -1
+    died = np.unique(rng.integers(0, n_h, k))
+    pop.hh_alive[:] = rng.random(n_h) < 0.7
+    pop.hh_alive[died] = False
+    ties = _random_ties(rng, n_h, 3 * n_h)
+    want, got = copy.deepcopy(plots), copy.deepcopy(plots)
+    demography.pass_on_land_reference(want, pop, ties, died)
+    demography.pass_on_land(got, pop, ties, died)
+    for name in want.__dataclass_fields__:
+        g, w = getattr(got, name), getattr(want, name)
+        assert _same_bits(g, w) if isinstance(w, np.ndarray) else g == w, name
+
+
 def _random_ties(rng: np.random.Generator, n: int, m: int) -> KinTies:
     a = rng.integers(0, n, m)
     b = (a + 1 + rng.integers(0, n - 1, m)) % n
