@@ -37,6 +37,7 @@ from landsim import compiled
 from landsim.demography_kernels import (
     deaths_and_moves,
     endow_plots,
+    founders,
     grow_older,
     household_margin,
     member_earnings,
@@ -298,10 +299,7 @@ def form_households(
     free = np.flatnonzero(~pop.hh_formed)
     if free.size == 0:
         return []
-    head = pop.head_age()
-    cand = pop.m_alive & ~pop.m_away & (pop.m_age >= 25) & (pop.m_age <= 40)
-    cand &= pop.m_age < head[pop.m_hh]
-    idx = np.flatnonzero(cand)
+    idx = _founders(pop)
     idx = idx[rng.random(idx.size) < a.household_formation_rate]
     # one per household, in member order
     _, first = np.unique(pop.m_hh[idx], return_index=True)
@@ -323,6 +321,18 @@ def form_households(
     pop.coop_pay[children] = 0.0
     pop.taste[children] = draw_taste(rng, children.size)
     return list(zip(parents.tolist(), children.tolist(), strict=True))
+
+
+def _founders(pop: Population) -> np.ndarray:
+    """Members who may found a household, in member order: living residents aged 25-40
+    younger than their household's head (on the compiled kernel
+    :func:`landsim.demography_kernels.founders`, or with NumPy when compilation is off)."""
+    head = pop.head_age()
+    if compiled.enabled():
+        return founders(pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, head, (25.0, 40.0))
+    cand = pop.m_alive & ~pop.m_away & (pop.m_age >= 25) & (pop.m_age <= 40)
+    cand &= pop.m_age < head[pop.m_hh]
+    return np.flatnonzero(cand)
 
 
 def pass_on_land(plots: Plots, pop: Population, kin: KinTies, died: np.ndarray) -> None:

@@ -16,7 +16,8 @@ Parts: :func:`household_margin` and :func:`member_earnings` (the two halves of
 (a year's aging, deaths, migration and who may have a child,
 :func:`landsim.demography.age_one_year`), :func:`plot_lists` and :func:`endow_plots` (the
 land new households take, :func:`landsim.demography.endow`), :func:`pass_on` (heirs,
-:func:`landsim.demography.pass_on_land`).
+:func:`landsim.demography.pass_on_land`), :func:`founders` (who may found a household,
+:func:`landsim.demography.form_households`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "plot_lists",
     "endow_plots",
     "pass_on",
+    "founders",
 ]
 
 
@@ -328,3 +330,18 @@ def pass_on(holder, kind, operator, leased, dead, heir_of, codes):
             o = operator[i]
             ends[i] = dead[o if o > 0 else 0] or o == holder[i]
     return ends
+
+
+@kernel
+def founders(m_hh, age, alive, away, head, ages):
+    """Members who may found a household (:func:`landsim.demography.form_households`), in
+    member order: living residents aged ``ages[0]``-``ages[1]`` younger than their household's
+    ``head``."""
+    out = np.empty(m_hh.size, np.int64)
+    n = 0
+    for i in range(m_hh.size):
+        a = age[i]
+        if alive[i] and not away[i] and a >= ages[0] and a <= ages[1] and a < head[m_hh[i]]:
+            out[n] = i
+            n += 1
+    return out[:n]

@@ -150,6 +150,29 @@ def test_heirs_kernel_equals_its_numpy_reference(seed, k):
         assert _same_bits(g, w) if isinstance(w, np.ndarray) else g == w, name
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), rate=st.sampled_from([0.0, 0.3, 1.0]))
+def test_new_households_are_the_same_with_and_without_compilation(seed, rate):
+    """The members who found households (several per household, heads, migrants, the dead,
+    more founders than free slots) and the households they found are the same with the
+    kernels as with ``LANDSIM_NO_JIT=1``, drawn in the same order from the generator."""
+    _, pop, _, params = _shuffled_state(seed)
+    pop.m_age[:] = np.random.default_rng(seed).choice(
+        [24.0, 25.0, 30.0, 40.0, 41.0, 70.0], pop.m_age.size
+    )
+    a = params.assumptions.model_copy(update={"household_formation_rate": rate})
+    results = []
+    for off in ("1", "0"):
+        p, rng = copy.deepcopy(pop), np.random.default_rng(seed)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(compiled.NO_JIT_VARIABLE, off)
+            results.append((demography.form_households(p, a, rng), p, rng.random()))
+    (want, want_pop, want_next), (got, got_pop, got_next) = results
+    assert got == want and got_next == want_next
+    for name in Population.__dataclass_fields__:
+        assert _same_bits(getattr(got_pop, name), getattr(want_pop, name)), name
+
+
 def _random_ties(rng: np.random.Generator, n: int, m: int) -> KinTies:
     a = rng.integers(0, n, m)
     b = (a + 1 + rng.integers(0, n - 1, m)) % n
