@@ -87,8 +87,10 @@ class Population:
         return self.m_alive & ~self.m_away
 
     def head_age(self) -> np.ndarray:
-        """Age of the oldest living member of each household (its head); 0 if none."""
-        return self.oldest(self.m_alive)
+        """Age of the oldest living member of each household (its head); 0 if none. On NumPy
+        (:meth:`oldest_reference`) with or without compilation: over the living, nearly every
+        member, ``np.maximum.at`` measured faster than the kernel."""
+        return self.oldest_reference(self.m_alive)
 
     def resident_head_age(self) -> np.ndarray:
         """Age of the oldest living resident of each household; 0 if nobody lives there."""
