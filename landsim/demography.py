@@ -24,7 +24,9 @@ Summary of rules (in the order :func:`run_year` applies them):
   2002, Art. 63) is contracted out again to the village's households with the least land per
   member.
 
-The population's arrays are declared in :mod:`landsim.population`.
+The population's arrays are declared in :mod:`landsim.population`. The rules' loops run on
+compiled kernels (:mod:`landsim.demography_kernels`), each beside the NumPy function it must
+equal (``*_reference``, run with ``LANDSIM_NO_JIT=1``); random draws are made here.
 """
 
 from __future__ import annotations
