@@ -27,11 +27,12 @@ Co-ops farm their own pools afterwards (:func:`landsim.cooperatives.distribute`)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from landsim import services
+from landsim import compiled, services
+from landsim.farming_kernels import harvest, labour_days, member_incomes, subsidised_plots
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
 from landsim.population import Population
@@ -40,7 +41,19 @@ from landsim.world import CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN, Plots
 if TYPE_CHECKING:
     from landsim.town import Town
 
-__all__ = ["draw_shock", "labour_use", "day_market", "farm", "other_incomes", "farmland_subsidy"]
+__all__ = [
+    "draw_shock",
+    "PlotFlows",
+    "plot_flows",
+    "plot_flows_reference",
+    "labour_use",
+    "labour_use_reference",
+    "day_market",
+    "farm",
+    "other_incomes",
+    "member_incomes_reference",
+    "farmland_subsidy",
+]
 
 
 def draw_shock(a: Assumptions, rng: np.random.Generator) -> float:
@@ -50,6 +63,21 @@ def draw_shock(a: Assumptions, rng: np.random.Generator) -> float:
     return float(np.exp(rng.normal(0.0, sd) - sd * sd / 2)) if sd > 0 else 1.0
 
 
+class PlotFlows(NamedTuple):
+    """The money each farmed plot moves this year (:func:`plot_flows`), in plot order."""
+
+    own_holder: np.ndarray  # holders farming their own plots
+    own_sales: np.ndarray  # their harvests (yuan)
+    own_costs: np.ndarray  # their cash costs
+    lessee: np.ndarray  # lessees of household leases
+    lease_sales: np.ndarray
+    lease_costs: np.ndarray
+    payee: np.ndarray  # who is paid the rent: the holder, or the village collective
+    rent: np.ndarray
+    custody: np.ndarray  # plots in custody
+    custody_sales: np.ndarray  # their harvests, kept by their holders
+
+
 def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, HelperPool]:
     """Harvest and pay for the year (module docstring). Returns the year's yield shock and the
     pool of older villagers left for hire (co-ops hire from it next)."""
@@ -57,26 +85,12 @@ def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, H
     led, pop = town.ledger, town.population
     acc, mu, n_h = led.accounts, params.world.plot_size_mu, pop.n_households
     shock = draw_shock(a, rng)
-    yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)
-    cf = np.where(p.hilly, a.hilly_cost_factor, 1.0)
-    gross = a.gross_revenue_per_mu * a.price_index * p.quality * yf * shock * mu
-
-    own = p.kind == OWN
-    led.post(acc.outside, p.holder[own], "crop_sales", gross[own])
-    led.post(p.holder[own], acc.outside, "input_costs", a.cash_cost_per_mu * cf[own] * mu)
-
-    lease = p.kind == HOUSEHOLD_LEASE
-    lessee = p.operator[lease]
-    led.post(acc.outside, lessee, "crop_sales", gross[lease])
-    # scale farming cuts cash costs on flat land only (machines save little on hills)
-    cash = np.where(
-        p.hilly,
-        a.cash_cost_per_mu * a.hilly_cost_factor,
-        a.cash_cost_per_mu * (1 - a.scale_cost_cut),
-    )
-    led.post(lessee, acc.outside, "input_costs", cash[lease] * mu)
-    payee = np.where(p.holder[lease] >= 0, p.holder[lease], acc.collective0 + p.village[lease])
-    led.post(lessee, payee, "rent", p.rent[lease] * mu)
+    f = plot_flows(p, a, shock, mu, acc.collective0)
+    led.post(acc.outside, f.own_holder, "crop_sales", f.own_sales)
+    led.post(f.own_holder, acc.outside, "input_costs", f.own_costs)
+    led.post(acc.outside, f.lessee, "crop_sales", f.lease_sales)
+    led.post(f.lessee, acc.outside, "input_costs", f.lease_costs)
+    led.post(f.lessee, f.payee, "rent", f.rent)
     # lessees hire day labour for leased land beyond their own field days; villagers sell
     # their days to them and to local employers in each village's day-labour market
     farm_days, hired = labour_use(p, pop, a, mu)
@@ -84,22 +98,117 @@ def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, H
     pool, sold = open_market(pop, a, params.world.n_villages, farm_days, hired)
     led.post(acc.outside, np.arange(n_h), "local_wage", sold * a.day_wage)
 
-    custody = p.kind == CUSTODY
-    if custody.any():
-        plots = np.flatnonzero(custody)
-        led.post(acc.outside, p.holder[plots], "crop_sales", gross[plots])
-        fee = town.firm.price * cf[plots] * mu
+    if f.custody.size:
+        plots = f.custody
+        led.post(acc.outside, p.holder[plots], "crop_sales", f.custody_sales)
+        cf = np.where(p.hilly[plots], a.hilly_cost_factor, 1.0)
+        fee = town.firm.price * cf * mu
         services.serve_households(town.firm, led, p, plots, fee, pool, params)
     other_incomes(town, a)
     farmland_subsidy(town, params)
     return shock, pool
 
 
+def plot_flows(
+    plots: Plots, a: Assumptions, shock: float, mu: float, collective0: int
+) -> PlotFlows:
+    """What each plot farmed by its holder, by a household lessee or in custody sells and
+    costs this year, and the rent of each lease (module docstring; ``collective0``: the first
+    village collective's account); on the compiled kernel
+    :func:`landsim.farming_kernels.harvest`, :func:`plot_flows_reference` when compilation is
+    off."""
+    if not compiled.enabled():
+        return plot_flows_reference(plots, a, shock, mu, collective0)
+    p = plots
+    price = (
+        a.gross_revenue_per_mu * a.price_index,
+        a.hilly_yield_factor,
+        float(shock),
+        float(mu),
+        a.cash_cost_per_mu,
+        a.hilly_cost_factor,
+        a.cash_cost_per_mu * a.hilly_cost_factor,
+        a.cash_cost_per_mu * (1 - a.scale_cost_cut),
+        int(collective0),
+    )
+    kinds = (OWN, HOUSEHOLD_LEASE, CUSTODY)
+    return PlotFlows(
+        *harvest(p.kind, p.hilly, p.quality, p.holder, p.operator, p.village, p.rent, *kinds, price)
+    )
+
+
+def plot_flows_reference(
+    plots: Plots, a: Assumptions, shock: float, mu: float, collective0: int
+) -> PlotFlows:
+    """:func:`plot_flows` with NumPy: the reference the compiled kernel must equal."""
+    p = plots
+    yf = np.where(p.hilly, a.hilly_yield_factor, 1.0)
+    cf = np.where(p.hilly, a.hilly_cost_factor, 1.0)
+    gross = a.gross_revenue_per_mu * a.price_index * p.quality * yf * shock * mu
+    own = p.kind == OWN
+    lease = p.kind == HOUSEHOLD_LEASE
+    # scale farming cuts cash costs on flat land only (machines save little on hills)
+    cash = np.where(
+        p.hilly,
+        a.cash_cost_per_mu * a.hilly_cost_factor,
+        a.cash_cost_per_mu * (1 - a.scale_cost_cut),
+    )
+    payee = np.where(p.holder[lease] >= 0, p.holder[lease], collective0 + p.village[lease])
+    custody = np.flatnonzero(p.kind == CUSTODY)
+    return PlotFlows(
+        p.holder[own],
+        gross[own],
+        a.cash_cost_per_mu * cf[own] * mu,
+        p.operator[lease],
+        gross[lease],
+        cash[lease] * mu,
+        payee,
+        p.rent[lease] * mu,
+        custody,
+        gross[custody],
+    )
+
+
 def labour_use(
     plots: Plots, pop: Population, a: Assumptions, mu: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Days each household farms with its own labour (own plots, then leased-in land as far as
-    its field days go) and days it hires for leased-in land beyond them (``mu``: mu per plot)."""
+    its field days go) and days it hires for leased-in land beyond them (``mu``: mu per plot);
+    on the compiled kernel :func:`landsim.farming_kernels.labour_days`,
+    :func:`labour_use_reference` when compilation is off."""
+    if not compiled.enabled():
+        return labour_use_reference(plots, pop, a, mu)
+    p = plots
+    days = (
+        a.labour_days_flat,
+        a.labour_days_hilly,
+        a.lease_labour_days_flat,
+        a.lease_labour_days_hilly,
+        float(mu),
+        a.labour_decline_age,
+        (a.labour_zero_age - a.labour_decline_age) / a.aging_speed,
+        a.farm_days_per_worker,
+    )
+    return labour_days(
+        p.kind,
+        p.hilly,
+        p.holder,
+        p.operator,
+        pop.m_hh,
+        pop.m_age,
+        pop.m_alive,
+        pop.m_away,
+        pop.n_households,
+        OWN,
+        HOUSEHOLD_LEASE,
+        days,
+    )
+
+
+def labour_use_reference(
+    plots: Plots, pop: Population, a: Assumptions, mu: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`labour_use` with NumPy: the reference the compiled kernel must equal."""
     p, n_h = plots, pop.n_households
     own = p.kind == OWN
     lease = p.kind == HOUSEHOLD_LEASE
@@ -125,15 +234,30 @@ def other_incomes(town: Town, a: Assumptions) -> None:
     pensions for members 60 and older."""
     pop, led = town.population, town.ledger
     acc, n_h = led.accounts, pop.n_households
+    remit_each = a.offfarm_wage_month * a.migrant_months * a.remit_share
+    pension_each = a.pension_month * 12.0
+    if compiled.enabled():
+        remit, pension = member_incomes(
+            pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, n_h, remit_each, pension_each
+        )
+    else:
+        remit, pension = member_incomes_reference(pop, remit_each, pension_each)
+    led.post(acc.outside, np.arange(n_h), "remittance", remit)
+    led.post(acc.outside, np.arange(n_h), "pension", pension)
+
+
+def member_incomes_reference(
+    pop: Population, remit_each: float, pension_each: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's remittances (``remit_each`` for each living member away) and pensions
+    (``pension_each`` for each living member 60 and older), with NumPy: the reference the
+    compiled :func:`landsim.farming_kernels.member_incomes` must equal."""
     alive = pop.m_alive
     away = alive & pop.m_away
-    remit = pop.per_household(
-        np.full(pop.m_age.size, a.offfarm_wage_month * a.migrant_months * a.remit_share), away
-    )
-    led.post(acc.outside, np.arange(n_h), "remittance", remit)
+    remit = pop.per_household(np.full(pop.m_age.size, remit_each), away)
     old = alive & (pop.m_age >= 60)
-    pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
-    led.post(acc.outside, np.arange(n_h), "pension", pension)
+    pension = pop.per_household(np.full(pop.m_age.size, pension_each), old)
+    return remit, pension
 
 
 def farmland_subsidy(town: Town, params: Params) -> None:
@@ -143,9 +267,13 @@ def farmland_subsidy(town: Town, params: Params) -> None:
     lv, p, led = params.levers, town.plots, town.ledger
     if lv.farmland_subsidy_per_mu <= 0:
         return
-    paid = p.holder >= 0
-    if lv.farmland_subsidy_conditional:
-        paid &= p.kind != IDLE
-    per_h = np.bincount(p.holder[paid], minlength=town.population.n_households)
+    n_h, conditional = town.population.n_households, bool(lv.farmland_subsidy_conditional)
+    if compiled.enabled():
+        per_h = subsidised_plots(p.holder, p.kind, IDLE, conditional, n_h)
+    else:
+        paid = p.holder >= 0
+        if conditional:
+            paid &= p.kind != IDLE
+        per_h = np.bincount(p.holder[paid], minlength=n_h)
     amount = per_h * lv.farmland_subsidy_per_mu * params.world.plot_size_mu
     led.post(led.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)

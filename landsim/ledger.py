@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from landsim import compiled
 from landsim.columns import FEN, column, number
+from landsim.ledger_kernels import post_flows
 
 __all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS"]
 
@@ -192,6 +194,19 @@ class Ledger:
             and isinstance(payee, int | np.integer)
         ):
             return self._post_one(int(payer), int(payee), kind, float(amount))
+        if compiled.enabled():
+            return self._post_compiled(payer, payee, kind, amount)
+        return self._post_reference(payer, payee, kind, amount)
+
+    def _post_reference(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        kind: str,
+        amount: np.ndarray | float,
+    ) -> float:
+        """:meth:`post` of arrays with NumPy: the reference the compiled
+        :func:`landsim.ledger_kernels.post_flows` must equal."""
         fen = _to_fen(amount)
         payer_a, payee_a, fen = np.broadcast_arrays(
             np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), fen
@@ -208,6 +223,36 @@ class Ledger:
                 else:
                     _accumulate(flow, accounts, fen)
                     _accumulate(self.balance, accounts, sign * fen)
+            self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
+        return float(fen.sum()) / 100.0
+
+    def _post_compiled(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        kind: str,
+        amount: np.ndarray | float,
+    ) -> float:
+        """:meth:`post` of arrays on the compiled :func:`landsim.ledger_kernels.post_flows`:
+        the same entries and balances as :meth:`_post_reference` (which it falls back on for
+        arrays of more than one dimension, or of sizes that do not broadcast)."""
+        payer_a = np.asarray(payer, dtype=np.int64)
+        payee_a = np.asarray(payee, dtype=np.int64)
+        amount_a = np.asarray(amount, dtype=np.float64)
+        sizes = {payer_a.size, payee_a.size, amount_a.size}
+        n = max(sizes) if 0 not in sizes else 0
+        if max(payer_a.ndim, payee_a.ndim, amount_a.ndim) > 1 or len(sizes - {1, n}) > 0:
+            return self._post_reference(payer, payee, kind, amount)
+        payer_a, payee_a, fen = post_flows(
+            payer_a.ravel(),
+            payee_a.ravel(),
+            amount_a.ravel(),
+            n,
+            self._outflow,
+            self._inflow,
+            self.balance,
+        )
+        if fen.size:
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
 

@@ -1,0 +1,149 @@
+"""Compiled kernels of the year's farming (:mod:`landsim.farming`).
+
+Summary: the plot and member loops of :func:`landsim.farming.farm`, exactly as their NumPy
+references run them: :func:`harvest` (what each own-farmed, leased and custodial plot sells,
+costs and pays in rent: :func:`landsim.farming.plot_flows_reference`), :func:`labour_days`
+(the days each household farms itself and hires: :func:`landsim.farming.labour_use_reference`),
+:func:`member_incomes` (remittances and pensions:
+:func:`landsim.farming.member_incomes_reference`) and :func:`subsidised_plots` (the plots
+each household is paid the farmland subsidy for). They make the same floating-point
+operations in the same order (a product left to right as the reference writes it; a sum
+over a household in plot or member order, as ``np.bincount`` adds), so their flows are bit
+for bit the references' (``tests/test_kernels_farming.py``, ``tests/test_golden.py``). They
+take and return arrays and numbers only: they know nothing of the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from landsim.compiled import kernel
+
+__all__ = ["harvest", "labour_days", "member_incomes", "subsidised_plots"]
+
+
+@kernel
+def harvest(kind, hilly, quality, holder, operator, village, rent, own, lease, custody, price):
+    """The flows of each farmed plot (:func:`landsim.farming.plot_flows_reference`).
+
+    ``own``, ``lease``, ``custody``: the codes of the three kinds; ``price``: ``(revenue per mu
+    x price index, hilly yield factor, shock, mu, cash cost per mu, hilly cost factor, a
+    lessee's cash cost per mu on hills, on flat land, first collective account)``.
+
+    Returns:
+        ``(own holders, own sales, own costs, lessees, lease sales, lease costs, rent payees,
+        rents, custodial plots, custodial sales)``, each in plot order.
+    """
+    base, yf_hilly, shock, mu, cost, cf_hilly, cash_hilly, cash_flat, coll0 = price
+    n_own = n_lease = n_custody = 0
+    for i in range(kind.size):
+        if kind[i] == own:
+            n_own += 1
+        elif kind[i] == lease:
+            n_lease += 1
+        elif kind[i] == custody:
+            n_custody += 1
+    own_holder = np.empty(n_own, np.int64)
+    own_sales = np.empty(n_own)
+    own_costs = np.empty(n_own)
+    lessee = np.empty(n_lease, np.int64)
+    lease_sales = np.empty(n_lease)
+    lease_costs = np.empty(n_lease)
+    payee = np.empty(n_lease, np.int64)
+    rents = np.empty(n_lease)
+    plots = np.empty(n_custody, np.int64)
+    custody_sales = np.empty(n_custody)
+    o = s = c = 0
+    for i in range(kind.size):
+        k = kind[i]
+        if k != own and k != lease and k != custody:
+            continue
+        yf = yf_hilly if hilly[i] else 1.0
+        gross = base * quality[i] * yf * shock * mu
+        if k == own:
+            cf = cf_hilly if hilly[i] else 1.0
+            own_holder[o], own_sales[o], own_costs[o] = holder[i], gross, cost * cf * mu
+            o += 1
+        elif k == lease:
+            lessee[s], lease_sales[s] = operator[i], gross
+            lease_costs[s] = (cash_hilly if hilly[i] else cash_flat) * mu
+            payee[s] = holder[i] if holder[i] >= 0 else coll0 + village[i]
+            rents[s] = rent[i] * mu
+            s += 1
+        else:
+            plots[c], custody_sales[c] = i, gross
+            c += 1
+    return (
+        own_holder,
+        own_sales,
+        own_costs,
+        lessee,
+        lease_sales,
+        lease_costs,
+        payee,
+        rents,
+        plots,
+        custody_sales,
+    )
+
+
+@kernel
+def labour_days(kind, hilly, holder, operator, m_hh, m_age, alive, away, n_h, own, lease, days):
+    """Days each household farms with its own labour and days it hires
+    (:func:`landsim.farming.labour_use_reference`).
+
+    ``days``: ``(own land's days per mu on flat land, on hills, leased land's on flat land, on
+    hills, mu, labour_decline_age, the span of the decline, farm_days_per_worker)``.
+
+    Returns:
+        ``(farm days, hired days)``, one entry per household.
+    """
+    own_flat, own_hilly, lease_flat, lease_hilly, mu, decline, span, per_worker = days
+    own_days = np.zeros(n_h)
+    lease_days = np.zeros(n_h)
+    for i in range(kind.size):
+        if kind[i] == own:
+            own_days[holder[i]] += (own_hilly if hilly[i] else own_flat) * mu
+        elif kind[i] == lease:
+            lease_days[operator[i]] += (lease_hilly if hilly[i] else lease_flat) * mu
+    cap_sum = np.zeros(n_h)
+    for j in range(m_hh.size):  # landsim.labour.labour_capacity x resident
+        cap = 1.0 - (m_age[j] - decline) / span
+        cap = 0.0 if cap < 0.0 else cap
+        cap = 1.0 if cap > 1.0 else cap
+        cap = 0.0 if m_age[j] < 16 else cap
+        cap_sum[m_hh[j]] += cap * (1.0 if alive[j] and not away[j] else 0.0)
+    farm = np.empty(n_h)
+    hired = np.empty(n_h)
+    for h in range(n_h):
+        family = cap_sum[h] * per_worker - own_days[h]
+        family = 0.0 if family < 0.0 else family
+        family = lease_days[h] if family > lease_days[h] else family
+        farm[h] = own_days[h] + family
+        hired[h] = lease_days[h] - family
+    return farm, hired
+
+
+@kernel
+def member_incomes(m_hh, m_alive, m_away, m_age, n_h, remit_each, pension_each):
+    """Remittances (``remit_each`` for each living member away) and pensions
+    (``pension_each`` for each living member 60 and older) of each household
+    (:func:`landsim.farming.member_incomes_reference`)."""
+    remit = np.zeros(n_h)
+    pension = np.zeros(n_h)
+    for j in range(m_hh.size):
+        h = m_hh[j]
+        remit[h] += remit_each if m_alive[j] and m_away[j] else 0.0
+        pension[h] += pension_each if m_alive[j] and m_age[j] >= 60 else 0.0
+    return remit, pension
+
+
+@kernel
+def subsidised_plots(holder, kind, idle, conditional, n_h):
+    """Plots each household is paid the farmland subsidy for: those it holds (only those not
+    ``idle`` when ``conditional``)."""
+    count = np.zeros(n_h, np.int64)
+    for i in range(holder.size):
+        if holder[i] >= 0 and not (conditional and kind[i] == idle):
+            count[holder[i]] += 1
+    return count
