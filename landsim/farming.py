@@ -236,7 +236,7 @@ def other_incomes(town: Town, a: Assumptions) -> None:
     acc, n_h = led.accounts, pop.n_households
     remit_each = a.offfarm_wage_month * a.migrant_months * a.remit_share
     pension_each = a.pension_month * 12.0
-    if compiled.enabled():
+    if compiled.enabled() and pop.m_hh.size:  # (without members, bincount gives integers)
         remit, pension = member_incomes(
             pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, n_h, remit_each, pension_each
         )

@@ -1,0 +1,255 @@
+"""The compiled kernels of farming and of the ledger's posts equal their NumPy references bit
+for bit (house style 13): :mod:`landsim.farming_kernels` (the year's harvest, rents, labour
+days, remittances, pensions, subsidised plots) and :mod:`landsim.ledger_kernels` (the entries
+and balances of a post).
+
+Each test runs the same public function twice, with compilation on and with
+``LANDSIM_NO_JIT=1`` (the NumPy reference), on random states drawn from few distinct values, so
+that ties, zeros and kinds without plots come up often. The golden runs
+(``tests/test_golden.py``) hold the two together over whole runs.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from landsim import compiled, farming
+from landsim.ledger import FLOW_KINDS, Accounts, Ledger
+from landsim.params import Assumptions
+from landsim.population import Population
+from landsim.world import KIND_NAMES
+
+AGES = st.sampled_from([0.0, 12.0, 15.99, 16.0, 30.5, 55.0, 59.99, 60.0, 64.0, 68.3, 75.0, 90.0])
+AMOUNTS = st.sampled_from(
+    [-20.0, -0.0, 0.0, 0.004, 0.005, 0.015, 0.025, 1.0, 123.456, 800.0, 1e6, np.nan, np.inf]
+)
+
+
+class _Pop:
+    """The members of a population, as :class:`landsim.population.Population` holds them."""
+
+    residents = Population.residents
+    per_household = Population.per_household
+
+    def __init__(self, n_households, m_hh, m_age, m_alive, m_away):
+        self.n_households = n_households
+        self.m_hh, self.m_age, self.m_alive, self.m_away = m_hh, m_age, m_alive, m_away
+
+
+def _same_bits(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _both(fn, *args):
+    """``fn(*args)`` on the NumPy references, then compiled."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(compiled.NO_JIT_VARIABLE, "1")
+        want = fn(*args)
+    return want, fn(*args)
+
+
+@st.composite
+def farm_states(draw):
+    """Plots of every kind (own plots and leases with a household on them, collective land
+    among leased plots), members of every age, and assumptions that move every number the
+    kernels use."""
+    n_h = draw(st.integers(1, 8))
+    n_p = draw(st.integers(0, 30))
+    n_m = draw(st.integers(0, 25))
+    kind = draw(hnp.arrays(np.int8, n_p, elements=st.integers(0, len(KIND_NAMES) - 1)))
+    holder = draw(hnp.arrays(np.int64, n_p, elements=st.integers(-1, n_h - 1)))
+    holder[(kind == 1) & (holder < 0)] = 0  # a plot farmed by its holder has one
+    plots = SimpleNamespace(
+        kind=kind,
+        hilly=draw(hnp.arrays(np.bool_, n_p)),
+        quality=draw(hnp.arrays(np.float64, n_p, elements=st.sampled_from([0.6, 0.93, 1.0, 1.4]))),
+        holder=holder,
+        operator=draw(hnp.arrays(np.int64, n_p, elements=st.integers(0, n_h - 1))),
+        village=draw(hnp.arrays(np.int32, n_p, elements=st.integers(0, 3))),
+        rent=draw(hnp.arrays(np.float64, n_p, elements=st.sampled_from([0.0, 350.5, 800.0]))),
+    )
+    pop = _Pop(
+        n_h,
+        draw(hnp.arrays(np.int64, n_m, elements=st.integers(0, n_h - 1))),
+        draw(hnp.arrays(np.float64, n_m, elements=AGES)),
+        draw(hnp.arrays(np.bool_, n_m)),
+        draw(hnp.arrays(np.bool_, n_m)),
+    )
+    a = Assumptions().model_copy(
+        update={
+            "aging_speed": draw(st.sampled_from([0.7, 1.0, 1.3])),
+            "farm_days_per_worker": draw(st.sampled_from([0.0, 30.0, 45.5])),
+            "labour_days_flat": draw(st.sampled_from([0.0, 6.0, 8.25])),
+            "labour_days_hilly": draw(st.sampled_from([9.0, 14.5])),
+            "lease_labour_days_flat": draw(st.sampled_from([0.0, 5.0, 7.75])),
+            "lease_labour_days_hilly": draw(st.sampled_from([11.0, 13.3])),
+            "hilly_yield_factor": draw(st.sampled_from([0.7, 0.85])),
+            "hilly_cost_factor": draw(st.sampled_from([1.0, 1.3])),
+            "scale_cost_cut": draw(st.sampled_from([0.0, 0.15])),
+            "price_index": draw(st.sampled_from([0.8, 1.0, 1.1])),
+        }
+    )
+    shock = draw(st.sampled_from([1.0, 0.87, 1.13]))
+    mu = draw(st.sampled_from([1.0, 1.3, 0.75]))
+    return plots, pop, a, shock, mu
+
+
+@settings(max_examples=300, deadline=None)
+@given(farm_states(), st.integers(0, 500))
+def test_the_harvest_kernel_equals_its_numpy_reference(state, collective0):
+    """Own plots, household leases (rent to the holder, or to the village collective for its
+    land) and custodial plots sell, cost and pay the same, plot by plot, bit for bit."""
+    plots, _pop, a, shock, mu = state
+    want, got = _both(farming.plot_flows, plots, a, shock, mu, collective0)
+    for name, w, g in zip(farming.PlotFlows._fields, want, got, strict=True):
+        assert _same_bits(g, w), (name, g, w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(farm_states())
+def test_the_labour_days_kernel_equals_its_numpy_reference(state):
+    """The days each household farms itself and hires (members of every age, at home or
+    away, living or not; households with no land, no members or no field days) are the same,
+    bit for bit."""
+    plots, pop, a, _shock, mu = state
+    want, got = _both(farming.labour_use, plots, pop, a, mu)
+    assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(farm_states(), st.sampled_from([0.0, 1230.5]), st.sampled_from([0.0, 1476.0]))
+def test_the_member_incomes_kernel_equals_its_numpy_reference(state, remit, pension):
+    """Each household's remittances and pensions are the same, bit for bit (a population
+    without members, where ``np.bincount`` gives integers, stays on the reference)."""
+    _plots, pop, a, *_ = state
+    if pop.m_hh.size:
+        want = farming.member_incomes_reference(pop, remit, pension)
+        got = farming.member_incomes(
+            pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, pop.n_households, remit, pension
+        )
+        assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+
+    def paid():
+        town = SimpleNamespace(population=pop, ledger=Ledger(Accounts(8, 4)))
+        farming.other_incomes(town, a)
+        return town.ledger.balance, town.ledger.entries()
+
+    (want_balance, want_entries), (got_balance, got_entries) = _both(paid)
+    assert _same_bits(got_balance, want_balance)
+    assert got_entries.equals(want_entries)
+
+
+@settings(max_examples=100, deadline=None)
+@given(farm_states(), st.booleans())
+def test_the_subsidised_plots_are_the_same_with_and_without_compilation(state, conditional):
+    """The farmland subsidy each household is paid (every held plot, or only those farmed)."""
+    plots, pop, *_ = state
+    params = SimpleNamespace(
+        levers=SimpleNamespace(
+            farmland_subsidy_per_mu=125.5, farmland_subsidy_conditional=conditional
+        ),
+        world=SimpleNamespace(plot_size_mu=1.3),
+    )
+
+    def paid():
+        town = SimpleNamespace(plots=plots, population=pop, ledger=Ledger(Accounts(8, 4)))
+        farming.farmland_subsidy(town, params)
+        return town.ledger.balance, town.ledger.entries()
+
+    (want_balance, want_entries), (got_balance, got_entries) = _both(paid)
+    assert _same_bits(got_balance, want_balance)
+    assert got_entries.equals(want_entries)
+
+
+@st.composite
+def posts(draw):
+    """A year's posts: payers and payees as one account or one per flow (households,
+    co-ops, collectives, the outside), amounts as one or one per flow, rounding at half a fen,
+    negative, zero, NaN and infinite amounts, and posts with no flows."""
+    acc = Accounts(6, 2)
+    account = st.integers(0, acc.size - 1)
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        n = draw(st.integers(0, 7))
+        sides = []
+        for _side in range(3):
+            if draw(st.booleans()):
+                sides.append(None)  # one value for all flows
+            else:
+                sides.append(n)
+        payer = (
+            draw(account) if sides[0] is None else draw(hnp.arrays(np.int64, n, elements=account))
+        )
+        payee = (
+            draw(account) if sides[1] is None else draw(hnp.arrays(np.int64, n, elements=account))
+        )
+        if sides[2] is not None:
+            amount = draw(hnp.arrays(np.float64, n, elements=AMOUNTS))
+        elif sides[0] is None and sides[1] is None:  # one flow: the fast path, finite amounts
+            amount = np.float64(draw(AMOUNTS.filter(np.isfinite)))
+        else:
+            amount = np.float64(draw(AMOUNTS))
+        out.append((payer, payee, draw(st.sampled_from(FLOW_KINDS)), amount))
+    return acc, out
+
+
+@settings(max_examples=300, deadline=None)
+@given(posts())
+def test_the_post_kernel_equals_its_numpy_reference(case):
+    """The same posts give the same totals, balances, flows and entries (in the same order),
+    and the books close, with and without compilation."""
+    acc, flows = case
+
+    def book():
+        led = Ledger(acc)
+        with np.errstate(invalid="ignore"):  # NaN and infinite amounts: NumPy's cast warns
+            totals = [led.post(*flow) for flow in flows]
+        state = (led.balance.copy(), led._inflow.copy(), led._outflow.copy())
+        entries = led.entries()
+        led.close_year()
+        return totals, state, entries
+
+    (want_t, want_s, want_e), (got_t, got_s, got_e) = _both(book)
+    assert got_t == want_t
+    assert all(_same_bits(g, w) for g, w in zip(got_s, want_s, strict=True))
+    assert got_e.equals(want_e), (got_e, want_e)
+
+
+def test_the_kernels_are_called_by_default(monkeypatch):
+    """Without ``LANDSIM_NO_JIT``, farming and the ledger's posts run on their kernels."""
+    calls = []
+    for module, name in (
+        ("landsim.farming", "harvest"),
+        ("landsim.farming", "labour_days"),
+        ("landsim.ledger", "post_flows"),
+    ):
+        original = getattr(__import__(module, fromlist=[name]), name)
+
+        def spy(*args, _f=original, _n=name):
+            calls.append(_n)
+            return _f(*args)
+
+        monkeypatch.setattr(f"{module}.{name}", spy)
+    monkeypatch.delenv(compiled.NO_JIT_VARIABLE, raising=False)
+    plots = SimpleNamespace(
+        kind=np.array([1, 2], np.int8),
+        hilly=np.array([False, True]),
+        quality=np.ones(2),
+        holder=np.array([0, -1]),
+        operator=np.array([0, 1]),
+        village=np.zeros(2, np.int32),
+        rent=np.array([0.0, 500.0]),
+    )
+    pop = _Pop(2, np.array([0, 1]), np.array([40.0, 70.0]), np.ones(2, bool), np.zeros(2, bool))
+    flows = farming.plot_flows(plots, Assumptions(), 1.0, 1.0, 10)
+    farming.labour_use(plots, pop, Assumptions(), 1.0)
+    Ledger(Accounts(2, 1)).post(flows.lessee, flows.payee, "rent", flows.rent)
+    assert calls == ["harvest", "labour_days", "post_flows"]
+    assert flows.payee.tolist() == [10]  # the collective's land: its rent goes to it
