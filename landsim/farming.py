@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from landsim import compiled, services
-from landsim.farming_kernels import harvest, labour_days, member_incomes, subsidised_plots
+from landsim.farming_kernels import (
+    as_numpy,
+    harvest,
+    labour_days,
+    member_incomes,
+    subsidised_plots,
+)
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
 from landsim.population import Population
@@ -132,9 +138,10 @@ def plot_flows(
         int(collective0),
     )
     kinds = (OWN, HOUSEHOLD_LEASE, CUSTODY)
-    return PlotFlows(
-        *harvest(p.kind, p.hilly, p.quality, p.holder, p.operator, p.village, p.rent, *kinds, price)
+    flows = harvest(
+        p.kind, p.hilly, p.quality, p.holder, p.operator, p.village, p.rent, *kinds, price
     )
+    return PlotFlows(*as_numpy(*flows))
 
 
 def plot_flows_reference(
@@ -179,7 +186,7 @@ def labour_use(
     if not compiled.enabled():
         return labour_use_reference(plots, pop, a, mu)
     p = plots
-    days = (
+    needs = (
         a.labour_days_flat,
         a.labour_days_hilly,
         a.lease_labour_days_flat,
@@ -189,7 +196,7 @@ def labour_use(
         (a.labour_zero_age - a.labour_decline_age) / a.aging_speed,
         a.farm_days_per_worker,
     )
-    return labour_days(
+    farm_days, hired = labour_days(
         p.kind,
         p.hilly,
         p.holder,
@@ -201,8 +208,9 @@ def labour_use(
         pop.n_households,
         OWN,
         HOUSEHOLD_LEASE,
-        days,
+        needs,
     )
+    return as_numpy(farm_days, hired)
 
 
 def labour_use_reference(
@@ -237,8 +245,10 @@ def other_incomes(town: Town, a: Assumptions) -> None:
     remit_each = a.offfarm_wage_month * a.migrant_months * a.remit_share
     pension_each = a.pension_month * 12.0
     if compiled.enabled() and pop.m_hh.size:  # (without members, bincount gives integers)
-        remit, pension = member_incomes(
-            pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, n_h, remit_each, pension_each
+        remit, pension = as_numpy(
+            *member_incomes(
+                pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, n_h, remit_each, pension_each
+            )
         )
     else:
         remit, pension = member_incomes_reference(pop, remit_each, pension_each)
@@ -269,7 +279,7 @@ def farmland_subsidy(town: Town, params: Params) -> None:
         return
     n_h, conditional = town.population.n_households, bool(lv.farmland_subsidy_conditional)
     if compiled.enabled():
-        per_h = subsidised_plots(p.holder, p.kind, IDLE, conditional, n_h)
+        (per_h,) = as_numpy(subsidised_plots(p.holder, p.kind, IDLE, conditional, n_h))
     else:
         paid = p.holder >= 0
         if conditional:

@@ -19,7 +19,14 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["harvest", "labour_days", "member_incomes", "subsidised_plots"]
+__all__ = ["harvest", "labour_days", "member_incomes", "subsidised_plots", "as_numpy"]
+
+
+def as_numpy(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrays a kernel returned, as views with NumPy's own dtype objects: Numba's are equal
+    but not the same object, and NumPy then leaves its fast loops (``np.add.at`` on them
+    runs 30 times slower)."""
+    return tuple(x.view(x.dtype.type) for x in arrays)
 
 
 @kernel

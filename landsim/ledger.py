@@ -252,7 +252,8 @@ class Ledger:
             self._inflow,
             self.balance,
         )
-        if fen.size:
+        if fen.size:  # NumPy's own int64 (Numba's is equal but not the same: ufunc.at is slow)
+            payer_a, payee_a, fen = (x.view(np.int64) for x in (payer_a, payee_a, fen))
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
 
