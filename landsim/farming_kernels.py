@@ -30,6 +30,14 @@ def as_numpy(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 @kernel
+def _check(h, n_h):
+    """Raise ``IndexError`` for a household out of ``0..n_h-1`` (unchecked, a kernel would
+    write outside its arrays)."""
+    if not 0 <= h < n_h:
+        raise IndexError("farming kernel: a household out of range")
+
+
+@kernel
 def harvest(kind, hilly, quality, holder, operator, village, rent, own, lease, custody, price):
     """The flows of each farmed plot (:func:`landsim.farming.plot_flows_reference`).
 
@@ -110,11 +118,14 @@ def labour_days(kind, hilly, holder, operator, m_hh, m_age, alive, away, n_h, ow
     lease_days = np.zeros(n_h)
     for i in range(kind.size):
         if kind[i] == own:
+            _check(holder[i], n_h)
             own_days[holder[i]] += (own_hilly if hilly[i] else own_flat) * mu
         elif kind[i] == lease:
+            _check(operator[i], n_h)
             lease_days[operator[i]] += (lease_hilly if hilly[i] else lease_flat) * mu
     cap_sum = np.zeros(n_h)
     for j in range(m_hh.size):  # landsim.labour.labour_capacity x resident
+        _check(m_hh[j], n_h)
         cap = 1.0 - (m_age[j] - decline) / span
         cap = 0.0 if cap < 0.0 else cap
         cap = 1.0 if cap > 1.0 else cap
@@ -140,6 +151,7 @@ def member_incomes(m_hh, m_alive, m_away, m_age, n_h, remit_each, pension_each):
     pension = np.zeros(n_h)
     for j in range(m_hh.size):
         h = m_hh[j]
+        _check(h, n_h)
         remit[h] += remit_each if m_alive[j] and m_away[j] else 0.0
         pension[h] += pension_each if m_alive[j] and m_age[j] >= 60 else 0.0
     return remit, pension
@@ -152,5 +164,6 @@ def subsidised_plots(holder, kind, idle, conditional, n_h):
     count = np.zeros(n_h, np.int64)
     for i in range(holder.size):
         if holder[i] >= 0 and not (conditional and kind[i] == idle):
+            _check(holder[i], n_h)
             count[holder[i]] += 1
     return count

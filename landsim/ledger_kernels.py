@@ -27,7 +27,8 @@ def post_flows(payer, payee, amount, n, outflow, inflow, balance):
     """One post of ``n`` flows: ``payer``, ``payee`` (``int64``) and ``amount`` (yuan,
     ``float64``) each hold one value for all flows or one per flow. Adds the kept flows to
     ``outflow``, ``inflow`` and ``balance`` (fen, in place) and returns them as entries:
-    ``(payers, payees, fen)``."""
+    ``(payers, payees, fen)``. An account out of range (negative ones included) raises
+    ``IndexError`` (unchecked, it would write outside the arrays)."""
     fen = np.empty(n, np.int64)
     payers = np.empty(n, np.int64)
     payees = np.empty(n, np.int64)
@@ -39,6 +40,8 @@ def post_flows(payer, payee, amount, n, outflow, inflow, balance):
         f = np.int64(v)
         s = payer[i if payer.size > 1 else 0]
         r = payee[i if payee.size > 1 else 0]
+        if not (0 <= s < balance.size and 0 <= r < balance.size):
+            raise IndexError("post_flows: an account out of range")
         fen[kept], payers[kept], payees[kept] = f, s, r
         outflow[s] += f
         inflow[r] += f

@@ -248,8 +248,25 @@ def test_the_kernels_are_called_by_default(monkeypatch):
         rent=np.array([0.0, 500.0]),
     )
     pop = _Pop(2, np.array([0, 1]), np.array([40.0, 70.0]), np.ones(2, bool), np.zeros(2, bool))
-    flows = farming.plot_flows(plots, Assumptions(), 1.0, 1.0, 10)
+    led = Ledger(Accounts(2, 1))
+    flows = farming.plot_flows(plots, Assumptions(), 1.0, 1.0, led.accounts.collective0)
     farming.labour_use(plots, pop, Assumptions(), 1.0)
-    Ledger(Accounts(2, 1)).post(flows.lessee, flows.payee, "rent", flows.rent)
+    led.post(flows.lessee, flows.payee, "rent", flows.rent)
     assert calls == ["harvest", "labour_days", "post_flows"]
-    assert flows.payee.tolist() == [10]  # the collective's land: its rent goes to it
+    assert flows.payee.tolist() == [4]  # the collective's land: its rent goes to it
+    assert led.balance_yuan(4) == 500.0
+
+
+def test_the_kernels_refuse_accounts_and_households_out_of_range():
+    """An account or a household out of range raises ``IndexError`` (a compiled loop does
+    not check its indices: it would write outside its arrays)."""
+    led = Ledger(Accounts(2, 1))
+    with pytest.raises(IndexError):
+        led.post(np.array([0, 1]), led.accounts.size, "rent", np.array([5.0, 6.0]))
+    with pytest.raises(IndexError):
+        led.post(-1, np.array([0, 1]), "rent", np.array([5.0, 6.0]))
+    assert not led.balance.any() and led.between_years
+    with pytest.raises(IndexError):
+        farming.member_incomes(
+            np.array([0, 2]), np.ones(2, bool), np.ones(2, bool), np.zeros(2), 2, 1.0, 1.0
+        )
