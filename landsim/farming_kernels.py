@@ -5,8 +5,10 @@ references run them: :func:`harvest` (what each own-farmed, leased and custodial
 costs and pays in rent: :func:`landsim.farming.plot_flows_reference`), :func:`labour_days`
 (the days each household farms itself and hires: :func:`landsim.farming.labour_use_reference`),
 :func:`member_incomes` (remittances and pensions:
-:func:`landsim.farming.member_incomes_reference`) and :func:`subsidised_plots` (the plots
-each household is paid the farmland subsidy for). They make the same floating-point
+:func:`landsim.farming.member_incomes_reference`), :func:`subsidised_plots` (the plots
+each household is paid the farmland subsidy for) and :func:`day_offers` (the days each
+household offers on the village's day-labour market:
+:func:`landsim.labour.day_offers_reference`). They make the same floating-point
 operations in the same order (a product left to right as the reference writes it; a sum
 over a household in plot or member order, as ``np.bincount`` adds), so their flows are bit
 for bit the references' (``tests/test_kernels_farming.py``, ``tests/test_golden.py``). They
@@ -19,7 +21,14 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["harvest", "labour_days", "member_incomes", "subsidised_plots", "as_numpy"]
+__all__ = [
+    "harvest",
+    "labour_days",
+    "member_incomes",
+    "subsidised_plots",
+    "day_offers",
+    "as_numpy",
+]
 
 
 def as_numpy(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -135,8 +144,8 @@ def labour_days(kind, hilly, holder, operator, m_hh, m_age, alive, away, n_h, ow
     hired = np.empty(n_h)
     for h in range(n_h):
         family = cap_sum[h] * per_worker - own_days[h]
-        family = 0.0 if family < 0.0 else family
-        family = lease_days[h] if family > lease_days[h] else family
+        family = 0.0 if family < 0.0 else family  # np.clip(family, 0.0, lease_days[h])
+        family = family if (family < lease_days[h] or family != family) else lease_days[h]
         farm[h] = own_days[h] + family
         hired[h] = lease_days[h] - family
     return farm, hired
@@ -167,3 +176,40 @@ def subsidised_plots(holder, kind, idle, conditional, n_h):
             _check(holder[i], n_h)
             count[holder[i]] += 1
     return count
+
+
+@kernel
+def day_offers(m_hh, m_age, m_alive, m_away, hh_alive, farm_days, n_h, ages, local_work_days):
+    """Days each living household offers on the day-labour market, and its residents of
+    working age (:func:`landsim.labour.day_offers_reference`).
+
+    ``ages``: ``(labour_decline_age, the span of the decline, the ages of full and of no
+    employability, the first and last working age)``."""
+    decline, span, full_age, zero_age, work_lo, work_hi = ages
+    cap_sum = np.zeros(n_h)
+    e_sum = np.zeros(n_h)
+    workers = np.zeros(n_h, np.int64)
+    for j in range(m_hh.size):
+        h, age = m_hh[j], m_age[j]
+        _check(h, n_h)
+        resident = m_alive[j] and not m_away[j]
+        cap = 1.0 - (age - decline) / span  # landsim.labour.labour_capacity x resident
+        cap = 0.0 if cap < 0.0 else cap
+        cap = 1.0 if cap > 1.0 else cap
+        cap = (0.0 if age < 16 else cap) * (1.0 if resident else 0.0)
+        e = (zero_age - age) / (zero_age - full_age)  # landsim.labour.employability
+        e = 0.0 if e < 0.0 else e
+        e = 1.0 if e > 1.0 else e
+        e = 0.0 if age < work_lo else e
+        cap_sum[h] += cap
+        e_sum[h] += cap * e
+        if resident and age >= work_lo and age <= work_hi:
+            workers[h] += 1
+    offer = np.zeros(n_h)
+    for h in range(n_h):
+        if not hh_alive[h]:
+            continue
+        mean_e = e_sum[h] / (cap_sum[h] if cap_sum[h] > 1e-12 else 1e-12) if cap_sum[h] > 0 else 0.0
+        x = local_work_days * e_sum[h] - mean_e * farm_days[h]
+        offer[h] = x if (x >= 0.0 or x != x) else 0.0  # np.maximum(0.0, x)
+    return offer, workers

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landsim import compiled
+from landsim.farming_kernels import as_numpy, day_offers
 from landsim.grouping import group_indices
 from landsim.ledger import Ledger
 from landsim.params import Assumptions
@@ -53,6 +55,7 @@ __all__ = [
     "ration",
     "HelperPool",
     "open_market",
+    "day_offers_reference",
     "hire_villagers",
     "learn_job_chance",
 ]
@@ -195,11 +198,22 @@ def open_market(
         The pool left for co-ops and the firm, and the days each household sold.
     """
     n_h = pop.n_households
-    offer, _ = offered_days(pop, a, farm_days)
-    offer = np.where(pop.hh_alive, offer, 0.0)
+    if compiled.enabled() and pop.m_hh.size:
+        ages = (
+            a.labour_decline_age,
+            (a.labour_zero_age - a.labour_decline_age) / a.aging_speed,
+            EMPLOYABLE_FULL_AGE,
+            EMPLOYABLE_ZERO_AGE,
+            float(WORK_AGE[0]),
+            float(WORK_AGE[1]),
+        )
+        args = (pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, pop.hh_alive, farm_days)
+        offer, per_hh = as_numpy(*day_offers(*args, n_h, ages, a.local_work_days))
+    else:
+        offer, per_hh = day_offers_reference(pop, a, farm_days)
     v = pop.hh_village
     offered = np.bincount(v, weights=offer, minlength=n_villages)
-    demand = local_demand(pop, a, n_villages)
+    demand = a.local_job_days * np.bincount(v, weights=per_hh, minlength=n_villages)
     demand += np.bincount(v, weights=hired, minlength=n_villages)
     sold = offer * ration(offered, demand)[v]
     alive = np.flatnonzero(pop.hh_alive)
@@ -211,6 +225,18 @@ def open_market(
         sold=np.bincount(v, weights=sold, minlength=n_villages),
     )
     return pool, sold
+
+
+def day_offers_reference(
+    pop: Population, a: Assumptions, farm_days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The days each living household offers (:func:`offered_days`) and its residents of
+    working age (:func:`local_demand`), with NumPy: the reference the compiled
+    :func:`landsim.farming_kernels.day_offers` (which :func:`open_market` runs) must equal."""
+    offer, _ = offered_days(pop, a, farm_days)
+    offer = np.where(pop.hh_alive, offer, 0.0)
+    res = pop.residents() & (pop.m_age >= WORK_AGE[0]) & (pop.m_age <= WORK_AGE[1])
+    return offer, np.bincount(pop.m_hh[res], minlength=pop.n_households)
 
 
 def hire_villagers(

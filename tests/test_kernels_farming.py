@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from landsim import compiled, farming
+from landsim import compiled, farming, labour
 from landsim.ledger import FLOW_KINDS, Accounts, Ledger
 from landsim.params import Assumptions
 from landsim.population import Population
@@ -121,6 +121,26 @@ def test_the_labour_days_kernel_equals_its_numpy_reference(state):
     plots, pop, a, _shock, mu = state
     want, got = _both(farming.labour_use, plots, pop, a, mu)
     assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(farm_states(), st.data())
+def test_the_day_market_is_the_same_with_and_without_compilation(state, data):
+    """Each village's day-labour market (offers of residents of every age, households that
+    have died out, days farmed and hired) sells the same days, bit for bit."""
+    _plots, pop, a, *_ = state
+    n_h = pop.n_households
+    pop.hh_alive = data.draw(hnp.arrays(np.bool_, n_h))
+    pop.hh_village = data.draw(hnp.arrays(np.int32, n_h, elements=st.integers(0, 2)))
+    days = st.sampled_from([0.0, 3.5, 40.0, 250.0])
+    farm_days = data.draw(hnp.arrays(np.float64, n_h, elements=days))
+    hired = data.draw(hnp.arrays(np.float64, n_h, elements=days))
+    (want_pool, want_sold), (got_pool, got_sold) = _both(
+        labour.open_market, pop, a, 3, farm_days, hired
+    )
+    assert _same_bits(got_sold, want_sold)
+    for name in ("days", "offered", "sold", "coop_days"):
+        assert _same_bits(getattr(got_pool, name), getattr(want_pool, name)), name
 
 
 @settings(max_examples=200, deadline=None)
