@@ -32,13 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from landsim import compiled, services
-from landsim.farming_kernels import (
-    as_numpy,
-    harvest,
-    labour_days,
-    member_incomes,
-    subsidised_plots,
-)
+from landsim.farming_kernels import as_numpy, harvest, labour_days
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
 from landsim.population import Population
@@ -57,7 +51,6 @@ __all__ = [
     "day_market",
     "farm",
     "other_incomes",
-    "member_incomes_reference",
     "farmland_subsidy",
 ]
 
@@ -242,32 +235,15 @@ def other_incomes(town: Town, a: Assumptions) -> None:
     pensions for members 60 and older."""
     pop, led = town.population, town.ledger
     acc, n_h = led.accounts, pop.n_households
-    remit_each = a.offfarm_wage_month * a.migrant_months * a.remit_share
-    pension_each = a.pension_month * 12.0
-    if compiled.enabled() and pop.m_hh.size:  # (without members, bincount gives integers)
-        remit, pension = as_numpy(
-            *member_incomes(
-                pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, n_h, remit_each, pension_each
-            )
-        )
-    else:
-        remit, pension = member_incomes_reference(pop, remit_each, pension_each)
-    led.post(acc.outside, np.arange(n_h), "remittance", remit)
-    led.post(acc.outside, np.arange(n_h), "pension", pension)
-
-
-def member_incomes_reference(
-    pop: Population, remit_each: float, pension_each: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each household's remittances (``remit_each`` for each living member away) and pensions
-    (``pension_each`` for each living member 60 and older), with NumPy: the reference the
-    compiled :func:`landsim.farming_kernels.member_incomes` must equal."""
     alive = pop.m_alive
     away = alive & pop.m_away
-    remit = pop.per_household(np.full(pop.m_age.size, remit_each), away)
+    remit = pop.per_household(
+        np.full(pop.m_age.size, a.offfarm_wage_month * a.migrant_months * a.remit_share), away
+    )
+    led.post(acc.outside, np.arange(n_h), "remittance", remit)
     old = alive & (pop.m_age >= 60)
-    pension = pop.per_household(np.full(pop.m_age.size, pension_each), old)
-    return remit, pension
+    pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
+    led.post(acc.outside, np.arange(n_h), "pension", pension)
 
 
 def farmland_subsidy(town: Town, params: Params) -> None:
@@ -277,13 +253,9 @@ def farmland_subsidy(town: Town, params: Params) -> None:
     lv, p, led = params.levers, town.plots, town.ledger
     if lv.farmland_subsidy_per_mu <= 0:
         return
-    n_h, conditional = town.population.n_households, bool(lv.farmland_subsidy_conditional)
-    if compiled.enabled():
-        (per_h,) = as_numpy(subsidised_plots(p.holder, p.kind, IDLE, conditional, n_h))
-    else:
-        paid = p.holder >= 0
-        if conditional:
-            paid &= p.kind != IDLE
-        per_h = np.bincount(p.holder[paid], minlength=n_h)
+    paid = p.holder >= 0
+    if lv.farmland_subsidy_conditional:
+        paid &= p.kind != IDLE
+    per_h = np.bincount(p.holder[paid], minlength=town.population.n_households)
     amount = per_h * lv.farmland_subsidy_per_mu * params.world.plot_size_mu
     led.post(led.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)

@@ -3,16 +3,18 @@
 Summary: the plot and member loops of :func:`landsim.farming.farm`, exactly as their NumPy
 references run them: :func:`harvest` (what each own-farmed, leased and custodial plot sells,
 costs and pays in rent: :func:`landsim.farming.plot_flows_reference`), :func:`labour_days`
-(the days each household farms itself and hires: :func:`landsim.farming.labour_use_reference`),
-:func:`member_incomes` (remittances and pensions:
-:func:`landsim.farming.member_incomes_reference`), :func:`subsidised_plots` (the plots
-each household is paid the farmland subsidy for) and :func:`day_offers` (the days each
-household offers on the village's day-labour market:
-:func:`landsim.labour.day_offers_reference`). They make the same floating-point
+(the days each household farms itself and hires: :func:`landsim.farming.labour_use_reference`)
+and :func:`day_offers` (the days each household offers on the village's day-labour market:
+:func:`landsim.labour.day_offers_reference`). The kernels make the same floating-point
 operations in the same order (a product left to right as the reference writes it; a sum
-over a household in plot or member order, as ``np.bincount`` adds), so their flows are bit
-for bit the references' (``tests/test_kernels_farming.py``, ``tests/test_golden.py``). They
-take and return arrays and numbers only: they know nothing of the model.
+over a household in plot or member order, as ``np.bincount`` adds; ``np.clip`` and
+``np.maximum``'s choices at ties), so their flows are bit for bit the references'
+(``tests/test_kernels_farming.py``, ``tests/test_golden.py``). They take and return arrays
+and numbers only: they know nothing of the model; :func:`as_numpy` hands their arrays back
+to NumPy.
+
+Remittances, pensions and the farmland subsidy stay in NumPy: a kernel would save them less
+than the few milliseconds each kernel costs to load from Numba's cache, once per process.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ from landsim.compiled import kernel
 __all__ = [
     "harvest",
     "labour_days",
-    "member_incomes",
-    "subsidised_plots",
     "day_offers",
     "as_numpy",
 ]
@@ -149,33 +149,6 @@ def labour_days(kind, hilly, holder, operator, m_hh, m_age, alive, away, n_h, ow
         farm[h] = own_days[h] + family
         hired[h] = lease_days[h] - family
     return farm, hired
-
-
-@kernel
-def member_incomes(m_hh, m_alive, m_away, m_age, n_h, remit_each, pension_each):
-    """Remittances (``remit_each`` for each living member away) and pensions
-    (``pension_each`` for each living member 60 and older) of each household
-    (:func:`landsim.farming.member_incomes_reference`)."""
-    remit = np.zeros(n_h)
-    pension = np.zeros(n_h)
-    for j in range(m_hh.size):
-        h = m_hh[j]
-        _check(h, n_h)
-        remit[h] += remit_each if m_alive[j] and m_away[j] else 0.0
-        pension[h] += pension_each if m_alive[j] and m_age[j] >= 60 else 0.0
-    return remit, pension
-
-
-@kernel
-def subsidised_plots(holder, kind, idle, conditional, n_h):
-    """Plots each household is paid the farmland subsidy for: those it holds (only those not
-    ``idle`` when ``conditional``)."""
-    count = np.zeros(n_h, np.int64)
-    for i in range(holder.size):
-        if holder[i] >= 0 and not (conditional and kind[i] == idle):
-            _check(holder[i], n_h)
-            count[holder[i]] += 1
-    return count
 
 
 @kernel
