@@ -1,29 +1,49 @@
 """Outcomes reported every year: named, documented functions of the model's state.
 
-Each function takes the model (as Mesa's DataCollector hands it over), reads the town's arrays
-(``m.plots``, ``m.population``, ``m.villages``, ``m.ledger``, ``m.town``) and returns one number
-for the current year. Shares run from 0 (none) to 1 (all); money is in yuan of the year.
-:data:`METRICS` maps the column names used everywhere in the project (DataFrames, scenario
-comparisons, sweeps, the app) to functions.
+Each function takes the model, reads the town's arrays (``m.plots``, ``m.population``,
+``m.villages``, ``m.ledger``, ``m.town``) and returns one number for the current year. Shares
+run from 0 (none) to 1 (all); money is in yuan of the year. :data:`METRICS` maps the column
+names used everywhere in the project (DataFrames, scenario comparisons, sweeps, the app) to
+functions.
+
+The functions are the definitions (and the test oracle). The model observes a year with
+:func:`observe`, which gives every outcome at once, bit for bit the functions' values, from
+masks and sums computed once and shared (the idle plots, the held plots, the co-op members,
+the heads' ages, ...), and keeps the years in an :class:`OutcomeTable`: one preallocated row
+of numbers per year, turned into a DataFrame once when asked for. The table also answers as
+Mesa's DataCollector does (``collect``, ``model_vars``, ``get_model_vars_dataframe``), so
+``model.datacollector`` works as Mesa users expect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from landsim import compiled, spatial
 
 from landsim.cooperatives import members
 from landsim.labour import WORK_AGE
-from landsim.spatial import count_patches
+from landsim.metrics_kernels import count_patches
 from landsim.villages import EMPTY_SHELL, NONE
 from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, Plots
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
 
-__all__ = ["METRICS", "gini", "patches", "MAIN_OUTCOMES", "FLOW_METRICS"]
+__all__ = [
+    "METRICS",
+    "gini",
+    "patches",
+    "observe",
+    "OutcomeTable",
+    "INTEGER_METRICS",
+    "MAIN_OUTCOMES",
+    "FLOW_METRICS",
+]
 
 
 def gini(x: np.ndarray) -> float:
@@ -39,7 +59,8 @@ def gini(x: np.ndarray) -> float:
 def patches(plots: Plots) -> tuple[int, int]:
     """Number of operated plots and of contiguous patches with one operator (4-neighbour)."""
     key = plots.kind.astype(np.int64) * (plots.n + 1) + plots.operator + 1
-    return count_patches(plots.grid(np.where(plots.kind == IDLE, -1, key)))
+    g = plots.grid(np.where(plots.kind == IDLE, -1, key))
+    return count_patches(g) if compiled.enabled() else spatial.count_patches(g)
 
 
 def abandonment_rate(m: LandModel) -> float:
@@ -365,3 +386,174 @@ FLOW_METRICS = (
     "output_value",
     "collective_income_per_mu",
 )
+
+#: outcomes that count (co-ops, households): whole numbers, kept as integers in DataFrames
+INTEGER_METRICS = ("coops_active", "coops_empty_shell", "households_alive")
+
+
+def _share(part: int, whole: int) -> float:
+    """``part / whole``, the mean of a mask with ``part`` of ``whole`` cells set (the same
+    float: the mean's sum of ones is exact), 0 when ``whole`` is 0."""
+    return part / whole if whole else 0.0
+
+
+def _land(m: LandModel) -> dict[str, float]:
+    """The outcomes of the plots' use and contracts, from masks counted once."""
+    p = m.plots
+    kind, hilly, n = p.kind, p.hilly, p.kind.size
+    idle, lease, coop = kind == IDLE, kind == HOUSEHOLD_LEASE, kind == COOP
+    held, moved = p.holder >= 0, lease | coop
+    n_hilly, n_idle, n_held = (int(np.count_nonzero(x)) for x in (hilly, idle, held))
+    idle_hilly = int(np.count_nonzero(idle & hilly))
+    held_hilly = held & hilly
+    n_held_hilly = int(np.count_nonzero(held_hilly))
+    moved_held = moved & held
+    n_moved = int(np.count_nonzero(moved_held))
+    n_moved_hilly = int(np.count_nonzero(moved_held & hilly))
+    paid = lease & (p.rent > 0)
+    return {
+        "abandonment_rate": n_idle / n,
+        "abandonment_rate_hilly": _share(idle_hilly, n_hilly),
+        "abandonment_rate_flat": _share(n_idle - idle_hilly, n - n_hilly),
+        "transfer_rate": _share(n_moved, n_held),
+        "transfer_rate_hilly": _share(n_moved_hilly, n_held_hilly),
+        "transfer_rate_flat": _share(n_moved - n_moved_hilly, n_held - n_held_hilly),
+        "transfer_to_households_share": _share(int(np.count_nonzero(lease & held)), n_moved),
+        "rent_free_share": _share(
+            int(np.count_nonzero(lease & (p.rent <= 0))), int(np.count_nonzero(lease))
+        ),
+        "coop_land_share": int(np.count_nonzero(coop)) / n,
+        "custody_land_share": int(np.count_nonzero(kind == CUSTODY)) / n,
+        "lease_rent_mean": float(p.rent[paid].mean()) if paid.any() else 0.0,
+        "lease_rent_flat": _mean_where(p.rent, paid & ~hilly),
+        "lease_rent_hilly": _mean_where(p.rent, paid & hilly),
+        "collective_land_share": (n - n_held) / n,
+        "mean_patch_size": mean_patch_size(m),
+    }
+
+
+def _mean_where(x: np.ndarray, where: np.ndarray) -> float:
+    """Mean of ``x`` where the mask is set (0 if nowhere)."""
+    return float(x[where].mean()) if where.any() else 0.0
+
+
+def _people(m: LandModel) -> dict[str, float]:
+    """The outcomes of households and members, from the living households, the co-op
+    members and the heads' ages computed once."""
+    pop = m.population
+    alive = pop.hh_alive
+    n_alive = int(np.count_nonzero(alive))
+    mine = members(m.plots, pop)
+    n_mine = int(np.count_nonzero(mine))
+    n_engaged = int(np.count_nonzero(pop.engaged & mine))
+    income = pop.income[alive]
+    head = pop.head_age()
+    work = pop.m_alive & (pop.m_age >= WORK_AGE[0]) & (pop.m_age <= WORK_AGE[1])
+    return {
+        "coop_member_share": _share(n_mine, n_alive),
+        "participation_rate": _share(n_engaged, n_alive),
+        "engagement_rate": _share(n_engaged, n_mine),
+        "trust_mean": float(pop.trust[alive].mean()) if n_alive else 0.0,
+        "household_income_mean": float(income.mean()) if n_alive else 0.0,
+        "household_income_65plus": _mean_where(pop.income, alive & (head >= 65)),
+        "income_gini": gini(income),
+        "households_alive": n_alive,
+        "mean_head_age": float(head[alive].mean()) if n_alive else 0.0,
+        "migrant_share": _share(
+            int(np.count_nonzero(pop.m_away & work)), int(np.count_nonzero(work))
+        ),
+    }
+
+
+def _coops(m: LandModel) -> dict[str, float]:
+    """The outcomes of the co-ops, the collectives and the firm, with the active co-ops and
+    the collectives' net income found once."""
+    vil, acc = m.villages, m.accounts
+    active = vil.active()
+    profit = float(sum(vil.profit[active].tolist()))
+    area = float(sum(vil.area[active].tolist()))
+    revenue = sum(vil.revenue[active].tolist())
+    net = m.ledger.net_this_year(acc.collective0, acc.collective0 + acc.villages)
+    return {
+        "collective_income_mean": float(net.mean()),
+        "coop_profit": profit,
+        "coop_profit_per_mu": profit / area if area > 0 else 0.0,
+        "coop_leakage": float(sum(vil.leakage[active].tolist())),
+        "coop_reserve": coop_reserve(m),
+        "coops_active": int(active.size),
+        "coops_empty_shell": int((vil.status == EMPTY_SHELL).sum()),
+        "founding_strength_gap": founding_strength_gap(m),
+        "subsidy_dependence": (
+            float(m.town.government.subsidies / revenue) if revenue > 0 else 0.0
+        ),
+        "output_value": output_value(m),
+        "collective_income_per_mu": float(net.sum()) / float(vil.land_mu.sum()),
+        "firm_capacity": firm_capacity(m),
+    }
+
+
+def observe(m: LandModel) -> list[float]:
+    """Every outcome of :data:`METRICS` this year, in its order: the same values as calling
+    each function (integers for :data:`INTEGER_METRICS`), computed in one pass."""
+    values = {**_land(m), **_people(m), **_coops(m)}
+    return [values[name] for name in METRICS]
+
+
+class OutcomeTable:
+    """The yearly outcomes: one row of :data:`METRICS` per observed year in a preallocated
+    table (doubled when a run goes on past it), made a DataFrame once when asked for.
+
+    It answers as Mesa's ``DataCollector`` does for model reporters: :meth:`collect`,
+    :attr:`model_vars` and :meth:`get_model_vars_dataframe`.
+    """
+
+    columns = tuple(METRICS)
+
+    def __init__(self, years: int = 0) -> None:
+        """An empty table with room for ``years`` + 1 rows (year 0 and each year after)."""
+        self._table = np.empty((max(years, 0) + 1, len(self.columns)))
+        self.rows = 0
+        self._integer = np.array([c in INTEGER_METRICS for c in self.columns])
+
+    def add(self, values: Sequence[float]) -> None:
+        """Append one year's outcomes (in :data:`METRICS` order)."""
+        if self.rows == self._table.shape[0]:
+            grown = np.empty((2 * self.rows, self._table.shape[1]))
+            grown[: self.rows] = self._table
+            self._table = grown
+        self._table[self.rows] = values
+        self.rows += 1
+
+    def collect(self, model: LandModel) -> None:
+        """Observe the model's year (:func:`observe`) and append it."""
+        self.add(observe(model))
+
+    def frame(self) -> pd.DataFrame:
+        """The outcomes so far, one row per year, as a DataFrame (counts as integers)."""
+        table = self._table[: self.rows]
+        return pd.DataFrame(
+            {
+                c: table[:, i].astype(np.int64) if self._integer[i] else table[:, i].copy()
+                for i, c in enumerate(self.columns)
+            }
+        )
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The outcomes so far as Mesa's ``DataCollector`` gives them (:meth:`frame`)."""
+        return self.frame()
+
+    @property
+    def model_vars(self) -> dict[str, list[Any]]:
+        """The outcomes so far by column, each a list of years (a copy, as Mesa's
+        ``DataCollector.model_vars`` holds them: integers for counts, floats otherwise)."""
+        df = self.frame()
+        return {c: df[c].tolist() for c in self.columns}
+
+    def load(self, columns: Mapping[str, Sequence[float]]) -> None:
+        """Replace the table by saved outcomes (every column of :data:`METRICS`, equally
+        long), as a checkpoint holds them."""
+        rows = len(columns[self.columns[0]]) if self.columns else 0
+        self._table = np.empty((max(rows, 1), len(self.columns)))
+        for i, c in enumerate(self.columns):
+            self._table[:rows, i] = np.asarray(columns[c], dtype=np.float64)
+        self.rows = rows

@@ -40,7 +40,7 @@ from landsim import (
     trust,
 )
 from landsim.decisions import LOG_COLUMNS, Decisions, check
-from landsim.metrics import FLOW_METRICS, METRICS
+from landsim.metrics import FLOW_METRICS, OutcomeTable
 from landsim.params import Params, apply_changes, merged_changes, params_from_flat
 from landsim.town import Town, build_town, town_rng
 from landsim.views import AgentViews, GridView, deprecated_seed, layer_values, seed_like
@@ -88,7 +88,8 @@ class LandModel(mesa.Model):
         self._farm_order = land_use.FarmOrder()  # a cache: the order households farm plots
         self._views, self._grid = AgentViews(self), None  # Mesa's agents and grid, on demand
         self._rewinding = False  # True only while a loaded checkpoint moves Mesa's clock
-        self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+        # the yearly outcomes (landsim.metrics), kept where Mesa users look for them
+        self.datacollector = OutcomeTable(self.params.run.years)
         if saved is not None:
             return self._resume(saved)
         self._adopt(build_town(self.params, town_rng(self.rng)))  # a generator of its own
@@ -237,7 +238,7 @@ class LandModel(mesa.Model):
     def outcomes(self) -> pd.DataFrame:
         """Yearly outcomes, one row per year with a ``year`` column: 0 (the initial state,
         before the first season) to the current year; flows are missing (NaN) in year 0."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df = self.datacollector.frame()
         df.insert(0, "year", np.arange(len(df)))
         df.loc[df["year"] == 0, list(FLOW_METRICS)] = np.nan  # no season farmed: undefined
         return df
@@ -292,8 +293,7 @@ class LandModel(mesa.Model):
         self.rng.bit_generator.state = snap.rng
         self.random.setstate(snap.random)
         self._decision_rows = list(snap.decision_rows)
-        for name, values in snap.outcomes.items():
-            self.datacollector.model_vars[name] = list(values)
+        self.datacollector.load(snap.outcomes)
         self._rewinding = True  # Mesa's step counter and clock move on without a year run
         self.run_for(snap.year) if snap.year > 0 else None
         self._rewinding, self.running = False, snap.running
