@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from landsim import compiled, spatial
-
 from landsim.cooperatives import members
 from landsim.labour import WORK_AGE
 from landsim.metrics_kernels import count_patches
