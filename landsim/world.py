@@ -202,13 +202,13 @@ def build_plots(world: World, rng: np.random.Generator) -> tuple[Plots, np.ndarr
     order = np.argsort(village, kind="stable")
     starts = np.searchsorted(village[order], np.arange(n_v))
     ends = np.searchsorted(village[order], np.arange(n_v), side="right")
-    for v in range(n_v):
+    # every household's plots in a row, village by village; a village's rows start at ``first``
+    owners = np.repeat(np.arange(n_v * hpv), counts)
+    first = np.concatenate(([0], np.cumsum(counts)))[::hpv]
+    for v in range(n_v):  # one shuffle of each village's plots, in village order
         vplots = rng.permutation(order[starts[v] : ends[v]])
-        want = counts[v * hpv : (v + 1) * hpv]
-        cum = np.cumsum(want)
-        take = int(min(cum[-1], vplots.size))
-        owners = np.repeat(np.arange(v * hpv, (v + 1) * hpv), want)[:take]
-        holder[vplots[:take]] = owners
+        take = int(min(first[v + 1] - first[v], vplots.size))
+        holder[vplots[:take]] = owners[first[v] : first[v] + take]
 
     return plots_of(w, h, village, hilly, quality, holder, rows, cols), hh_village
 
