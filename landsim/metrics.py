@@ -10,25 +10,26 @@ The functions are the definitions (and the test oracle). The model observes a ye
 :func:`observe`, which gives every outcome at once, bit for bit the functions' values, from
 masks and sums computed once and shared (the idle plots, the held plots, the co-op members,
 the heads' ages, ...), and keeps the years in an :class:`OutcomeTable`: one preallocated row
-of numbers per year, turned into a DataFrame once when asked for. The table also answers as
-Mesa's DataCollector does (``collect``, ``model_vars``, ``get_model_vars_dataframe``), so
-``model.datacollector`` works as Mesa users expect.
+of numbers per year, turned into a DataFrame once when asked for. The table is a Mesa
+``DataCollector`` (``collect``, ``model_vars``, ``get_model_vars_dataframe``, what Mesa's
+``batch_run`` reads), so ``model.datacollector`` works as Mesa users expect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 import pandas as pd
 
 from landsim import compiled, spatial
 from landsim.cooperatives import members
 from landsim.labour import WORK_AGE
-from landsim.metrics_kernels import count_patches
+from landsim.metrics_kernels import count_patches, land_counts
 from landsim.villages import EMPTY_SHELL, NONE
-from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, Plots
+from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, KIND_NAMES, Plots
 
 if TYPE_CHECKING:
     from landsim.model import LandModel
@@ -38,6 +39,7 @@ __all__ = [
     "gini",
     "patches",
     "observe",
+    "land_counts_reference",
     "OutcomeTable",
     "INTEGER_METRICS",
     "MAIN_OUTCOMES",
@@ -396,20 +398,34 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def land_counts_reference(kind: np.ndarray, hilly: np.ndarray, holder: np.ndarray) -> np.ndarray:
+    """Plots by kind, terrain (flat 0, hilly 1) and contract (the collective's 0, a
+    household's 1): a ``(kinds, 2, 2)`` array of counts (the reference of
+    :func:`landsim.metrics_kernels.land_counts`)."""
+    k = len(KIND_NAMES)
+    code = (kind.astype(np.intp) * 2 + hilly) * 2 + (holder >= 0)
+    return np.bincount(code, minlength=4 * k).reshape(k, 2, 2)
+
+
 def _land(m: LandModel) -> dict[str, float]:
-    """The outcomes of the plots' use and contracts, from masks counted once."""
+    """The outcomes of the plots' use and contracts, from the plots counted once by kind,
+    terrain and contract, and the household leases' rents."""
     p = m.plots
-    kind, hilly, n = p.kind, p.hilly, p.kind.size
-    idle, lease, coop = kind == IDLE, kind == HOUSEHOLD_LEASE, kind == COOP
-    held, moved = p.holder >= 0, lease | coop
-    n_hilly, n_idle, n_held = (int(np.count_nonzero(x)) for x in (hilly, idle, held))
-    idle_hilly = int(np.count_nonzero(idle & hilly))
-    held_hilly = held & hilly
-    n_held_hilly = int(np.count_nonzero(held_hilly))
-    moved_held = moved & held
-    n_moved = int(np.count_nonzero(moved_held))
-    n_moved_hilly = int(np.count_nonzero(moved_held & hilly))
-    paid = lease & (p.rent > 0)
+    n = p.kind.size
+    if compiled.enabled():
+        c = land_counts(p.kind, p.hilly, p.holder, len(KIND_NAMES))
+    else:
+        c = land_counts_reference(p.kind, p.hilly, p.holder)
+    c = c.tolist()  # [kind][hilly][held], as Python integers
+    n_hilly = sum(c[k][1][h] for k in range(len(c)) for h in (0, 1))
+    n_held = sum(c[k][t][1] for k in range(len(c)) for t in (0, 1))
+    n_held_hilly = sum(c[k][1][1] for k in range(len(c)))
+    n_idle, idle_hilly = sum(c[IDLE][0]) + sum(c[IDLE][1]), sum(c[IDLE][1])
+    n_moved = sum(c[k][t][1] for k in (HOUSEHOLD_LEASE, COOP) for t in (0, 1))
+    n_moved_hilly = c[HOUSEHOLD_LEASE][1][1] + c[COOP][1][1]
+    lease = p.kind == HOUSEHOLD_LEASE
+    rent, hilly = p.rent[lease], p.hilly[lease]  # the leased plots' (in plot order)
+    paid = rent > 0
     return {
         "abandonment_rate": n_idle / n,
         "abandonment_rate_hilly": _share(idle_hilly, n_hilly),
@@ -417,15 +433,15 @@ def _land(m: LandModel) -> dict[str, float]:
         "transfer_rate": _share(n_moved, n_held),
         "transfer_rate_hilly": _share(n_moved_hilly, n_held_hilly),
         "transfer_rate_flat": _share(n_moved - n_moved_hilly, n_held - n_held_hilly),
-        "transfer_to_households_share": _share(int(np.count_nonzero(lease & held)), n_moved),
-        "rent_free_share": _share(
-            int(np.count_nonzero(lease & (p.rent <= 0))), int(np.count_nonzero(lease))
+        "transfer_to_households_share": _share(
+            c[HOUSEHOLD_LEASE][0][1] + c[HOUSEHOLD_LEASE][1][1], n_moved
         ),
-        "coop_land_share": int(np.count_nonzero(coop)) / n,
-        "custody_land_share": int(np.count_nonzero(kind == CUSTODY)) / n,
-        "lease_rent_mean": float(p.rent[paid].mean()) if paid.any() else 0.0,
-        "lease_rent_flat": _mean_where(p.rent, paid & ~hilly),
-        "lease_rent_hilly": _mean_where(p.rent, paid & hilly),
+        "rent_free_share": _share(int(np.count_nonzero(rent <= 0)), rent.size),
+        "coop_land_share": (sum(c[COOP][0]) + sum(c[COOP][1])) / n,
+        "custody_land_share": (sum(c[CUSTODY][0]) + sum(c[CUSTODY][1])) / n,
+        "lease_rent_mean": _mean_where(rent, paid),
+        "lease_rent_flat": _mean_where(rent, paid & ~hilly),
+        "lease_rent_hilly": _mean_where(rent, paid & hilly),
         "collective_land_share": (n - n_held) / n,
         "mean_patch_size": mean_patch_size(m),
     }
@@ -498,18 +514,37 @@ def observe(m: LandModel) -> list[float]:
     return [values[name] for name in METRICS]
 
 
-class OutcomeTable:
+class _Columns(Mapping[str, list[Any]]):
+    """The outcome table's columns as lists by name, read from the table on each access."""
+
+    def __init__(self, table: OutcomeTable) -> None:
+        self._table = table
+
+    def __getitem__(self, name: str) -> list[Any]:
+        return self._table.column(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table.columns)
+
+    def __len__(self) -> int:
+        return len(self._table.columns)
+
+
+class OutcomeTable(mesa.DataCollector):
     """The yearly outcomes: one row of :data:`METRICS` per observed year in a preallocated
     table (doubled when a run goes on past it), made a DataFrame once when asked for.
 
-    It answers as Mesa's ``DataCollector`` does for model reporters: :meth:`collect`,
-    :attr:`model_vars` and :meth:`get_model_vars_dataframe`.
+    It is the model's Mesa ``DataCollector``: :meth:`collect` observes a year,
+    ``model_vars`` reads the columns as lists (integers for counts, floats otherwise), and
+    Mesa's ``batch_run`` and :meth:`get_model_vars_dataframe` work on it as on Mesa's own.
     """
 
     columns = tuple(METRICS)
 
     def __init__(self, years: int = 0) -> None:
         """An empty table with room for ``years`` + 1 rows (year 0 and each year after)."""
+        super().__init__()
+        self.model_vars = _Columns(self)  # Mesa's name for the columns, read from the table
         self._table = np.empty((max(years, 0) + 1, len(self.columns)))
         self.rows = 0
         self._integer = np.array([c in INTEGER_METRICS for c in self.columns])
@@ -524,8 +559,17 @@ class OutcomeTable:
         self.rows += 1
 
     def collect(self, model: LandModel) -> None:
-        """Observe the model's year (:func:`observe`) and append it."""
+        """Observe the model's year (:func:`observe`) and append it, at the model's time (and
+        what Mesa's own ``collect`` does for agent reporters, if any were added)."""
+        self._collection_steps.append(model.time)
         self.add(observe(model))
+        super().collect(model)
+
+    def column(self, name: str) -> list[Any]:
+        """One outcome's values so far, year by year (integers for counts)."""
+        i = self.columns.index(name)
+        values = self._table[: self.rows, i]
+        return (values.astype(np.int64) if self._integer[i] else values).tolist()
 
     def frame(self) -> pd.DataFrame:
         """The outcomes so far, one row per year, as a DataFrame (counts as integers)."""
@@ -541,18 +585,12 @@ class OutcomeTable:
         """The outcomes so far as Mesa's ``DataCollector`` gives them (:meth:`frame`)."""
         return self.frame()
 
-    @property
-    def model_vars(self) -> dict[str, list[Any]]:
-        """The outcomes so far by column, each a list of years (a copy, as Mesa's
-        ``DataCollector.model_vars`` holds them: integers for counts, floats otherwise)."""
-        df = self.frame()
-        return {c: df[c].tolist() for c in self.columns}
-
     def load(self, columns: Mapping[str, Sequence[float]]) -> None:
         """Replace the table by saved outcomes (every column of :data:`METRICS`, equally
-        long), as a checkpoint holds them."""
-        rows = len(columns[self.columns[0]]) if self.columns else 0
+        long, year 0 first), as a checkpoint holds them."""
+        rows = len(columns[self.columns[0]])
         self._table = np.empty((max(rows, 1), len(self.columns)))
         for i, c in enumerate(self.columns):
             self._table[:rows, i] = np.asarray(columns[c], dtype=np.float64)
         self.rows = rows
+        self._collection_steps = [float(t) for t in range(rows)]  # collected at years 0, 1...

@@ -6,7 +6,11 @@ and lower neighbours at a time, where :func:`landsim.spatial.count_patches` (the
 labels an image with SciPy. Both count whole numbers, so they agree exactly
 (``tests/test_kernels_metrics.py``). The kernel takes and returns arrays and numbers only.
 
-Parts: :func:`count_patches`, :func:`root` (a union-find's root).
+The other outcomes of the land are shares of plots: :func:`land_counts` counts the plots of
+each kind, terrain and contract (held by a household or the collective) in one pass, where
+:func:`landsim.metrics.land_counts_reference` does it with ``numpy.bincount``.
+
+Parts: :func:`count_patches`, :func:`root` (a union-find's root), :func:`land_counts`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["count_patches", "root"]
+__all__ = ["count_patches", "root", "land_counts"]
 
 
 @kernel
@@ -54,3 +58,13 @@ def count_patches(g):
                 parent[max(a, b)] = min(a, b)
                 joins += 1
     return cells, cells - joins
+
+
+@kernel
+def land_counts(kind, hilly, holder, kinds):
+    """Plots by kind (0 to ``kinds`` - 1), terrain (flat 0, hilly 1) and contract (collective 0,
+    a household's 1): a ``(kinds, 2, 2)`` array of counts."""
+    out = np.zeros((kinds, 2, 2), dtype=np.int64)
+    for i in range(kind.size):
+        out[kind[i], 1 if hilly[i] else 0, 1 if holder[i] >= 0 else 0] += 1
+    return out

@@ -1,5 +1,6 @@
 """The yearly outcomes: the one-pass observation equals the metric functions bit for bit, the
-patch-counting kernel equals its SciPy reference, and the outcome table keeps every year."""
+patch and land-count kernels equal their SciPy and bincount references, and the outcome table
+keeps every year."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from landsim import metrics_kernels, spatial
-from landsim.metrics import INTEGER_METRICS, METRICS, OutcomeTable, observe
+from landsim.metrics import (
+    INTEGER_METRICS,
+    METRICS,
+    OutcomeTable,
+    land_counts_reference,
+    observe,
+)
 from landsim.model import LandModel
+from landsim.world import KIND_NAMES
 
 SMALL = {"width": 24, "height": 20, "villages_x": 2, "villages_y": 2}
 
@@ -29,6 +37,26 @@ def test_the_patch_kernel_equals_its_scipy_reference(g):
     """On random grids (holes, one-row and one-column grids, patches that wind around holes),
     the union-find kernel counts the same cells and the same patches as SciPy's labelling."""
     assert metrics_kernels.count_patches(g) == spatial.count_patches(g)
+
+
+@st.composite
+def plots(draw):
+    """The kind, terrain and contract holder of up to 50 plots (the collective's among them)."""
+    n = draw(st.integers(0, 50))
+    kind = draw(hnp.arrays(np.int8, n, elements=st.integers(0, len(KIND_NAMES) - 1)))
+    hilly = draw(hnp.arrays(np.bool_, n))
+    holder = draw(hnp.arrays(np.int64, n, elements=st.integers(-1, 5)))
+    return kind, hilly, holder
+
+
+@settings(max_examples=300, deadline=None)
+@given(plots())
+def test_the_land_count_kernel_equals_its_bincount_reference(case):
+    """On random plots (none at all, only the collective's, every kind), the one-pass kernel
+    counts the same plots by kind, terrain and contract as ``numpy.bincount``."""
+    want = land_counts_reference(*case)
+    got = metrics_kernels.land_counts(*case, len(KIND_NAMES))
+    assert got.shape == want.shape and got.tolist() == want.tolist()
 
 
 def _bits(x: float) -> int:
