@@ -571,15 +571,17 @@ class OutcomeTable(mesa.DataCollector):
         values = self._table[: self.rows, i]
         return (values.astype(np.int64) if self._integer[i] else values).tolist()
 
-    def frame(self) -> pd.DataFrame:
-        """The outcomes so far, one row per year, as a DataFrame (counts as integers)."""
+    def frame(self, years: bool = False, start_missing: Sequence[str] = ()) -> pd.DataFrame:
+        """The outcomes so far, one row per year, as a DataFrame (counts as integers), built
+        once: with a first ``year`` column (0, 1, ...) if ``years``, and the outcomes named in
+        ``start_missing`` missing (NaN) in the first row."""
         table = self._table[: self.rows]
-        return pd.DataFrame(
-            {
-                c: table[:, i].astype(np.int64) if self._integer[i] else table[:, i].copy()
-                for i, c in enumerate(self.columns)
-            }
-        )
+        data: dict[str, np.ndarray] = {"year": np.arange(self.rows)} if years else {}
+        for i, c in enumerate(self.columns):
+            data[c] = table[:, i].astype(np.int64) if self._integer[i] else table[:, i].copy()
+        for c in start_missing:
+            data[c][:1] = np.nan
+        return pd.DataFrame(data)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """The outcomes so far as Mesa's ``DataCollector`` gives them (:meth:`frame`)."""

@@ -238,10 +238,8 @@ class LandModel(mesa.Model):
     def outcomes(self) -> pd.DataFrame:
         """Yearly outcomes, one row per year with a ``year`` column: 0 (the initial state,
         before the first season) to the current year; flows are missing (NaN) in year 0."""
-        df = self.datacollector.frame()
-        df.insert(0, "year", np.arange(len(df)))
-        df.loc[df["year"] == 0, list(FLOW_METRICS)] = np.nan  # no season farmed: undefined
-        return df
+        # no season farmed in year 0: its flows are undefined
+        return self.datacollector.frame(years=True, start_missing=FLOW_METRICS)
 
     def decision_log(self) -> pd.DataFrame:
         """Every decision handed to :meth:`step`: year, role, index, who, what, value."""

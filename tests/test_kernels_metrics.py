@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 from landsim import metrics_kernels, spatial
 from landsim.metrics import (
+    FLOW_METRICS,
     INTEGER_METRICS,
     METRICS,
     OutcomeTable,
@@ -109,3 +110,16 @@ def test_the_datacollector_answers_as_mesas_does():
     assert dc.model_vars["abandonment_rate"] == df["abandonment_rate"].tolist()
     dc.collect(m)
     assert len(dc.model_vars["abandonment_rate"]) == 5
+
+
+def test_outcomes_have_a_year_column_and_no_flows_in_year_0():
+    """``outcomes()`` starts with the year, keeps the counts whole and leaves every flow
+    missing in year 0 only (the flows are never counts, which could not be missing)."""
+    m = LandModel(rng=5, years=2, **SMALL)
+    m.run_model()
+    df = m.outcomes()
+    assert list(df.columns) == ["year", *METRICS]
+    assert not set(FLOW_METRICS) & set(INTEGER_METRICS)
+    assert df.loc[0, list(FLOW_METRICS)].isna().all()
+    assert df.loc[1:, list(FLOW_METRICS)].notna().all().all()
+    assert df["year"].dtype == np.int64 and df["households_alive"].dtype == np.int64
