@@ -17,6 +17,12 @@ Parts:
 * :func:`enabled`: whether kernels run compiled. ``LANDSIM_NO_JIT=1`` in the environment runs
   every rule on its NumPy reference instead (Numba's own ``NUMBA_DISABLE_JIT=1`` also works,
   but runs the kernels as slow Python).
+* :func:`threads` and :func:`in_parallel`: independent parts of a phase (villages) run on
+  several threads at once (kernels release the GIL), as many as the process may use — but one
+  inside a pool worker (:func:`single_threaded`, called by every pool's initializer, so that a
+  sweep's workers do not oversubscribe the machine), one on any thread but the main one (the
+  app's sessions, a Dask worker's tasks), and ``LANDSIM_THREADS=N`` sets it. Each part writes
+  its own slice of the outputs, so a run's results do not depend on the number of threads.
 * The cache's place: Numba writes it in ``__pycache__`` beside the sources; when the installed
   package cannot be written (a system-wide or read-only install), ``NUMBA_CACHE_DIR`` is set to
   the user's cache folder (``~/.cache/landsim/numba`` on Linux), unless the user has set it.
@@ -27,15 +33,30 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import threading
 import types
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-__all__ = ["kernel", "enabled", "cache_dir", "NO_JIT_VARIABLE", "SOURCES"]
+__all__ = [
+    "kernel",
+    "enabled",
+    "cache_dir",
+    "threads",
+    "single_threaded",
+    "in_parallel",
+    "NO_JIT_VARIABLE",
+    "THREADS_VARIABLE",
+    "SOURCES",
+]
 
 #: environment variable that turns compilation off (any value but "", "0", "false", "no")
 NO_JIT_VARIABLE = "LANDSIM_NO_JIT"
+
+#: environment variable that sets the threads a run's kernels use (a whole number >= 1)
+THREADS_VARIABLE = "LANDSIM_THREADS"
 
 #: where Numba writes its cache by default: beside landsim's sources
 SOURCES = Path(__file__).parent / "__pycache__"
@@ -45,6 +66,53 @@ def enabled() -> bool:
     """Whether rules run on their compiled kernels (read from the environment on each call, so
     that a test can switch it)."""
     return os.environ.get(NO_JIT_VARIABLE, "").strip().lower() in ("", "0", "false", "no")
+
+
+_single = False  # set in pool workers by single_threaded()
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, threads, pool)
+_pool_lock = threading.Lock()
+
+
+def single_threaded() -> None:
+    """Run this process's kernels on one thread (called by the initializer of every process
+    pool: :func:`landsim.processes.worker_init`, and by the calibration's workers)."""
+    global _single
+    _single = True
+
+
+def threads() -> int:
+    """How many threads a phase's independent parts may run on: ``LANDSIM_THREADS`` if set,
+    else 1 in a pool worker or off the main thread, else the cores this process may use."""
+    text = os.environ.get(THREADS_VARIABLE, "").strip()
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            return 1
+    if _single or threading.current_thread() is not threading.main_thread():
+        return 1
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return len(cores) if cores else os.cpu_count() or 1
+
+
+def in_parallel(fn: Callable[..., Any], parts: list[tuple[Any, ...]]) -> list[Any]:
+    """``[fn(*part) for part in parts]``, the parts on up to :func:`threads` threads.
+
+    ``fn`` is a compiled kernel (it releases the GIL) and each part writes only its own
+    outputs, so the results are the same on any number of threads."""
+    n = min(threads(), len(parts))
+    if n <= 1:
+        return [fn(*part) for part in parts]
+    return list(_executor(n).map(lambda part: fn(*part), parts))
+
+
+def _executor(n: int) -> ThreadPoolExecutor:
+    """This process's pool of ``n`` threads (made again after a fork or when ``n`` changes)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid() or _pool[1] != n:
+            _pool = (os.getpid(), n, ThreadPoolExecutor(n, thread_name_prefix="landsim-kernel"))
+        return _pool[2]
 
 
 def _writable(folder: Path) -> bool:

@@ -120,7 +120,10 @@ def watch_parent(parent: int | None = None) -> None:
 
 def worker_init() -> None:
     """Initializer of a pool worker: ignore Ctrl-C, die with the parent, keep no forkserver
-    alive."""
+    alive, run kernels on one thread (the pool already uses every core)."""
+    from landsim import compiled
+
+    compiled.single_threaded()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent()
     _release_forkserver()

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landsim import compiled
 from landsim.calibration.config import CalibrationConfig
 from landsim.processes import watch_parent
 from landsim.runner import run
@@ -158,6 +159,7 @@ class _WatchingParent:
         """One simulation (pyabc's call)."""
         if os.getpid() != self.parent:
             watch_parent(self.parent)
+            compiled.single_threaded()  # the sampler's processes already use every core
         return self.simulate_one()
 
 
