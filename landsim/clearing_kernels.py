@@ -9,8 +9,12 @@ leases are bit for bit the references' (``tests/test_kernels.py``, ``tests/test_
 They take and return arrays only: they know nothing of the model.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
-(a village's bid matrix), :func:`auction_rounds` (a village's rounds), :func:`round_bids` (one
-round's bids and prices), :func:`kept_bids` (which plots a winner keeps).
+(a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
+bidders x plots matrix as :func:`landsim.clearing.auction` takes it) and :func:`village_rounds`
+(the same on plots x bidders), :func:`round_bids` (one round's bids and prices),
+:func:`kept_bids` (which plots a winner keeps). A plot's bids lie side by side in memory, and
+what is the same for a whole row is read once: the same operations on the same values, fewer
+loads.
 """
 
 from __future__ import annotations
@@ -21,18 +25,25 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["auction_rounds", "round_bids", "kept_bids", "village_bids", "auction_villages"]
+__all__ = [
+    "auction_rounds",
+    "village_rounds",
+    "round_bids",
+    "kept_bids",
+    "village_bids",
+    "auction_villages",
+]
 
 
 @kernel
-def round_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor, alone):
-    """One round's bids (:func:`auction_rounds`). A bid is the bidder's own-days or
-    hired-labour willingness to pay, as its days left cover the plot, when positive and not
-    below the plot's floor. For each open plot with a bid (``j``, positions in ``open_o``):
-    the highest bidder (the first among equal bids, as ``np.argmax`` has it), the price (the
-    second-highest bid or the floor, whichever is more; ``alone`` without a second bid), the
-    winner's gain over the price and whether it bids with its own days; and which of the
-    ``live`` bidders bid at all."""
+def round_bids(bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor, alone):
+    """One round's bids (:func:`village_rounds`; ``bids`` plots x bidders). A bid is the
+    bidder's own-days or hired-labour willingness to pay, as its days left cover the plot, when
+    positive and not below the plot's floor. For each open plot with a bid (``j``, positions
+    in ``open_o``): the highest bidder (the first among equal bids, as ``np.argmax`` has it),
+    the price (the second-highest bid or the floor, whichever is more; ``alone`` without a
+    second bid), the winner's gain over the price and whether it bids with its own days; and
+    which of the ``live`` bidders bid at all."""
     n = 0
     j = np.empty(open_o.size, np.int64)
     winner = np.empty(open_o.size, np.int64)
@@ -40,28 +51,35 @@ def round_bids(fam_wtp, hired_wtp, open_o, live, days_left, need, floor, alone):
     gain = np.empty(open_o.size)
     on_family = np.empty(open_o.size, np.bool_)
     row_bids = np.zeros(live.size, np.bool_)
+    days_r = days_left[live]
+    wage_r = wage[live]
+    xs = np.empty(live.size)
+    fams = np.empty(live.size, np.bool_)
     for c in range(open_o.size):
         o = open_o[c]
+        need_c, dpm_c, floor_c = need[o], days_per_mu[o], floor[o]
+        row = bids[o]
+        for r in range(live.size):  # the round's bids for plot o, then the highest two
+            fam = days_r[r] >= need_c
+            x = row[live[r]] - dpm_c * (wage_r[r] if fam else hired_wage)
+            xs[r] = -np.inf if (x <= 0 or x < floor_c) else x
+            fams[r] = fam
         best = -np.inf
         second = -np.inf
         for r in range(live.size):
-            b = live[r]
-            fam = days_left[b] >= need[o]
-            x = fam_wtp[b, o] if fam else hired_wtp[b, o]
-            if x <= 0 or x < floor[o]:
-                x = -np.inf
+            x = xs[r]
             if math.isfinite(x):
                 row_bids[r] = True
             if r == 0 or x > best:
                 if r > 0:
                     second = best
-                best, winner[n], on_family[n] = x, b, fam
+                best, winner[n], on_family[n] = x, live[r], fams[r]
             elif x > second:
                 second = x
         if math.isfinite(best):
             j[n] = c
             if math.isfinite(second):
-                price[n] = floor[o] if floor[o] > second else second
+                price[n] = floor_c if floor_c > second else second
             else:
                 price[n] = alone[o]
             gain[n] = best - price[n]
@@ -99,7 +117,8 @@ def kept_bids(order, winner, used, on_family, days_left, room):
 @kernel
 def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days_left, room):
     """Second-price auctions of one village's plots, in rounds (see
-    :func:`landsim.clearing.auction`, whose arguments these are, with two differences).
+    :func:`landsim.clearing.auction`, whose arguments these are, with two differences):
+    :func:`village_rounds` on the bid matrix laid out plots x bidders.
 
     Args:
         base: bidders x plots, willingness to pay before labour (float64, ``-inf``: no bid).
@@ -116,13 +135,27 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
     Returns:
         ``(plot, bidder, rent, family)`` as :func:`landsim.clearing.auction` returns them.
     """
-    n_b, n_o = base.shape
-    fam_wtp = np.empty((n_b, n_o))
-    hired_wtp = np.empty((n_b, n_o))
-    for b in range(n_b):
-        for o in range(n_o):
-            fam_wtp[b, o] = base[b, o] - days_per_mu[o] * wage[b]
-            hired_wtp[b, o] = base[b, o] - days_per_mu[o] * hired_wage
+    return village_rounds(
+        np.ascontiguousarray(base.T),
+        days_per_mu,
+        need,
+        floor,
+        alone,
+        wage,
+        hired_wage,
+        days_left,
+        room,
+    )
+
+
+@kernel
+def village_rounds(bids, days_per_mu, need, floor, alone, wage, hired_wage, days_left, room):
+    """The rounds of :func:`auction_rounds`, on ``bids``: its ``base`` transposed (plots x
+    bidders, so that a plot's bids lie side by side in memory); the other arguments and the
+    return values are :func:`auction_rounds`'s. A bid with the bidder's own days is
+    ``bids - days_per_mu x wage``, with hired days ``bids - days_per_mu x hired_wage``, as
+    :func:`landsim.clearing.auction_reference` computes them (:func:`round_bids`)."""
+    n_o, n_b = bids.shape
     # own days no dearer than hired ones: bids only fall from round to round, so a plot nobody
     # bids for, or a bidder that bids for nothing, leaves the rounds
     cheap = True
@@ -139,7 +172,7 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
         if live.size == 0:
             break
         j, winner, price, gain, on_family, row_bids = round_bids(
-            fam_wtp, hired_wtp, open_o, live, days_left, need, floor, alone
+            bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor, alone
         )
         if j.size == 0:
             break
@@ -180,21 +213,23 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
 
 @kernel
 def village_bids(o, b, plot, bidder, distance_cost):
-    """One village's bid matrix, bidders ``b`` x offers ``o`` (arguments of
-    :func:`auction_villages`): each bidder's willingness to pay before labour, harvest less cash
-    costs, less its risk premium, less the distance's cost, ``-inf`` for its own plot; as
-    :func:`landsim.clearing._auctions_reference` computes it with NumPy."""
+    """One village's bid matrix, offers ``o`` x bidders ``b`` (arguments of
+    :func:`auction_villages`; the transpose of the reference's): each bidder's willingness to
+    pay before labour, harvest less cash costs, less its risk premium, less the distance's
+    cost, ``-inf`` for its own plot; as :func:`landsim.clearing._auctions_reference` computes
+    it with NumPy."""
     before, spread, row_o, col_o, holder = plot[0], plot[1], plot[6], plot[7], plot[8]
-    risk, row_b, col_b, household = bidder[0], bidder[2], bidder[3], bidder[4]
-    base = np.empty((b.size, o.size))
-    for r in range(b.size):
-        for c in range(o.size):
-            x = before[o[c]] - risk[b[r]] * spread[o[c]]
-            dist = abs(row_b[b[r]] - row_o[o[c]]) + abs(col_b[b[r]] - col_o[o[c]])
+    risk, row_b, col_b, household = bidder[0][b], bidder[2][b], bidder[3][b], bidder[4][b]
+    base = np.empty((o.size, b.size))
+    for c in range(o.size):
+        oc = o[c]
+        before_c, spread_c, holder_c = before[oc], spread[oc], holder[oc]
+        row_c, col_c = row_o[oc], col_o[oc]
+        for r in range(b.size):
+            x = before_c - risk[r] * spread_c
+            dist = abs(row_b[r] - row_c) + abs(col_b[r] - col_c)
             x = x - distance_cost * dist
-            if holder[o[c]] == household[b[r]]:
-                x = -np.inf
-            base[r, c] = x
+            base[c, r] = -np.inf if holder_c == household[r] else x
     return base
 
 
@@ -215,7 +250,7 @@ def auction_villages(
     """Stage 3 of the market, village by village, as
     :func:`landsim.clearing._auctions_reference` runs it: each village's bid matrix (the same
     operations: harvest less costs, less the bidder's risk premium, less the distance's cost;
-    no bid for its own plot) and its auction rounds (:func:`auction_rounds`).
+    no bid for its own plot) and its auction rounds (:func:`village_rounds`).
 
     Args:
         o_order: open offers, by village (indices into the offers).
@@ -251,7 +286,7 @@ def auction_villages(
         if b.size == 0:
             continue
         o = o_order[o_bounds[v] : o_bounds[v + 1]]
-        wo, wb, rent, fam = auction_rounds(
+        wo, wb, rent, fam = village_rounds(
             village_bids(o, b, plot, bidder, distance_cost),
             days_per_mu[o],
             need[o],
