@@ -115,13 +115,14 @@ class Plots:
 
     def end_lease(self, mask: np.ndarray) -> None:
         """Return the operation right of ``mask`` plots to their holders (idle until decided)."""
-        self.kind[mask] = IDLE
-        self.operator[mask] = NOBODY
-        self.rent[mask] = 0.0
-        self.lease_start[mask] = -1
-        self.lease_end[mask] = -1
-        self.written[mask] = False
-        self.closeness[mask] = 0.0
+        i = np.flatnonzero(mask)  # once: seven writes by index cost less than by mask
+        self.kind[i] = IDLE
+        self.operator[i] = NOBODY
+        self.rent[i] = 0.0
+        self.lease_start[i] = -1
+        self.lease_end[i] = -1
+        self.written[i] = False
+        self.closeness[i] = 0.0
 
     @property
     def cell(self) -> np.ndarray:
