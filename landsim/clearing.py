@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from landsim import compiled
-from landsim.clearing_kernels import auction_rounds, auction_villages
+from landsim.clearing_kernels import auction_rounds, auction_villages, kin_loans
 from landsim.grouping import group_cumsum
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "clear_market",
     "auction",
     "auction_reference",
+    "kin_loans_reference",
 ]
 
 
@@ -324,7 +325,9 @@ def _kin_loans(
     """Stage 2: rent-free loans to kin who would farm the plot (margin >= 0 with their own
     labour, days to spare, land they can still manage), when ``closeness x kin_lease_value``
     beats both the holder's reserve and the rent it expects from a stranger; closest ties
-    first."""
+    first. The pairs are taken one at a time on the compiled kernel
+    :func:`landsim.clearing_kernels.kin_loans` (:func:`kin_loans_reference` when compilation
+    is off)."""
     o, b, c = kin.offer, kin.bidder, kin.closeness
     risk = bidders.risk_or_zero()[b]
     m = tech.margin(offers.hilly[o], offers.quality[o], bidders.wage[b], risk)
@@ -333,22 +336,38 @@ def _kin_loans(
     ok &= (offers.holder[o] != bidders.household[b]) & (c > 0) & book.open_[o]
     o, b, c = o[ok], b[ok], c[ok]
     order = np.lexsort((b, o, -c))
-    # one pair at a time, on Python lists (numpy scalar access costs more than the work)
-    is_open, n_left = book.open_.tolist(), book.room.tolist()
-    d_left, need_l = book.days_left.tolist(), need.tolist()
-    won_o: list[int] = []
-    won_b: list[int] = []
-    won_c: list[float] = []
-    for oi, bi, ci in zip(o[order].tolist(), b[order].tolist(), c[order].tolist(), strict=True):
-        if is_open[oi] and n_left[bi] > 0 and d_left[bi] >= need_l[oi]:
-            is_open[oi] = False
+    o, b, c = o[order].astype(np.int64), b[order].astype(np.int64), c[order]
+    args = (o, b, book.open_, book.room, book.days_left, need)
+    use_kernel = compiled.enabled() and need.dtype == np.float64 and book.room.dtype == np.int64
+    take = kin_loans(*args) if use_kernel else kin_loans_reference(*args)
+    wo, wb = o[take], b[take]
+    book.take(wo, wb, np.zeros(wo.size), c[take].astype(float), False, need[wo])
+
+
+def kin_loans_reference(
+    offer: np.ndarray,
+    bidder: np.ndarray,
+    is_open: np.ndarray,
+    room: np.ndarray,
+    days_left: np.ndarray,
+    need: np.ndarray,
+) -> np.ndarray:
+    """Which kin pairs (``offer``, ``bidder``: indices, in the order they are considered) get
+    a loan: one pair at a time, while the plot is still open (``is_open``), the bidder has
+    room left (``room``, plots) and family days for it (``days_left`` >= the plot's ``need``);
+    each loan closes the plot and uses a plot of room and the days. Python lists (numpy scalar
+    access costs more than the work): the reference that the compiled
+    :func:`landsim.clearing_kernels.kin_loans` must equal. The arrays given are not changed."""
+    is_open_l, n_left = is_open.tolist(), room.tolist()
+    d_left, need_l = days_left.tolist(), need.tolist()
+    kept = np.zeros(offer.size, dtype=bool)
+    for i, (oi, bi) in enumerate(zip(offer.tolist(), bidder.tolist(), strict=True)):
+        if is_open_l[oi] and n_left[bi] > 0 and d_left[bi] >= need_l[oi]:
+            is_open_l[oi] = False
             n_left[bi] -= 1
             d_left[bi] -= need_l[oi]
-            won_o.append(oi)
-            won_b.append(bi)
-            won_c.append(ci)
-    wo, wb = np.array(won_o, dtype=np.int64), np.array(won_b, dtype=np.int64)
-    book.take(wo, wb, np.zeros(wo.size), np.array(won_c, dtype=float), False, need[wo])
+            kept[i] = True
+    return kept
 
 
 def _auctions(

@@ -8,6 +8,9 @@ gain, the running sums of family days that decide which plots a winner keeps), s
 leases are bit for bit the references' (``tests/test_kernels.py``, ``tests/test_golden.py``).
 They take and return arrays only: they know nothing of the model.
 
+Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference` makes them with
+Python lists: :func:`kin_loans`.
+
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
 bidders x plots matrix as :func:`landsim.clearing.auction` takes it) and :func:`village_rounds`
@@ -32,6 +35,7 @@ __all__ = [
     "kept_bids",
     "village_bids",
     "auction_villages",
+    "kin_loans",
 ]
 
 
@@ -309,3 +313,23 @@ def auction_villages(
         out_rent[:n_out].copy(),
         out_fam[:n_out].copy(),
     )
+
+
+@kernel
+def kin_loans(offer, bidder, is_open, room, days_left, need):
+    """Which kin pairs (``offer``, ``bidder``; indices, closest ties first) get a loan, one
+    pair at a time, as :func:`landsim.clearing.kin_loans_reference` takes them: while the plot
+    is open, and the bidder has room and family days for it (``is_open``, ``room``,
+    ``days_left`` are not changed: the kernel works on copies)."""
+    is_open = is_open.copy()
+    room = room.copy()
+    days_left = days_left.copy()
+    kept = np.zeros(offer.size, np.bool_)
+    for i in range(offer.size):
+        o, b = offer[i], bidder[i]
+        if is_open[o] and room[b] > 0 and days_left[b] >= need[o]:
+            is_open[o] = False
+            room[b] -= 1
+            days_left[b] -= need[o]
+            kept[i] = True
+    return kept
