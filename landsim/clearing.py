@@ -2,7 +2,9 @@
 
 It knows nothing of Mesa or of the model: it takes arrays and returns arrays, so it can be
 tested on hand-built cases and sped up on its own. :mod:`landsim.market` builds the offers
-and bidders from the town's state and signs the leases it returns.
+and bidders from the town's state and signs the leases it returns. Each stage runs on
+compiled kernels (:mod:`landsim.clearing_kernels`) that equal its plain references bit for
+bit (here, and in :mod:`landsim.clearing_reference` those that take arrays only).
 
 A bidder's **willingness to pay** for a plot is its own expected margin on that plot::
 
@@ -41,7 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from landsim import compiled
-from landsim.clearing_kernels import auction_rounds, auction_villages, kin_loans
+from landsim.clearing_kernels import auction_rounds, auction_villages, kin_loans, renewals
+from landsim.clearing_reference import auction_reference, kin_loans_reference
 from landsim.grouping import group_cumsum
 
 __all__ = [
@@ -287,13 +290,59 @@ def _renewals(
 ) -> None:
     """Stage 1: oral leases renewed with their sitting lessee at their rent, when it still
     wants the plot at that rent (its willingness to pay, with its own labour while its days
-    last, covers the rent; for a loan to kin, the margin is not negative) and can manage it."""
+    last, covers the rent; for a loan to kin, the margin is not negative) and can manage it.
+    Which are renewed is decided on the compiled kernel
+    :func:`landsim.clearing_kernels.renewals` (:func:`_renewals_reference` when compilation
+    is off, or when an array is not of the types the kernel is built for)."""
     assert offers.sitting is not None and offers.sitting_rent is not None
     o = np.flatnonzero(offers.sitting >= 0)
     if o.size == 0:
         return
+    # by sitting lessee, then plot (np.lexsort((o, b)): o is already ascending)
+    o = o[np.argsort(offers.sitting[o], kind="stable")]
     b = offers.sitting[o]
-    o = o[np.lexsort((o, b))]
+    close = np.zeros(o.size) if offers.sitting_closeness is None else offers.sitting_closeness[o]
+    rent = offers.sitting_rent[o]
+    plot = (offers.hilly, offers.quality, need, offers.row, offers.col, offers.holder)
+    bidder = (bidders.risk_or_zero(), bidders.wage, bidders.row, bidders.col, bidders.household)
+    floats = (offers.quality, need, close, rent, bidder[0], bidder[1], book.days_left)
+    if compiled.enabled() and all(a.dtype == np.float64 for a in floats):
+        ok, family = renewals(
+            o.astype(np.int64), b.astype(np.int64), close, rent,
+            tuple(np.ascontiguousarray(a) for a in plot),
+            tuple(np.ascontiguousarray(a) for a in bidder),
+            _tech_numbers(tech), float(distance_cost), book.days_left, book.room,
+        )  # fmt: skip
+    else:
+        ok, family = _renewals_reference(offers, bidders, tech, distance_cost, need, book, o)
+    o, b = o[ok], b[ok]
+    book.take(o, b, rent[ok], close[ok], True, np.where(family[ok], need[o], 0.0))
+
+
+def _tech_numbers(tech: Technology) -> tuple[float, ...]:
+    """The technology's numbers as :func:`landsim.clearing_kernels.renewals` takes them."""
+    return tuple(
+        float(x)
+        for x in (
+            tech.gross, tech.cash, tech.hilly_cash, tech.hilly_yield, tech.days_flat,
+            tech.days_hilly, tech.hired_wage, tech.yield_sd * tech.gross,
+        )
+    )  # fmt: skip
+
+
+def _renewals_reference(
+    offers: Offers,
+    bidders: Bidders,
+    tech: Technology,
+    distance_cost: float,
+    need: np.ndarray,
+    book: _Book,
+    o: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1's test (:func:`_renewals`) for the offers ``o`` with a sitting lessee, by
+    lessee: whether each is renewed, and whether the lessee farms it with its own days;
+    NumPy, the reference that :func:`landsim.clearing_kernels.renewals` must equal."""
+    assert offers.sitting is not None and offers.sitting_rent is not None
     b = offers.sitting[o]
     risk = bidders.risk_or_zero()[b]
     before = tech.before_labour(offers.hilly[o], offers.quality[o]) - risk * tech.spread(
@@ -309,8 +358,7 @@ def _renewals(
         offers.holder[o] != bidders.household[b]
     )
     ok &= group_cumsum(ok.astype(float), b) <= book.room[b]
-    o, b = o[ok], b[ok]
-    book.take(o, b, rent[ok], close[ok], True, np.where(family[ok], need[o], 0.0))
+    return ok, family
 
 
 def _kin_loans(
@@ -344,32 +392,6 @@ def _kin_loans(
     book.take(wo, wb, np.zeros(wo.size), c[take].astype(float), False, need[wo])
 
 
-def kin_loans_reference(
-    offer: np.ndarray,
-    bidder: np.ndarray,
-    is_open: np.ndarray,
-    room: np.ndarray,
-    days_left: np.ndarray,
-    need: np.ndarray,
-) -> np.ndarray:
-    """Which kin pairs (``offer``, ``bidder``: indices, in the order they are considered) get
-    a loan: one pair at a time, while the plot is still open (``is_open``), the bidder has
-    room left (``room``, plots) and family days for it (``days_left`` >= the plot's ``need``);
-    each loan closes the plot and uses a plot of room and the days. Python lists (numpy scalar
-    access costs more than the work): the reference that the compiled
-    :func:`landsim.clearing_kernels.kin_loans` must equal. The arrays given are not changed."""
-    is_open_l, n_left = is_open.tolist(), room.tolist()
-    d_left, need_l = days_left.tolist(), need.tolist()
-    kept = np.zeros(offer.size, dtype=bool)
-    for i, (oi, bi) in enumerate(zip(offer.tolist(), bidder.tolist(), strict=True)):
-        if is_open_l[oi] and n_left[bi] > 0 and d_left[bi] >= need_l[oi]:
-            is_open_l[oi] = False
-            n_left[bi] -= 1
-            d_left[bi] -= need_l[oi]
-            kept[i] = True
-    return kept
-
-
 def _auctions(
     offers: Offers,
     bidders: Bidders,
@@ -387,20 +409,18 @@ def _auctions(
     o_all = np.flatnonzero(book.open_)
     if o_all.size == 0:
         return
-    floor = np.maximum(np.maximum(offers.reserve, 0.0), 0.0)  # as auction() takes it
     plot = (
         tech.before_labour(offers.hilly, offers.quality),
         tech.spread(offers.hilly, offers.quality),
         tech.days(offers.hilly),
         need,
-        floor,
-        np.maximum(floor, 0.0),
+        np.maximum(offers.reserve, 0.0),  # the floor, as auction() takes it
         offers.row,
         offers.col,
         offers.holder,
     )
     bidder = (bidders.risk_or_zero(), bidders.wage, bidders.row, bidders.col, bidders.household)
-    if any(a.dtype != np.float64 for a in (*plot[:6], *bidder[:2])):
+    if any(a.dtype != np.float64 for a in (*plot[:5], *bidder[:2])):
         _auctions_reference(offers, bidders, tech, distance_cost, need, book)
         return
     b_order = np.argsort(bidders.village, kind="stable")
@@ -492,97 +512,15 @@ def auction(
         return auction_reference(
             base, days_per_mu, need, reserve, wage, hired_wage, days_left, room
         )
-    floor = np.maximum(reserve, 0.0)
+    # the floor; the reference's lone bidder pays np.maximum(floor, 0.0), the floor itself bit
+    # for bit (np.maximum(x, 0.0) never returns -0.0, and returns it unchanged a second time)
     return auction_rounds(
         np.ascontiguousarray(base),
         np.ascontiguousarray(days_per_mu),
         np.ascontiguousarray(need),
-        floor,
-        np.maximum(floor, 0.0),
+        np.maximum(reserve, 0.0),
         np.ascontiguousarray(wage),
         float(hired_wage),
         np.array(days_left, dtype=np.float64),
         np.array(room, dtype=np.int64),
     )
-
-
-def auction_reference(
-    base: np.ndarray,
-    days_per_mu: np.ndarray,
-    need: np.ndarray,
-    reserve: np.ndarray,
-    wage: np.ndarray,
-    hired_wage: float,
-    days_left: np.ndarray,
-    room: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Second-price auctions of one village's plots, in rounds (module docstring, stage 3),
-    written with NumPy: the reference that the compiled :func:`auction` must equal.
-
-    Args:
-        base: bidders x plots: each bidder's willingness to pay before labour (yuan/mu;
-            ``-inf`` where it may not bid, e.g. its own plot).
-        days_per_mu: each plot's lessee labour (days/mu).
-        need: each plot's lessee labour (days).
-        reserve: each plot's reserve rent (yuan/mu, not negative).
-        wage: each bidder's own day (yuan/day).
-        hired_wage: the day wage of hired labour (yuan/day).
-        days_left: each bidder's spare family days.
-        room: plots each bidder can still manage.
-
-    Returns:
-        ``(plot, bidder, rent, family)``: positions of the plots won and of their winners, the
-        rents, and whether the winner farms the plot with its own days.
-    """
-    n_b, n_o = base.shape
-    days_left = days_left.astype(float).copy()
-    room = room.astype(np.int64).copy()
-    fam_wtp = base - days_per_mu[None, :] * wage[:, None]
-    hired_wtp = base - days_per_mu[None, :] * hired_wage
-    open_o = np.arange(n_o)
-    out: list[tuple[np.ndarray, ...]] = []
-    # where no bidder's own day costs more than a hired one, a bidder's willingness to pay can
-    # only fall from round to round (its days run out, hired labour takes over): a plot nobody
-    # bids for, or a bidder that bids for nothing, stays so, and leaves the rounds early
-    cheap = bool((wage <= hired_wage).all())
-    while open_o.size and (room > 0).any():
-        live = np.flatnonzero(room > 0)
-        fam = days_left[live][:, None] >= need[open_o][None, :]
-        cur = np.where(fam, fam_wtp[np.ix_(live, open_o)], hired_wtp[np.ix_(live, open_o)])
-        floor = np.maximum(reserve[open_o], 0.0)
-        cur[(cur <= 0) | (cur < floor[None, :])] = -np.inf
-        top = np.argmax(cur, axis=0)
-        cols = np.arange(open_o.size)
-        v1 = cur[top, cols]
-        if live.size > 1:
-            v2 = np.partition(cur, live.size - 2, axis=0)[live.size - 2]
-        else:
-            v2 = np.full(open_o.size, -np.inf)
-        bid = np.isfinite(v1)
-        if not bid.any():
-            break
-        if cheap:
-            room[live[~np.isfinite(cur).any(axis=1)]] = 0
-        j = np.flatnonzero(bid)
-        winner = live[top[j]]
-        price = np.maximum(floor[j], np.where(np.isfinite(v2[j]), v2[j], 0.0))
-        on_family = fam[top[j], j]
-        gain = v1[j] - price
-        order = np.lexsort((j, -gain, winner))
-        j, winner, price, on_family = j[order], winner[order], price[order], on_family[order]
-        days_ok = ~on_family | (
-            group_cumsum(np.where(on_family, need[open_o[j]], 0.0), winner) <= days_left[winner]
-        )
-        keep = days_ok & (group_cumsum(days_ok.astype(float), winner) <= room[winner])
-        j, winner, price, on_family = j[keep], winner[keep], price[keep], on_family[keep]
-        np.subtract.at(room, winner, 1)
-        np.subtract.at(days_left, winner, np.where(on_family, need[open_o[j]], 0.0))
-        out.append((open_o[j], winner, price, on_family))
-        still = bid.copy() if cheap else np.ones(open_o.size, dtype=bool)
-        still[j] = False
-        open_o = open_o[still]
-    if not out:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), np.zeros(0, dtype=bool)
-    o, b, rent, fam_used = (np.concatenate(x) for x in zip(*out, strict=True))
-    return o, b, rent, fam_used

@@ -8,8 +8,9 @@ gain, the running sums of family days that decide which plots a winner keeps), s
 leases are bit for bit the references' (``tests/test_kernels.py``, ``tests/test_golden.py``).
 They take and return arrays only: they know nothing of the model.
 
-Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference` makes them with
-Python lists: :func:`kin_loans`.
+Stage 1, the renewals, as :func:`landsim.clearing._renewals_reference` decides them:
+:func:`renewals`. Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference`
+makes them with Python lists: :func:`kin_loans`.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
@@ -36,16 +37,17 @@ __all__ = [
     "village_bids",
     "auction_villages",
     "kin_loans",
+    "renewals",
 ]
 
 
 @kernel
-def round_bids(bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor, alone):
+def round_bids(bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor):
     """One round's bids (:func:`village_rounds`; ``bids`` plots x bidders). A bid is the
     bidder's own-days or hired-labour willingness to pay, as its days left cover the plot, when
     positive and not below the plot's floor. For each open plot with a bid (``j``, positions
     in ``open_o``): the highest bidder (the first among equal bids, as ``np.argmax`` has it),
-    the price (the second-highest bid or the floor, whichever is more; ``alone`` without a
+    the price (the second-highest bid or the floor, whichever is more; the floor without a
     second bid), the winner's gain over the price and whether it bids with its own days; and
     which of the ``live`` bidders bid at all."""
     n = 0
@@ -85,7 +87,7 @@ def round_bids(bids, days_per_mu, wage, hired_wage, open_o, live, days_left, nee
             if math.isfinite(second):
                 price[n] = floor_c if floor_c > second else second
             else:
-                price[n] = alone[o]
+                price[n] = floor_c
             gain[n] = best - price[n]
             n += 1
     return j[:n], winner[:n], price[:n], gain[:n], on_family[:n], row_bids
@@ -119,7 +121,7 @@ def kept_bids(order, winner, used, on_family, days_left, room):
 
 
 @kernel
-def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days_left, room):
+def auction_rounds(base, days_per_mu, need, floor, wage, hired_wage, days_left, room):
     """Second-price auctions of one village's plots, in rounds (see
     :func:`landsim.clearing.auction`, whose arguments these are, with two differences):
     :func:`village_rounds` on the bid matrix laid out plots x bidders.
@@ -129,8 +131,6 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
         days_per_mu: each plot's lessee labour (days/mu).
         need: each plot's lessee labour (days).
         floor: each plot's reserve, not negative (``np.maximum(reserve, 0.0)``).
-        alone: the price a lone bidder pays (``np.maximum(floor, 0.0)``, computed by NumPy so
-            that signed zeros are NumPy's).
         wage: each bidder's own day (yuan/day).
         hired_wage: the day wage of hired labour (yuan/day).
         days_left: each bidder's spare family days (float64; changed in place).
@@ -144,7 +144,6 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
         days_per_mu,
         need,
         floor,
-        alone,
         wage,
         hired_wage,
         days_left,
@@ -153,7 +152,7 @@ def auction_rounds(base, days_per_mu, need, floor, alone, wage, hired_wage, days
 
 
 @kernel
-def village_rounds(bids, days_per_mu, need, floor, alone, wage, hired_wage, days_left, room):
+def village_rounds(bids, days_per_mu, need, floor, wage, hired_wage, days_left, room):
     """The rounds of :func:`auction_rounds`, on ``bids``: its ``base`` transposed (plots x
     bidders, so that a plot's bids lie side by side in memory); the other arguments and the
     return values are :func:`auction_rounds`'s. A bid with the bidder's own days is
@@ -176,7 +175,7 @@ def village_rounds(bids, days_per_mu, need, floor, alone, wage, hired_wage, days
         if live.size == 0:
             break
         j, winner, price, gain, on_family, row_bids = round_bids(
-            bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor, alone
+            bids, days_per_mu, wage, hired_wage, open_o, live, days_left, need, floor
         )
         if j.size == 0:
             break
@@ -222,7 +221,7 @@ def village_bids(o, b, plot, bidder, distance_cost):
     pay before labour, harvest less cash costs, less its risk premium, less the distance's
     cost, ``-inf`` for its own plot; as :func:`landsim.clearing._auctions_reference` computes
     it with NumPy."""
-    before, spread, row_o, col_o, holder = plot[0], plot[1], plot[6], plot[7], plot[8]
+    before, spread, row_o, col_o, holder = plot[0], plot[1], plot[5], plot[6], plot[7]
     risk, row_b, col_b, household = bidder[0][b], bidder[2][b], bidder[3][b], bidder[4][b]
     base = np.empty((o.size, b.size))
     for c in range(o.size):
@@ -262,10 +261,10 @@ def auction_villages(
         b_order: bidders, by village (indices into the bidders).
         b_first: where village ``v``'s bidders start in ``b_order``.
         b_end: where they end (``b_order[b_first[v]:b_end[v]]``).
-        plot: per offer ``(before, spread, days_per_mu, need, floor, alone, row, col,
-            holder)``: harvest less cash costs (yuan/mu), the harvest's standard deviation
-            (yuan/mu), lessee labour (days/mu and days), reserve floor and lone bidder's price
-            (:func:`auction_rounds`), grid position and holder.
+        plot: per offer ``(before, spread, days_per_mu, need, floor, row, col, holder)``:
+            harvest less cash costs (yuan/mu), the harvest's standard deviation (yuan/mu),
+            lessee labour (days/mu and days), reserve floor (:func:`auction_rounds`), grid
+            position and holder.
         bidder: per bidder ``(risk, wage, row, col, household)``.
         hired_wage: the day wage of hired labour (yuan/day).
         distance_cost: cost of a plot-length between homestead and plot (yuan/mu).
@@ -276,7 +275,7 @@ def auction_villages(
         ``(offer, bidder, rent, family)``: the leases, village after village, in the order
         each village's auction made them.
     """
-    days_per_mu, need, floor, alone = plot[2:6]
+    days_per_mu, need, floor = plot[2:5]
     wage = bidder[1]
     n_max = o_order.size
     out_o = np.empty(n_max, np.int64)
@@ -295,7 +294,6 @@ def auction_villages(
             days_per_mu[o],
             need[o],
             floor[o],
-            alone[o],
             wage[b],
             hired_wage,
             days_left[b],
@@ -333,3 +331,55 @@ def kin_loans(offer, bidder, is_open, room, days_left, need):
             days_left[b] -= need[o]
             kept[i] = True
     return kept
+
+
+@kernel
+def renewals(o, b, close, rent, plot, bidder, tech, distance_cost, days_left, room):
+    """Stage 1 of the market, as :func:`landsim.clearing._renewals_reference` computes it with
+    NumPy (the same operations in the same order, the running sums as ``group_cumsum`` makes
+    them: one sum over all, less the sum before the lessee's first plot).
+
+    Args:
+        o: offers with a sitting lessee, by lessee, then offer (indices into the offers).
+        b: each one's sitting lessee (index into the bidders).
+        close: each one's kin closeness (0: a stranger).
+        rent: each one's rent (yuan/mu).
+        plot: per offer ``(hilly, quality, need, row, col, holder)``.
+        bidder: per bidder ``(risk, wage, row, col, household)``.
+        tech: ``(gross, cash, hilly_cash, hilly_yield, days_flat, days_hilly, hired_wage,
+            yield_sd x gross)`` (:class:`landsim.clearing.Technology`).
+        distance_cost: cost of a plot-length between homestead and plot (yuan/mu).
+        days_left: each bidder's spare family days (not changed).
+        room: plots each bidder can still manage (not changed).
+
+    Returns:
+        ``(renewed, family)``: whether each is renewed, and whether its lessee farms it with
+        its own days.
+    """
+    hilly, quality, need, row_o, col_o, holder = plot
+    risk, wage, row_b, col_b, household = bidder
+    gross, cash, hilly_cash, hilly_yield, days_flat, days_hilly, hired_wage, sd_gross = tech
+    ok = np.zeros(o.size, np.bool_)
+    family = np.zeros(o.size, np.bool_)
+    total = 0.0
+    days_before = 0.0
+    count = 0.0
+    count_before = 0.0
+    for i in range(o.size):
+        p, w = o[i], b[i]
+        if i > 0 and w != b[i - 1]:
+            days_before = total
+            count_before = count
+        total = need[p] if i == 0 else total + need[p]
+        family[i] = total - days_before <= days_left[w]
+        yf = hilly_yield if hilly[p] else 1.0
+        before = gross * quality[p] * yf - (hilly_cash if hilly[p] else cash)
+        before = before - risk[w] * (sd_gross * quality[p] * yf)
+        dist = distance_cost * (abs(row_b[w] - row_o[p]) + abs(col_b[w] - col_o[p]))
+        day = wage[w] if family[i] else hired_wage
+        wtp = before - (days_hilly if hilly[p] else days_flat) * day - dist
+        want = wtp + dist >= 0 if close[i] > 0 else wtp >= rent[i]
+        want = want and holder[p] != household[w]
+        count = (1.0 if want else 0.0) if i == 0 else count + (1.0 if want else 0.0)
+        ok[i] = want and count - count_before <= room[w]
+    return ok, family
