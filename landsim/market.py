@@ -88,8 +88,9 @@ def place_released_land(
     p = town.plots
     free, ch = use.plots, use.choices
     leased = p.leased()
-    p.kind[~leased] = IDLE
-    p.operator[~leased] = NOBODY
+    unleased = np.flatnonzero(~leased)  # writes by index cost less than by mask
+    p.kind[unleased] = IDLE
+    p.operator[unleased] = NOBODY
     channel = np.full(p.n, -1, dtype=np.int8)
     channel[free] = ch.channel
     own_value = np.full(p.n, -np.inf)
@@ -138,8 +139,9 @@ def who_farms(
     fallback = released & ~placed & (own_value >= idle)
     farm |= fallback
     farm &= ~placed & (p.holder >= 0)
-    p.kind[farm] = OWN
-    p.operator[farm] = p.holder[farm]
+    farmed = np.flatnonzero(farm)  # writes by index cost less than by mask
+    p.kind[farmed] = OWN
+    p.operator[farmed] = p.holder[farmed]
 
 
 def technology(a: Assumptions, mu: float) -> Technology:
