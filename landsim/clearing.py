@@ -429,12 +429,8 @@ def _auctions(
     o_keys = offers.village[o_order]
     villages = np.unique(o_keys)
     o_bounds = np.searchsorted(o_keys, np.r_[villages, villages[-1] + 1])
-    wo, wb, rent, fam = auction_villages(
-        o_order,
-        o_bounds,
-        b_order,
-        np.searchsorted(b_keys, villages),
-        np.searchsorted(b_keys, villages + 1),
+    b_first, b_end = np.searchsorted(b_keys, villages), np.searchsorted(b_keys, villages + 1)
+    shared = (
         tuple(np.ascontiguousarray(a) for a in plot),
         tuple(np.ascontiguousarray(a) for a in bidder),
         float(tech.hired_wage),
@@ -442,6 +438,14 @@ def _auctions(
         book.days_left,
         book.room,
     )
+    # villages are independent: runs of whole villages on the threads the run may use, their
+    # leases joined in village order (the same leases as one call makes)
+    parts = [
+        (o_order, o_bounds[a : b + 1], b_order, b_first[a:b], b_end[a:b], *shared)
+        for a, b in compiled.split_groups(o_bounds, compiled.threads())
+    ]
+    done = compiled.in_parallel(auction_villages, parts)
+    wo, wb, rent, fam = (np.concatenate(x) for x in zip(*done, strict=True))
     book.take(wo, wb, rent, np.zeros(wo.size), False, np.where(fam, need[wo], 0.0))
 
 

@@ -40,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "kernel",
     "enabled",
@@ -47,6 +49,8 @@ __all__ = [
     "threads",
     "single_threaded",
     "in_parallel",
+    "split_groups",
+    "PARALLEL_MIN",
     "NO_JIT_VARIABLE",
     "THREADS_VARIABLE",
     "SOURCES",
@@ -104,6 +108,25 @@ def in_parallel(fn: Callable[..., Any], parts: list[tuple[Any, ...]]) -> list[An
     if n <= 1:
         return [fn(*part) for part in parts]
     return list(_executor(n).map(lambda part: fn(*part), parts))
+
+
+#: the least work (items: plots, offers) worth splitting over threads; below it one thread is
+#: faster than handing parts to others (a hand-over costs tens of microseconds)
+PARALLEL_MIN = 20_000
+
+
+def split_groups(bounds: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Groups ``0..len(bounds)-2`` (group ``g`` holds items ``bounds[g]:bounds[g+1]``) cut into
+    at most ``parts`` runs of whole groups with about equal items: ``[(first, end), ...]``.
+    One run when the items are fewer than :data:`PARALLEL_MIN`."""
+    n_groups = len(bounds) - 1
+    total = int(bounds[-1] - bounds[0]) if n_groups > 0 else 0
+    if parts <= 1 or n_groups <= 1 or total < PARALLEL_MIN:
+        return [(0, max(n_groups, 0))]
+    targets = bounds[0] + total * np.arange(1, parts) / parts
+    cuts = np.unique(np.clip(np.searchsorted(bounds, targets), 1, n_groups - 1))
+    edges = [0, *cuts.tolist(), n_groups]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def _executor(n: int) -> ThreadPoolExecutor:

@@ -133,3 +133,43 @@ def test_the_renewal_and_kin_kernels_are_called(monkeypatch):
     for seed in range(20):
         clear_market(*_market(seed, 30, 12), 3.0, 400.0)
     assert {"renewals", "kin_loans"} <= set(calls)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n_o=st.integers(0, 50), n_b=st.integers(0, 25))
+def test_a_market_on_several_threads_clears_as_on_one(seed, n_o, n_b):
+    """The villages' auctions split over threads (compiled.split_groups, in_parallel) give the
+    same leases in the same order as one call: the split is forced here, down to one village
+    a part, on 1, 2 and 3 threads."""
+    offers, bidders, kin, tech = _market(seed, n_o, n_b)
+    results = []
+    for n in ("1", "2", "3"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(compiled.THREADS_VARIABLE, n)
+            mp.setattr(compiled, "PARALLEL_MIN", 1)
+            results.append(clear_market(offers, bidders, kin, tech, 3.0, 400.0))
+    for got in results[1:]:
+        for name in results[0].__dataclass_fields__:
+            assert _same_bits(getattr(got, name), getattr(results[0], name)), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 40), min_size=0, max_size=12),
+    parts=st.integers(1, 5),
+    least=st.sampled_from([1, 50]),
+)
+def test_split_groups_covers_every_group_once_in_order(sizes, parts, least):
+    """Runs of whole groups, in order, none empty, each group in exactly one, at most
+    ``parts`` of them; one run below PARALLEL_MIN items."""
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compiled, "PARALLEL_MIN", least)
+        runs = compiled.split_groups(bounds, parts)
+    n_groups = len(sizes)
+    covered = [g for a, b in runs for g in range(a, b)]
+    assert covered == list(range(n_groups))
+    assert len(runs) <= max(parts, 1)
+    assert all(b > a for a, b in runs) or n_groups == 0
+    if bounds[-1] < least or parts == 1:
+        assert len(runs) == 1
