@@ -39,10 +39,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landsim import compiled
 from landsim.cooperatives import base_rate, members
 from landsim.decisions import PLOT_CHOICES
 from landsim.grouping import group_cumsum
 from landsim.labour import household_labour
+from landsim.land_use_kernels import (
+    TERMS,
+    farm_within_days,
+    leased_in_days,
+    pick_channels,
+    plot_choices,
+)
 from landsim.params import Assumptions, Params
 from landsim.population import Population
 from landsim.world import COOP, CUSTODY, HOUSEHOLD_LEASE, Plots
@@ -60,8 +68,11 @@ __all__ = [
     "channel_values",
     "logit_pick",
     "decide_land_use",
+    "decide_land_use_reference",
     "field_days",
+    "leased_in_days_reference",
     "farmable",
+    "farmable_reference",
     "outlook",
     "decide",
     "override",
@@ -72,6 +83,7 @@ __all__ = [
 
 #: release channels in the order of the value columns
 CHANNELS = (HOUSEHOLD_LEASE, COOP, CUSTODY)
+_CHANNEL_CODES = np.asarray(CHANNELS, dtype=np.int8)
 
 
 @dataclass(frozen=True)
@@ -208,7 +220,75 @@ def decide_land_use(
     """Apply the two-stage rule (module docstring) to free plots, one entry per plot (the
     household arrays ``wage``, ``risk``, ``trust``, ``taste`` are already indexed by the plot's
     holder; ``taste`` in yuan/mu). ``idle``: what leaving a plot idle is worth to its holder
-    (yuan/mu, :func:`idle_value`)."""
+    (yuan/mu, :func:`idle_value`).
+
+    Runs on the compiled kernels of :mod:`landsim.land_use_kernels`; the same choices, bit for
+    bit, as :func:`decide_land_use_reference`, which runs instead when compilation is off
+    (:mod:`landsim.compiled`) or an array is not of the types the kernels are built for."""
+    if not _compiled_for(quality, wage, risk, trust, np.asarray(taste), draws):
+        return decide_land_use_reference(
+            village, hilly, quality, can_farm, wage, risk, trust, outlook, a, draws, taste, idle
+        )
+    n = village.size
+    per_plot = np.stack([wage, risk, trust, np.broadcast_to(taste, n)])
+    at = np.arange(n)
+    return _choices(at, at, village, hilly, quality, can_farm, per_plot, outlook, a, draws, idle)
+
+
+def _compiled_for(*floats: np.ndarray) -> bool:
+    """Whether the kernels run: compilation is on and ``floats`` are float64 arrays (the types
+    the kernels' floating-point operations are the references' for)."""
+    return compiled.enabled() and all(x.dtype == np.float64 for x in floats)
+
+
+def _choices(
+    free: np.ndarray,
+    holder: np.ndarray,
+    village: np.ndarray,
+    hilly: np.ndarray,
+    quality: np.ndarray,
+    can_farm: np.ndarray,
+    hh: np.ndarray,
+    outlook: Outlook,
+    a: Assumptions,
+    draws: np.ndarray,
+    idle: float,
+) -> Choices:
+    """:func:`decide_land_use` on the kernels, for the plots ``free`` (indices into
+    ``village``, ``hilly``, ``quality``) with household values ``hh`` (rows: wage, risk premium,
+    trust, taste in yuan/mu; indexed by ``holder[free]``). NumPy takes the logit's ``exp``
+    between the kernels, as in :func:`logit_pick`."""
+    o = outlook
+    look = np.stack(
+        [o.lease_return[:, 0], o.lease_return[:, 1], o.coop_open, o.coop_base, o.coop_bonus,
+         o.coop_share],
+        dtype=np.float64,
+    )  # fmt: skip
+    custody = np.array([float(o.custody_open), float(o.custody_price) if o.custody_open else 0.0])
+    values = {"gross_per_mu": a.gross_revenue_per_mu * a.price_index}
+    terms = np.array([values[k] if k in values else getattr(a, k) for k in TERMS], dtype=float)
+    keep, own, shifted, released = plot_choices(
+        free, holder, village, hilly, quality, can_farm, hh, look, custody, terms, float(idle)
+    )
+    channel = pick_channels(np.exp(shifted), draws, released, _CHANNEL_CODES, free.size)
+    return Choices(keep=keep, channel=channel, own_value=own)
+
+
+def decide_land_use_reference(
+    village: np.ndarray,
+    hilly: np.ndarray,
+    quality: np.ndarray,
+    can_farm: np.ndarray,
+    wage: np.ndarray,
+    risk: np.ndarray,
+    trust: np.ndarray,
+    outlook: Outlook,
+    a: Assumptions,
+    draws: np.ndarray,
+    taste: np.ndarray | float = 0.0,
+    idle: float = 0.0,
+) -> Choices:
+    """:func:`decide_land_use` written with NumPy: the reference that its kernels must equal."""
     own = np.where(can_farm, own_value(hilly, quality, wage, risk, a) + taste, -np.inf)
     ch = channel_values(village, hilly, quality, risk, trust, outlook, a)
     keep = can_farm & (own >= np.maximum(ch.max(axis=1), idle))
@@ -243,15 +323,24 @@ def field_days(
     """Field days each household has for its own plots this year (after the days its
     leased-in land takes) and the value of its members' day (``mu``: mu per plot;
     ``job_chance``: the chance of selling a day of local work each village expects)."""
-    p = plots
     chance = job_chance[pop.hh_village[pop.m_hh]]
     days, wage = household_labour(pop.m_hh, pop.m_age, pop.residents(), pop.n_households, a, chance)
+    if compiled.enabled():
+        flat, hilly = a.lease_labour_days_flat * mu, a.lease_labour_days_hilly * mu
+        args = (HOUSEHOLD_LEASE, float(flat), float(hilly), pop.n_households)
+        days -= leased_in_days(plots.kind, plots.operator, plots.hilly, *args)
+    else:
+        days -= leased_in_days_reference(plots, a, mu, pop.n_households)
+    return days, wage
+
+
+def leased_in_days_reference(plots: Plots, a: Assumptions, mu: float, n: int) -> np.ndarray:
+    """Field days each of ``n`` households' leased-in land takes (days), written with NumPy:
+    the reference of the kernel :func:`landsim.land_use_kernels.leased_in_days`."""
+    p = plots
     leased_in = p.kind == HOUSEHOLD_LEASE
     lessee_days = np.where(p.hilly, a.lease_labour_days_hilly, a.lease_labour_days_flat) * mu
-    days -= np.bincount(
-        p.operator[leased_in], weights=lessee_days[leased_in], minlength=pop.n_households
-    )
-    return days, wage
+    return np.bincount(p.operator[leased_in], weights=lessee_days[leased_in], minlength=n)
 
 
 class FarmOrder:
@@ -260,7 +349,9 @@ class FarmOrder:
 
     The three keys are packed into one integer so a single sort does; the order is kept until
     the holders or the labour days change, and the next order is merged from the last (a year
-    changes few holders). It is a cache: a fresh one gives the same order.
+    changes few holders). It is a cache: a fresh one gives the same order. The compiled
+    :func:`farmable` needs only the order by the last two keys (:meth:`by_need`), which never
+    changes: it groups that order by holder itself, as a stable sort would.
     """
 
     def __init__(self) -> None:
@@ -273,6 +364,8 @@ class FarmOrder:
         self._quality_rank: tuple[np.ndarray, np.ndarray] | None = None
         #: the last order with its packed sort keys, so the next is a merge, not a sort
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        #: (what it was made for, all plots by labour need then quality): :meth:`by_need`
+        self._by_need: tuple[tuple, np.ndarray] | None = None
 
     def get(self, plots: Plots, a: Assumptions, mu: float) -> np.ndarray:
         """The order for the plots' present holders."""
@@ -281,10 +374,7 @@ class FarmOrder:
         fresh = self._holder is not None and np.array_equal(self._holder, p.holder)
         if self._order is not None and self._key == key and fresh:
             return self._order
-        if self._quality_rank is None or self._quality_rank[0] is not p.quality:
-            rank = np.empty(p.n, dtype=np.int64)
-            rank[np.argsort(-p.quality, kind="stable")] = np.arange(p.n)
-            self._quality_rank = (p.quality, rank)
+        self._rank_quality(p)
         idx = np.flatnonzero(p.holder >= 0)
         need = np.where(p.hilly[idx], a.labour_days_hilly, a.labour_days_flat)
         more = (need > min(a.labour_days_hilly, a.labour_days_flat)).astype(np.int64)
@@ -295,6 +385,29 @@ class FarmOrder:
         self._sorted = (keys, order)
         self._key, self._holder, self._order = key, p.holder.copy(), order
         return order
+
+    def _rank_quality(self, p: Plots) -> np.ndarray:
+        """Each plot's rank by quality, best first (then by index); ranked once per plots."""
+        if self._quality_rank is None or self._quality_rank[0] is not p.quality:
+            rank = np.empty(p.n, dtype=np.int64)
+            rank[np.argsort(-p.quality, kind="stable")] = np.arange(p.n)
+            self._quality_rank = (p.quality, rank)
+        return self._quality_rank[1]
+
+    def by_need(self, plots: Plots, a: Assumptions) -> np.ndarray:
+        """All plots (held or not) by labour need per plot, then best quality first, then
+        index: :meth:`get`'s order before it is grouped by holder. Plots never change terrain
+        or quality, so it is made once for the plots and labour days."""
+        p = plots
+        days = (a.labour_days_flat, a.labour_days_hilly)
+        # the arrays themselves are kept (not their ids, which a new array could reuse)
+        made = self._by_need[0] if self._by_need is not None else (None, None, None)
+        if made[0] != days or made[1] is not p.quality or made[2] is not p.hilly:
+            need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat)
+            more = (need > min(a.labour_days_hilly, a.labour_days_flat)).astype(np.int64)
+            order = np.argsort(more * p.n + self._rank_quality(p))  # unique keys
+            self._by_need = ((days, p.quality, p.hilly), order)
+        return self._by_need[1]
 
 
 def sorted_by_key(
@@ -347,7 +460,21 @@ def farmable(
     p: Plots, a: Assumptions, mu: float, days: np.ndarray, order: FarmOrder
 ) -> tuple[np.ndarray, np.ndarray]:
     """The free plots (held by a household, under no running lease) and whether each is within
-    its holder's field ``days`` when the household farms its plots in ``order``'s order."""
+    its holder's field ``days`` when the household farms its plots in ``order``'s order.
+
+    Runs on the compiled kernel :func:`landsim.land_use_kernels.farm_within_days`; the same
+    answer, bit for bit, as :func:`farmable_reference`, which runs when compilation is off."""
+    if not _compiled_for(days):
+        return farmable_reference(p, a, mu, days, order)
+    flat, hilly = float(a.labour_days_flat * mu), float(a.labour_days_hilly * mu)
+    return farm_within_days(order.by_need(p, a), p.holder, p.lease_end, p.hilly, flat, hilly, days)
+
+
+def farmable_reference(
+    p: Plots, a: Assumptions, mu: float, days: np.ndarray, order: FarmOrder
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`farmable` written with NumPy (and :meth:`FarmOrder.get`): the reference of its
+    kernel."""
     free_mask = (p.holder >= 0) & ~p.leased()
     free = np.flatnonzero(free_mask)
     h = p.holder[free]
@@ -375,22 +502,28 @@ def decide(
     a, mu = params.assumptions, params.world.plot_size_mu
     days, wage = field_days(p, pop, a, mu, town.villages.job_chance)
     free, can = farmable(p, a, mu, days, order)
-    h = p.holder[free]
     risk = risk_aversion(pop.resident_head_age(), a)
-    choices = decide_land_use(
-        p.village[free],
-        p.hilly[free],
-        p.quality[free],
-        can,
-        wage[h],
-        risk[h],
-        pop.trust[h],
-        outlook(town, params),
-        a,
-        rng.random(free.size),
-        taste=a.choice_temperature * pop.taste[h],
-        idle=idle_value(params),
-    )
+    look, draws = outlook(town, params), rng.random(free.size)
+    if _compiled_for(p.quality, wage, risk, pop.trust, pop.taste):
+        hh = np.stack([wage, risk, pop.trust, a.choice_temperature * pop.taste])
+        args = (p.village, p.hilly, p.quality, can, hh, look, a, draws, idle_value(params))
+        choices = _choices(free, p.holder, *args)
+    else:
+        h = p.holder[free]
+        choices = decide_land_use_reference(
+            p.village[free],
+            p.hilly[free],
+            p.quality[free],
+            can,
+            wage[h],
+            risk[h],
+            pop.trust[h],
+            look,
+            a,
+            draws,
+            taste=a.choice_temperature * pop.taste[h],
+            idle=idle_value(params),
+        )
     if people:
         choices = override(choices, free, can, p.holder, people)
     return LandUse(plots=free, choices=choices, days=days, wage=wage)
