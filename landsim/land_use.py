@@ -29,6 +29,11 @@ takes; it farms its plots in the order of :class:`FarmOrder` (by labour need per
 best quality first) while its days last. People may decide for some plots instead of the rule
 (:func:`override`, from :mod:`landsim.decisions`). :func:`plot_values` returns, plot by plot,
 what each way of using it is worth to its holder (what the app shows a household).
+
+Speed: :func:`field_days`, :func:`farmable` and :func:`decide` run on compiled kernels
+(:mod:`landsim.land_use_kernels`: one pass over the plots instead of many array expressions)
+and give the same answers, bit for bit, as the NumPy rules kept beside them as references
+(``*_reference``), which run when compilation is off (:mod:`landsim.compiled`).
 """
 
 from __future__ import annotations
@@ -265,8 +270,8 @@ def _choices(
         dtype=np.float64,
     )  # fmt: skip
     custody = np.array([float(o.custody_open), float(o.custody_price) if o.custody_open else 0.0])
-    values = {"gross_per_mu": a.gross_revenue_per_mu * a.price_index}
-    terms = np.array([values[k] if k in values else getattr(a, k) for k in TERMS], dtype=float)
+    gross_per_mu = a.gross_revenue_per_mu * a.price_index  # as _gross multiplies
+    terms = np.array([gross_per_mu, *(getattr(a, k) for k in TERMS[1:])], dtype=np.float64)
     keep, own, shifted, released = plot_choices(
         free, holder, village, hilly, quality, can_farm, hh, look, custody, terms, float(idle)
     )

@@ -120,13 +120,12 @@ def _larger(x, y):
 
 
 @kernel
-def own_and_channels(hilly, quality, holder, can, v, look, custody, t):
+def own_and_channels(hilly, quality, wage, risk, trust, taste, can, v, look, custody, t):
     """What farming one plot is worth to its holder and what each release channel is worth
     (:func:`landsim.land_use.own_value`, :func:`landsim.land_use.channel_values`, in their
-    operations' order). ``holder``: its shadow wage, risk premium, trust and taste (yuan/mu);
+    operations' order). The holder's shadow wage, risk premium, trust and taste (yuan/mu);
     ``look``: per village (columns), lease return flat and hilly, coop open, base, bonus and
     share (rows); ``custody``: open (1/0) and price; ``t``: :data:`TERMS`."""
-    wage, risk, trust, taste = holder[0], holder[1], holder[2], holder[3]
     yf = t[1] if hilly else 1.0
     cf = t[2] if hilly else 1.0
     gross = t[0] * quality * yf
@@ -163,8 +162,9 @@ def plot_choices(free, holder, village, hilly, quality, can, hh, look, custody, 
     for k in range(n):
         i = free[k]
         h = holder[i]
+        wage, risk, trust, taste = hh[0, h], hh[1, h], hh[2, h], hh[3, h]
         mine, c0, c1, c2 = own_and_channels(
-            hilly[i], quality[i], hh[:, h], can[k], village[i], look, custody, t
+            hilly[i], quality[i], wage, risk, trust, taste, can[k], village[i], look, custody, t
         )
         own[k] = mine
         best = _larger(_larger(_larger(c0, c1), c2), idle)
