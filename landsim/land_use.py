@@ -31,9 +31,8 @@ best quality first) while its days last. People may decide for some plots instea
 what each way of using it is worth to its holder (what the app shows a household).
 
 Speed: :func:`field_days`, :func:`farmable` and :func:`decide` run on compiled kernels
-(:mod:`landsim.land_use_kernels`: one pass over the plots instead of many array expressions)
-and give the same answers, bit for bit, as the NumPy rules kept beside them as references
-(``*_reference``), which run when compilation is off (:mod:`landsim.compiled`).
+(:mod:`landsim.land_use_kernels`), bit for bit equal to the NumPy rules kept beside them as
+references (``*_reference``), which run when compilation is off (:mod:`landsim.compiled`).
 """
 
 from __future__ import annotations
@@ -227,9 +226,8 @@ def decide_land_use(
     holder; ``taste`` in yuan/mu). ``idle``: what leaving a plot idle is worth to its holder
     (yuan/mu, :func:`idle_value`).
 
-    Runs on the compiled kernels of :mod:`landsim.land_use_kernels`; the same choices, bit for
-    bit, as :func:`decide_land_use_reference`, which runs instead when compilation is off
-    (:mod:`landsim.compiled`) or an array is not of the types the kernels are built for."""
+    Runs on compiled kernels, bit for bit as :func:`decide_land_use_reference`, which runs when
+    compilation is off or an array is not of the types the kernels are built for."""
     if not _compiled_for(quality, wage, risk, trust, np.asarray(taste), draws):
         return decide_land_use_reference(
             village, hilly, quality, can_farm, wage, risk, trust, outlook, a, draws, taste, idle
@@ -264,11 +262,8 @@ def _choices(
     trust, taste in yuan/mu; indexed by ``holder[free]``). NumPy takes the logit's ``exp``
     between the kernels, as in :func:`logit_pick`."""
     o = outlook
-    look = np.stack(
-        [o.lease_return[:, 0], o.lease_return[:, 1], o.coop_open, o.coop_base, o.coop_bonus,
-         o.coop_share],
-        dtype=np.float64,
-    )  # fmt: skip
+    by_village = [o.lease_return.T, o.coop_open, o.coop_base, o.coop_bonus, o.coop_share]
+    look = np.vstack(by_village, dtype=np.float64)
     custody = np.array([float(o.custody_open), float(o.custody_price) if o.custody_open else 0.0])
     gross_per_mu = a.gross_revenue_per_mu * a.price_index  # as _gross multiplies
     terms = np.array([gross_per_mu, *(getattr(a, k) for k in TERMS[1:])], dtype=np.float64)
@@ -355,8 +350,7 @@ class FarmOrder:
     The three keys are packed into one integer so a single sort does; the order is kept until
     the holders or the labour days change, and the next order is merged from the last (a year
     changes few holders). It is a cache: a fresh one gives the same order. The compiled
-    :func:`farmable` needs only the order by the last two keys (:meth:`by_need`), which never
-    changes: it groups that order by holder itself, as a stable sort would.
+    :func:`farmable` groups the order by the last two keys (:meth:`by_need`) by holder itself.
     """
 
     def __init__(self) -> None:
@@ -402,10 +396,9 @@ class FarmOrder:
     def by_need(self, plots: Plots, a: Assumptions) -> np.ndarray:
         """All plots (held or not) by labour need per plot, then best quality first, then
         index: :meth:`get`'s order before it is grouped by holder. Plots never change terrain
-        or quality, so it is made once for the plots and labour days."""
+        or quality, so it is made once for the plots (the arrays kept: an id could be reused)."""
         p = plots
         days = (a.labour_days_flat, a.labour_days_hilly)
-        # the arrays themselves are kept (not their ids, which a new array could reuse)
         made = self._by_need[0] if self._by_need is not None else (None, None, None)
         if made[0] != days or made[1] is not p.quality or made[2] is not p.hilly:
             need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat)
@@ -467,8 +460,7 @@ def farmable(
     """The free plots (held by a household, under no running lease) and whether each is within
     its holder's field ``days`` when the household farms its plots in ``order``'s order.
 
-    Runs on the compiled kernel :func:`landsim.land_use_kernels.farm_within_days`; the same
-    answer, bit for bit, as :func:`farmable_reference`, which runs when compilation is off."""
+    Runs on a compiled kernel, bit for bit as :func:`farmable_reference` (compilation off)."""
     if not _compiled_for(days):
         return farmable_reference(p, a, mu, days, order)
     flat, hilly = float(a.labour_days_flat * mu), float(a.labour_days_hilly * mu)
@@ -513,22 +505,12 @@ def decide(
         hh = np.stack([wage, risk, pop.trust, a.choice_temperature * pop.taste])
         args = (p.village, p.hilly, p.quality, can, hh, look, a, draws, idle_value(params))
         choices = _choices(free, p.holder, *args)
-    else:
+    else:  # the reference, on the plots' and their holders' values gathered plot by plot
         h = p.holder[free]
-        choices = decide_land_use_reference(
-            p.village[free],
-            p.hilly[free],
-            p.quality[free],
-            can,
-            wage[h],
-            risk[h],
-            pop.trust[h],
-            look,
-            a,
-            draws,
-            taste=a.choice_temperature * pop.taste[h],
-            idle=idle_value(params),
-        )
+        at_plots = (p.village[free], p.hilly[free], p.quality[free], can)
+        at_holders = (wage[h], risk[h], pop.trust[h], look, a, draws)
+        taste = a.choice_temperature * pop.taste[h]
+        choices = decide_land_use_reference(*at_plots, *at_holders, taste, idle_value(params))
     if people:
         choices = override(choices, free, can, p.holder, people)
     return LandUse(plots=free, choices=choices, days=days, wage=wage)
