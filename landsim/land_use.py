@@ -30,9 +30,8 @@ best quality first) while its days last. People may decide for some plots instea
 (:func:`override`, from :mod:`landsim.decisions`). :func:`plot_values` returns, plot by plot,
 what each way of using it is worth to its holder (what the app shows a household).
 
-Speed: :func:`field_days`, :func:`farmable` and :func:`decide` run on compiled kernels
-(:mod:`landsim.land_use_kernels`), bit for bit equal to the NumPy rules kept beside them as
-references (``*_reference``), which run when compilation is off (:mod:`landsim.compiled`).
+Speed: :func:`field_days`, :func:`farmable` and :func:`decide` run on the compiled kernels of
+:mod:`landsim.land_use_kernels`, bit for bit as their NumPy references (``*_reference``).
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ import numpy as np
 from landsim import compiled
 from landsim.cooperatives import base_rate, members
 from landsim.decisions import PLOT_CHOICES
+from landsim.farming_kernels import as_numpy
 from landsim.grouping import group_cumsum
 from landsim.labour import household_labour
 from landsim.land_use_kernels import (
@@ -239,8 +239,7 @@ def decide_land_use(
 
 
 def _compiled_for(*floats: np.ndarray) -> bool:
-    """Whether the kernels run: compilation is on and ``floats`` are float64 arrays (the types
-    the kernels' floating-point operations are the references' for)."""
+    """Whether the kernels run: compilation is on and ``floats`` are float64 (as they expect)."""
     return compiled.enabled() and all(x.dtype == np.float64 for x in floats)
 
 
@@ -271,7 +270,7 @@ def _choices(
         free, holder, village, hilly, quality, can_farm, hh, look, custody, terms, float(idle)
     )
     channel = pick_channels(np.exp(shifted), draws, released, _CHANNEL_CODES, free.size)
-    return Choices(keep=keep, channel=channel, own_value=own)
+    return Choices(*as_numpy(keep, channel, own))  # NumPy's dtype objects: its fast loops
 
 
 def decide_land_use_reference(
@@ -464,7 +463,8 @@ def farmable(
     if not _compiled_for(days):
         return farmable_reference(p, a, mu, days, order)
     flat, hilly = float(a.labour_days_flat * mu), float(a.labour_days_hilly * mu)
-    return farm_within_days(order.by_need(p, a), p.holder, p.lease_end, p.hilly, flat, hilly, days)
+    args = (p.holder, p.lease_end, p.hilly, flat, hilly, days)
+    return as_numpy(*farm_within_days(order.by_need(p, a), *args))
 
 
 def farmable_reference(

@@ -62,6 +62,8 @@ def leased_in_days(kind, operator, hilly, lease_code, days_flat, days_hilly, n_h
     out = np.zeros(n_households)
     for i in range(kind.size):
         if kind[i] == lease_code:
+            if not 0 <= operator[i] < n_households:
+                raise IndexError("leased_in_days: a lessee out of range")
             out[operator[i]] += days_hilly if hilly[i] else days_flat
     return out
 
@@ -81,6 +83,8 @@ def farm_within_days(by_need, holder, lease_end, hilly, need_flat, need_hilly, d
     n_free = 0
     for i in range(n):
         if holder[i] >= 0 and lease_end[i] < 0:
+            if holder[i] >= n_h:
+                raise IndexError("farm_within_days: a holder without field days")
             pos[i] = n_free
             free[n_free] = i
             n_free += 1
@@ -162,6 +166,8 @@ def plot_choices(free, holder, village, hilly, quality, can, hh, look, custody, 
     for k in range(n):
         i = free[k]
         h = holder[i]
+        if not (0 <= h < hh.shape[1] and 0 <= village[i] < look.shape[1]):
+            raise IndexError("plot_choices: a holder or village out of range")
         wage, risk, trust, taste = hh[0, h], hh[1, h], hh[2, h], hh[3, h]
         mine, c0, c1, c2 = own_and_channels(
             hilly[i], quality[i], wage, risk, trust, taste, can[k], village[i], look, custody, t

@@ -26,7 +26,7 @@ from landsim.land_use import (
     field_days,
     leased_in_days_reference,
 )
-from landsim.land_use_kernels import leased_in_days
+from landsim.land_use_kernels import farm_within_days, leased_in_days
 from landsim.model import LandModel
 from landsim.params import Assumptions
 from landsim.world import COOP, HOUSEHOLD_LEASE, IDLE, OWN, plots_of
@@ -227,3 +227,15 @@ def test_field_days_are_the_same_with_and_without_compilation(town_model):
         got = field_days(*args, m.villages.job_chance)
     assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True))
     assert (m.plots.kind == HOUSEHOLD_LEASE).any()  # the town has leased-in land to count
+
+
+def test_the_kernels_refuse_households_out_of_range():
+    """A free plot's holder without field days, or a lessee beyond the households, raises
+    IndexError instead of writing outside the kernels' arrays."""
+    at, flat = np.arange(3), np.zeros(3, dtype=bool)
+    holder, no_lease = np.array([0, 5, 1]), np.full(3, -1, dtype=np.int32)
+    with pytest.raises(IndexError, match="holder without field days"):
+        farm_within_days(at, holder, no_lease, flat, 1.0, 2.0, np.ones(2))
+    leased = np.full(3, HOUSEHOLD_LEASE, dtype=np.int8)
+    with pytest.raises(IndexError, match="lessee out of range"):
+        leased_in_days(leased, holder, flat, HOUSEHOLD_LEASE, 1.0, 2.0, 2)
