@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from landsim import compiled, services
-from landsim.farming_kernels import as_numpy, harvest, labour_days
+from landsim.compiled import as_numpy
+from landsim.farming_kernels import harvest, labour_days
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.params import Assumptions, Params
 from landsim.population import Population

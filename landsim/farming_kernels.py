@@ -10,8 +10,8 @@ operations in the same order (a product left to right as the reference writes it
 over a household in plot or member order, as ``np.bincount`` adds; ``np.clip`` and
 ``np.maximum``'s choices at ties), so their flows are bit for bit the references'
 (``tests/test_kernels_farming.py``, ``tests/test_golden.py``). They take and return arrays
-and numbers only: they know nothing of the model; :func:`as_numpy` hands their arrays back
-to NumPy.
+and numbers only: they know nothing of the model; their arrays come back with NumPy's own
+dtype objects (:func:`landsim.compiled.as_numpy`, applied to every kernel's result).
 
 Remittances, pensions and the farmland subsidy stay in NumPy: a kernel would save them less
 than the few milliseconds each kernel costs to load from Numba's cache, once per process.
@@ -27,15 +27,7 @@ __all__ = [
     "harvest",
     "labour_days",
     "day_offers",
-    "as_numpy",
 ]
-
-
-def as_numpy(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Arrays a kernel returned, as views with NumPy's own dtype objects: Numba's are equal
-    but not the same object, and NumPy then leaves its fast loops (``np.add.at`` on them
-    runs 30 times slower)."""
-    return tuple(x.view(x.dtype.type) for x in arrays)
 
 
 @kernel

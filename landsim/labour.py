@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from landsim import compiled
-from landsim.farming_kernels import as_numpy, day_offers
+from landsim.compiled import as_numpy
+from landsim.farming_kernels import day_offers
 from landsim.grouping import group_indices
 from landsim.ledger import Ledger
 from landsim.params import Assumptions

@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim import compiled
+from landsim.compiled import as_numpy
 from landsim.cooperatives import base_rate, members
 from landsim.decisions import PLOT_CHOICES
-from landsim.farming_kernels import as_numpy
 from landsim.grouping import group_cumsum
 from landsim.labour import household_labour
 from landsim.land_use_kernels import (
