@@ -4,6 +4,7 @@ when set; and the parts' results are the same, in order, on any number of thread
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
@@ -11,6 +12,7 @@ import pytest
 
 from landsim import compiled
 from landsim.processes import worker_init
+from landsim.sweep.executors import start_method
 
 
 def test_threads_follow_the_variable_the_main_thread_and_the_pool_worker(monkeypatch):
@@ -38,7 +40,8 @@ def _threads_in_worker() -> int:
 
 def test_a_pool_worker_runs_its_kernels_on_one_thread(monkeypatch):
     monkeypatch.delenv(compiled.THREADS_VARIABLE, raising=False)
-    with ProcessPoolExecutor(1, initializer=worker_init) as pool:
+    context = multiprocessing.get_context(start_method())  # as the sweeps start their pools
+    with ProcessPoolExecutor(1, mp_context=context, initializer=worker_init) as pool:
         assert pool.submit(_threads_in_worker).result(timeout=60) == 1
 
 
