@@ -34,15 +34,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim import governance, government, services
+from landsim import compiled, governance, government, services
+from landsim.coop_kernels import season
 from landsim.cooperatives import (
     base_rate,
     books_cost,
     coop_cash,
     coop_reserve,
-    land_grade,
     leak_rate,
-    production_cost,
+    own_cost,
     reserve_cap,
     service_price,
 )
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from landsim.params import Params
     from landsim.town import Town
 
-__all__ = ["distribute", "farm_and_share"]
+__all__ = ["distribute", "farm_and_share", "season_reference"]
 
 
 def distribute(
@@ -88,6 +88,7 @@ class _Season:
     stakes: Stakes
     base: np.ndarray
     coll_shares: float
+    coll_sales: float
 
 
 def farm_and_share(
@@ -111,6 +112,46 @@ def farm_and_share(
     _remember(town, params, s, perf)
 
 
+def season_reference(
+    holders: np.ndarray,
+    hilly: np.ndarray,
+    quality: np.ndarray,
+    yield_factor: float,
+    cost_factor: float,
+    price: float,
+    shock: float,
+    mu: float,
+    cost: float,
+) -> tuple[np.ndarray, ...]:
+    """A co-op's season over its pooled plots, with NumPy (the reference of the compiled
+    :func:`landsim.coop_kernels.season`): each plot's harvest (``price x quality x yield
+    factor x shock x mu``) and land grade (:func:`land_grade`); the sums of the harvest, of
+    ``cost x cost factor x mu`` and of ``cost factor x mu``; the member households (sorted),
+    each one's graded land shares (mu) and sales; the collective's graded land (mu) and
+    sales."""
+    yf = np.where(hilly, yield_factor, 1.0)
+    gross = price * quality * yf * shock * mu
+    cf = np.where(hilly, cost_factor, 1.0)
+    sums = np.array([gross.sum(), (cost * cf * mu).sum(), (cf * mu).sum()])
+    own = holders >= 0
+    members = np.unique(holders[own])
+    grade = yf * quality
+    pos = np.searchsorted(members, holders[own])
+    land = np.bincount(pos, weights=grade[own], minlength=members.size) * mu
+    sales = np.bincount(pos, weights=gross[own], minlength=members.size)
+    coll = np.array([grade[~own].sum() * mu, gross[~own].sum()])
+    return gross, grade, sums, members, land, sales, coll
+
+
+def _season(
+    holders: np.ndarray, hilly: np.ndarray, quality: np.ndarray, *numbers: float
+) -> tuple[np.ndarray, ...]:
+    """:func:`season_reference`, on its compiled kernel unless compilation is off."""
+    if compiled.enabled():
+        return season(holders, hilly, quality, *(float(x) for x in numbers))
+    return season_reference(holders, hilly, quality, *numbers)
+
+
 def _farm(
     town: Town, params: Params, v: int, mine: np.ndarray, shock: float, pool: HelperPool
 ) -> _Season:
@@ -121,29 +162,26 @@ def _farm(
     acc, mu = led.accounts, params.world.plot_size_mu
     account = acc.coop0 + v
     vil.area[v] = area = mine.size * mu
-    hilly = p.hilly[mine]
-    yf = np.where(hilly, a.hilly_yield_factor, 1.0)
     price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
-    gross = price * p.quality[mine] * yf * shock * mu
-    vil.revenue[v] = led.post(acc.outside, account, "crop_sales", gross.sum())
-    cf = np.where(hilly, a.hilly_cost_factor, 1.0)
     firm_price = service_price(town, lv)
-    land = float(vil.land_mu[v])
-    own_flat = float(production_cost(np.zeros(1, bool), area, land, a, lv, None)[0])
+    own_flat = own_cost(area, float(vil.land_mu[v]), a, lv)
     if lv.professional_management and lv.firm_enabled:
         own_flat *= 1.0 - a.pro_cost_cut
     vil.uses_firm[v] = uses_firm = firm_price is not None and firm_price < own_flat
+    labour_cost = a.coop_labour_days * lv.coop_wage_day
+    cost = firm_price if uses_firm else own_flat - labour_cost
+    holders = p.holder[mine]
+    gross, grade, sums, mem, land, sales, coll = _season(
+        holders, p.hilly[mine], p.quality[mine], a.hilly_yield_factor, a.hilly_cost_factor,
+        price, shock, mu, cost,
+    )  # fmt: skip
+    vil.revenue[v] = led.post(acc.outside, account, "crop_sales", sums[0])
     if uses_firm:
-        fee = float((firm_price * cf * mu).sum())
-        services.serve_coop(town.firm, led, account, fee, p, mine, pool, params)
+        services.serve_coop(town.firm, led, account, float(sums[1]), p, mine, pool, params)
     else:
-        labour_cost = a.coop_labour_days * lv.coop_wage_day
-        cash = float(((own_flat - labour_cost) * cf * mu).sum())
-        led.post(account, acc.outside, "input_costs", cash)
-        days = a.coop_labour_days * float((cf * mu).sum())
+        led.post(account, acc.outside, "input_costs", float(sums[1]))
+        days = a.coop_labour_days * float(sums[2])
         # members first: co-op work comes with membership (docs/ODD.md, section 7.11)
-        holders = p.holder[mine]
-        mem = np.unique(holders[holders >= 0])
         hire_villagers(pool, led, account, v, days, lv.coop_wage_day, "coop_wage", mem)
     overhead = a.coop_overhead_per_mu * (1.0 - vil.standardization[v]) * area
     led.post(account, acc.outside, "coop_overhead", overhead)
@@ -153,34 +191,15 @@ def _farm(
     if lv.professional_management and lv.firm_enabled:
         led.post(account, acc.firm, "pro_management", lv.pro_management_fee * area)
     # what the rule owes members whatever the harvest; collective land is paid as rent
-    holders = p.holder[mine]
-    mem = np.unique(holders[holders >= 0])
     vil.members[v] = mem.size
-    grade = land_grade(hilly, p.quality[mine], a)
-    stakes = _stakes(holders, mem, gross, grade, pool, mu)
+    labour = pool.coop_days[mem] if mem.size else np.zeros(0)
+    stakes = Stakes(mu=land, labour_days=labour, sales=sales)
     rule = vil.rules[v]
     base = rule.base(stakes)
     led.post(account, mem, "coop_base", base)
-    coll_shares = float(grade[holders < 0].sum() * mu)
+    coll_shares = float(coll[0])
     led.post(account, acc.collective0 + v, "rent", base_rate(rule) * coll_shares)
-    return _Season(v, mine, gross, holders, mem, stakes, base, coll_shares)
-
-
-def _stakes(
-    holders: np.ndarray,
-    mem: np.ndarray,
-    gross: np.ndarray,
-    grade: np.ndarray,
-    pool: HelperPool,
-    mu: float,
-) -> Stakes:
-    """Each member's graded land shares (mu x grade), co-op work days and sales."""
-    own = holders >= 0
-    pos = np.searchsorted(mem, holders[own])
-    land = np.bincount(pos, weights=grade[own], minlength=mem.size) * mu
-    sales = np.bincount(pos, weights=gross[own], minlength=mem.size)
-    labour = pool.coop_days[mem] if mem.size else np.zeros(0)
-    return Stakes(mu=land.astype(float), labour_days=labour, sales=sales)
+    return _Season(v, mine, gross, holders, mem, stakes, base, coll_shares, float(coll[1]))
 
 
 def _value_adding(town: Town, params: Params, rng: np.random.Generator, v: int) -> None:
@@ -281,13 +300,13 @@ def _bonus(town: Town, params: Params, s: _Season, amount: float) -> np.ndarray:
         led.post(account, collective, "to_collective", amount)
         return np.zeros(s.members.size)
     shared = Stakes(
-        mu=np.r_[s.stakes.mu, s.coll_shares],
-        labour_days=np.r_[s.stakes.labour_days, 0.0],
-        sales=np.r_[s.stakes.sales, float(s.gross[s.holders < 0].sum())],
+        mu=np.append(s.stakes.mu, s.coll_shares),
+        labour_days=np.append(s.stakes.labour_days, 0.0),
+        sales=np.append(s.stakes.sales, s.coll_sales),
     )
     paid = rule.bonus(amount, shared)
-    led.post(account, s.members, "coop_bonus", paid[:-1])
-    led.post(account, collective, "coop_bonus", paid[-1])
+    # members and the collective in one post: the same flows, each rounded to fen
+    led.post(account, np.append(s.members, collective), "coop_bonus", paid)
     return paid[:-1]
 
 

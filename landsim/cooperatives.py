@@ -61,6 +61,7 @@ __all__ = [
     "book_selection",
     "initial_management",
     "production_cost",
+    "own_cost",
     "plot_margin",
     "leak_rate",
     "Appraisal",
@@ -105,13 +106,20 @@ def production_cost(
     professional managers' cost cut) or the firm's service price, whichever is cheaper
     (``firm_price`` None when there is no firm)."""
     cf = np.where(hilly, a.hilly_cost_factor, 1.0)
-    scale = a.scale_cost_cut * min(1.0, area / max(a.coop_scale_share * village_mu, 1e-9))
-    own = a.cash_cost_per_mu * (1 - scale) + a.coop_labour_days * lv.coop_wage_day
+    own = own_cost(area, village_mu, a, lv)
     if lv.professional_management and firm_price is not None:
         own *= 1.0 - a.pro_cost_cut
     if firm_price is not None:
         own = min(own, firm_price)
     return own * cf
+
+
+def own_cost(area: float, village_mu: float, a: Assumptions, lv: Levers) -> float:
+    """A co-op's own cost of farming a mu of flat land at pooled ``area`` (yuan/mu): the cash
+    cost cut by economies of scale up to ``coop_scale_share`` of the village's land, and hired
+    labour (:func:`production_cost` before professional managers and the firm)."""
+    scale = a.scale_cost_cut * min(1.0, area / max(a.coop_scale_share * village_mu, 1e-9))
+    return a.cash_cost_per_mu * (1 - scale) + a.coop_labour_days * lv.coop_wage_day
 
 
 def plot_margin(
@@ -171,7 +179,7 @@ def book_selection(net: np.ndarray, room: int, surplus: float, lv: Levers) -> np
     losing = order[net[order] < 0]
     budget = lv.coop_mission_share * max(0.0, surplus + float(net[paying].sum()))
     spent = np.cumsum(-net[losing])
-    return np.r_[paying, losing[spent <= budget]].astype(np.int64)
+    return np.concatenate((paying, losing[spent <= budget])).astype(np.int64)
 
 
 def leak_rate(transparency: float, engaged_share: float, a: Assumptions) -> float:
@@ -211,7 +219,7 @@ def appraise(
     spread over a mean lease term. Stronger branches run coops with better management: lower
     overhead, less leakage and a wider span.
     """
-    base = float(rule.base(Stakes(np.ones(1), np.zeros(1), np.zeros(1)))[0])
+    base = base_rate(rule)
     mgmt = initial_management(strength, a)
     years = (lv.coop_lease_years_min + lv.coop_lease_years) / 2.0
     subsidy = term_subsidy(lv, lv.subsidy_years)
@@ -229,9 +237,20 @@ def appraise(
     return Appraisal(profit=profit, area=pooled, dividend=dividend)
 
 
+def _one_mu() -> Stakes:
+    """One member's stake of one mu, no labour, no sales (read-only: rules only read it)."""
+    arrays = (np.ones(1), np.zeros(1), np.zeros(1))
+    for arr in arrays:
+        arr.flags.writeable = False
+    return Stakes(*arrays)
+
+
+_ONE_MU = _one_mu()
+
+
 def base_rate(rule: SharingRule) -> float:
     """Guaranteed payment per mu under ``rule`` (yuan/mu; 0 under pure shareholding)."""
-    return float(rule.base(Stakes(np.ones(1), np.zeros(1), np.zeros(1)))[0])
+    return float(rule.base(_ONE_MU)[0])
 
 
 def books_cost(standardization: float, lv: Levers, a: Assumptions) -> float:
@@ -505,10 +524,14 @@ def renew_leases(town: Town, params: Params, rng: np.random.Generator, year: int
         return
     renew = np.zeros(due.size, dtype=bool)
     mu = params.world.plot_size_mu
-    for v in np.unique(p.operator[due]):
-        at = np.flatnonzero(p.operator[due] == v)
+    by = p.operator[due]
+    n_plots = np.bincount(p.operator[p.kind == COOP], minlength=vil.n)
+    rate = np.zeros(vil.n)
+    for v in np.unique(by):
+        rate[v] = base_rate(vil.rules[v])
+        at = np.flatnonzero(by == v)
         plots = due[at]
-        area = float(np.count_nonzero((p.kind == COOP) & (p.operator == v))) * mu
+        area = float(n_plots[v]) * mu
         co_op = _expected_margins(town, params, int(v), plots, area, year)
         h = p.holder[plots]
         member = h >= 0
@@ -520,7 +543,7 @@ def renew_leases(town: Town, params: Params, rng: np.random.Generator, year: int
         renew[at] = (co_op >= -lv.coop_social_mission) & holder_wants
     again = due[renew]
     if again.size:
-        p.rent[again] = [base_rate(vil.rules[v]) for v in p.operator[again]]
+        p.rent[again] = rate[p.operator[again]]
         p.lease_end[again] = year - 1 + lease_term(lv, rng, again.size)
 
 

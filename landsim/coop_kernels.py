@@ -1,0 +1,150 @@
+"""Compiled kernels of the co-ops' books (:mod:`landsim.books`).
+
+Summary: a co-op's season in one call, exactly as :func:`landsim.books.season_reference`
+computes it with NumPy: each pooled plot's harvest and land grade, the sums the books post
+(sales, production cost, labour days), each member's graded land shares and sales, and the
+collective's. The kernels make the same floating-point operations in the same order: sums
+of arrays as NumPy's pairwise summation adds them (:func:`pairwise_sum`), sums by member as
+``np.bincount`` adds them (in plot order), so the books are bit for bit the reference's
+(``tests/test_kernels_coops.py``, ``tests/test_golden.py``). They take and return arrays
+only: they know nothing of the model.
+
+Parts: :func:`pairwise_sum` (``x.sum()`` of a float array), :func:`season` (one co-op's
+harvest, costs and stakes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from landsim.compiled import kernel
+
+__all__ = ["pairwise_sum", "season"]
+
+
+@kernel
+def _block(x, lo, n):
+    """Sum of ``x[lo:lo + n]``, ``n`` at most 128, as NumPy adds a block: fewer than 8 in a
+    row; else in 8 running sums combined in pairs, then the remainder in a row."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += x[i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
+
+
+@kernel
+def pairwise_sum(x):
+    """``x.sum()`` of a contiguous float64 array, bit for bit: NumPy's pairwise summation,
+    which adds blocks of at most 128 (:func:`_block`) and splits a longer run in two halves
+    (the first a multiple of 8), the sum of the first plus the sum of the second. The halves
+    are walked with a stack (a kernel does not call itself)."""
+    lo = np.empty(128, np.int64)  # the runs being split, and how far each has got
+    size = np.empty(128, np.int64)
+    stage = np.empty(128, np.int64)
+    sums = np.empty(128)
+    lo[0], size[0], stage[0] = 0, x.size, 0
+    top, n_sums = 1, 0
+    while top > 0:
+        t = top - 1
+        n = size[t]
+        if n <= 128:
+            sums[n_sums] = _block(x, lo[t], n)
+            n_sums += 1
+            top -= 1
+            continue
+        half = n // 2
+        half -= half % 8
+        if stage[t] == 0:  # the first half
+            stage[t] = 1
+            lo[top], size[top], stage[top] = lo[t], half, 0
+            top += 1
+        elif stage[t] == 1:  # the second half
+            stage[t] = 2
+            lo[top], size[top], stage[top] = lo[t] + half, n - half, 0
+            top += 1
+        else:  # both summed: first + second
+            n_sums -= 1
+            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
+            top -= 1
+    return sums[0]
+
+
+@kernel
+def season(holders, hilly, quality, yield_factor, cost_factor, price, shock, mu, cost):
+    """One co-op's season over its pooled plots (``holders``: each plot's contract holder, -1
+    for the collective; ``hilly``, ``quality``): ``price x quality x yield factor x shock x
+    mu`` harvested on each plot (``gross``) and its grade (yield factor x quality), the
+    sums of the harvest, of ``cost x cost factor x mu`` and of ``cost factor x mu``; the
+    member households (sorted), each one's graded land (mu) and sales; the collective's
+    graded land (mu) and sales."""
+    n = holders.size
+    gross = np.empty(n)
+    grade = np.empty(n)
+    cost_mu = np.empty(n)
+    cf_mu = np.empty(n)
+    n_own = 0
+    for i in range(n):
+        yf = yield_factor if hilly[i] else 1.0
+        cf = cost_factor if hilly[i] else 1.0
+        gross[i] = price * quality[i] * yf * shock * mu
+        grade[i] = yf * quality[i]
+        cost_mu[i] = cost * cf * mu
+        cf_mu[i] = cf * mu
+        if holders[i] >= 0:
+            n_own += 1
+    own = np.empty(n_own, np.int64)
+    coll_grade = np.empty(n - n_own)
+    coll_gross = np.empty(n - n_own)
+    k = 0
+    c = 0
+    for i in range(n):
+        if holders[i] >= 0:
+            own[k] = holders[i]
+            k += 1
+        else:
+            coll_grade[c] = grade[i]
+            coll_gross[c] = gross[i]
+            c += 1
+    ordered = np.sort(own)
+    m = 0
+    for i in range(n_own):
+        if i == 0 or ordered[i] != ordered[i - 1]:
+            ordered[m] = ordered[i]
+            m += 1
+    members = ordered[:m].copy()
+    land = np.zeros(m)
+    sales = np.zeros(m)
+    for i in range(n):
+        if holders[i] >= 0:
+            j = np.searchsorted(members, holders[i])
+            land[j] += grade[i]
+            sales[j] += gross[i]
+    for j in range(m):
+        land[j] = land[j] * mu
+    sums = np.empty(3)
+    sums[0] = pairwise_sum(gross)
+    sums[1] = pairwise_sum(cost_mu)
+    sums[2] = pairwise_sum(cf_mu)
+    coll = np.empty(2)
+    coll[0] = pairwise_sum(coll_grade) * mu
+    coll[1] = pairwise_sum(coll_gross)
+    return gross, grade, sums, members, land, sales, coll
