@@ -138,7 +138,7 @@ def season_reference(
     grade = yf * quality
     pos = np.searchsorted(members, holders[own])
     land = np.bincount(pos, weights=grade[own], minlength=members.size) * mu
-    sales = np.bincount(pos, weights=gross[own], minlength=members.size)
+    sales = np.bincount(pos, weights=gross[own], minlength=members.size).astype(float)
     coll = np.array([grade[~own].sum() * mu, gross[~own].sum()])
     return gross, grade, sums, members, land, sales, coll
 
