@@ -1,4 +1,4 @@
-"""Compiled kernels of the co-ops' books (:mod:`landsim.books`).
+"""Compiled kernels of the co-ops' books (:mod:`landsim.books`) and pooling.
 
 Summary: a co-op's season in one call, exactly as :func:`landsim.books.season_reference`
 computes it with NumPy: each pooled plot's harvest and land grade, the sums the books post
@@ -9,8 +9,12 @@ of arrays as NumPy's pairwise summation adds them (:func:`pairwise_sum`), sums b
 (``tests/test_kernels_coops.py``, ``tests/test_golden.py``). They take and return arrays
 only: they know nothing of the model.
 
+The same for pooling (:mod:`landsim.cooperatives`): the margins a co-op expects of offered and
+pooled plots, and the plots its books let it take.
+
 Parts: :func:`pairwise_sum` (``x.sum()`` of a float array), :func:`season` (one co-op's
-harvest, costs and stakes).
+harvest, costs and stakes), :func:`expected_margins`, :func:`book_selection` and
+:func:`accept_offers` (one co-op's pooling).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["pairwise_sum", "season"]
+__all__ = ["pairwise_sum", "season", "expected_margins", "book_selection", "accept_offers"]
 
 
 @kernel
@@ -148,3 +152,74 @@ def season(holders, hilly, quality, yield_factor, cost_factor, price, shock, mu,
     coll[0] = pairwise_sum(coll_grade) * mu
     coll[1] = pairwise_sum(coll_gross)
     return gross, grade, sums, members, land, sales, coll
+
+
+@kernel
+def expected_margins(hilly, quality, terms):
+    """Each plot's expected margin less the risk margin its reserve does not cover (yuan/mu),
+    as :func:`landsim.cooperatives.plot_margin` and :func:`landsim.cooperatives.risk_margin`
+    compute them. ``terms`` (:func:`landsim.cooperatives.margin_terms`, then two more): price
+    per mu of average flat land, hilly yield and cost factors, own cost per mu of flat land,
+    overhead and books, the managers' fee, guaranteed payment per share, subsidy, the risk
+    margin per yuan of harvest, the share of the risk not covered."""
+    price, yield_factor, cost_factor, own = terms[0], terms[1], terms[2], terms[3]
+    overhead, fee, base, subsidy = terms[4], terms[5], terms[6], terms[7]
+    risk, uncovered = terms[8], terms[9]
+    out = np.empty(hilly.size)
+    for i in range(hilly.size):
+        yf = yield_factor if hilly[i] else 1.0
+        cf = cost_factor if hilly[i] else 1.0
+        gross = price * quality[i] * yf
+        margin = gross - own * cf - overhead - fee - base * (yf * quality[i]) + subsidy
+        out[i] = margin - uncovered * (risk * gross)
+    return out
+
+
+@kernel
+def book_selection(net, room, surplus, mission, mission_share):
+    """Which plots a co-op's books allow it to take, best first, as
+    :func:`landsim.cooperatives.book_selection` chooses them (``mission``: the loss per mu it
+    takes at most, ``coop_social_mission``; ``mission_share``: ``coop_mission_share``)."""
+    order = np.argsort(-net, kind="mergesort")[: max(room, 0)]
+    kept = np.empty(order.size, np.int64)
+    n = 0
+    for o in order:
+        if net[o] >= -mission:
+            kept[n] = o
+            n += 1
+    n_paying = 0
+    for k in range(n):
+        if net[kept[k]] >= 0:
+            n_paying += 1
+    paying = np.empty(n_paying)
+    out = np.empty(n, np.int64)
+    m = 0
+    for k in range(n):
+        if net[kept[k]] >= 0:
+            paying[m] = net[kept[k]]
+            out[m] = kept[k]
+            m += 1
+    total = surplus + pairwise_sum(paying)
+    budget = mission_share * (total if total > 0.0 else 0.0)
+    spent = 0.0
+    for k in range(n):
+        if net[kept[k]] < 0:
+            spent += -net[kept[k]]
+            if spent <= budget:
+                out[m] = kept[k]
+                m += 1
+    return out[:m]
+
+
+@kernel
+def accept_offers(hilly, quality, contiguity, pooled_hilly, pooled_quality, terms, numbers, room):
+    """Which offered plots (``hilly``, ``quality``, ``contiguity``) a co-op running the pooled
+    plots takes, as :func:`landsim.cooperatives.accept` chooses them: expected margins
+    (:func:`expected_margins`) less the fragmentation cost, the expected surplus of the pooled
+    land, then :func:`book_selection`. ``numbers``: fragmentation cost, mu a plot,
+    ``coop_social_mission``, ``coop_mission_share``."""
+    net = expected_margins(hilly, quality, terms)
+    for i in range(net.size):
+        net[i] = net[i] - numbers[0] * (1.0 - contiguity[i])
+    running = pairwise_sum(expected_margins(pooled_hilly, pooled_quality, terms)) * numbers[1]
+    return book_selection(net, room, running, numbers[2], numbers[3])

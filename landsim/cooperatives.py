@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim import government
+from landsim import compiled, government
+from landsim.coop_kernels import accept_offers, expected_margins
 from landsim.decisions import BranchChoice, branch_terms
 from landsim.grouping import group_indices
 from landsim.population import Population
@@ -63,6 +64,7 @@ __all__ = [
     "production_cost",
     "own_cost",
     "plot_margin",
+    "margin_terms",
     "leak_rate",
     "Appraisal",
     "appraise",
@@ -143,6 +145,33 @@ def plot_margin(
     overhead = a.coop_overhead_per_mu * (1.0 - standardization) + books_cost(standardization, lv, a)
     fee = lv.pro_management_fee if (lv.professional_management and firm_price is not None) else 0
     return gross - cost - overhead - fee - base_rate * land_grade(hilly, quality, a) + subsidy
+
+
+def margin_terms(
+    area: float,
+    village_mu: float,
+    standardization: float,
+    base_rate: float,
+    subsidy: float,
+    a: Assumptions,
+    lv: Levers,
+    firm_price,
+) -> list[float]:
+    """The numbers :func:`plot_margin` applies to every plot, for the compiled
+    :func:`landsim.coop_kernels.expected_margins`: harvest value per mu of average flat land,
+    hilly yield and cost factors, production cost per mu of flat land (:func:`production_cost`),
+    overhead and books, the professional managers' fee, the guaranteed payment and the
+    subsidy."""
+    own = own_cost(area, village_mu, a, lv)
+    if lv.professional_management and firm_price is not None:
+        own *= 1.0 - a.pro_cost_cut
+    if firm_price is not None:
+        own = min(own, firm_price)
+    overhead = a.coop_overhead_per_mu * (1.0 - standardization) + books_cost(standardization, lv, a)
+    fee = lv.pro_management_fee if (lv.professional_management and firm_price is not None) else 0
+    price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
+    terms = (price, a.hilly_yield_factor, a.hilly_cost_factor, own, overhead, fee, base_rate)
+    return [float(x) for x in (*terms, subsidy)]
 
 
 def risk_margin(hilly: np.ndarray, quality: np.ndarray, a: Assumptions) -> np.ndarray:
@@ -454,6 +483,9 @@ def _expected_margins(
     (``1 - reserve / cap``)."""
     a, lv = params.assumptions, params.levers
     p, vil = town.plots, town.villages
+    if compiled.enabled():
+        terms = _margin_terms(town, params, v, area, year)
+        return expected_margins(p.hilly[plots], p.quality[plots], terms)
     years_left = lv.subsidy_years - (year - int(vil.founded[v]))
     margin = plot_margin(
         p.hilly[plots],
@@ -467,9 +499,33 @@ def _expected_margins(
         lv,
         service_price(town, lv),
     )
-    # the reserve fund covers weather risk as far as it reaches its cap; margins cover the rest
-    uncovered = max(0.0, 1.0 - coop_reserve(town, v) / max(reserve_cap(town, v, params), 1.0))
-    return margin - uncovered * risk_margin(p.hilly[plots], p.quality[plots], a)
+    return margin - _uncovered(town, params, v) * risk_margin(p.hilly[plots], p.quality[plots], a)
+
+
+def _uncovered(town: Town, params: Params, v: int) -> float:
+    """The share of the weather risk the reserve fund of the co-op of village ``v`` does not
+    cover: it covers the risk as far as it reaches its cap; margins cover the rest."""
+    return max(0.0, 1.0 - coop_reserve(town, v) / max(reserve_cap(town, v, params), 1.0))
+
+
+def _margin_terms(town: Town, params: Params, v: int, area: float, year: int) -> np.ndarray:
+    """What :func:`_expected_margins` applies to every plot (the compiled kernel's
+    ``terms``): :func:`margin_terms`, the risk margin per yuan of harvest and
+    :func:`_uncovered`."""
+    a, lv, vil = params.assumptions, params.levers, town.villages
+    years_left = lv.subsidy_years - (year - int(vil.founded[v]))
+    terms = margin_terms(
+        area,
+        vil.land_mu[v],
+        vil.standardization[v],
+        base_rate(vil.rules[v]),
+        term_subsidy(lv, years_left),
+        a,
+        lv,
+        service_price(town, lv),
+    )
+    risk = a.coop_risk_margin * a.yield_shock_sd
+    return np.array([*terms, risk, _uncovered(town, params, v)])
 
 
 def accept(
@@ -502,6 +558,17 @@ def accept(
     if room <= 0:
         return take
     area = pooled_mu + min(room, plots.size) * mu
+    if compiled.enabled():  # the same, in one compiled call
+        p = town.plots
+        numbers = [a.fragmentation_cost, mu, lv.coop_social_mission, lv.coop_mission_share]
+        take[
+            accept_offers(
+                p.hilly[plots], p.quality[plots], np.asarray(contiguity, dtype=np.float64),
+                p.hilly[pooled], p.quality[pooled], _margin_terms(town, params, v, area, year),
+                np.array(numbers, dtype=np.float64), room,
+            )
+        ] = True  # fmt: skip
+        return take
     net = _expected_margins(town, params, v, plots, area, year)
     net = net - a.fragmentation_cost * (1.0 - contiguity)
     running = float(_expected_margins(town, params, v, pooled, area, year).sum()) * mu

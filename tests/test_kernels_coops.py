@@ -1,7 +1,10 @@
 """The co-op kernels (:mod:`landsim.coop_kernels`) equal their NumPy references bit for bit on
-random states (house style 13)."""
+random states (house style 13): a season's books, the margins of pooling, the books' choice of
+plots."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from hypothesis import given, settings
@@ -9,7 +12,16 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from landsim.books import season_reference
-from landsim.coop_kernels import pairwise_sum, season
+from landsim.coop_kernels import (
+    accept_offers,
+    book_selection,
+    expected_margins,
+    pairwise_sum,
+    season,
+)
+from landsim.cooperatives import book_selection as reference_book_selection
+from landsim.cooperatives import margin_terms, plot_margin, risk_margin
+from landsim.params import Assumptions, Levers
 
 FLOATS = st.floats(-1e9, 1e9, allow_nan=False, allow_subnormal=False)
 
@@ -64,3 +76,102 @@ def test_season_kernel_equals_its_numpy_reference(case):
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
         assert _same_bits(g, w)
+
+
+@st.composite
+def _margin_case(draw):
+    """Offered plots, the co-op's numbers (area, standardization, guarantee, subsidy, firm's
+    price or none) and assumptions and levers drawn over their ranges."""
+    n = draw(st.integers(0, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    hilly = rng.random(n) < draw(st.floats(0, 1))
+    quality = rng.uniform(0.6, 1.4, n)
+    a = Assumptions(
+        hilly_yield_factor=draw(st.sampled_from([0.65, 0.8, 1.0])),
+        hilly_cost_factor=draw(st.sampled_from([1.0, 1.3, 1.45])),
+        coop_price_premium=draw(st.floats(0, 0.3)),
+        scale_cost_cut=draw(st.floats(0, 0.3)),
+        pro_cost_cut=draw(st.floats(0, 0.3)),
+        coop_overhead_per_mu=draw(st.floats(0, 200)),
+        coop_risk_margin=draw(st.floats(0, 2)),
+    )
+    lv = Levers(
+        professional_management=draw(st.booleans()),
+        third_party_governance=draw(st.booleans()),
+        coop_social_mission=draw(st.sampled_from([0.0, 50.0, 300.0])),
+        coop_mission_share=draw(st.sampled_from([0.0, 0.3, 1.0])),
+    )
+    numbers = (
+        draw(st.floats(0, 3000)),  # area
+        draw(st.floats(1, 5000)),  # village land
+        draw(st.floats(0, 1)),  # standardization
+        draw(st.sampled_from([0.0, 600.0, 780.5])),  # guarantee
+        draw(st.sampled_from([0.0, 37.5, 120.0])),  # subsidy
+    )
+    firm_price = draw(st.sampled_from([None, 700.0, 1100.0]))
+    uncovered = draw(st.sampled_from([0.0, 0.37, 1.0]))
+    return hilly, quality, numbers, a, lv, firm_price, uncovered
+
+
+def _reference_margins(hilly, quality, numbers, a, lv, firm_price, uncovered):
+    margin = plot_margin(hilly, quality, *numbers, a, lv, firm_price)
+    return margin - uncovered * risk_margin(hilly, quality, a)
+
+
+def _terms(numbers, a, lv, firm_price, uncovered):
+    terms = margin_terms(*numbers, a, lv, firm_price)
+    return np.array([*terms, a.coop_risk_margin * a.yield_shock_sd, uncovered])
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=_margin_case())
+def test_expected_margins_kernel_equals_plot_and_risk_margins(case):
+    """The kernel's margins are ``plot_margin - uncovered x risk_margin`` to the bit, for any
+    assumptions, levers, firm or none (:func:`margin_terms` carries the numbers)."""
+    hilly, quality, numbers, a, lv, firm_price, uncovered = case
+    want = _reference_margins(hilly, quality, numbers, a, lv, firm_price, uncovered)
+    got = expected_margins(hilly, quality, _terms(numbers, a, lv, firm_price, uncovered))
+    assert _same_bits(got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    net=hnp.arrays(
+        np.float64,
+        st.integers(0, 200),
+        elements=st.sampled_from([-400.0, -120.0, -30.5, -1.0, -0.0, 0.0, 2.5, 80.0, 300.0])
+        | st.floats(-500, 500),
+    ),
+    room=st.integers(-2, 250),
+    surplus=st.sampled_from([-1000.0, 0.0, 35.0, 5000.0]),
+    mission=st.sampled_from([0.0, 50.0, 300.0]),
+    share=st.sampled_from([0.0, 0.3, 1.0]),
+)
+def test_book_selection_kernel_equals_its_numpy_reference(net, room, surplus, mission, share):
+    """Ties (best first, the first of equals first), zeros of either sign, losses within and
+    beyond the mission and its budget, no room: the same plots in the same order."""
+    lv = Levers(coop_social_mission=mission, coop_mission_share=share)
+    want = reference_book_selection(net, room, surplus, lv)
+    assert _same_bits(book_selection(net, room, surplus, mission, share), want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=_margin_case(), split=st.floats(0, 1), room=st.integers(0, 200))
+def test_accept_offers_kernel_equals_its_numpy_reference(case, split, room):
+    """Offered and pooled plots out of one draw (contiguity any share of 4 neighbours): the
+    plots taken are those :func:`landsim.cooperatives.accept` takes with NumPy."""
+    hilly, quality, numbers, a, lv, firm_price, uncovered = case
+    cut = int(split * hilly.size)
+    contiguity = np.resize(np.array([0.0, 0.25, 0.5, 0.75, 1.0]), cut)
+    mu = 1.3
+    ref = functools.partial(_reference_margins, numbers=numbers, a=a, lv=lv, firm_price=firm_price)
+    net = ref(hilly[:cut], quality[:cut], uncovered=uncovered)
+    net = net - a.fragmentation_cost * (1.0 - contiguity)
+    running = float(ref(hilly[cut:], quality[cut:], uncovered=uncovered).sum()) * mu
+    want = reference_book_selection(net, room, running, lv)
+    extra = np.array([a.fragmentation_cost, mu, lv.coop_social_mission, lv.coop_mission_share])
+    terms = _terms(numbers, a, lv, firm_price, uncovered)
+    got = accept_offers(
+        hilly[:cut], quality[:cut], contiguity, hilly[cut:], quality[cut:], terms, extra, room
+    )
+    assert _same_bits(got, want)
