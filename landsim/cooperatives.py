@@ -337,14 +337,13 @@ def found_coops(
     model_founds = lv.coop_founding != "none"
     looks = rng.random(w.n_villages) if model_founds else np.ones(w.n_villages)
     noise = rng.normal(0.0, a.appraisal_sd, w.n_villages) if model_founds else looks * 0
-    # land a co-op could pool: released or idle last year, the collective's unlet land, and
-    # land households lease to each other (its holders could join instead)
-    on_offer = p.released | ((p.holder == COLLECTIVE) & ~p.leased()) | (p.kind == HOUSEHOLD_LEASE)
-    ready = founding_cohort(vil.strength, lv) < year  # "all": the strongest branches first
-    for v in range(w.n_villages):
+    ready = on_offer = None  # worked out once a branch may found
+    for v in np.flatnonzero(vil.status == NONE).tolist():
         choice = branches.get(v)  # a secretary decides instead of the branch's rule
-        if vil.status[v] != NONE or (choice is not None and not choice.found):
+        if choice is not None and not choice.found:
             continue
+        if ready is None:  # "all": the strongest branches first
+            ready = founding_cohort(vil.strength, lv) < year
         if choice is None:
             if not model_founds or vil.strength[v] < lv.founding_min_strength:
                 continue
@@ -354,6 +353,8 @@ def found_coops(
                 continue
         terms = branch_terms(lv, choice) if choice is not None else None
         rule = make_rule(terms or lv)
+        if on_offer is None:
+            on_offer = _on_offer(p)
         sel = on_offer & (p.village == v)
         land, strength, own = float(vil.land_mu[v]), float(vil.strength[v]), terms or lv
         plot_mu = w.plot_size_mu
@@ -366,6 +367,12 @@ def found_coops(
             continue
         found(vil, v, rule, terms, est.dividend, year, a)
         government.grant(town.government, town.ledger, lv, v)
+
+
+def _on_offer(p: Plots) -> np.ndarray:
+    """Land a co-op could pool (mask): released or idle last year, the collective's unlet land,
+    and land households lease to each other (its holders could join instead)."""
+    return p.released | ((p.holder == COLLECTIVE) & ~p.leased()) | (p.kind == HOUSEHOLD_LEASE)
 
 
 def founding_cohort(strength: np.ndarray, lv: Levers) -> np.ndarray:
@@ -589,25 +596,25 @@ def renew_leases(town: Town, params: Params, rng: np.random.Generator, year: int
     due = due[vil.status[p.operator[due]] == ACTIVE]
     if due.size == 0:
         return
-    renew = np.zeros(due.size, dtype=bool)
     mu = params.world.plot_size_mu
     by = p.operator[due]
+    # the holders' side, plot by plot: what the co-op paid a share plus the value of trust
+    h = p.holder[due]
+    member = h >= 0
+    hh = np.where(member, h, 0)
+    grade = land_grade(p.hilly[due], p.quality[due], a)
+    outside = vil.lease_return[by, p.hilly[due].astype(np.int64)]
+    value = pop.coop_pay[hh] * grade + a.trust_weight * (pop.trust[hh] - 0.5)
+    renew = ~member | (value >= outside)
+    # the co-op's side, village by village: the plot's expected margin at its pooled area
     n_plots = np.bincount(p.operator[p.kind == COOP], minlength=vil.n)
     rate = np.zeros(vil.n)
     for v in np.unique(by):
         rate[v] = base_rate(vil.rules[v])
         at = np.flatnonzero(by == v)
-        plots = due[at]
         area = float(n_plots[v]) * mu
-        co_op = _expected_margins(town, params, int(v), plots, area, year)
-        h = p.holder[plots]
-        member = h >= 0
-        hh = np.where(member, h, 0)
-        grade = land_grade(p.hilly[plots], p.quality[plots], a)
-        outside = vil.lease_return[v, p.hilly[plots].astype(np.int64)]
-        value = pop.coop_pay[hh] * grade + a.trust_weight * (pop.trust[hh] - 0.5)
-        holder_wants = ~member | (value >= outside)
-        renew[at] = (co_op >= -lv.coop_social_mission) & holder_wants
+        co_op = _expected_margins(town, params, int(v), due[at], area, year)
+        renew[at] &= co_op >= -lv.coop_social_mission
     again = due[renew]
     if again.size:
         p.rent[again] = rate[p.operator[again]]
