@@ -223,3 +223,43 @@ def accept_offers(hilly, quality, contiguity, pooled_hilly, pooled_quality, term
         net[i] = net[i] - numbers[0] * (1.0 - contiguity[i])
     running = pairwise_sum(expected_margins(pooled_hilly, pooled_quality, terms)) * numbers[1]
     return book_selection(net, room, running, numbers[2], numbers[3])
+
+
+@kernel
+def member_trust(trust, village, alive, members, pay, signals, weights):
+    """Next year's trust of every household, as :func:`landsim.trust.update_trust` computes
+    it. ``pay``: ``tanh((coop pay - outside option) / pay_scale)`` of each household (NumPy's
+    tanh, computed before); ``signals``: by village, whether a co-op operates, its
+    transparency, the leakage seen, whether it is in debt, a clean published audit, the leak
+    rate an audit published; ``weights``: ``trust_pay_weight``, ``trust_transparency_weight``,
+    ``trust_leak_weight``, ``trust_debt_penalty``, ``trust_audit_bonus``, ``trust_learning``,
+    ``trust_word_of_mouth``."""
+    n_v = signals.shape[1]
+    out = trust.copy()
+    cnt = np.zeros(n_v, np.int64)
+    tot = np.zeros(n_v)
+    for i in range(trust.size):  # members learn from what they see
+        v = village[i]
+        if not (signals[0, v] != 0.0 and alive[i] and members[i]):
+            continue
+        s = (
+            0.5
+            + weights[0] * pay[i]
+            + weights[1] * (signals[1, v] - 0.5)
+            - weights[2] * signals[2, v]
+            - weights[3] * signals[3, v]
+            + weights[4] * signals[4, v]
+        )
+        s = 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
+        out[i] += weights[5] * (s - out[i])
+        cnt[village[i]] += 1
+        tot[village[i]] += out[i]
+    step = weights[6] * weights[5]
+    for i in range(trust.size):  # others hear from the members; a published leak hits all
+        v = village[i]
+        if signals[0, v] != 0.0 and alive[i] and not members[i] and cnt[v] > 0:
+            out[i] += step * (tot[v] / max(cnt[v], 1) - out[i])
+        if alive[i] and signals[5, v] > 0:
+            out[i] -= signals[5, v]
+        out[i] = 0.0 if out[i] < 0.0 else (1.0 if out[i] > 1.0 else out[i])
+    return out

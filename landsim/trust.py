@@ -10,8 +10,9 @@ logistic probability that rises with its performance-linked pay (a stake), the c
 (:mod:`landsim.decisions`).
 
 Parts: :class:`CoopSignals` and :func:`signals` (what villagers see of their co-op),
-:func:`update_trust`, :func:`engagement_probability`, and :func:`update_trust_and_engagement`,
-which applies them to the town after the season.
+:func:`update_trust` (compiled, :func:`update_trust_reference` with NumPy),
+:func:`engagement_probability`, and :func:`update_trust_and_engagement`, which applies them to
+the town after the season.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landsim import compiled
+from landsim.coop_kernels import member_trust
 from landsim.cooperatives import members as coop_members
 from landsim.params import Assumptions, Params
 from landsim.villages import ACTIVE, NONE
@@ -33,6 +36,7 @@ __all__ = [
     "CoopSignals",
     "signals",
     "update_trust",
+    "update_trust_reference",
     "engagement_probability",
     "update_trust_and_engagement",
 ]
@@ -77,7 +81,35 @@ def update_trust(
     clean audit``, clipped to 0-1; trust moves ``trust_learning`` of the way to it. Non-members
     move ``trust_word_of_mouth x trust_learning`` of the way to the members' mean. A published
     audit that found leakage costs everyone in the village that leak rate.
+
+    Runs on the compiled :func:`landsim.coop_kernels.member_trust` (the same operations, after
+    NumPy's ``tanh``) unless compilation is off.
     """
+    if compiled.enabled():
+        pay = np.tanh((coop_pay - sig.outside[village]) / a.trust_pay_scale)
+        weights = (
+            a.trust_pay_weight, a.trust_transparency_weight, a.trust_leak_weight,
+            a.trust_debt_penalty, a.trust_audit_bonus, a.trust_learning, a.trust_word_of_mouth,
+        )  # fmt: skip
+        seen = (sig.active, sig.transparency, sig.seen_leak, sig.in_debt, sig.clean_audit)
+        signals = np.array([*seen, sig.found_leak], dtype=np.float64)
+        return member_trust(
+            trust, village, alive, members, pay, signals, np.array(weights, dtype=np.float64)
+        )
+    return update_trust_reference(trust, village, alive, members, coop_pay, sig, a)
+
+
+def update_trust_reference(
+    trust: np.ndarray,
+    village: np.ndarray,
+    alive: np.ndarray,
+    members: np.ndarray,
+    coop_pay: np.ndarray,
+    sig: CoopSignals,
+    a: Assumptions,
+) -> np.ndarray:
+    """:func:`update_trust` written with NumPy: the reference that the compiled kernel must
+    equal."""
     out = trust.copy()
     v = village
     act = sig.active[v] & alive

@@ -1,6 +1,6 @@
 """The co-op kernels (:mod:`landsim.coop_kernels`) equal their NumPy references bit for bit on
 random states (house style 13): a season's books, the margins of pooling, the books' choice of
-plots."""
+plots, members' trust."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from landsim.coop_kernels import (
 from landsim.cooperatives import book_selection as reference_book_selection
 from landsim.cooperatives import margin_terms, plot_margin, risk_margin
 from landsim.params import Assumptions, Levers
+from landsim.trust import CoopSignals, update_trust, update_trust_reference
 
 FLOATS = st.floats(-1e9, 1e9, allow_nan=False, allow_subnormal=False)
 
@@ -175,3 +176,43 @@ def test_accept_offers_kernel_equals_its_numpy_reference(case, split, room):
         hilly[:cut], quality[:cut], contiguity, hilly[cut:], quality[cut:], terms, extra, room
     )
     assert _same_bits(got, want)
+
+
+@st.composite
+def _trust_case(draw):
+    """Households of a few villages (alive or not, members or not) with any trust and pay;
+    villages with or without a co-op, open or not, in debt, audited clean or with a leak."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n, n_v = draw(st.integers(0, 300)), draw(st.integers(1, 8))
+    village = rng.integers(0, n_v, n)
+    alive, members = rng.random(n) < 0.9, rng.random(n) < draw(st.floats(0, 1))
+    trust = rng.choice([0.0, 0.5, 1.0, 0.3333], n) if draw(st.booleans()) else rng.random(n)
+    coop_pay = rng.normal(700.0, 400.0, n)
+    on = rng.random(n_v) < 0.7
+    audited = rng.random(n_v) < 0.5
+    found = np.where(audited & (rng.random(n_v) < 0.5), rng.uniform(0, 0.4, n_v), 0.0)
+    sig = CoopSignals(
+        active=on,
+        transparency=np.where(on, rng.random(n_v), 0.0),
+        seen_leak=np.where(on, rng.uniform(0, 0.5, n_v), 0.0),
+        in_debt=on & (rng.random(n_v) < 0.3),
+        clean_audit=on & audited & (found == 0.0),
+        found_leak=np.where(on, found, 0.0),
+        outside=rng.uniform(300, 900, n_v),
+    )
+    a = Assumptions(
+        trust_learning=draw(st.sampled_from([0.0, 0.3, 1.0])),
+        trust_word_of_mouth=draw(st.sampled_from([0.0, 0.5, 1.0])),
+        trust_debt_penalty=draw(st.sampled_from([0.0, 0.2, 0.6])),
+        trust_pay_weight=draw(st.sampled_from([0.0, 0.3, 0.8])),
+    )
+    return trust, village, alive, members, coop_pay, sig, a
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=_trust_case())
+def test_trust_kernel_equals_its_numpy_reference(case):
+    """Members learn, others hear, published leaks hit, all clipped to 0-1: the compiled trust
+    is the NumPy reference's to the bit (signals that push past 0 or 1 included)."""
+    want = update_trust_reference(*case)
+    assert _same_bits(update_trust(*case), want)
