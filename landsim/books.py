@@ -42,7 +42,7 @@ from landsim.cooperatives import (
     coop_cash,
     coop_reserve,
     leak_rate,
-    own_cost,
+    production_cost,
     reserve_cap,
     service_price,
 )
@@ -164,7 +164,9 @@ def _farm(
     vil.area[v] = area = mine.size * mu
     price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
     firm_price = service_price(town, lv)
-    own_flat = own_cost(area, float(vil.land_mu[v]), a, lv)
+    own_flat = float(
+        production_cost(np.zeros(1, bool), area, float(vil.land_mu[v]), a, lv, None)[0]
+    )
     if lv.professional_management and lv.firm_enabled:
         own_flat *= 1.0 - a.pro_cost_cut
     vil.uses_firm[v] = uses_firm = firm_price is not None and firm_price < own_flat

@@ -62,7 +62,6 @@ __all__ = [
     "book_selection",
     "initial_management",
     "production_cost",
-    "own_cost",
     "plot_margin",
     "margin_terms",
     "leak_rate",
@@ -108,20 +107,13 @@ def production_cost(
     professional managers' cost cut) or the firm's service price, whichever is cheaper
     (``firm_price`` None when there is no firm)."""
     cf = np.where(hilly, a.hilly_cost_factor, 1.0)
-    own = own_cost(area, village_mu, a, lv)
+    scale = a.scale_cost_cut * min(1.0, area / max(a.coop_scale_share * village_mu, 1e-9))
+    own = a.cash_cost_per_mu * (1 - scale) + a.coop_labour_days * lv.coop_wage_day
     if lv.professional_management and firm_price is not None:
         own *= 1.0 - a.pro_cost_cut
     if firm_price is not None:
         own = min(own, firm_price)
     return own * cf
-
-
-def own_cost(area: float, village_mu: float, a: Assumptions, lv: Levers) -> float:
-    """A co-op's own cost of farming a mu of flat land at pooled ``area`` (yuan/mu): the cash
-    cost cut by economies of scale up to ``coop_scale_share`` of the village's land, and hired
-    labour (:func:`production_cost` before professional managers and the firm)."""
-    scale = a.scale_cost_cut * min(1.0, area / max(a.coop_scale_share * village_mu, 1e-9))
-    return a.cash_cost_per_mu * (1 - scale) + a.coop_labour_days * lv.coop_wage_day
 
 
 def plot_margin(
@@ -147,31 +139,17 @@ def plot_margin(
     return gross - cost - overhead - fee - base_rate * land_grade(hilly, quality, a) + subsidy
 
 
-def margin_terms(
-    area: float,
-    village_mu: float,
-    standardization: float,
-    base_rate: float,
-    subsidy: float,
-    a: Assumptions,
-    lv: Levers,
-    firm_price,
-) -> list[float]:
-    """The numbers :func:`plot_margin` applies to every plot, for the compiled
-    :func:`landsim.coop_kernels.expected_margins`: harvest value per mu of average flat land,
-    hilly yield and cost factors, production cost per mu of flat land (:func:`production_cost`),
-    overhead and books, the professional managers' fee, the guaranteed payment and the
-    subsidy."""
-    own = own_cost(area, village_mu, a, lv)
-    if lv.professional_management and firm_price is not None:
-        own *= 1.0 - a.pro_cost_cut
-    if firm_price is not None:
-        own = min(own, firm_price)
+def margin_terms(*inputs, uncovered: float) -> np.ndarray:
+    """What :func:`plot_margin` (``inputs``: its arguments after ``quality``) and the share
+    ``uncovered`` of :func:`risk_margin` apply to each plot (:mod:`landsim.coop_kernels`)."""
+    area, village_mu, standardization, base, subsidy, a, lv, firm_price = inputs
+    own = production_cost(np.zeros(1, bool), area, village_mu, a, lv, firm_price)[0]
     overhead = a.coop_overhead_per_mu * (1.0 - standardization) + books_cost(standardization, lv, a)
     fee = lv.pro_management_fee if (lv.professional_management and firm_price is not None) else 0
     price = a.gross_revenue_per_mu * a.price_index * (1 + a.coop_price_premium)
-    terms = (price, a.hilly_yield_factor, a.hilly_cost_factor, own, overhead, fee, base_rate)
-    return [float(x) for x in (*terms, subsidy)]
+    yf, cf, risk = a.hilly_yield_factor, a.hilly_cost_factor, a.coop_risk_margin * a.yield_shock_sd
+    terms = (price, yf, cf, own, overhead, fee, base, subsidy, risk, uncovered)
+    return np.array(terms, dtype=np.float64)
 
 
 def risk_margin(hilly: np.ndarray, quality: np.ndarray, a: Assumptions) -> np.ndarray:
@@ -266,15 +244,7 @@ def appraise(
     return Appraisal(profit=profit, area=pooled, dividend=dividend)
 
 
-def _one_mu() -> Stakes:
-    """One member's stake of one mu, no labour, no sales (read-only: rules only read it)."""
-    arrays = (np.ones(1), np.zeros(1), np.zeros(1))
-    for arr in arrays:
-        arr.flags.writeable = False
-    return Stakes(*arrays)
-
-
-_ONE_MU = _one_mu()
+_ONE_MU = Stakes(np.ones(1), np.zeros(1), np.zeros(1))  # one mu, no labour, no sales
 
 
 def base_rate(rule: SharingRule) -> float:
@@ -487,52 +457,27 @@ def _expected_margins(
     """Expected margin less the risk margin of running each of ``plots`` (yuan/mu) for the
     co-op of village ``v`` at pooled ``area``, with the subsidy a new lease can count on; the
     risk margin counts only the share of the weather risk its reserve fund does not cover
-    (``1 - reserve / cap``)."""
-    a, lv = params.assumptions, params.levers
-    p, vil = town.plots, town.villages
+    (``1 - reserve / cap``). On the compiled kernel unless compilation is off."""
+    p, a = town.plots, params.assumptions
+    inputs, uncovered = _margin_inputs(town, params, v, area, year)
     if compiled.enabled():
-        terms = _margin_terms(town, params, v, area, year)
+        terms = margin_terms(*inputs, uncovered=uncovered)
         return expected_margins(p.hilly[plots], p.quality[plots], terms)
+    margin = plot_margin(p.hilly[plots], p.quality[plots], *inputs)
+    return margin - uncovered * risk_margin(p.hilly[plots], p.quality[plots], a)
+
+
+def _margin_inputs(town: Town, params: Params, v: int, area: float, year: int) -> tuple:
+    """:func:`plot_margin`'s arguments after ``quality`` for the co-op of village ``v``, and the
+    share of the weather risk its reserve fund (as far as it reaches its cap) does not cover."""
+    lv, vil = params.levers, town.villages
     years_left = lv.subsidy_years - (year - int(vil.founded[v]))
-    margin = plot_margin(
-        p.hilly[plots],
-        p.quality[plots],
-        area,
-        vil.land_mu[v],
-        vil.standardization[v],
-        base_rate(vil.rules[v]),
-        term_subsidy(lv, years_left),
-        a,
-        lv,
-        service_price(town, lv),
-    )
-    return margin - _uncovered(town, params, v) * risk_margin(p.hilly[plots], p.quality[plots], a)
-
-
-def _uncovered(town: Town, params: Params, v: int) -> float:
-    """The share of the weather risk the reserve fund of the co-op of village ``v`` does not
-    cover: it covers the risk as far as it reaches its cap; margins cover the rest."""
-    return max(0.0, 1.0 - coop_reserve(town, v) / max(reserve_cap(town, v, params), 1.0))
-
-
-def _margin_terms(town: Town, params: Params, v: int, area: float, year: int) -> np.ndarray:
-    """What :func:`_expected_margins` applies to every plot (the compiled kernel's
-    ``terms``): :func:`margin_terms`, the risk margin per yuan of harvest and
-    :func:`_uncovered`."""
-    a, lv, vil = params.assumptions, params.levers, town.villages
-    years_left = lv.subsidy_years - (year - int(vil.founded[v]))
-    terms = margin_terms(
-        area,
-        vil.land_mu[v],
-        vil.standardization[v],
-        base_rate(vil.rules[v]),
-        term_subsidy(lv, years_left),
-        a,
-        lv,
-        service_price(town, lv),
-    )
-    risk = a.coop_risk_margin * a.yield_shock_sd
-    return np.array([*terms, risk, _uncovered(town, params, v)])
+    inputs = (
+        area, vil.land_mu[v], vil.standardization[v], base_rate(vil.rules[v]),
+        term_subsidy(lv, years_left), params.assumptions, lv, service_price(town, lv),
+    )  # fmt: skip
+    cover = coop_reserve(town, v) / max(reserve_cap(town, v, params), 1.0)
+    return inputs, max(0.0, 1.0 - cover)
 
 
 def accept(
@@ -566,15 +511,11 @@ def accept(
         return take
     area = pooled_mu + min(room, plots.size) * mu
     if compiled.enabled():  # the same, in one compiled call
-        p = town.plots
-        numbers = [a.fragmentation_cost, mu, lv.coop_social_mission, lv.coop_mission_share]
-        take[
-            accept_offers(
-                p.hilly[plots], p.quality[plots], np.asarray(contiguity, dtype=np.float64),
-                p.hilly[pooled], p.quality[pooled], _margin_terms(town, params, v, area, year),
-                np.array(numbers, dtype=np.float64), room,
-            )
-        ] = True  # fmt: skip
+        p, (inputs, uncover) = town.plots, _margin_inputs(town, params, v, area, year)
+        args = (p.hilly[plots], p.quality[plots], np.asarray(contiguity, dtype=np.float64))
+        args += (p.hilly[pooled], p.quality[pooled], margin_terms(*inputs, uncovered=uncover))
+        numbers = (a.fragmentation_cost, mu, lv.coop_social_mission, lv.coop_mission_share)
+        take[accept_offers(*args, np.array(numbers), room)] = True
         return take
     net = _expected_margins(town, params, v, plots, area, year)
     net = net - a.fragmentation_cost * (1.0 - contiguity)

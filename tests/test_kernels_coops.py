@@ -120,8 +120,7 @@ def _reference_margins(hilly, quality, numbers, a, lv, firm_price, uncovered):
 
 
 def _terms(numbers, a, lv, firm_price, uncovered):
-    terms = margin_terms(*numbers, a, lv, firm_price)
-    return np.array([*terms, a.coop_risk_margin * a.yield_shock_sd, uncovered])
+    return margin_terms(*numbers, a, lv, firm_price, uncovered=uncovered)
 
 
 @settings(max_examples=100, deadline=None)
