@@ -14,7 +14,8 @@ pooled plots, and the plots its books let it take.
 
 Parts: :func:`pairwise_sum` (``x.sum()`` of a float array), :func:`season` (one co-op's
 harvest, costs and stakes), :func:`expected_margins`, :func:`book_selection` and
-:func:`accept_offers` (one co-op's pooling).
+:func:`accept_offers` (one co-op's pooling), :func:`pool_inputs` (the offers of a year),
+:func:`member_trust` (:func:`landsim.trust.update_trust`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["pairwise_sum", "season", "expected_margins", "book_selection", "accept_offers"]
+__all__ = [
+    "pairwise_sum",
+    "season",
+    "expected_margins",
+    "book_selection",
+    "accept_offers",
+    "pool_inputs",
+    "member_trust",
+]
 
 
 @kernel
@@ -89,7 +98,7 @@ def pairwise_sum(x):
             n_sums -= 1
             sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
             top -= 1
-    return sums[0]
+    return 0.0 + sums[0]  # NumPy adds the sum to 0 (a sum of negative zeros is 0)
 
 
 @kernel
@@ -263,3 +272,51 @@ def member_trust(trust, village, alive, members, pay, signals, weights):
             out[i] -= signals[5, v]
         out[i] = 0.0 if out[i] < 0.0 else (1.0 if out[i] > 1.0 else out[i])
     return out
+
+
+@kernel
+def pool_inputs(kind, operator, village, channel, free_coll, coop_open, cell, shape, coop):
+    """What :func:`landsim.cooperatives.pool_offered_land` works from, as
+    :func:`landsim.cooperatives.pool_inputs_reference` finds it: the plots offered to an
+    operating co-op (``channel == coop`` or the collective's free land) by village and in plot
+    order, with each village's bounds; each one's contiguity (the share of its 4 neighbours on
+    the grid, ``shape`` = (height, width, villages), with its key: the co-op that pools a plot,
+    else the village of an offered plot); the pooled plots by co-op and their bounds."""
+    height, width, n_v = shape[0], shape[1], shape[2]
+    key = np.full(height * width, -1, np.int64)
+    offered = np.zeros(kind.size, np.bool_)
+    off_bounds = np.zeros(n_v + 1, np.int64)
+    pool_bounds = np.zeros(n_v + 1, np.int64)
+    for i in range(kind.size):
+        offered[i] = (channel[i] == coop or free_coll[i]) and coop_open[village[i]]
+        if kind[i] == coop:
+            key[cell[i]] = operator[i]
+            pool_bounds[operator[i] + 1] += 1
+        elif offered[i]:
+            key[cell[i]] = village[i]
+        if offered[i]:
+            off_bounds[village[i] + 1] += 1
+    for v in range(n_v):
+        off_bounds[v + 1] += off_bounds[v]
+        pool_bounds[v + 1] += pool_bounds[v]
+    off_at, pool_at = off_bounds[:-1].copy(), pool_bounds[:-1].copy()
+    offers = np.empty(off_bounds[n_v], np.int64)
+    contiguity = np.empty(off_bounds[n_v])
+    pooled = np.empty(pool_bounds[n_v], np.int64)
+    for i in range(kind.size):
+        if kind[i] == coop:
+            pooled[pool_at[operator[i]]] = i
+            pool_at[operator[i]] += 1
+        if not offered[i]:
+            continue
+        c, k = cell[i], key[cell[i]]
+        row, col = c // width, c % width
+        same, n = 0, 0
+        for r, q in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
+            if 0 <= r < height and 0 <= q < width:
+                n += 1
+                same += key[r * width + q] == k
+        offers[off_at[village[i]]] = i
+        contiguity[off_at[village[i]]] = float(same) / float(max(n, 1)) if k >= 0 else 0.0
+        off_at[village[i]] += 1
+    return offers, off_bounds, contiguity, pooled, pool_bounds

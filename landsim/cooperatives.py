@@ -42,12 +42,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim import compiled, government
-from landsim.coop_kernels import accept_offers, expected_margins
+from landsim.coop_kernels import accept_offers, expected_margins, pool_inputs
+from landsim.coop_reference import pool_inputs_reference
 from landsim.decisions import BranchChoice, branch_terms
-from landsim.grouping import group_indices
 from landsim.population import Population
 from landsim.sharing import SharingRule, Stakes, make_rule
-from landsim.spatial import same_key_neighbour_share
 from landsim.villages import ACTIVE, EMPTY_SHELL, NONE, Villages
 from landsim.world import COLLECTIVE, COOP, HOUSEHOLD_LEASE, Plots
 
@@ -426,21 +425,17 @@ def pool_offered_land(
     leases of staggered terms (:func:`lease_term`); contiguity counts land it pools already or
     is offered."""
     p, vil = town.plots, town.villages
-    n_v = params.world.n_villages
-    coop_open = vil.status == ACTIVE
-    offered_all = ((channel == COOP) | free_coll) & coop_open[p.village]
-    pool_key = np.where(p.kind == COOP, p.operator, np.where(offered_all, p.village, -1))
-    contiguity = p.of_cells(same_key_neighbour_share(p.grid(pool_key)))
-    in_pool = np.flatnonzero(p.kind == COOP)
-    pooled_by_coop = group_indices(p.operator[in_pool], n_v)
-    offers_by_village = group_indices(p.village[offered_all], n_v)
-    offered_idx = np.flatnonzero(offered_all)
+    shape = np.array([p.height, p.width, params.world.n_villages])
+    args = (p.kind, p.operator, p.village, channel, free_coll, vil.status == ACTIVE, p.cell)
+    find = pool_inputs if compiled.enabled() else pool_inputs_reference
+    offered_idx, offer_at, contiguity, in_pool, pool_at = find(*args, shape, COOP)
     for v in vil.active():
-        offered = offered_idx[offers_by_village[v]]
+        offered = offered_idx[offer_at[v] : offer_at[v + 1]]
         if offered.size == 0:
             continue
-        pooled = in_pool[pooled_by_coop[v]]
-        took = accept(town, params, int(v), offered, contiguity[offered], pooled, year)
+        pooled = in_pool[pool_at[v] : pool_at[v + 1]]
+        near = contiguity[offer_at[v] : offer_at[v + 1]]
+        took = accept(town, params, int(v), offered, near, pooled, year)
         take = offered[took]
         if take.size == 0:
             continue
