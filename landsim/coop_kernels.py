@@ -242,13 +242,15 @@ def member_trust(trust, village, alive, members, pay, signals, weights):
     transparency, the leakage seen, whether it is in debt, a clean published audit, the leak
     rate an audit published; ``weights``: ``trust_pay_weight``, ``trust_transparency_weight``,
     ``trust_leak_weight``, ``trust_debt_penalty``, ``trust_audit_bonus``, ``trust_learning``,
-    ``trust_word_of_mouth``."""
+    ``trust_word_of_mouth``. A village out of range raises ``IndexError``."""
     n_v = signals.shape[1]
     out = trust.copy()
     cnt = np.zeros(n_v, np.int64)
     tot = np.zeros(n_v)
     for i in range(trust.size):  # members learn from what they see
         v = village[i]
+        if not 0 <= v < n_v:
+            raise IndexError("member_trust: a village out of range")
         if not (signals[0, v] != 0.0 and alive[i] and members[i]):
             continue
         s = (
@@ -281,13 +283,18 @@ def pool_inputs(kind, operator, village, channel, free_coll, coop_open, cell, sh
     operating co-op (``channel == coop`` or the collective's free land) by village and in plot
     order, with each village's bounds; each one's contiguity (the share of its 4 neighbours on
     the grid, ``shape`` = (height, width, villages), with its key: the co-op that pools a plot,
-    else the village of an offered plot); the pooled plots by co-op and their bounds."""
+    else the village of an offered plot); the pooled plots by co-op and their bounds. A village,
+    co-op or cell out of range raises ``IndexError`` (unchecked, it would write outside the
+    arrays)."""
     height, width, n_v = shape[0], shape[1], shape[2]
     key = np.full(height * width, -1, np.int64)
     offered = np.zeros(kind.size, np.bool_)
     off_bounds = np.zeros(n_v + 1, np.int64)
     pool_bounds = np.zeros(n_v + 1, np.int64)
     for i in range(kind.size):
+        in_range = 0 <= village[i] < n_v and 0 <= cell[i] < height * width
+        if not in_range or (kind[i] == coop and not 0 <= operator[i] < n_v):
+            raise IndexError("pool_inputs: a village, co-op or cell out of range")
         offered[i] = (channel[i] == coop or free_coll[i]) and coop_open[village[i]]
         if kind[i] == coop:
             key[cell[i]] = operator[i]

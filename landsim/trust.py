@@ -93,9 +93,10 @@ def update_trust(
         )  # fmt: skip
         seen = (sig.active, sig.transparency, sig.seen_leak, sig.in_debt, sig.clean_audit)
         signals = np.array([*seen, sig.found_leak], dtype=np.float64)
-        return member_trust(
+        out = member_trust(
             trust, village, alive, members, pay, signals, np.array(weights, dtype=np.float64)
         )
+        return out.view(np.float64)  # NumPy's own dtype object (Numba's is equal, not the same)
     return update_trust_reference(trust, village, alive, members, coop_pay, sig, a)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -16,6 +17,7 @@ from landsim.coop_kernels import (
     accept_offers,
     book_selection,
     expected_margins,
+    member_trust,
     pairwise_sum,
     pool_inputs,
     season,
@@ -249,3 +251,19 @@ def test_pool_inputs_kernel_equals_its_numpy_reference(case):
     got = pool_inputs(*case, COOP)
     for g, w in zip(got, want, strict=True):
         assert _same_bits(g, w)
+
+
+def test_kernels_refuse_villages_out_of_range():
+    """A village, co-op or cell out of range raises ``IndexError`` (unchecked, a kernel would
+    write outside its arrays)."""
+    one = np.zeros(1, np.int64)
+    shape = np.array([1, 1, 1])
+    args = (np.array([COOP]), np.array([3]), one, one - 1, np.zeros(1, bool), np.ones(1, bool))
+    with pytest.raises(IndexError):
+        pool_inputs(*args, one, shape, COOP)
+    with pytest.raises(IndexError):
+        pool_inputs(np.array([0]), *args[1:], one + 1, shape, COOP)
+    sig = np.zeros((6, 1))
+    yes = np.ones(1, bool)
+    with pytest.raises(IndexError):
+        member_trust(np.zeros(1), one + 2, yes, yes, np.zeros(1), sig, np.zeros(7))
