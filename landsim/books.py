@@ -24,7 +24,8 @@ households' harvest:
 * **Solvency**: debt beyond ``coop_debt_tolerance`` a mu counts an insolvent year; debt beyond
   the credit line makes the co-op insolvent at once (:func:`landsim.cooperatives.review`).
 
-Parts: :func:`distribute`, :func:`farm_and_share`.
+Parts: :func:`distribute`, :func:`farm_and_share`, :func:`season_reference` (a season's
+harvest, costs and stakes with NumPy; compiled: :func:`landsim.coop_kernels.season`).
 """
 
 from __future__ import annotations

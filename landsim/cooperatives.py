@@ -31,7 +31,8 @@ Summary of rules:
   season and its members lose trust.
 
 A co-op's state is a row of :class:`~landsim.villages.Villages`; its money is two ledger
-accounts (cash and reserve fund).
+accounts (cash and reserve fund). Pooling runs on compiled kernels (:mod:`landsim.coop_kernels`:
+``pool_inputs``, ``accept_offers``, ``expected_margins``) unless compilation is off.
 """
 
 from __future__ import annotations
