@@ -126,10 +126,10 @@ def season_reference(
 ) -> tuple[np.ndarray, ...]:
     """A co-op's season over its pooled plots, with NumPy (the reference of the compiled
     :func:`landsim.coop_kernels.season`): each plot's harvest (``price x quality x yield
-    factor x shock x mu``) and land grade (:func:`land_grade`); the sums of the harvest, of
-    ``cost x cost factor x mu`` and of ``cost factor x mu``; the member households (sorted),
-    each one's graded land shares (mu) and sales; the collective's graded land (mu) and
-    sales."""
+    factor x shock x mu``) and land grade (:func:`~landsim.cooperatives.land_grade`); the sums
+    of the harvest, of ``cost x cost factor x mu`` and of ``cost factor x mu``; the member
+    households (sorted), each one's graded land shares (mu) and sales; the collective's graded
+    land (mu) and sales."""
     yf = np.where(hilly, yield_factor, 1.0)
     gross = price * quality * yf * shock * mu
     cf = np.where(hilly, cost_factor, 1.0)
