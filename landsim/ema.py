@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -375,15 +374,16 @@ def _experiment(source: Any):
     if isinstance(source, Params):
         return None
     from landsim import bundled
-    from landsim.scenario import toml_data
+    from landsim.errors import UserError
     from landsim.sweep.experiment import load_experiment
+    from landsim.tomlio import read_toml
 
     path = Path(source)
     if not path.exists():
         found = bundled.resolve(source, "scenarios")
         path = found if found.exists() else bundled.resolve(source, "experiments")
     try:
-        data = toml_data(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        _, data = read_toml(path, str(path), "scenario or experiment file")
+    except UserError:
         return None  # loading it as a scenario reports the problem
-    return load_experiment(path) if data is not None and "factors" in data else None
+    return load_experiment(path) if "factors" in data else None
