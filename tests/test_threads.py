@@ -4,6 +4,7 @@ when set; and the parts' results are the same, in order, on any number of thread
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -11,7 +12,6 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from landsim import compiled
-from landsim.processes import worker_init
 from landsim.sweep.executors import start_method
 
 
@@ -41,7 +41,10 @@ def _threads_in_worker() -> int:
 def test_a_pool_worker_runs_its_kernels_on_one_thread(monkeypatch):
     monkeypatch.delenv(compiled.THREADS_VARIABLE, raising=False)
     context = multiprocessing.get_context(start_method())  # as the sweeps start their pools
-    with ProcessPoolExecutor(1, mp_context=context, initializer=worker_init) as pool:
+    # the initializer is pickled by name: take it from the module as it is now (another test
+    # may have reloaded landsim.processes, which makes an imported copy a different object)
+    init = importlib.import_module("landsim.processes").worker_init
+    with ProcessPoolExecutor(1, mp_context=context, initializer=init) as pool:
         assert pool.submit(_threads_in_worker).result(timeout=60) == 1
 
 
