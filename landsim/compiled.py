@@ -67,10 +67,22 @@ THREADS_VARIABLE = "LANDSIM_THREADS"
 SOURCES = Path(__file__).parent / "__pycache__"
 
 
+#: the environment's own table (``os.environ`` keeps it current) and the variable's key in it:
+#: a lookup there costs a tenth of ``os.environ.get``, and the rules ask tens of times a year
+_ENVIRON: dict[Any, Any] | None = getattr(os.environ, "_data", None)
+_NO_JIT_KEY = os.environ.encodekey(NO_JIT_VARIABLE) if _ENVIRON is not None else None  # type: ignore[attr-defined]
+_last: tuple[Any, bool] = (None, True)  # (the variable's raw value, whether that means on)
+
+
 def enabled() -> bool:
     """Whether rules run on their compiled kernels (read from the environment on each call, so
     that a test can switch it)."""
-    return os.environ.get(NO_JIT_VARIABLE, "").strip().lower() in ("", "0", "false", "no")
+    global _last
+    raw = _ENVIRON.get(_NO_JIT_KEY) if _ENVIRON is not None else os.environ.get(NO_JIT_VARIABLE)
+    if raw is not _last[0] and raw != _last[0]:
+        text = os.environ.get(NO_JIT_VARIABLE, "")
+        _last = (raw, text.strip().lower() in ("", "0", "false", "no"))
+    return _last[1]
 
 
 _single = False  # set in pool workers by single_threaded()
