@@ -4,8 +4,8 @@ Used for issue 22 (the model core split into phase modules must not be slower): 
 runs, in a fresh child process per copy (the order of the copies alternates from round to
 round, so neither always runs on a cooler or warmer machine), the default town ``--town-runs``
 times (seeds 1, 2, ...) and the county of ``landsim bench`` (1,000,000 plots) once, 30 years
-each, with ``time_run`` of that copy (``landsim.timing``, ``landsim.bench`` before issue 22). It prints the medians per copy and
-writes every run to JSON.
+each, with ``time_run`` of that copy (``landsim.timing``, ``landsim.bench`` before issue 22).
+It prints the medians per copy and writes every run to JSON.
 
     git archive <commit> | tar -x -C /tmp/before       # the code before
     .venv/bin/python benchmarks/before_after.py --copy before=/tmp/before --copy after=. \
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     for name, s in summary.items():
         cells = "  ".join(
-            f"{k}: wall {v['median_wall_s']:.3f} s, cpu {v['median_cpu_s']:.3f} s ({v['runs']} runs)"
+            f"{k}: wall {v['median_wall_s']:.3f} s, cpu {v['median_cpu_s']:.3f} s"
+            f" ({v['runs']} runs)"
             for k, v in s.items()
         )
         print(f"{name:<8} {cells}")

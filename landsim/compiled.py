@@ -205,8 +205,8 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile ``fn`` with Numba on its first call (``nopython``, ``cache=True``, no
     ``fastmath``, no ``parallel``; the GIL released) and call the compiled function after.
 
-    A kernel may call another kernel of its module: the callee is compiled first and the
-    caller sees its compiled form."""
+    A kernel may call another kernel of its module, or itself: the caller sees the callee's
+    compiled form."""
     compiled: list[Callable[..., Any]] = []
 
     def dispatcher() -> Callable[..., Any]:
@@ -216,19 +216,20 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
 
             if folder is not None and not numba.config.CACHE_DIR:
                 numba.config.CACHE_DIR = str(folder)  # numba was imported before it was set
-            names = {
-                name: value.dispatcher()
+            calls = [
+                name
                 for name, value in fn.__globals__.items()
                 if name in fn.__code__.co_names and hasattr(value, "dispatcher")
-            }
-            py_func = fn
-            if names:  # the same code, with the kernels it calls compiled
-                py_func = types.FunctionType(
-                    fn.__code__, {**fn.__globals__, **names}, fn.__name__, fn.__defaults__
-                )
-                py_func.__qualname__, py_func.__module__ = fn.__qualname__, fn.__module__
+            ]
+            env = dict(fn.__globals__)  # the same code, with the kernels it calls compiled
+            py_func = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__)
+            py_func.__qualname__, py_func.__module__ = fn.__qualname__, fn.__module__
             options = {"cache": True, "fastmath": False, "parallel": False, "nogil": True}
-            compiled.append(numba.njit(**options)(py_func))
+            jitted = numba.njit(**options)(py_func)
+            for name in calls:  # a kernel calling itself sees its own compiled form
+                callee = fn.__globals__[name]
+                env[name] = jitted if callee.py_func is fn else callee.dispatcher()
+            compiled.append(jitted)
         return compiled[0]
 
     @functools.wraps(fn)

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landsim import compiled
-from landsim.compiled import as_numpy
 from landsim.cooperatives import base_rate, members
 from landsim.decisions import PLOT_CHOICES
 from landsim.grouping import group_cumsum
@@ -270,7 +269,7 @@ def _choices(
         free, holder, village, hilly, quality, can_farm, hh, look, custody, terms, float(idle)
     )
     channel = pick_channels(np.exp(shifted), draws, released, _CHANNEL_CODES, free.size)
-    return Choices(*as_numpy(keep, channel, own))  # NumPy's dtype objects: its fast loops
+    return Choices(keep, channel, own)
 
 
 def decide_land_use_reference(
@@ -464,7 +463,7 @@ def farmable(
         return farmable_reference(p, a, mu, days, order)
     flat, hilly = float(a.labour_days_flat * mu), float(a.labour_days_hilly * mu)
     args = (p.holder, p.lease_end, p.hilly, flat, hilly, days)
-    return as_numpy(*farm_within_days(order.by_need(p, a), *args))
+    return farm_within_days(order.by_need(p, a), *args)
 
 
 def farmable_reference(

@@ -186,9 +186,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> In
 
 
 @pytest.fixture(scope="session")
-def wheel_with(
-    tmp_path_factory: pytest.TempPathFactory, wheel: Path
-) -> Callable[..., Installed]:
+def wheel_with(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Callable[..., Installed]:
     """``wheel_with(*extras)``: the wheel in a fresh environment that sees only what
     ``pip install 'landsim[extras]'`` would bring — the core's dependencies and the extras',
     as resolved in this environment (tests/dist_env.py) — and nothing else."""

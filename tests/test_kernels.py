@@ -141,6 +141,29 @@ def test_landsim_no_jit_turns_compilation_off(monkeypatch):
     assert compiled.enabled()
 
 
+@compiled.kernel
+def _triangle(n):
+    """1 + 2 + ... + n, by calling itself (a kernel that recurses)."""
+    if n <= 0:
+        return 0
+    return n + _triangle(n - 1)
+
+
+@compiled.kernel
+def _twice_triangle(n):
+    """Calls another kernel."""
+    return 2 * _triangle(n)
+
+
+def test_a_kernel_may_call_itself_and_other_kernels():
+    """A kernel sees its own compiled form and its callees' (it used to compile itself
+    forever)."""
+    assert _triangle(10) == 55
+    assert _twice_triangle(4) == 20
+    assert _triangle.dispatcher().py_func.__globals__["_triangle"] is _triangle.dispatcher()
+    assert _triangle.py_func(3) == 6  # the plain function still runs as Python
+
+
 def test_the_cache_goes_to_the_users_folder_when_the_package_is_read_only(monkeypatch, tmp_path):
     """When landsim's own folder cannot be written, Numba's cache goes to the user's cache
     folder; a NUMBA_CACHE_DIR the user set is left alone."""

@@ -114,9 +114,7 @@ def test_the_cycle_finder_finds_a_circle():
 
 def _core_files() -> list[Path]:
     return [
-        p
-        for p in sorted(PACKAGE.rglob("*.py"))
-        if p.relative_to(PACKAGE).parts[0] not in NOT_CORE
+        p for p in sorted(PACKAGE.rglob("*.py")) if p.relative_to(PACKAGE).parts[0] not in NOT_CORE
     ]
 
 

@@ -180,9 +180,7 @@ def analyze(
     levels, effects = main_effects(ok, design_meta["factors"], outcomes, conf_level)
     for f in design_meta["factors"]:
         if len(ok) and factor_levels(ok, f).nunique() < 2:
-            notes.append(
-                f"{f['key']} took one level only in these runs: it has no main effect"
-            )
+            notes.append(f"{f['key']} took one level only in these runs: it has no main effect")
     tick = tick or (lambda: None)
     tick()
     indices = second = None
