@@ -35,6 +35,7 @@ from landsim import compiled, services
 from landsim.compiled import as_numpy
 from landsim.farming_kernels import harvest, labour_days
 from landsim.labour import HelperPool, household_labour, open_market
+from landsim.ledger import Post
 from landsim.params import Assumptions, Params
 from landsim.population import Population
 from landsim.world import CUSTODY, HOUSEHOLD_LEASE, IDLE, OWN, Plots
@@ -86,26 +87,29 @@ def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, H
     acc, mu, n_h = led.accounts, params.world.plot_size_mu, pop.n_households
     shock = draw_shock(a, rng)
     f = plot_flows(p, a, shock, mu, acc.collective0)
-    led.post(acc.outside, f.own_holder, "crop_sales", f.own_sales)
-    led.post(f.own_holder, acc.outside, "input_costs", f.own_costs)
-    led.post(acc.outside, f.lessee, "crop_sales", f.lease_sales)
-    led.post(f.lessee, acc.outside, "input_costs", f.lease_costs)
-    led.post(f.lessee, f.payee, "rent", f.rent)
     # lessees hire day labour for leased land beyond their own field days; villagers sell
     # their days to them and to local employers in each village's day-labour market
     farm_days, hired = labour_use(p, pop, a, mu)
-    led.post(np.arange(n_h), acc.outside, "hired_labour", hired * a.day_wage)
     pool, sold = open_market(pop, a, params.world.n_villages, farm_days, hired)
-    led.post(acc.outside, np.arange(n_h), "local_wage", sold * a.day_wage)
-
+    households = np.arange(n_h)
+    posts: list[Post] = [
+        (acc.outside, f.own_holder, "crop_sales", f.own_sales),
+        (f.own_holder, acc.outside, "input_costs", f.own_costs),
+        (acc.outside, f.lessee, "crop_sales", f.lease_sales),
+        (f.lessee, acc.outside, "input_costs", f.lease_costs),
+        (f.lessee, f.payee, "rent", f.rent),
+        (households, acc.outside, "hired_labour", hired * a.day_wage),
+        (acc.outside, households, "local_wage", sold * a.day_wage),
+    ]
+    if f.custody.size:
+        posts.append((acc.outside, p.holder[f.custody], "crop_sales", f.custody_sales))
+    led.post_many(posts)  # one call for the year's harvest, rents and day labour
     if f.custody.size:
         plots = f.custody
-        led.post(acc.outside, p.holder[plots], "crop_sales", f.custody_sales)
         cf = np.where(p.hilly[plots], a.hilly_cost_factor, 1.0)
         fee = town.firm.price * cf * mu
         services.serve_households(town.firm, led, p, plots, fee, pool, params)
-    other_incomes(town, a)
-    farmland_subsidy(town, params)
+    led.post_many(_income_posts(town, a) + _subsidy_posts(town, params))
     return shock, pool
 
 
@@ -234,29 +238,41 @@ def day_market(town: Town, params: Params) -> HelperPool:
 def other_incomes(town: Town, a: Assumptions) -> None:
     """Remittances from migrants (``remit_share`` of the wage of the months they work away) and
     pensions for members 60 and older."""
-    pop, led = town.population, town.ledger
-    acc, n_h = led.accounts, pop.n_households
+    town.ledger.post_many(_income_posts(town, a))
+
+
+def _income_posts(town: Town, a: Assumptions) -> list[Post]:
+    """The posts of :func:`other_incomes`."""
+    pop, acc = town.population, town.ledger.accounts
+    households = np.arange(pop.n_households)
     alive = pop.m_alive
     away = alive & pop.m_away
     remit = pop.per_household(
         np.full(pop.m_age.size, a.offfarm_wage_month * a.migrant_months * a.remit_share), away
     )
-    led.post(acc.outside, np.arange(n_h), "remittance", remit)
     old = alive & (pop.m_age >= 60)
     pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
-    led.post(acc.outside, np.arange(n_h), "pension", pension)
+    return [
+        (acc.outside, households, "remittance", remit),
+        (acc.outside, households, "pension", pension),
+    ]
 
 
 def farmland_subsidy(town: Town, params: Params) -> None:
     """The farmland subsidy: ``farmland_subsidy_per_mu`` to each household holding contract
     rights, for each mu it holds (with ``farmland_subsidy_conditional``, only for land
     cultivated this year: land left idle is not subsidised). The collective's land is not."""
-    lv, p, led = params.levers, town.plots, town.ledger
+    town.ledger.post_many(_subsidy_posts(town, params))
+
+
+def _subsidy_posts(town: Town, params: Params) -> list[Post]:
+    """The post of :func:`farmland_subsidy` (none without a subsidy)."""
+    lv, p = params.levers, town.plots
     if lv.farmland_subsidy_per_mu <= 0:
-        return
+        return []
     paid = p.holder >= 0
     if lv.farmland_subsidy_conditional:
         paid &= p.kind != IDLE
     per_h = np.bincount(p.holder[paid], minlength=town.population.n_households)
     amount = per_h * lv.farmland_subsidy_per_mu * params.world.plot_size_mu
-    led.post(led.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)
+    return [(town.ledger.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)]

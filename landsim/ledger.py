@@ -12,6 +12,8 @@ economy: grain buyers, input suppliers, city employers, the pension fund, banks)
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,9 +21,9 @@ import pandas as pd
 
 from landsim import compiled
 from landsim.columns import FEN, column, number
-from landsim.ledger_kernels import post_flows
+from landsim.ledger_kernels import post_batch, post_flows
 
-__all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS"]
+__all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS", "Post"]
 
 #: every kind of money flow the model posts (documented in docs/ODD.md, "Money")
 FLOW_KINDS = (
@@ -60,6 +62,12 @@ FLOW_KINDS = (
 )
 _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
 _SCALARS = (int, float, np.integer, np.floating)
+#: one flow to post: (payer, payee, kind, amount), as :meth:`Ledger.post` takes them
+Post = tuple[np.ndarray | int, np.ndarray | int, str, np.ndarray | float]
+#: entries of fewer flows are checked together at the close (one pass instead of one each)
+_SMALL_ENTRY = 4096
+#: yuan: a single flow of at least this many cannot be held in whole fen (``int64``)
+_TOO_LARGE = 9.2e16
 
 
 class LedgerError(RuntimeError):
@@ -252,10 +260,64 @@ class Ledger:
             self._inflow,
             self.balance,
         )
-        if fen.size:  # NumPy's own int64 (Numba's is equal but not the same: ufunc.at is slow)
-            payer_a, payee_a, fen = (x.view(np.int64) for x in (payer_a, payee_a, fen))
+        if fen.size:  # (kernels return NumPy's own dtype objects: landsim.compiled)
             self._entries.append((payer_a, payee_a, _KIND_INDEX[kind], fen))
         return float(fen.sum()) / 100.0
+
+    def post_many(self, posts: Sequence[Post]) -> list[float]:
+        """Several posts, one after another: the same balances, entries (in the same order)
+        and totals as ``[self.post(*p) for p in posts]``, in one call of the compiled
+        :func:`landsim.ledger_kernels.post_batch` (a phase's posts cost one call, not one
+        each). That loop itself when compilation is off, or when a post is one :meth:`post`
+        would not take as arrays (more than one dimension, sizes that do not broadcast, a
+        single flow of an amount not finite or too large for whole fen).
+
+        Returns:
+            The total of each post, in yuan, after rounding each flow to whole fen.
+        """
+        if not compiled.enabled() or not posts:
+            return [self.post(*p) for p in posts]
+        payers, payees, amounts, codes = [], [], [], []
+        starts = [[0], [0], [0], []]
+        for payer, payee, kind, amount in posts:
+            payer_a = np.asarray(payer, dtype=np.int64)
+            payee_a = np.asarray(payee, dtype=np.int64)
+            amount_a = np.asarray(amount, dtype=np.float64)
+            sizes = {payer_a.size, payee_a.size, amount_a.size}
+            n = max(sizes) if 0 not in sizes else 0
+            odd = max(payer_a.ndim, payee_a.ndim, amount_a.ndim) > 1 or len(sizes - {1, n}) > 0
+            if odd or (
+                isinstance(amount, _SCALARS)
+                and isinstance(payer, int | np.integer)
+                and isinstance(payee, int | np.integer)
+                and not (math.isfinite(amount) and abs(amount) < _TOO_LARGE)
+            ):
+                return [self.post(*p) for p in posts]
+            for side, values, at in (
+                (payers, payer_a, starts[0]),
+                (payees, payee_a, starts[1]),
+                (amounts, amount_a, starts[2]),
+            ):
+                side.append(values.ravel())
+                at.append(at[-1] + values.size)
+            starts[3].append(n)
+            codes.append(_KIND_INDEX[kind])
+        starts[3].append(0)
+        payer_a, payee_a, fen, bounds, totals = post_batch(
+            np.concatenate(payers),
+            np.concatenate(payees),
+            np.concatenate(amounts),
+            np.array(starts, dtype=np.int64),
+            self._outflow,
+            self._inflow,
+            self.balance,
+        )
+        at = bounds.tolist()
+        for k, code in enumerate(codes):
+            s, e = at[k], at[k + 1]
+            if e > s:
+                self._entries.append((payer_a[s:e], payee_a[s:e], code, fen[s:e]))
+        return (totals / 100.0).tolist()
 
     def _post_one(self, payer: int, payee: int, kind: str, amount: float) -> float:
         """Fast path of :meth:`post` for one flow (most coop and government flows): same
@@ -322,13 +384,26 @@ class Ledger:
             LedgerError: if any balance differs from opening balance + entries, or if money was
                 created or destroyed (the sum of all balances changed).
         """
-        n = self.accounts.size
         derived = self._opening.copy()
         by_kind = np.zeros(len(FLOW_KINDS), dtype=np.int64)
-        for payer, payee, k, fen in self._entries:
+        small = [e for e in self._entries if e[0].size < _SMALL_ENTRY]
+        large = [e for e in self._entries if e[0].size >= _SMALL_ENTRY]
+        if small:  # together: whole fen, so the order of the sums cannot change them
+            large.append(
+                (
+                    np.concatenate([e[0] for e in small]),
+                    np.concatenate([e[1] for e in small]),
+                    np.repeat([e[2] for e in small], [e[0].size for e in small]),
+                    np.concatenate([e[3] for e in small]),
+                )
+            )
+        for payer, payee, k, fen in large:
             np.subtract.at(derived, payer, fen)
             np.add.at(derived, payee, fen)
-            by_kind[k] += int(fen.sum())
+            if isinstance(k, int):
+                by_kind[k] += int(fen.sum())
+            else:
+                np.add.at(by_kind, k, fen)
         if not np.array_equal(derived, self.balance):
             bad = np.flatnonzero(derived != self.balance)[:5]
             raise LedgerError(
@@ -338,8 +413,8 @@ class Ledger:
             raise LedgerError(f"year {self.year}: money was created or destroyed")
         self.year_totals = np.vstack([self.year_totals, by_kind[None, :]])
         self._opening = self.balance.copy()
-        self._inflow = np.zeros(n, dtype=np.int64)
-        self._outflow = np.zeros(n, dtype=np.int64)
+        self._inflow.fill(0)
+        self._outflow.fill(0)
         self._entries = []
         self.year += 1
 
