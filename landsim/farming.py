@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from landsim import compiled, services
-from landsim.compiled import as_numpy
-from landsim.farming_kernels import harvest, labour_days
+from landsim.farming_kernels import harvest, household_incomes, labour_days, subsidised_plots
 from landsim.labour import HelperPool, household_labour, open_market
 from landsim.ledger import Post
 from landsim.params import Assumptions, Params
@@ -53,7 +52,9 @@ __all__ = [
     "day_market",
     "farm",
     "other_incomes",
+    "incomes_reference",
     "farmland_subsidy",
+    "subsidised_reference",
 ]
 
 
@@ -139,7 +140,7 @@ def plot_flows(
     flows = harvest(
         p.kind, p.hilly, p.quality, p.holder, p.operator, p.village, p.rent, *kinds, price
     )
-    return PlotFlows(*as_numpy(*flows))
+    return PlotFlows(*flows)
 
 
 def plot_flows_reference(
@@ -208,7 +209,7 @@ def labour_use(
         HOUSEHOLD_LEASE,
         needs,
     )
-    return as_numpy(farm_days, hired)
+    return farm_days, hired
 
 
 def labour_use_reference(
@@ -242,20 +243,36 @@ def other_incomes(town: Town, a: Assumptions) -> None:
 
 
 def _income_posts(town: Town, a: Assumptions) -> list[Post]:
-    """The posts of :func:`other_incomes`."""
+    """The posts of :func:`other_incomes` (each household's sums on the compiled kernel
+    :func:`landsim.farming_kernels.household_incomes`, :func:`incomes_reference` when
+    compilation is off)."""
     pop, acc = town.population, town.ledger.accounts
+    remit = a.offfarm_wage_month * a.migrant_months * a.remit_share
+    pension = a.pension_month * 12.0
+    if compiled.enabled():
+        remits, pensions = household_incomes(
+            pop.m_hh, pop.m_alive, pop.m_away, pop.m_age, pop.n_households, remit, pension
+        )
+    else:
+        remits, pensions = incomes_reference(pop, remit, pension)
     households = np.arange(pop.n_households)
+    return [
+        (acc.outside, households, "remittance", remits),
+        (acc.outside, households, "pension", pensions),
+    ]
+
+
+def incomes_reference(
+    pop: Population, remit: float, pension: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's remittances (``remit`` for each living migrant) and pensions
+    (``pension`` for each living member 60 or older), with NumPy: the reference the compiled
+    :func:`landsim.farming_kernels.household_incomes` must equal."""
     alive = pop.m_alive
     away = alive & pop.m_away
-    remit = pop.per_household(
-        np.full(pop.m_age.size, a.offfarm_wage_month * a.migrant_months * a.remit_share), away
-    )
+    remits = pop.per_household(np.full(pop.m_age.size, remit), away)
     old = alive & (pop.m_age >= 60)
-    pension = pop.per_household(np.full(pop.m_age.size, a.pension_month * 12.0), old)
-    return [
-        (acc.outside, households, "remittance", remit),
-        (acc.outside, households, "pension", pension),
-    ]
+    return remits, pop.per_household(np.full(pop.m_age.size, pension), old)
 
 
 def farmland_subsidy(town: Town, params: Params) -> None:
@@ -266,13 +283,27 @@ def farmland_subsidy(town: Town, params: Params) -> None:
 
 
 def _subsidy_posts(town: Town, params: Params) -> list[Post]:
-    """The post of :func:`farmland_subsidy` (none without a subsidy)."""
-    lv, p = params.levers, town.plots
+    """The post of :func:`farmland_subsidy` (none without a subsidy); the plots paid for
+    counted on the compiled kernel :func:`landsim.farming_kernels.subsidised_plots`,
+    :func:`subsidised_reference` when compilation is off."""
+    lv, p, n_h = params.levers, town.plots, town.population.n_households
     if lv.farmland_subsidy_per_mu <= 0:
         return []
-    paid = p.holder >= 0
-    if lv.farmland_subsidy_conditional:
-        paid &= p.kind != IDLE
-    per_h = np.bincount(p.holder[paid], minlength=town.population.n_households)
+    conditional = bool(lv.farmland_subsidy_conditional)
+    if compiled.enabled():
+        per_h = subsidised_plots(p.holder, p.kind, IDLE, conditional, n_h)
+    else:
+        per_h = subsidised_reference(p, conditional, n_h)
     amount = per_h * lv.farmland_subsidy_per_mu * params.world.plot_size_mu
     return [(town.ledger.accounts.outside, np.arange(per_h.size), "farmland_subsidy", amount)]
+
+
+def subsidised_reference(plots: Plots, conditional: bool, n_h: int) -> np.ndarray:
+    """How many plots each of ``n_h`` households is paid the farmland subsidy for (every
+    plot it holds; with ``conditional`` only those not idle), with NumPy: the reference the
+    compiled :func:`landsim.farming_kernels.subsidised_plots` must equal."""
+    p = plots
+    paid = p.holder >= 0
+    if conditional:
+        paid &= p.kind != IDLE
+    return np.bincount(p.holder[paid], minlength=n_h)

@@ -13,8 +13,11 @@ over a household in plot or member order, as ``np.bincount`` adds; ``np.clip`` a
 and numbers only: they know nothing of the model; their arrays come back with NumPy's own
 dtype objects (:func:`landsim.compiled.as_numpy`, applied to every kernel's result).
 
-Remittances, pensions and the farmland subsidy stay in NumPy: a kernel would save them less
-than the few milliseconds each kernel costs to load from Numba's cache, once per process.
+:func:`village_market` clears each village's day-labour market from those offers
+(:func:`landsim.labour.village_market_reference`); :func:`household_incomes` sums each
+household's remittances and pensions (:func:`landsim.farming.incomes_reference`) and
+:func:`subsidised_plots` counts the plots it is paid the farmland subsidy for
+(:func:`landsim.farming.subsidised_reference`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ __all__ = [
     "harvest",
     "labour_days",
     "day_offers",
+    "village_market",
+    "household_incomes",
+    "subsidised_plots",
 ]
 
 
@@ -178,3 +184,79 @@ def day_offers(m_hh, m_age, m_alive, m_away, hh_alive, farm_days, n_h, ages, loc
         x = local_work_days * e_sum[h] - mean_e * farm_days[h]
         offer[h] = x if (x >= 0.0 or x != x) else 0.0  # np.maximum(0.0, x)
     return offer, workers
+
+
+@kernel
+def village_market(offer, per_hh, hired, village, hh_alive, n_v, local_job_days):
+    """Each village's day-labour market (:func:`landsim.labour.village_market_reference`):
+    households' ``offer`` of days against ``local_job_days`` per resident of working age
+    (``per_hh``) and the days lessees ``hired``, rationed by ``min(1, demand / offered)``.
+
+    Returns:
+        ``(offered, sold, left, sold_v, start, living)``: days offered per village, days each
+        household sold and still offers, days sold per village, and the living households
+        by village (village ``v``'s at ``living[start[v]:start[v + 1]]``, ascending).
+    """
+    n_h = offer.size
+    offered = np.zeros(n_v)
+    workers = np.zeros(n_v)
+    hired_v = np.zeros(n_v)
+    start = np.zeros(n_v + 1, np.int64)
+    for h in range(n_h):
+        v = village[h]
+        if not 0 <= v < n_v:
+            raise IndexError("village_market: a village out of range")
+        offered[v] += offer[h]
+        workers[v] += per_hh[h]
+        hired_v[v] += hired[h]
+        if hh_alive[h]:
+            start[v + 1] += 1
+    share = np.empty(n_v)
+    for v in range(n_v):
+        demand = local_job_days * workers[v] + hired_v[v]
+        r = demand / offered[v] if offered[v] > 0 else 0.0
+        r = 0.0 if r < 0.0 else r  # np.clip(r, 0, 1)
+        share[v] = 1.0 if r > 1.0 else r
+        start[v + 1] += start[v]
+    sold = np.empty(n_h)
+    left = np.empty(n_h)
+    sold_v = np.zeros(n_v)
+    fill = start[:-1].copy()
+    living = np.empty(start[n_v], np.int64)
+    for h in range(n_h):
+        v = village[h]
+        sold[h] = offer[h] * share[v]
+        left[h] = offer[h] - sold[h]
+        sold_v[v] += sold[h]
+        if hh_alive[h]:
+            living[fill[v]] = h
+            fill[v] += 1
+    return offered, sold, left, sold_v, start, living
+
+
+@kernel
+def household_incomes(m_hh, alive, away, age, n_h, remit, pension):
+    """Each household's remittances (``remit`` for each living migrant) and pensions
+    (``pension`` for each living member 60 or older), summed in member order
+    (:func:`landsim.farming.incomes_reference`)."""
+    remits = np.zeros(n_h)
+    pensions = np.zeros(n_h)
+    for j in range(m_hh.size):
+        h = m_hh[j]
+        _check(h, n_h)
+        remits[h] += remit if alive[j] and away[j] else 0.0
+        pensions[h] += pension if alive[j] and age[j] >= 60 else 0.0
+    return remits, pensions
+
+
+@kernel
+def subsidised_plots(holder, kind, idle, conditional, n_h):
+    """How many plots each household holds (with ``conditional``, only those not ``idle``):
+    the plots it is paid the farmland subsidy for."""
+    count = np.zeros(n_h, np.int64)
+    for i in range(holder.size):
+        h = holder[i]
+        if h >= 0 and not (conditional and kind[i] == idle):
+            _check(h, n_h)
+            count[h] += 1
+    return count

@@ -36,8 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from landsim import compiled
-from landsim.compiled import as_numpy
-from landsim.farming_kernels import day_offers
+from landsim.farming_kernels import day_offers, village_market
 from landsim.grouping import group_indices
 from landsim.ledger import Ledger
 from landsim.params import Assumptions
@@ -57,6 +56,7 @@ __all__ = [
     "HelperPool",
     "open_market",
     "day_offers_reference",
+    "village_market_reference",
     "hire_villagers",
     "learn_job_chance",
 ]
@@ -199,19 +199,46 @@ def open_market(
         The pool left for co-ops and the firm, and the days each household sold.
     """
     n_h = pop.n_households
-    if compiled.enabled() and pop.m_hh.size:
-        ages = (
-            a.labour_decline_age,
-            (a.labour_zero_age - a.labour_decline_age) / a.aging_speed,
-            EMPLOYABLE_FULL_AGE,
-            EMPLOYABLE_ZERO_AGE,
-            float(WORK_AGE[0]),
-            float(WORK_AGE[1]),
-        )
-        args = (pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, pop.hh_alive, farm_days)
-        offer, per_hh = as_numpy(*day_offers(*args, n_h, ages, a.local_work_days))
-    else:
+    if not (compiled.enabled() and pop.m_hh.size):
         offer, per_hh = day_offers_reference(pop, a, farm_days)
+        return village_market_reference(pop, a, n_villages, offer, per_hh, hired)
+    ages = (
+        a.labour_decline_age,
+        (a.labour_zero_age - a.labour_decline_age) / a.aging_speed,
+        EMPLOYABLE_FULL_AGE,
+        EMPLOYABLE_ZERO_AGE,
+        float(WORK_AGE[0]),
+        float(WORK_AGE[1]),
+    )
+    args = (pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, pop.hh_alive, farm_days)
+    offer, per_hh = day_offers(*args, n_h, ages, a.local_work_days)
+    v = pop.hh_village
+    offered, sold, left, sold_v, start, living = village_market(
+        offer, per_hh, hired, v, pop.hh_alive, n_villages, float(a.local_job_days)
+    )
+    at = start.tolist()
+    pool = HelperPool(
+        days=left,
+        by_village=[living[at[i] : at[i + 1]] for i in range(n_villages)],
+        coop_days=np.zeros(n_h),
+        offered=offered,
+        sold=sold_v,
+    )
+    return pool, sold
+
+
+def village_market_reference(
+    pop: Population,
+    a: Assumptions,
+    n_villages: int,
+    offer: np.ndarray,
+    per_hh: np.ndarray,
+    hired: np.ndarray,
+) -> tuple[HelperPool, np.ndarray]:
+    """:func:`open_market` from the days each household offers and its residents of working
+    age (:func:`day_offers_reference`), with NumPy: the reference the compiled
+    :func:`landsim.farming_kernels.village_market` must equal."""
+    n_h = pop.n_households
     v = pop.hh_village
     offered = np.bincount(v, weights=offer, minlength=n_villages)
     demand = a.local_job_days * np.bincount(v, weights=per_hh, minlength=n_villages)
