@@ -37,6 +37,7 @@ import numpy as np
 
 from landsim import compiled
 from landsim.demography_kernels import (
+    collective_excess,
     deaths_and_moves,
     endow_plots,
     founders,
@@ -48,7 +49,13 @@ from landsim.demography_kernels import (
 )
 from landsim.grouping import group_indices, split_by
 from landsim.kin import KinTies
-from landsim.labour import employability, labour_capacity
+from landsim.labour import (
+    EMPLOYABLE_FULL_AGE,
+    EMPLOYABLE_ZERO_AGE,
+    WORK_AGE,
+    employability,
+    labour_capacity,
+)
 from landsim.params import Assumptions, Params
 from landsim.population import Population, draw_taste
 from landsim.world import COLLECTIVE, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN, Plots
@@ -147,15 +154,17 @@ def home_earnings(
         float(mu),
         pop.n_households,
     )
-    cap = labour_capacity(pop.m_age, a) * pop.m_alive
+    work = (
+        float(a.labour_decline_age),
+        float((a.labour_zero_age - a.labour_decline_age) / a.aging_speed),
+        float(a.day_wage),
+        float(a.local_work_days),
+        EMPLOYABLE_FULL_AGE,
+        EMPLOYABLE_ZERO_AGE,
+        float(WORK_AGE[0]),
+    )
     return member_earnings(
-        pop.m_hh,
-        cap,
-        pop.m_away,
-        employability(pop.m_age),
-        margin,
-        job_chance[pop.hh_village],
-        (float(a.day_wage), float(a.local_work_days)),
+        pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, margin, job_chance, pop.hh_village, work
     )
 
 
@@ -222,8 +231,9 @@ def age_one_year(
     year's aging; ``None``: the reference gap, so ``migration_rate`` and ``return_rate``).
 
     Runs on the compiled kernels :func:`landsim.demography_kernels.grow_older` and
-    :func:`~landsim.demography_kernels.deaths_and_moves` (the Gompertz hazard and the move
-    chances stay with NumPy); :func:`age_one_year_reference` when compilation is off.
+    :func:`~landsim.demography_kernels.deaths_and_moves` (the exponential of the Gompertz
+    hazard and the powers of the move chances are taken with NumPy, as the reference takes
+    them); :func:`age_one_year_reference` when compilation is off.
 
     Returns:
         Indices of households that died out this year (no living member left).
@@ -231,23 +241,23 @@ def age_one_year(
     if not compiled.enabled():
         return age_one_year_reference(pop, a, rng, gap)
     grow_older(pop.m_age, pop.m_alive)
-    q = np.minimum(1.0, a.mortality_multiplier * a.mortality_a * np.exp(a.mortality_b * pop.m_age))
+    growth = np.exp(a.mortality_b * pop.m_age)  # the reference's NumPy exp and powers
     die_draw = rng.random(pop.m_age.size)
     draws = rng.random(pop.m_age.size)
     if gap is None:
         gap = np.full(pop.m_age.size, a.migration_reference_gap)
-    leave, back = move_chances(gap, a)
+    ratio = np.maximum(gap / a.migration_reference_gap, _GAP_FLOOR)
+    e = a.migration_elasticity
     pop.m_away, pop.hh_alive, died_out, cand = deaths_and_moves(
         pop.m_hh,
         pop.m_age,
         pop.m_alive,
         pop.m_away,
         pop.hh_alive,
-        q,
+        (growth, float(a.mortality_multiplier * a.mortality_a)),
         die_draw,
         draws,
-        leave,
-        back,
+        (gap, ratio**e, ratio ** (-e), float(a.migration_rate), float(a.return_rate)),
         (float(LEAVE_AGES[0]), float(LEAVE_AGES[1]), float(RETURN_AGE), 20.0, 38.0),
     )
     pop.engaged[died_out] = False
@@ -329,9 +339,11 @@ def _founders(pop: Population) -> np.ndarray:
     """Members who may found a household, in member order: living residents aged 25-40
     younger than their household's head (on the compiled kernel
     :func:`landsim.demography_kernels.founders`, or with NumPy when compilation is off)."""
-    head = pop.head_age()
     if compiled.enabled():
-        return founders(pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, head, (25.0, 40.0))
+        return founders(
+            pop.m_hh, pop.m_age, pop.m_alive, pop.m_away, pop.n_households, (25.0, 40.0)
+        )
+    head = pop.head_age()
     cand = pop.m_alive & ~pop.m_away & (pop.m_age >= 25) & (pop.m_age <= 40)
     cand &= pop.m_age < head[pop.m_hh]
     return np.flatnonzero(cand)
@@ -479,6 +491,8 @@ def recontract(
     more plots than households). A running lease continues with the new holder (one the new
     holder farms itself ends)."""
     p = plots
+    if compiled.enabled() and not collective_excess(p.holder, p.village, COLLECTIVE, share, n_v):
+        return  # most years: nothing beyond the reserve (the kernel checks it in one pass)
     coll = np.flatnonzero(p.holder == COLLECTIVE)
     if coll.size == 0:
         return

@@ -17,7 +17,8 @@ Parts: :func:`household_margin` and :func:`member_earnings` (the two halves of
 :func:`landsim.demography.age_one_year`), :func:`plot_lists` and :func:`endow_plots` (the
 land new households take, :func:`landsim.demography.endow`), :func:`pass_on` (heirs,
 :func:`landsim.demography.pass_on_land`), :func:`founders` (who may found a household,
-:func:`landsim.demography.form_households`).
+:func:`landsim.demography.form_households`), :func:`collective_excess` (whether the
+collective holds land to contract out again, :func:`landsim.demography.recontract`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "endow_plots",
     "pass_on",
     "founders",
+    "collective_excess",
 ]
 
 
@@ -68,15 +70,24 @@ def household_margin(
 
 
 @kernel
-def member_earnings(m_hh, cap, away, emp, margin, chance, day_work):
+def member_earnings(m_hh, age, alive, away, margin, job_chance, hh_village, work):
     """What each member earns at home (yuan/yr): its share of its household's ``margin`` by
-    labour capacity ``cap`` (the household's residents' capacities summed in member order, a
-    migrant counted as one more worker, the sum floored at 1e-9), plus the local day work
-    ``day_work x chance x cap x emp`` (``day_work = (day wage, local work days)``, ``chance``
-    per member's household)."""
+    labour capacity (:func:`landsim.labour.labour_capacity` of the living; the household's
+    residents' capacities summed in member order, a migrant counted as one more worker, the
+    sum floored at 1e-9), plus the local day work ``day wage x chance x local work days x
+    capacity x employability`` (:func:`landsim.labour.employability`; ``chance``: the
+    ``job_chance`` of its household's village). ``work = (labour_decline_age, the span of the
+    decline, day wage, local work days, the ages of full and of no employability, the first
+    working age)``."""
+    decline, span, wage, days, full_age, zero_age, work_lo = work
     n = m_hh.size
+    cap = np.empty(n)
     workers = np.zeros(margin.size)
     for i in range(n):
+        c = 1.0 - (age[i] - decline) / span  # labour_capacity x alive
+        c = 0.0 if c < 0.0 else c
+        c = 1.0 if c > 1.0 else c
+        cap[i] = (0.0 if age[i] < 16 else c) * (1.0 if alive[i] else 0.0)
         workers[m_hh[i]] += cap[i] * (0.0 if away[i] else 1.0)
     out = np.empty(n)
     for i in range(n):
@@ -85,7 +96,11 @@ def member_earnings(m_hh, cap, away, emp, margin, chance, day_work):
         if not (d >= 1e-9 or d != d):
             d = 1e-9
         share = margin[h] * cap[i] / d
-        local = day_work[0] * chance[h] * day_work[1] * cap[i] * emp[i]
+        e = (zero_age - age[i]) / (zero_age - full_age)  # employability
+        e = 0.0 if e < 0.0 else e
+        e = 1.0 if e > 1.0 else e
+        e = 0.0 if age[i] < work_lo else e
+        local = wage * job_chance[hh_village[h]] * days * cap[i] * e
         out[i] = share + local
     return out
 
@@ -185,30 +200,41 @@ def grow_older(age, alive):
 
 
 @kernel
-def deaths_and_moves(m_hh, age, alive, away, hh_alive, death, die_draw, draw, leave, back, ages):
+def deaths_and_moves(m_hh, age, alive, away, hh_alive, hazard, die_draw, draw, moves, ages):
     """A year's deaths, migration and the households that may have a child
     (:func:`landsim.demography.age_one_year`), from the year's uniform draws.
 
-    A living member dies when ``die_draw < death``; ``alive`` is updated in place. A living
-    resident aged ``ages[0]``-``ages[1]`` leaves when ``draw < leave``; a living migrant aged
-    ``ages[2]`` or more comes home when ``draw < back``. Households alive with no living member
-    left die out. A living household with a resident aged ``ages[3]``-``ages[4]`` may have a
-    child.
+    ``hazard = (exp(b x age) per member, multiplier x a)``: a living member dies when
+    ``die_draw < min(1, multiplier x a x exp(b x age))``; ``alive`` is updated in place.
+    ``moves = (gap, ratio ** e, ratio ** -e, migration_rate, return_rate)`` per member (the
+    powers of :func:`landsim.demography.move_chances`, taken with NumPy): a living resident
+    aged ``ages[0]``-``ages[1]`` leaves when ``draw < leave``, a living migrant aged
+    ``ages[2]`` or more comes home when ``draw < back`` (the chances ``move_chances`` gives).
+    Households alive with no living member left die out. A living household with a resident
+    aged ``ages[3]``-``ages[4]`` may have a child.
 
     Returns:
         ``(away, hh_alive, died_out, candidates)``: the new migrant and household masks, the
         households that died out and those that may have a child (both ascending).
     """
+    growth, scale = hazard
+    gap, up, down, leave_rate, return_rate = moves
     n_h = hh_alive.size
     new_away = np.empty(age.size, np.bool_)
     for i in range(age.size):
-        if alive[i] and die_draw[i] < death[i]:
+        q = scale * growth[i]
+        q = q if (q < 1.0 or q != q) else 1.0  # np.minimum(1.0, q)
+        if alive[i] and die_draw[i] < q:
             alive[i] = False
         a = age[i]
         young = alive[i] and not away[i] and a >= ages[0] and a <= ages[1]
         older_away = alive[i] and away[i] and a >= ages[2]
-        new_away[i] = (away[i] or (young and draw[i] < leave[i])) and not (
-            older_away and draw[i] < back[i]
+        leave = leave_rate * up[i]
+        leave = (leave if (leave < 1.0 or leave != leave) else 1.0) if gap[i] > 0 else 0.0
+        back = return_rate * down[i]
+        back = back if (back < 1.0 or back != back) else 1.0
+        new_away[i] = (away[i] or (young and draw[i] < leave)) and not (
+            older_away and draw[i] < back
         )
     living = np.zeros(n_h, np.bool_)
     parents = np.zeros(n_h, np.bool_)
@@ -333,10 +359,11 @@ def pass_on(holder, kind, operator, leased, dead, heir_of, codes):
 
 
 @kernel
-def founders(m_hh, age, alive, away, head, ages):
+def founders(m_hh, age, alive, away, n_h, ages):
     """Members who may found a household (:func:`landsim.demography.form_households`), in
     member order: living residents aged ``ages[0]``-``ages[1]`` younger than their household's
-    ``head``."""
+    head (its oldest living member, :func:`group_max`)."""
+    head = group_max(m_hh, age, alive, n_h)
     out = np.empty(m_hh.size, np.int64)
     n = 0
     for i in range(m_hh.size):
@@ -345,3 +372,22 @@ def founders(m_hh, age, alive, away, head, ages):
             out[n] = i
             n += 1
     return out[:n]
+
+
+@kernel
+def collective_excess(holder, village, collective, share, n_v):
+    """Whether some village's collective holds more than ``floor(share x the village's
+    plots)`` (:func:`landsim.demography.recontract` has land to contract out again)."""
+    per_v = np.zeros(n_v, np.int64)
+    held = np.zeros(n_v, np.int64)
+    for i in range(holder.size):
+        v = village[i]
+        if not 0 <= v < n_v:
+            raise IndexError("collective_excess: a village out of range")
+        per_v[v] += 1
+        if holder[i] == collective:
+            held[v] += 1
+    for v in range(n_v):
+        if held[v] > np.floor(share * per_v[v]):
+            return True
+    return False

@@ -16,7 +16,7 @@ from landsim import compiled, demography
 from landsim.kin import KinTies, kin_pairs, kin_pairs_reference
 from landsim.model import LandModel
 from landsim.population import Population
-from landsim.world import KIND_NAMES, OWN
+from landsim.world import COLLECTIVE, KIND_NAMES, OWN
 from tests.helpers import run_years, tiny_model
 
 AGES = np.array([0.0, 1.0, 15.0, 16.0, 17.5, 18.0, 30.0, 45.0, 55.0, 60.0, 64.5, 75.0, 90.0])
@@ -256,3 +256,30 @@ def test_oldest_reference_is_the_population_rule():
     pop.hh_village = np.zeros(3, np.int32)
     assert pop.oldest_reference(pop.m_alive).tolist() == [61.0, 0.0, 5.0]
     assert pop.resident_head_age().tolist() == [30.0, 0.0, 5.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    share=st.sampled_from([0.0, 0.05, 0.1, 0.5, 1.0]),
+    collective=st.sampled_from([0.0, 0.05, 0.2, 0.9]),
+)
+def test_recontracting_is_the_same_with_and_without_compilation(seed, share, collective):
+    """On random towns with more or less of the collective's land (at, above and below each
+    village's reserve), re-contracting leaves the same plots with the kernel that finds
+    whether there is land to give out as with ``LANDSIM_NO_JIT=1``, drawing the same."""
+    plots, pop, _, params = _shuffled_state(seed)
+    rng = np.random.default_rng(seed)
+    plots.holder[rng.random(plots.holder.size) < collective] = COLLECTIVE
+    n_v = params.world.n_villages
+    results = []
+    for off in ("1", "0"):
+        p, g = copy.deepcopy(plots), np.random.default_rng(seed)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(compiled.NO_JIT_VARIABLE, off)
+            demography.recontract(p, pop, share, n_v, g)
+        results.append((p, g.random()))
+    (want, want_next), (got, got_next) = results
+    assert got_next == want_next
+    for name in ("holder", "kind", "operator", "rent", "lease_end"):
+        assert _same_bits(getattr(got, name), getattr(want, name)), name

@@ -238,6 +238,40 @@ def test_the_post_kernel_equals_its_numpy_reference(case):
     assert got_e.equals(want_e), (got_e, want_e)
 
 
+@settings(max_examples=300, deadline=None)
+@given(posts())
+def test_posts_made_together_equal_the_same_posts_one_by_one(case):
+    """``Ledger.post_many`` (one call of the compiled ``post_batch``) gives the same totals,
+    balances, flows, entries (in the same order) and yearly totals as the same posts made
+    one by one on the NumPy reference, and the books close."""
+    acc, flows = case
+
+    def book(together):
+        led = Ledger(acc)
+        with np.errstate(invalid="ignore"):  # NaN and infinite amounts: NumPy's cast warns
+            totals = led.post_many(flows) if together else [led.post(*f) for f in flows]
+        state = (led.balance.copy(), led._inflow.copy(), led._outflow.copy())
+        entries = led.entries()
+        led.close_year()
+        return totals, state, entries, led.year_totals
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(compiled.NO_JIT_VARIABLE, "1")
+        want_t, want_s, want_e, want_y = book(together=False)
+    got_t, got_s, got_e, got_y = book(together=True)
+    assert got_t == want_t
+    assert all(_same_bits(g, w) for g, w in zip(got_s, want_s, strict=True))
+    assert got_e.equals(want_e), (got_e, want_e)
+    assert _same_bits(got_y, want_y)
+
+
+def test_posts_made_together_refuse_accounts_out_of_range():
+    """``post_many`` raises ``IndexError`` for an account out of range, as ``post`` does."""
+    led = Ledger(Accounts(2, 1))
+    with pytest.raises(IndexError):
+        led.post_many([(0, 1, "rent", 5.0), (np.array([0, 1]), led.accounts.size, "rent", 6.0)])
+
+
 def test_the_kernels_are_called_by_default(monkeypatch):
     """Without ``LANDSIM_NO_JIT``, farming and the ledger's posts run on their kernels."""
     calls = []
