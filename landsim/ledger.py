@@ -21,7 +21,7 @@ import pandas as pd
 
 from landsim import compiled
 from landsim.columns import FEN, column, number
-from landsim.ledger_kernels import post_batch, post_flows
+from landsim.ledger_kernels import derive_books, post_batch, post_flows
 
 __all__ = ["Accounts", "Ledger", "LedgerError", "FLOW_KINDS", "Post"]
 
@@ -64,8 +64,6 @@ _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
 _SCALARS = (int, float, np.integer, np.floating)
 #: one flow to post: (payer, payee, kind, amount), as :meth:`Ledger.post` takes them
 Post = tuple[np.ndarray | int, np.ndarray | int, str, np.ndarray | float]
-#: entries of fewer flows are checked together at the close (one pass instead of one each)
-_SMALL_ENTRY = 4096
 #: yuan: a single flow of at least this many cannot be held in whole fen (``int64``)
 _TOO_LARGE = 9.2e16
 
@@ -384,26 +382,18 @@ class Ledger:
             LedgerError: if any balance differs from opening balance + entries, or if money was
                 created or destroyed (the sum of all balances changed).
         """
-        derived = self._opening.copy()
-        by_kind = np.zeros(len(FLOW_KINDS), dtype=np.int64)
-        small = [e for e in self._entries if e[0].size < _SMALL_ENTRY]
-        large = [e for e in self._entries if e[0].size >= _SMALL_ENTRY]
-        if small:  # together: whole fen, so the order of the sums cannot change them
-            large.append(
-                (
-                    np.concatenate([e[0] for e in small]),
-                    np.concatenate([e[1] for e in small]),
-                    np.repeat([e[2] for e in small], [e[0].size for e in small]),
-                    np.concatenate([e[3] for e in small]),
-                )
+        if compiled.enabled() and self._entries:
+            entries = self._entries
+            derived, by_kind = derive_books(
+                self._opening,
+                np.concatenate([e[0] for e in entries]),
+                np.concatenate([e[1] for e in entries]),
+                np.repeat([e[2] for e in entries], [e[0].size for e in entries]),
+                np.concatenate([e[3] for e in entries]),
+                len(FLOW_KINDS),
             )
-        for payer, payee, k, fen in large:
-            np.subtract.at(derived, payer, fen)
-            np.add.at(derived, payee, fen)
-            if isinstance(k, int):
-                by_kind[k] += int(fen.sum())
-            else:
-                np.add.at(by_kind, k, fen)
+        else:
+            derived, by_kind = self._derive_reference()
         if not np.array_equal(derived, self.balance):
             bad = np.flatnonzero(derived != self.balance)[:5]
             raise LedgerError(
@@ -417,6 +407,18 @@ class Ledger:
         self._outflow.fill(0)
         self._entries = []
         self.year += 1
+
+    def _derive_reference(self) -> tuple[np.ndarray, np.ndarray]:
+        """The balances this year's entries leave from the opening balances, and the fen
+        moved by each kind, with NumPy: the reference :func:`landsim.ledger_kernels.derive_books`
+        must equal (:meth:`close_year` checks the running balances against them)."""
+        derived = self._opening.copy()
+        by_kind = np.zeros(len(FLOW_KINDS), dtype=np.int64)
+        for payer, payee, k, fen in self._entries:
+            np.subtract.at(derived, payer, fen)
+            np.add.at(derived, payee, fen)
+            by_kind[k] += int(fen.sum())
+        return derived, by_kind
 
     def balance_yuan(self, account: int | np.ndarray) -> float | np.ndarray:
         """Balance in yuan of one account or an array of accounts."""

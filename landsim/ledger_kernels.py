@@ -9,7 +9,9 @@ payee's inflow and moved between their balances. Balances are whole fen (``int64
 order in which flows are added cannot change them; the entries kept are the reference's, in
 its order (``tests/test_kernels_farming.py``). :func:`post_batch` makes several posts' entries
 in one call (:meth:`landsim.ledger.Ledger.post_many`), each exactly as :func:`post_flows`
-makes it, in the order given.
+makes it, in the order given. :func:`derive_books` re-derives the balances and the totals by
+kind from a year's entries (:meth:`landsim.ledger.Ledger.close_year`): whole fen, so the
+order of the sums cannot change them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from landsim.compiled import kernel
 
-__all__ = ["post_flows", "post_batch"]
+__all__ = ["post_flows", "post_batch", "derive_books"]
 
 #: 2**63: fen at or above it do not fit ``int64`` (NumPy's cast makes them negative on x86-64)
 _INT64_END = 9.223372036854775807e18
@@ -99,3 +101,20 @@ def post_batch(payer, payee, amount, starts, outflow, inflow, balance):
         bounds[k + 1] = kept
         totals[k] = total
     return payers[:kept], payees[:kept], fen[:kept], bounds, totals
+
+
+@kernel
+def derive_books(opening, payer, payee, kind, fen, n_kinds):
+    """The balances the entries ``(payer, payee, kind, fen)`` leave from the ``opening``
+    balances, and the fen moved by each of ``n_kinds`` kinds (as ``np.subtract.at`` and
+    ``np.add.at`` make them). An account or a kind out of range raises ``IndexError``."""
+    derived = opening.copy()
+    by_kind = np.zeros(n_kinds, np.int64)
+    for i in range(fen.size):
+        s, r, k = payer[i], payee[i], kind[i]
+        if not (0 <= s < derived.size and 0 <= r < derived.size and 0 <= k < n_kinds):
+            raise IndexError("derive_books: an account or a kind out of range")
+        derived[s] -= fen[i]
+        derived[r] += fen[i]
+        by_kind[k] += fen[i]
+    return derived, by_kind

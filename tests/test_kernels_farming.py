@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from landsim import compiled, farming, labour
-from landsim.ledger import FLOW_KINDS, Accounts, Ledger
+from landsim.ledger import FLOW_KINDS, Accounts, Ledger, LedgerError
 from landsim.params import Assumptions
 from landsim.population import Population
 from landsim.world import KIND_NAMES
@@ -263,6 +263,34 @@ def test_posts_made_together_equal_the_same_posts_one_by_one(case):
     assert all(_same_bits(g, w) for g, w in zip(got_s, want_s, strict=True))
     assert got_e.equals(want_e), (got_e, want_e)
     assert _same_bits(got_y, want_y)
+
+
+@settings(max_examples=200, deadline=None)
+@given(posts(), st.integers(0, 11), st.sampled_from([0, 1, -7]))
+def test_the_books_are_checked_the_same_with_and_without_compilation(case, account, error):
+    """Closing the year re-derives the same balances and yearly totals by kind on the kernel
+    (``derive_books``) as with NumPy, and both refuse books whose balance was changed
+    without an entry."""
+    acc, flows = case
+    account %= acc.size
+
+    def close():
+        led = Ledger(acc)
+        with np.errstate(invalid="ignore"):
+            for flow in flows:
+                led.post(*flow)
+        led.balance[account] += error
+        try:
+            led.close_year()
+        except LedgerError as e:
+            return str(e)
+        return led.year_totals, led._opening
+
+    want, got = _both(close)
+    if isinstance(want, str):
+        assert got == want
+    else:
+        assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True))
 
 
 def test_posts_made_together_refuse_accounts_out_of_range():
