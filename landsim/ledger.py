@@ -64,6 +64,8 @@ _KIND_INDEX = {k: i for i, k in enumerate(FLOW_KINDS)}
 _SCALARS = (int, float, np.integer, np.floating)
 #: one flow to post: (payer, payee, kind, amount), as :meth:`Ledger.post` takes them
 Post = tuple[np.ndarray | int, np.ndarray | int, str, np.ndarray | float]
+#: entries of fewer flows are checked together at the close (one kernel call for them all)
+_SMALL_ENTRY = 4096
 #: yuan: a single flow of at least this many cannot be held in whole fen (``int64``)
 _TOO_LARGE = 9.2e16
 
@@ -382,16 +384,8 @@ class Ledger:
             LedgerError: if any balance differs from opening balance + entries, or if money was
                 created or destroyed (the sum of all balances changed).
         """
-        if compiled.enabled() and self._entries:
-            entries = self._entries
-            derived, by_kind = derive_books(
-                self._opening,
-                np.concatenate([e[0] for e in entries]),
-                np.concatenate([e[1] for e in entries]),
-                np.repeat([e[2] for e in entries], [e[0].size for e in entries]),
-                np.concatenate([e[3] for e in entries]),
-                len(FLOW_KINDS),
-            )
+        if compiled.enabled():
+            derived, by_kind = self._derive_compiled()
         else:
             derived, by_kind = self._derive_reference()
         if not np.array_equal(derived, self.balance):
@@ -407,6 +401,27 @@ class Ledger:
         self._outflow.fill(0)
         self._entries = []
         self.year += 1
+
+    def _derive_compiled(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_derive_reference` on the compiled :func:`landsim.ledger_kernels.derive_books`:
+        the small entries end to end in one call, each large one (a county's) in its own,
+        so that no large array is copied."""
+        derived = self._opening.copy()
+        by_kind = np.zeros(len(FLOW_KINDS), dtype=np.int64)
+        small = [e for e in self._entries if e[0].size < _SMALL_ENTRY]
+        for payer, payee, k, fen in self._entries:
+            if fen.size >= _SMALL_ENTRY:
+                derive_books(derived, by_kind, payer, payee, np.array([k], np.int64), fen)
+        if small:
+            derive_books(
+                derived,
+                by_kind,
+                np.concatenate([e[0] for e in small]),
+                np.concatenate([e[1] for e in small]),
+                np.repeat(np.array([e[2] for e in small], np.int64), [e[0].size for e in small]),
+                np.concatenate([e[3] for e in small]),
+            )
+        return derived, by_kind
 
     def _derive_reference(self) -> tuple[np.ndarray, np.ndarray]:
         """The balances this year's entries leave from the opening balances, and the fen

@@ -104,17 +104,15 @@ def post_batch(payer, payee, amount, starts, outflow, inflow, balance):
 
 
 @kernel
-def derive_books(opening, payer, payee, kind, fen, n_kinds):
-    """The balances the entries ``(payer, payee, kind, fen)`` leave from the ``opening``
-    balances, and the fen moved by each of ``n_kinds`` kinds (as ``np.subtract.at`` and
-    ``np.add.at`` make them). An account or a kind out of range raises ``IndexError``."""
-    derived = opening.copy()
-    by_kind = np.zeros(n_kinds, np.int64)
+def derive_books(derived, by_kind, payer, payee, kind, fen):
+    """Add entries ``(payer, payee, kind, fen)`` to the balances ``derived`` and the fen moved
+    by each kind ``by_kind`` (in place, as ``np.subtract.at`` and ``np.add.at`` make them);
+    ``kind`` holds one kind for all entries or one per entry. An account or a kind out of
+    range raises ``IndexError``."""
     for i in range(fen.size):
-        s, r, k = payer[i], payee[i], kind[i]
-        if not (0 <= s < derived.size and 0 <= r < derived.size and 0 <= k < n_kinds):
+        s, r, k = payer[i], payee[i], kind[i if kind.size > 1 else 0]
+        if not (0 <= s < derived.size and 0 <= r < derived.size and 0 <= k < by_kind.size):
             raise IndexError("derive_books: an account or a kind out of range")
         derived[s] -= fen[i]
         derived[r] += fen[i]
         by_kind[k] += fen[i]
-    return derived, by_kind
