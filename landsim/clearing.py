@@ -43,7 +43,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from landsim import compiled
-from landsim.clearing_kernels import auction_rounds, auction_villages, kin_loans, renewals
+from landsim.clearing_kernels import (
+    auction_rounds,
+    auction_villages,
+    clear_offers,
+    kin_loans,
+    renewals,
+)
 from landsim.clearing_reference import auction_reference, kin_loans_reference
 from landsim.grouping import group_cumsum
 
@@ -212,8 +218,16 @@ def clear_market(
     """Match offers to bidders (see module docstring); each plot is leased at most once.
 
     Ties are broken by the order offers and bidders are given in, so callers pass them in a
-    reproducible order.
+    reproducible order. A market too small to split over threads (fewer offers than
+    :data:`landsim.compiled.PARALLEL_MIN`) clears in one call of the compiled kernel
+    :func:`landsim.clearing_kernels.clear_offers` (:func:`_clear_in_one`), the same leases as
+    the stages below make one by one: at a town's size, the calls between stages cost more
+    than the stages' work.
     """
+    if compiled.enabled() and offers.plot.size < compiled.PARALLEL_MIN:
+        leases = _clear_in_one(offers, bidders, kin, tech, distance_cost, kin_lease_value)
+        if leases is not None:
+            return leases
     book = _Book(
         days_left=bidders.days.astype(float).copy(),
         room=bidders.room.astype(np.int64).copy(),
@@ -227,6 +241,58 @@ def clear_market(
             _kin_loans(offers, bidders, kin, tech, kin_lease_value, need, book)
         _auctions(offers, bidders, tech, distance_cost, need, book)
     return book.leases(offers, bidders)
+
+
+def _clear_in_one(
+    offers: Offers,
+    bidders: Bidders,
+    kin: KinPairs,
+    tech: Technology,
+    distance_cost: float,
+    kin_lease_value: float,
+) -> Leases | None:
+    """:func:`clear_market` in one call of :func:`landsim.clearing_kernels.clear_offers`;
+    ``None`` when an array is not of the types the kernel is built for, or the offers have no
+    sitting lessees (then the stages run one by one)."""
+    if offers.sitting is None or offers.sitting_rent is None:
+        return None
+    close = offers.sitting_closeness
+    close = np.zeros(offers.plot.size) if close is None else close
+    floats = (
+        offers.quality, offers.reserve, offers.market_value, offers.sitting_rent, close,
+        bidders.wage, bidders.days, bidders.risk_or_zero(), kin.closeness,
+    )  # fmt: skip
+    if any(a.dtype != np.float64 for a in floats) or bidders.room.dtype != np.int64:
+        return None
+    c = np.ascontiguousarray
+    offer = (
+        offers.village, offers.row, offers.col, offers.hilly, offers.quality, offers.reserve,
+        offers.market_value, offers.holder, offers.sitting.astype(np.int64),
+        offers.sitting_rent, close,
+    )  # fmt: skip
+    bidder = (
+        bidders.household, bidders.village, bidders.row, bidders.col, bidders.wage,
+        bidders.days, bidders.room, bidders.risk_or_zero(),
+    )  # fmt: skip
+    o, b, rent, closeness, renewed = clear_offers(
+        tuple(c(a) for a in offer),
+        tuple(c(a) for a in bidder),
+        (c(kin.offer, dtype=np.int64), c(kin.bidder, dtype=np.int64), c(kin.closeness)),
+        _tech_numbers(tech),
+        float(tech.plot_mu),
+        float(distance_cost),
+        float(kin_lease_value),
+        np.maximum(offers.reserve, 0.0),  # the floor, as auction() takes it
+    )
+    return Leases(
+        offer=o,
+        plot=offers.plot[o],
+        lessee=bidders.household[b],
+        rent=rent,
+        kin=closeness > 0,
+        closeness=closeness,
+        renewed=renewed,
+    )
 
 
 @dataclass

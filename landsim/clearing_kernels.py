@@ -10,7 +10,9 @@ They take and return arrays only: they know nothing of the model.
 
 Stage 1, the renewals, as :func:`landsim.clearing._renewals_reference` decides them:
 :func:`renewals`. Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference`
-makes them with Python lists: :func:`kin_loans`.
+makes them with Python lists: :func:`kin_loans`. The three stages in one call, for a market
+too small to split over threads (where the calls between stages cost more than their work):
+:func:`clear_offers`.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
@@ -38,6 +40,7 @@ __all__ = [
     "auction_villages",
     "kin_loans",
     "renewals",
+    "clear_offers",
 ]
 
 
@@ -383,3 +386,141 @@ def renewals(o, b, close, rent, plot, bidder, tech, distance_cost, days_left, ro
         count = (1.0 if want else 0.0) if i == 0 else count + (1.0 if want else 0.0)
         ok[i] = want and count - count_before <= room[w]
     return ok, family
+
+
+@kernel
+def clear_offers(offer, bidder, kin, tech, plot_mu, distance_cost, kin_lease_value, floor):
+    """A whole market on one thread, as :func:`landsim.clearing.clear_market` clears it stage
+    by stage (renewals: :func:`renewals`; loans to kin: :func:`landsim.clearing._kin_loans`
+    and :func:`kin_loans`; auctions: :func:`landsim.clearing._auctions` and
+    :func:`auction_villages`), with the same operations in the same order, in one call.
+
+    Args:
+        offer: per offer ``(village, row, col, hilly, quality, reserve, market_value, holder,
+            sitting, sitting_rent, sitting_closeness)`` (:class:`landsim.clearing.Offers`).
+        bidder: per bidder ``(household, village, row, col, wage, days, room, risk)``
+            (:class:`landsim.clearing.Bidders`).
+        kin: ``(offer, bidder, closeness)`` (:class:`landsim.clearing.KinPairs`).
+        tech: as :func:`renewals` takes it.
+        plot_mu: area of a plot (mu).
+        distance_cost: cost of a plot-length between homestead and plot (yuan/mu).
+        kin_lease_value: what a loan to kin of closeness 1 is worth to the holder (yuan/mu).
+        floor: each offer's reserve, not negative (``np.maximum(reserve, 0.0)``).
+
+    Returns:
+        ``(offer, bidder, rent, closeness, renewed)``: the matches in the order they are made.
+    """
+    village, row_o, col_o, hilly, quality, reserve, market_value, holder = offer[:8]
+    sitting, sitting_rent, sitting_closeness = offer[8:]
+    household, b_village, row_b, col_b, wage, days, room0, risk = bidder
+    k_offer, k_bidder, k_close = kin
+    gross, cash, hilly_cash, hilly_yield, days_flat, days_hilly, hired_wage, sd_gross = tech
+    n_o, n_b = village.size, household.size
+    out_o = np.empty(n_o, np.int64)
+    out_b = np.empty(n_o, np.int64)
+    out_rent = np.empty(n_o)
+    out_close = np.empty(n_o)
+    out_renewed = np.zeros(n_o, np.bool_)
+    if n_o == 0 or n_b == 0:
+        return out_o[:0], out_b[:0], out_rent[:0], out_close[:0], out_renewed[:0]
+    days_left = days.copy()
+    room = room0.copy()
+    is_open = np.ones(n_o, np.bool_)
+    before = np.empty(n_o)
+    spread = np.empty(n_o)
+    per_mu = np.empty(n_o)
+    need = np.empty(n_o)
+    for p in range(n_o):
+        yf = hilly_yield if hilly[p] else 1.0
+        before[p] = gross * quality[p] * yf - (hilly_cash if hilly[p] else cash)
+        spread[p] = sd_gross * quality[p] * yf
+        per_mu[p] = days_hilly if hilly[p] else days_flat
+        need[p] = per_mu[p] * plot_mu
+    n = 0
+    # stage 1: renewals, by sitting lessee, then offer
+    o = np.flatnonzero(sitting >= 0)
+    if o.size:
+        o = o[np.argsort(sitting[o], kind="mergesort")]
+        b = sitting[o]
+        close = sitting_closeness[o]
+        rent = sitting_rent[o]
+        ok, family = renewals(
+            o, b, close, rent, (hilly, quality, need, row_o, col_o, holder),
+            (risk, wage, row_b, col_b, household), tech, distance_cost, days_left, room,
+        )  # fmt: skip
+        for i in range(o.size):
+            if ok[i]:
+                is_open[o[i]] = False
+                room[b[i]] -= 1
+                days_left[b[i]] -= need[o[i]] if family[i] else 0.0
+                out_o[n], out_b[n], out_rent[n], out_close[n] = o[i], b[i], rent[i], close[i]
+                out_renewed[n] = True
+                n += 1
+    # stage 2: loans to kin, closest ties first (np.lexsort((b, o, -c)) as stable sorts)
+    if k_offer.size:
+        keep = np.zeros(k_offer.size, np.bool_)
+        for i in range(k_offer.size):
+            oi, bi, c = k_offer[i], k_bidder[i], k_close[i]
+            m = before[oi] - per_mu[oi] * wage[bi] - risk[bi] * spread[oi]
+            value = c * kin_lease_value
+            keep[i] = (
+                m >= 0 and value >= reserve[oi] and value >= market_value[oi]
+                and holder[oi] != household[bi] and c > 0 and is_open[oi]
+            )  # fmt: skip
+        idx = np.flatnonzero(keep)
+        idx = idx[np.argsort(k_bidder[idx], kind="mergesort")]
+        idx = idx[np.argsort(k_offer[idx], kind="mergesort")]
+        idx = idx[np.argsort(-k_close[idx], kind="mergesort")]
+        for i in idx:
+            oi, bi = k_offer[i], k_bidder[i]
+            if is_open[oi] and room[bi] > 0 and days_left[bi] >= need[oi]:
+                is_open[oi] = False
+                room[bi] -= 1
+                days_left[bi] -= need[oi]
+                out_o[n], out_b[n], out_rent[n], out_close[n] = oi, bi, 0.0, k_close[i]
+                n += 1
+    # stage 3: auctions, village by village
+    o_all = np.flatnonzero(is_open)
+    if o_all.size:
+        b_order = np.argsort(b_village, kind="mergesort")
+        o_order = o_all[np.argsort(village[o_all], kind="mergesort")]
+        n_v = 1
+        for i in range(1, o_order.size):
+            if village[o_order[i]] != village[o_order[i - 1]]:
+                n_v += 1
+        o_bounds = np.empty(n_v + 1, np.int64)
+        b_first = np.empty(n_v, np.int64)
+        b_end = np.empty(n_v, np.int64)
+        v = 0
+        o_bounds[0] = 0
+        for i in range(1, o_order.size):
+            if village[o_order[i]] != village[o_order[i - 1]]:
+                v += 1
+                o_bounds[v] = i
+        o_bounds[n_v] = o_order.size
+        j = 0
+        for v in range(n_v):
+            key = village[o_order[o_bounds[v]]]
+            while j < n_b and b_village[b_order[j]] < key:
+                j += 1
+            b_first[v] = j
+            while j < n_b and b_village[b_order[j]] <= key:
+                j += 1
+            b_end[v] = j
+        plot = (before, spread, per_mu, need, floor, row_o, col_o, holder)
+        wo, wb, rent, fam = auction_villages(
+            o_order, o_bounds, b_order, b_first, b_end, plot,
+            (risk, wage, row_b, col_b, household), hired_wage, distance_cost, days_left, room,
+        )  # fmt: skip
+        for i in range(wo.size):
+            room[wb[i]] -= 1
+            days_left[wb[i]] -= need[wo[i]] if fam[i] else 0.0
+            out_o[n], out_b[n], out_rent[n], out_close[n] = wo[i], wb[i], rent[i], 0.0
+            n += 1
+    return (
+        out_o[:n].copy(),
+        out_b[:n].copy(),
+        out_rent[:n].copy(),
+        out_close[:n].copy(),
+        out_renewed[:n].copy(),
+    )

@@ -121,18 +121,43 @@ def test_a_whole_market_clears_the_same_with_and_without_compilation(seed, n_o, 
 
 
 def test_the_renewal_and_kin_kernels_are_called(monkeypatch):
-    """With compilation on, stages 1 and 2 run on their kernels (so that the test above
-    compares the kernels with the references, not a reference with itself)."""
+    """With compilation on, a small market clears in one kernel call, and a market split over
+    threads runs stages 1 and 2 on their kernels (so that the tests here compare the kernels
+    with the references, not a reference with itself)."""
     import landsim.clearing as clearing
 
     calls: list[str] = []
-    for name in ("renewals", "kin_loans"):
+    for name in ("renewals", "kin_loans", "clear_offers"):
         kernel = getattr(clearing, name)
         monkeypatch.setattr(clearing, name, lambda *a, k=kernel, n=name: calls.append(n) or k(*a))
     monkeypatch.delenv(compiled.NO_JIT_VARIABLE, raising=False)
     for seed in range(20):
         clear_market(*_market(seed, 30, 12), 3.0, 400.0)
+    assert set(calls) == {"clear_offers"}
+    monkeypatch.setattr(compiled, "PARALLEL_MIN", 1)
+    for seed in range(20):
+        clear_market(*_market(seed, 30, 12), 3.0, 400.0)
     assert {"renewals", "kin_loans"} <= set(calls)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    n_o=st.integers(1, 50),
+    n_b=st.integers(0, 25),
+    mu=st.sampled_from([1.5, 0.7]),
+)
+def test_a_market_cleared_in_one_call_equals_one_cleared_stage_by_stage(seed, n_o, n_b, mu):
+    """The one-call kernel (clear_offers, small markets) makes the same leases, bit for bit
+    and in the same order, as the compiled stages one by one (large markets)."""
+    offers, bidders, kin, tech = _market(seed, n_o, n_b, mu)
+    got = clear_market(offers, bidders, kin, tech, 3.0, 400.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(compiled.THREADS_VARIABLE, "1")
+        mp.setattr(compiled, "PARALLEL_MIN", 1)
+        want = clear_market(offers, bidders, kin, tech, 3.0, 400.0)
+    for name in want.__dataclass_fields__:
+        assert _same_bits(getattr(got, name), getattr(want, name)), name
 
 
 @settings(max_examples=60, deadline=None)
