@@ -12,7 +12,11 @@ Stage 1, the renewals, as :func:`landsim.clearing._renewals_reference` decides t
 :func:`renewals`. Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference`
 makes them with Python lists: :func:`kin_loans`. The three stages in one call, for a market
 too small to split over threads (where the calls between stages cost more than their work):
-:func:`clear_offers`.
+:func:`clear_offers`. The market's bidders, as :func:`landsim.market.bidders_reference` finds
+them: :func:`bidder_table`; its offers and kin pairs, as
+:func:`landsim.market.offers_reference` makes them: :func:`offer_book`; the leases signed and
+what offering returned learnt, as :func:`landsim.market.sign_reference` does it:
+:func:`sign_and_learn`.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
@@ -30,6 +34,7 @@ import math
 import numpy as np
 
 from landsim.compiled import kernel
+from landsim.demography_kernels import offer_kin
 
 __all__ = [
     "auction_rounds",
@@ -41,6 +46,9 @@ __all__ = [
     "kin_loans",
     "renewals",
     "clear_offers",
+    "bidder_table",
+    "offer_book",
+    "sign_and_learn",
 ]
 
 
@@ -524,3 +532,176 @@ def clear_offers(offer, bidder, kin, tech, plot_mu, distance_cost, kin_lease_val
         out_close[:n].copy(),
         out_renewed[:n].copy(),
     )
+
+
+@kernel
+def bidder_table(plot, member, household, numbers):
+    """The market's bidders, as :func:`landsim.market.bidders_reference` finds them with NumPy
+    (the same operations in the same order; the sums over plots and members in their order).
+
+    Args:
+        plot: per plot ``(holder, hilly, kept, kind, operator)``; ``kept`` is a mask.
+        member: per member ``(household, age, resident)``.
+        household: per household ``(alive, village, row, col, days, wage)``.
+        numbers: ``(labour_days_flat, labour_days_hilly, plot_mu, lessee_mu_per_worker,
+            labour_decline_age, labour_zero_age, aging_speed, bidder_max_head_age,
+            risk_aversion, risk_aversion_old, lease kind)``.
+
+    Returns:
+        ``(household, village, row, col, wage, days, room, risk)`` of the bidders.
+    """
+    holder, hilly, kept, kind, operator = plot
+    m_hh, m_age, m_res = member
+    alive, village, home_row, home_col, days, wage = household
+    flat, hilly_days, mu, per_worker, decline, zero, speed, max_age, ra, ra_old, lease = numbers
+    n_h = alive.size
+    own_days = np.zeros(n_h)
+    operated = np.zeros(n_h, np.int64)
+    for p in range(holder.size):
+        if kept[p]:
+            own_days[holder[p]] += (hilly_days if hilly[p] else flat) * mu
+            operated[holder[p]] += 1
+    for p in range(holder.size):
+        if kind[p] == lease:
+            operated[operator[p]] += 1
+    span = (zero - decline) / speed
+    workers = np.zeros(n_h)
+    head = np.zeros(n_h)
+    for i in range(m_hh.size):
+        age = m_age[i]
+        cap = 1.0 - (age - decline) / span
+        cap = 0.0 if cap < 0.0 else (1.0 if cap > 1.0 else cap)
+        cap = 0.0 if age < 16 else cap
+        workers[m_hh[i]] += cap * (1.0 if m_res[i] else 0.0)
+        if m_res[i] and age > head[m_hh[i]]:
+            head[m_hh[i]] = age
+    room = np.empty(n_h)
+    n = 0
+    for h in range(n_h):
+        room[h] = np.floor(per_worker * workers[h] / mu + 1e-9) - operated[h]
+        if alive[h] and head[h] > 0 and head[h] <= max_age and room[h] >= 1:
+            n += 1
+    b = np.empty(n, np.int64)
+    out_days = np.empty(n)
+    out_room = np.empty(n, np.int64)
+    risk = np.empty(n)
+    n = 0
+    for h in range(n_h):
+        if alive[h] and head[h] > 0 and head[h] <= max_age and room[h] >= 1:
+            b[n] = h
+            spare = days[h] - own_days[h]
+            out_days[n] = spare if (spare > 0.0 or spare != spare) else 0.0
+            out_room[n] = np.int64(room[h])
+            old = (head[h] - 60.0) / 20.0
+            risk[n] = ra + ra_old * (0.0 if old < 0.0 else (1.0 if old > 1.0 else old))
+            n += 1
+    return b, village[b], home_row[b], home_col[b], wage[b], out_days, out_room, risk
+
+
+@kernel
+def offer_book(plot, offered, own_value, lease_return, household, n_h, ties):
+    """The market's offers and kin pairs, as :func:`landsim.market.offers_reference` makes them
+    with NumPy: the offered plots' attributes, each holder's reserve and market value, each
+    plot's sitting lessee by its bidder index; the kin pairs between holders and bidders
+    (:func:`landsim.demography_kernels.offer_kin`); and a loan to kin renewed on kin terms only
+    while a tie joins holder and sitting lessee (its closeness, the last such pair's).
+
+    Args:
+        plot: per plot ``(village, row, col, hilly, quality, holder, sitting, sitting_rent,
+            sitting_closeness)``.
+        offered: the offered plots (indices).
+        own_value: each plot's value to its holder (yuan/mu).
+        lease_return: expected return per offered plot, villages x (flat, hilly).
+        household: the bidders' households.
+        n_h: household slots.
+        ties: the kin ties ``(src, dst, closeness)``.
+
+    Returns:
+        ``(village, row, col, hilly, quality, reserve, market_value, holder, sitting,
+        sitting_rent, sitting_closeness, kin offer, kin bidder, kin closeness)``.
+    """
+    village, row, col, hilly, quality, holder, sitting_p, rent_p, close_p = plot
+    n = offered.size
+    bidder_of = np.full(n_h, -1, np.int64)
+    is_bidder = np.zeros(n_h, np.bool_)
+    for i in range(household.size):
+        bidder_of[household[i]] = i
+        is_bidder[household[i]] = True
+    reserve = np.empty(n)
+    market_value = np.empty(n)
+    sitting = np.empty(n, np.int64)
+    is_holder = np.zeros(n_h, np.bool_)
+    o_holder = holder[offered]
+    for i in range(n):
+        p = offered[i]
+        x = own_value[p]
+        reserve[i] = x if (x > 0.0 or x != x) else 0.0
+        market_value[i] = lease_return[village[p], 1 if hilly[p] else 0]
+        s = sitting_p[p]
+        sitting[i] = bidder_of[s] if s >= 0 else -1
+        if o_holder[i] >= 0:
+            is_holder[o_holder[i]] = True
+    closeness = close_p[offered]
+    k_offer, k_bidder, k_close = offer_kin(
+        ties[0], ties[1], ties[2], is_holder, is_bidder, bidder_of, o_holder.astype(np.int64)
+    )
+    # loans to kin: the closeness of the last pair joining the plot and its sitting lessee
+    found = np.zeros(n)
+    for k in range(k_offer.size):
+        o = k_offer[k]
+        if sitting[o] >= 0 and closeness[o] > 0 and k_bidder[k] == sitting[o]:
+            found[o] = k_close[k]
+    for o in range(n):
+        if sitting[o] >= 0 and closeness[o] > 0:
+            closeness[o] = found[o]
+            if found[o] <= 0:
+                sitting[o] = -1
+    return (
+        village[offered], row[offered], col[offered], hilly[offered], quality[offered],
+        reserve, market_value, o_holder, sitting, rent_p[offered], closeness,
+        k_offer, k_bidder, k_close,
+    )  # fmt: skip
+
+
+@kernel
+def sign_and_learn(plot, lease, year, lease_kind, offered, learn):
+    """Sign the leases and learn what offering a plot returned, as
+    :func:`landsim.market.sign_reference` does with NumPy (the sums by village and terrain in
+    the leases' order).
+
+    Args:
+        plot: per plot ``(kind, operator, rent, lease_start, lease_end, written, closeness,
+            village, hilly)``; the first seven are written.
+        lease: per lease ``(offer, plot, lessee, rent, kin, closeness, written, term)``.
+        year: this year.
+        lease_kind: the kind of a household lease.
+        offered: the offered plots (indices).
+        learn: ``(lease_return, kin_lease_value, expectation_weight)``; the expected return
+            per offered plot, villages x (flat, hilly), is updated.
+    """
+    kind, operator, rent, start, end, written, closeness, village, hilly = plot
+    l_offer, l_plot, lessee, l_rent, kin, l_close, l_written, term = lease
+    lease_return, kin_value, weight = learn
+    for i in range(l_plot.size):
+        p = l_plot[i]
+        kind[p] = lease_kind
+        operator[p] = lessee[i]
+        rent[p] = l_rent[i]
+        start[p] = year
+        end[p] = year + term[i] - 1
+        written[p] = l_written[i]
+        closeness[p] = l_close[i]
+    n_v = lease_return.shape[0]
+    n_off = np.zeros((n_v, 2), np.int64)
+    ret = np.zeros((n_v, 2))
+    for i in range(offered.size):
+        p = offered[i]
+        n_off[village[p], 1 if hilly[p] else 0] += 1
+    for i in range(l_offer.size):
+        p = offered[l_offer[i]]
+        ret[village[p], 1 if hilly[p] else 0] += l_close[i] * kin_value if kin[i] else l_rent[i]
+    for v in range(n_v):
+        for t in range(2):
+            if n_off[v, t] > 0:
+                x = lease_return[v, t]
+                lease_return[v, t] = x + weight * (ret[v, t] / n_off[v, t] - x)

@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landsim import services
+from landsim import compiled, services
 from landsim.clearing import Bidders, KinPairs, Leases, Offers, Technology, clear_market
+from landsim.clearing_kernels import bidder_table, offer_book, sign_and_learn
 from landsim.cooperatives import pool_offered_land
 from landsim.farming import day_market
-from landsim.kin import kin_pairs
+from landsim.kin import kin_pairs_reference
 from landsim.labour import labour_capacity, learn_job_chance
 from landsim.land_use import idle_value, risk_aversion
 from landsim.params import Assumptions, Params
@@ -50,6 +51,9 @@ __all__ = [
     "expire_leases",
     "place_released_land",
     "lease_market",
+    "bidders_reference",
+    "offers_reference",
+    "sign_reference",
     "technology",
     "place_custody",
     "who_farms",
@@ -172,13 +176,13 @@ def lease_market(
 ) -> None:
     """Clear the household lease market for the ``offered`` plots (each holder's reserve is
     its own value of the plot, ``own_value``) and sign the leases; households learn what
-    offering a plot returned."""
+    offering a plot returned. The steps around the clearing run on compiled kernels
+    (:func:`_bidders`, :func:`_offers_and_kin`, :func:`_sign`): at a town's size, a kernel
+    call costs less than the dozens of small NumPy operations it replaces."""
     p, pop, a = town.plots, town.population, params.assumptions
     mu = params.world.plot_size_mu
     bidders = _bidders(p, pop, use, a, mu)
-    offers = _offers(p, town.villages.lease_return, offered, own_value, bidders, pop.n_households)
-    kin = kin_pairs(town.kin, offers.holder, bidders.household, pop.n_households)
-    offers = _loans_still_kin(offers, kin)
+    offers, kin = _offers_and_kin(town, offered, own_value, bidders)
     leases = clear_market(
         offers, bidders, kin, technology(a, mu), a.distance_cost, a.kin_lease_value
     )
@@ -187,6 +191,83 @@ def lease_market(
     terms = np.where(
         written, rng.integers(a.lease_years_min, a.lease_years_max + 1, leases.plot.size), 1
     )
+    _sign(town, params, offered, leases, written, terms, year)
+
+
+def _offers_and_kin(
+    town: Town, offered: np.ndarray, own_value: np.ndarray, bidders: Bidders
+) -> tuple[Offers, KinPairs]:
+    """The offers (:func:`_offers`), with loans to kin renewed on kin terms only while a tie
+    still joins holder and lessee (:func:`_loans_still_kin`), and the kin pairs between
+    holders and bidders (:func:`landsim.kin.kin_pairs`); on the compiled kernel
+    :func:`landsim.clearing_kernels.offer_book`, :func:`offers_reference` when compilation is
+    off."""
+    p, n_h = town.plots, town.population.n_households
+    if not compiled.enabled():
+        return offers_reference(town, offered, own_value, bidders)
+    plot = (
+        p.village, p.row, p.col, p.hilly, p.quality, p.holder, p.sitting, p.sitting_rent,
+        p.sitting_closeness,
+    )  # fmt: skip
+    ties = (town.kin.src, town.kin.dst, town.kin.closeness)
+    lease_return = town.villages.lease_return
+    out = offer_book(plot, offered, own_value, lease_return, bidders.household, n_h, ties)
+    offers = Offers(offered, *out[:11])
+    return offers, KinPairs(*out[11:])
+
+
+def offers_reference(
+    town: Town, offered: np.ndarray, own_value: np.ndarray, bidders: Bidders
+) -> tuple[Offers, KinPairs]:
+    """:func:`_offers_and_kin` written with NumPy: the reference that
+    :func:`landsim.clearing_kernels.offer_book` must equal."""
+    p, n_h = town.plots, town.population.n_households
+    offers = _offers(p, town.villages.lease_return, offered, own_value, bidders, n_h)
+    kin = kin_pairs_reference(town.kin, offers.holder, bidders.household, n_h)
+    return _loans_still_kin(offers, kin), kin
+
+
+def _sign(
+    town: Town,
+    params: Params,
+    offered: np.ndarray,
+    leases: Leases,
+    written: np.ndarray,
+    terms: np.ndarray,
+    year: int,
+) -> None:
+    """Sign the leases (``written`` ones for ``terms`` years, the rest oral, for one) and learn
+    what offering a plot returned (:func:`_learn`); on the compiled kernel
+    :func:`landsim.clearing_kernels.sign_and_learn`, :func:`sign_reference` when compilation
+    is off."""
+    if not compiled.enabled():
+        sign_reference(town, params, offered, leases, written, terms, year)
+        return
+    p, a = town.plots, params.assumptions
+    plot = (
+        p.kind, p.operator, p.rent, p.lease_start, p.lease_end, p.written, p.closeness,
+        p.village, p.hilly,
+    )  # fmt: skip
+    lease = (
+        leases.offer, leases.plot, leases.lessee, leases.rent, leases.kin, leases.closeness,
+        written, terms.astype(np.int64),
+    )  # fmt: skip
+    learn = (town.villages.lease_return, float(a.kin_lease_value), float(a.expectation_weight))
+    sign_and_learn(plot, lease, int(year), HOUSEHOLD_LEASE, offered, learn)
+
+
+def sign_reference(
+    town: Town,
+    params: Params,
+    offered: np.ndarray,
+    leases: Leases,
+    written: np.ndarray,
+    terms: np.ndarray,
+    year: int,
+) -> None:
+    """:func:`_sign` written with NumPy: the reference that
+    :func:`landsim.clearing_kernels.sign_and_learn` must equal."""
+    p = town.plots
     p.kind[leases.plot] = HOUSEHOLD_LEASE
     p.operator[leases.plot] = leases.lessee
     p.rent[leases.plot] = leases.rent
@@ -259,29 +340,56 @@ def _bidders(p: Plots, pop: Population, use: LandUse, a: Assumptions, mu: float)
     manage more land: ``lessee_mu_per_worker`` per full resident worker, less the land they
     keep farming and the land they lease in already. Their own days are what their field
     days leave after the plots they keep (leased land beyond them is farmed with hired
-    labour)."""
+    labour). On the compiled kernel :func:`landsim.clearing_kernels.bidder_table`;
+    :func:`bidders_reference` when compilation is off."""
     kept = np.zeros(p.n, dtype=bool)
     kept[use.plots[use.choices.keep]] = True
-    n_h = pop.n_households
-    own_need = np.where(p.hilly, a.labour_days_hilly, a.labour_days_flat) * mu
-    own_days = np.bincount(p.holder[kept], weights=own_need[kept], minlength=n_h)
-    spare = np.maximum(use.days - own_days, 0.0)
-    leased_in = p.kind == HOUSEHOLD_LEASE
-    operated = np.bincount(p.holder[kept], minlength=n_h) + np.bincount(
-        p.operator[leased_in], minlength=n_h
+    plot = (p.holder, p.hilly, kept, p.kind, p.operator)
+    member = (pop.m_hh, pop.m_age, pop.residents())
+    household = (pop.hh_alive, pop.hh_village, pop.home_row, pop.home_col, use.days, use.wage)
+    if not compiled.enabled():
+        return bidders_reference(plot, member, household, a, mu)
+    numbers = (
+        a.labour_days_flat, a.labour_days_hilly, mu, a.lessee_mu_per_worker,
+        a.labour_decline_age, a.labour_zero_age, a.aging_speed, a.bidder_max_head_age,
+        a.risk_aversion, a.risk_aversion_old,
+    )  # fmt: skip
+    out = bidder_table(plot, member, household, (*map(float, numbers), HOUSEHOLD_LEASE))
+    return Bidders(*out)
+
+
+def bidders_reference(
+    plot: tuple[np.ndarray, ...],
+    member: tuple[np.ndarray, ...],
+    household: tuple[np.ndarray, ...],
+    a: Assumptions,
+    mu: float,
+) -> Bidders:
+    """:func:`_bidders` written with NumPy, on the arrays
+    :func:`landsim.clearing_kernels.bidder_table` takes: the reference it must equal."""
+    holder, hilly, kept, kind, operator = plot
+    m_hh, m_age, res = member
+    alive, village, home_row, home_col, days, wage = household
+    n_h = alive.size
+    own_need = np.where(hilly, a.labour_days_hilly, a.labour_days_flat) * mu
+    own_days = np.bincount(holder[kept], weights=own_need[kept], minlength=n_h)
+    spare = np.maximum(days - own_days, 0.0)
+    leased_in = kind == HOUSEHOLD_LEASE
+    operated = np.bincount(holder[kept], minlength=n_h) + np.bincount(
+        operator[leased_in], minlength=n_h
     )
-    res = pop.residents()
-    workers = np.bincount(pop.m_hh, weights=labour_capacity(pop.m_age, a) * res, minlength=n_h)
+    workers = np.bincount(m_hh, weights=labour_capacity(m_age, a) * res, minlength=n_h)
     room = np.floor(a.lessee_mu_per_worker * workers / mu + 1e-9) - operated
-    head = pop.resident_head_age()
-    ok = pop.hh_alive & (head > 0) & (head <= a.bidder_max_head_age) & (room >= 1)
+    head = np.zeros(n_h)
+    np.maximum.at(head, m_hh[res], m_age[res])
+    ok = alive & (head > 0) & (head <= a.bidder_max_head_age) & (room >= 1)
     b = np.flatnonzero(ok)
     return Bidders(
         household=b,
-        village=pop.hh_village[b],
-        row=pop.home_row[b],
-        col=pop.home_col[b],
-        wage=use.wage[b],
+        village=village[b],
+        row=home_row[b],
+        col=home_col[b],
+        wage=wage[b],
         days=spare[b],
         room=room[b].astype(np.int64),
         risk=risk_aversion(head[b], a),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -198,3 +200,109 @@ def test_split_groups_covers_every_group_once_in_order(sizes, parts, least):
     assert all(b > a for a, b in runs) or n_groups == 0
     if bounds[-1] < least or parts == 1:
         assert len(runs) == 1
+
+
+AGES = st.sampled_from([0.0, 15.99, 16.0, 30.5, 59.99, 60.0, 64.0, 68.3, 75.0, 80.0, 90.0])
+
+
+@st.composite
+def market_towns(draw):
+    """A random town as the market sees it: plots (kept, leased to households or not, some
+    held by the collective), members of every age, resident or away, households alive or not
+    with few distinct field days (so that spare days come out at zero), kin ties, offered
+    plots with sitting lessees on leases and loans, and leases to sign."""
+    from landsim.kin import KinTies
+    from landsim.world import HOUSEHOLD_LEASE
+
+    n_p = draw(st.integers(1, 40))
+    n_h = draw(st.integers(1, 15))
+    n_m = draw(st.integers(0, 40))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    holder = np.where(rng.random(n_p) < 0.15, -1, rng.integers(0, n_h, n_p))
+    kept = (rng.random(n_p) < 0.4) & (holder >= 0)
+    kind = np.where(rng.random(n_p) < 0.3, HOUSEHOLD_LEASE, rng.integers(0, 3, n_p)).astype(np.int8)
+    plots = SimpleNamespace(
+        n=n_p, holder=holder, hilly=rng.random(n_p) < 0.4, kind=kind,
+        operator=np.where(kind == HOUSEHOLD_LEASE, rng.integers(0, n_h, n_p), -1),
+        village=rng.integers(0, 3, n_p).astype(np.int32),
+        row=rng.integers(0, 9, n_p).astype(np.int32), col=rng.integers(0, 9, n_p).astype(np.int32),
+        quality=rng.choice([0.8, 1.0, 0.1 + 0.2], n_p),
+        sitting=np.where(rng.random(n_p) < 0.5, rng.integers(0, n_h, n_p), -1),
+        sitting_rent=rng.choice([0.0, 150.0, 300.25], n_p),
+        sitting_closeness=np.where(rng.random(n_p) < 0.4, rng.choice([0.25, 0.5, 1.0], n_p), 0.0),
+        rent=rng.random(n_p), lease_start=rng.integers(-1, 5, n_p).astype(np.int32),
+        lease_end=rng.integers(-1, 5, n_p).astype(np.int32), written=rng.random(n_p) < 0.5,
+        closeness=rng.random(n_p),
+    )  # fmt: skip
+    pop = SimpleNamespace(
+        n_households=n_h, m_hh=rng.integers(0, n_h, n_m), m_age=np.array(
+            draw(st.lists(AGES, min_size=n_m, max_size=n_m)), dtype=float
+        ), m_alive=rng.random(n_m) < 0.9, m_away=rng.random(n_m) < 0.2,
+        hh_alive=rng.random(n_h) < 0.9, hh_village=rng.integers(0, 3, n_h).astype(np.int32),
+        home_row=rng.integers(0, 9, n_h).astype(np.int32),
+        home_col=rng.integers(0, 9, n_h).astype(np.int32),
+    )  # fmt: skip
+    pop.residents = lambda: pop.m_alive & ~pop.m_away
+    plots_kept = np.flatnonzero(kept | (rng.random(n_p) < 0.2))
+    use = SimpleNamespace(
+        plots=plots_kept,
+        choices=SimpleNamespace(keep=kept[plots_kept]),
+        days=rng.choice([0.0, 6.0, 24.0, 60.0, 250.0], n_h),
+        wage=rng.choice([20.0, 80.0, 150.0], n_h),
+    )
+    n_t = int(rng.integers(0, 3 * n_h + 1))
+    src, dst = rng.integers(0, n_h, n_t), rng.integers(0, n_h, n_t)
+    kin = KinTies(src, dst, rng.choice([0.0, 0.3, 0.5, 1.0], n_t))
+    villages = SimpleNamespace(lease_return=rng.uniform(0, 500, (3, 2)))
+    town = SimpleNamespace(plots=plots, population=pop, kin=kin, villages=villages)
+    offered = np.flatnonzero(rng.random(n_p) < 0.6)
+    own_value = rng.choice([-np.inf, -5.0, -0.0, 0.0, 120.0], n_p)
+    return town, use, offered, own_value, rng
+
+
+def _no_jit(fn, *args):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(compiled.NO_JIT_VARIABLE, "1")
+        return fn(*args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(market_towns())
+def test_the_markets_bidders_offers_and_signing_equal_their_references(case):
+    """On random towns, the compiled bidders (bidder_table), offers and kin pairs (offer_book)
+    and the signing and learning (sign_and_learn) equal their NumPy references bit for bit."""
+    import copy
+
+    from landsim import market
+    from landsim.clearing import Leases
+    from landsim.params import Assumptions
+
+    town, use, offered, own_value, rng = case
+    a, mu = Assumptions(), 0.7
+    want_b = _no_jit(market._bidders, town.plots, town.population, use, a, mu)
+    got_b = market._bidders(town.plots, town.population, use, a, mu)
+    for name in want_b.__dataclass_fields__:
+        assert _same_bits(getattr(got_b, name), getattr(want_b, name)), name
+    want_o, want_k = _no_jit(market._offers_and_kin, town, offered, own_value, want_b)
+    got_o, got_k = market._offers_and_kin(town, offered, own_value, got_b)
+    for w, g in ((want_o, got_o), (want_k, got_k)):
+        for name in w.__dataclass_fields__:
+            assert _same_bits(getattr(g, name), getattr(w, name)), name
+    n = int(rng.integers(0, offered.size + 1))
+    o = rng.permutation(offered.size)[:n]
+    close = rng.choice([0.0, 0.5, 1.0], n)
+    leases = Leases(
+        offer=o, plot=offered[o], lessee=rng.integers(0, town.population.n_households, n),
+        rent=rng.choice([0.0, 99.5, 310.0], n), kin=close > 0, closeness=close,
+        renewed=rng.random(n) < 0.3,
+    )  # fmt: skip
+    written = rng.random(n) < 0.5
+    terms = np.where(written, rng.integers(1, 6, n), 1)
+    params = SimpleNamespace(assumptions=a, world=SimpleNamespace(n_villages=3))
+    twin = copy.deepcopy(town)
+    _no_jit(market._sign, twin, params, offered, leases, written, terms, 4)
+    market._sign(town, params, offered, leases, written, terms, 4)
+    for name in ("kind", "operator", "rent", "lease_start", "lease_end", "written", "closeness"):
+        assert _same_bits(getattr(town.plots, name), getattr(twin.plots, name)), name
+    assert _same_bits(town.villages.lease_return, twin.villages.lease_return)
