@@ -16,7 +16,9 @@ too small to split over threads (where the calls between stages cost more than t
 them: :func:`bidder_table`; its offers and kin pairs, as
 :func:`landsim.market.offers_reference` makes them: :func:`offer_book`; the leases signed and
 what offering returned learnt, as :func:`landsim.market.sign_reference` does it:
-:func:`sign_and_learn`.
+:func:`sign_and_learn`. The year's released land (:func:`release_plots`), who farms what nobody
+took (:func:`farm_unplaced`) and the leases that end (:func:`end_leases`), as
+:mod:`landsim.market`'s references do it.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
@@ -49,6 +51,9 @@ __all__ = [
     "bidder_table",
     "offer_book",
     "sign_and_learn",
+    "release_plots",
+    "farm_unplaced",
+    "end_leases",
 ]
 
 
@@ -705,3 +710,98 @@ def sign_and_learn(plot, lease, year, lease_kind, offered, learn):
             if n_off[v, t] > 0:
                 x = lease_return[v, t]
                 lease_return[v, t] = x + weight * (ret[v, t] / n_off[v, t] - x)
+
+
+@kernel
+def release_plots(plot, free, channel_free, own_value_free, kinds):
+    """The year's released land, as :func:`landsim.market.release_reference` finds it with
+    NumPy: plots under no running lease are idle and without operator until placed; each
+    free plot's channel (-1: kept) and value to its holder (``-inf`` where not decided on);
+    the collective's unlet plots; the released plots (marked in ``plot``'s ``released``).
+
+    Args:
+        plot: per plot ``(kind, operator, lease_end, holder, released)``; ``kind``,
+            ``operator`` and ``released`` are written.
+        free: the plots decided on (indices).
+        channel_free: their channels.
+        own_value_free: their values to their holders (yuan/mu).
+        kinds: ``(IDLE, NOBODY, COLLECTIVE)``.
+
+    Returns:
+        ``(channel, own_value, free_coll)``, per plot.
+    """
+    kind, operator, lease_end, holder, released = plot
+    idle, nobody, collective = kinds
+    n = kind.size
+    channel = np.full(n, -1, np.int8)
+    own_value = np.full(n, -np.inf)
+    for i in range(free.size):
+        channel[free[i]] = channel_free[i]
+        own_value[free[i]] = own_value_free[i]
+    free_coll = np.zeros(n, np.bool_)
+    for p in range(n):
+        if lease_end[p] < 0:
+            kind[p] = idle
+            operator[p] = nobody
+            free_coll[p] = holder[p] == collective
+        released[p] = channel[p] >= 0 or free_coll[p]
+    return channel, own_value, free_coll
+
+
+@kernel
+def farm_unplaced(plot, kept, released, own_value, idle_value, kinds):
+    """Who farms the plots nobody took, as :func:`landsim.market.who_farms_reference` decides
+    it with NumPy: kept plots, and released ones whose value to their holder is at least
+    ``idle_value``, are farmed by their holders, when not leased or in custody.
+
+    Args:
+        plot: per plot ``(kind, operator, lease_end, holder)``; ``kind`` and ``operator``
+            are written.
+        kept: the kept plots (indices).
+        released: per plot, released this year.
+        own_value: per plot, its value to its holder (yuan/mu).
+        idle_value: what leaving a plot idle is worth (yuan/mu).
+        kinds: ``(CUSTODY, OWN)``.
+    """
+    kind, operator, lease_end, holder = plot
+    custody, own = kinds
+    farm = np.zeros(kind.size, np.bool_)
+    for i in range(kept.size):
+        farm[kept[i]] = True
+    for p in range(kind.size):
+        placed = lease_end[p] >= 0 or kind[p] == custody
+        fallback = released[p] and not placed and own_value[p] >= idle_value
+        if (farm[p] or fallback) and not placed and holder[p] >= 0:
+            kind[p] = own
+            operator[p] = holder[p]
+
+
+@kernel
+def end_leases(plot, year, kinds):
+    """Leases whose last year has passed end, as :func:`landsim.market.expire_reference` ends
+    them with NumPy: the sitting lessee of an oral household lease (its rent and kin
+    closeness) is kept; the plot is idle, without operator, rent or lease.
+
+    Args:
+        plot: per plot ``(kind, operator, rent, lease_start, lease_end, written, closeness,
+            sitting, sitting_rent, sitting_closeness)``, all written.
+        year: this year.
+        kinds: ``(HOUSEHOLD_LEASE, IDLE, NOBODY)``.
+    """
+    kind, operator, rent, start, end, written, closeness = plot[:7]
+    sitting, sitting_rent, sitting_closeness = plot[7:]
+    lease, idle, nobody = kinds
+    for p in range(kind.size):
+        sitting[p] = nobody
+        if end[p] >= 0 and end[p] < year:
+            if kind[p] == lease and not written[p]:
+                sitting[p] = operator[p]
+                sitting_rent[p] = rent[p]
+                sitting_closeness[p] = closeness[p]
+            kind[p] = idle
+            operator[p] = nobody
+            rent[p] = 0.0
+            start[p] = -1
+            end[p] = -1
+            written[p] = False
+            closeness[p] = 0.0

@@ -33,7 +33,14 @@ import numpy as np
 
 from landsim import compiled, services
 from landsim.clearing import Bidders, KinPairs, Leases, Offers, Technology, clear_market
-from landsim.clearing_kernels import bidder_table, offer_book, sign_and_learn
+from landsim.clearing_kernels import (
+    bidder_table,
+    end_leases,
+    farm_unplaced,
+    offer_book,
+    release_plots,
+    sign_and_learn,
+)
 from landsim.cooperatives import pool_offered_land
 from landsim.farming import day_market
 from landsim.kin import kin_pairs_reference
@@ -54,6 +61,9 @@ __all__ = [
     "bidders_reference",
     "offers_reference",
     "sign_reference",
+    "expire_reference",
+    "release_reference",
+    "who_farms_reference",
     "technology",
     "place_custody",
     "who_farms",
@@ -73,7 +83,23 @@ SETTLE_TOLERANCE = 0.003
 
 def expire_leases(plots: Plots, year: int) -> None:
     """Leases whose last year has passed return plots to their holders; the lessee of an oral
-    household lease sits on the plot and may renew it in this year's market."""
+    household lease sits on the plot and may renew it in this year's market. On the compiled
+    kernel :func:`landsim.clearing_kernels.end_leases`; :func:`expire_reference` when
+    compilation is off."""
+    if not compiled.enabled():
+        expire_reference(plots, year)
+        return
+    p = plots
+    plot = (
+        p.kind, p.operator, p.rent, p.lease_start, p.lease_end, p.written, p.closeness,
+        p.sitting, p.sitting_rent, p.sitting_closeness,
+    )  # fmt: skip
+    end_leases(plot, int(year), (HOUSEHOLD_LEASE, IDLE, NOBODY))
+
+
+def expire_reference(plots: Plots, year: int) -> None:
+    """:func:`expire_leases` written with NumPy: the reference that
+    :func:`landsim.clearing_kernels.end_leases` must equal."""
     p = plots
     ending = p.leased() & (p.lease_end < year)
     oral = np.flatnonzero(ending & (p.kind == HOUSEHOLD_LEASE) & ~p.written)  # by index: cheaper
@@ -91,23 +117,56 @@ def place_released_land(
     farming and custody, which were for one season, end."""
     p = town.plots
     free, ch = use.plots, use.choices
-    leased = p.leased()
-    unleased = np.flatnonzero(~leased)  # writes by index cost less than by mask
-    p.kind[unleased] = IDLE
-    p.operator[unleased] = NOBODY
-    channel = np.full(p.n, -1, dtype=np.int8)
-    channel[free] = ch.channel
-    own_value = np.full(p.n, -np.inf)
-    own_value[free] = ch.own_value
-    free_coll = (p.holder == COLLECTIVE) & ~leased
-    released = (channel >= 0) | free_coll
-    p.released[:] = released
+    channel, own_value, free_coll = _release(p, free, ch.channel, ch.own_value)
+    released = p.released
     pool_offered_land(town, params, channel, free_coll, year, rng)
     place_custody(town, params, channel, rng)
     offered = np.flatnonzero(released & ~p.leased() & (p.kind != CUSTODY))
     lease_market(town, params, use, offered, own_value, rng, year)
     who_farms(p, free[ch.keep], released, own_value, idle_value(params))
     p.sitting[:] = NOBODY  # a lease not renewed this year is not renewed later
+
+
+def _release(
+    p: Plots, free: np.ndarray, channel: np.ndarray, own_value: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plots under no running lease are idle and without operator until placed; the free
+    plots' ``channel`` (-1: kept) and ``own_value`` spread over all plots (-1 and ``-inf``
+    elsewhere), the collective's unlet plots, and the released plots (``p.released``). On the
+    compiled kernel :func:`landsim.clearing_kernels.release_plots`; :func:`release_reference`
+    when compilation is off.
+
+    Returns:
+        ``(channel, own_value, free_coll)``, per plot.
+    """
+    if not compiled.enabled():
+        return release_reference(p, free, channel, own_value)
+    plot = (p.kind, p.operator, p.lease_end, p.holder, p.released)
+    return release_plots(
+        plot,
+        np.ascontiguousarray(free, dtype=np.int64),
+        np.ascontiguousarray(channel),
+        np.ascontiguousarray(own_value, dtype=np.float64),
+        (IDLE, NOBODY, COLLECTIVE),
+    )
+
+
+def release_reference(
+    p: Plots, free: np.ndarray, channel_free: np.ndarray, own_value_free: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_release` written with NumPy: the reference that
+    :func:`landsim.clearing_kernels.release_plots` must equal."""
+    leased = p.leased()
+    unleased = np.flatnonzero(~leased)  # writes by index cost less than by mask
+    p.kind[unleased] = IDLE
+    p.operator[unleased] = NOBODY
+    channel = np.full(p.n, -1, dtype=np.int8)
+    channel[free] = channel_free
+    own_value = np.full(p.n, -np.inf)
+    own_value[free] = own_value_free
+    free_coll = (p.holder == COLLECTIVE) & ~leased
+    p.released[:] = (channel >= 0) | free_coll
+    return channel, own_value, free_coll
 
 
 def place_custody(
@@ -135,7 +194,32 @@ def who_farms(
 ) -> None:
     """Kept plots (``kept``), and released plots nobody took whose holder can and will farm
     them (``own_value >= idle``, what leaving it idle is worth), are farmed by their holders;
-    the rest of the unplaced land lies idle."""
+    the rest of the unplaced land lies idle. On the compiled kernel
+    :func:`landsim.clearing_kernels.farm_unplaced`; :func:`who_farms_reference` when
+    compilation is off, or for arrays of other types than the kernel's."""
+    p = plots
+    if not compiled.enabled() or own_value.dtype != np.float64 or released.dtype != np.bool_:
+        who_farms_reference(plots, kept, released, own_value, idle)
+        return
+    farm_unplaced(
+        (p.kind, p.operator, p.lease_end, p.holder),
+        np.ascontiguousarray(kept, dtype=np.int64),
+        released,
+        own_value,
+        float(idle),
+        (CUSTODY, OWN),
+    )
+
+
+def who_farms_reference(
+    plots: Plots,
+    kept: np.ndarray,
+    released: np.ndarray,
+    own_value: np.ndarray,
+    idle: float = 0.0,
+) -> None:
+    """:func:`who_farms` written with NumPy: the reference that
+    :func:`landsim.clearing_kernels.farm_unplaced` must equal."""
     p = plots
     placed = p.leased() | (p.kind == CUSTODY)
     farm = np.zeros(p.n, dtype=bool)

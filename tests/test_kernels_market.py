@@ -221,7 +221,7 @@ def market_towns(draw):
     rng = np.random.default_rng(seed)
     holder = np.where(rng.random(n_p) < 0.15, -1, rng.integers(0, n_h, n_p))
     kept = (rng.random(n_p) < 0.4) & (holder >= 0)
-    kind = np.where(rng.random(n_p) < 0.3, HOUSEHOLD_LEASE, rng.integers(0, 3, n_p)).astype(np.int8)
+    kind = np.where(rng.random(n_p) < 0.3, HOUSEHOLD_LEASE, rng.integers(0, 5, n_p)).astype(np.int8)
     plots = SimpleNamespace(
         n=n_p, holder=holder, hilly=rng.random(n_p) < 0.4, kind=kind,
         operator=np.where(kind == HOUSEHOLD_LEASE, rng.integers(0, n_h, n_p), -1),
@@ -306,3 +306,48 @@ def test_the_markets_bidders_offers_and_signing_equal_their_references(case):
     for name in ("kind", "operator", "rent", "lease_start", "lease_end", "written", "closeness"):
         assert _same_bits(getattr(town.plots, name), getattr(twin.plots, name)), name
     assert _same_bits(town.villages.lease_return, twin.villages.lease_return)
+
+
+@settings(max_examples=200, deadline=None)
+@given(market_towns(), st.integers(0, 5))
+def test_releasing_farming_and_ending_leases_equal_their_references(case, year):
+    """On random towns, the compiled release of the year's land (release_plots), who farms
+    what nobody took (farm_unplaced) and the leases that end (end_leases) write the same plots
+    as their NumPy references, bit for bit."""
+    import copy
+
+    from landsim import market
+    from landsim.world import Plots
+
+    town, use, _, own_value, rng = case
+    p = town.plots
+    p.released = np.zeros(p.n, dtype=bool)
+    p.leased = lambda: p.lease_end >= 0
+    p.end_lease = lambda mask: Plots.end_lease(p, mask)
+    twin = copy.deepcopy(p)
+    twin.leased = lambda: twin.lease_end >= 0
+    twin.end_lease = lambda mask: Plots.end_lease(twin, mask)
+    names = (
+        "kind", "operator", "rent", "lease_start", "lease_end", "written", "closeness",
+        "sitting", "sitting_rent", "sitting_closeness", "released",
+    )  # fmt: skip
+
+    def same() -> None:
+        for name in names:
+            assert _same_bits(getattr(p, name), getattr(twin, name)), name
+
+    _no_jit(market.expire_leases, twin, year)
+    market.expire_leases(p, year)
+    same()
+    free = use.plots
+    channel = rng.integers(-1, 5, free.size).astype(np.int8)
+    value = own_value[free]
+    want = _no_jit(market._release, twin, free, channel, value)
+    got = market._release(p, free, channel, value)
+    for w, g in zip(want, got, strict=True):
+        assert _same_bits(g, w)
+    same()
+    kept = free[use.choices.keep]
+    _no_jit(market.who_farms, twin, kept, twin.released, want[1], 0.0)
+    market.who_farms(p, kept, p.released, got[1], 0.0)
+    same()
