@@ -12,13 +12,7 @@ Stage 1, the renewals, as :func:`landsim.clearing._renewals_reference` decides t
 :func:`renewals`. Stage 2, the loans to kin, as :func:`landsim.clearing.kin_loans_reference`
 makes them with Python lists: :func:`kin_loans`. The three stages in one call, for a market
 too small to split over threads (where the calls between stages cost more than their work):
-:func:`clear_offers`. The market's bidders, as :func:`landsim.market.bidders_reference` finds
-them: :func:`bidder_table`; its offers and kin pairs, as
-:func:`landsim.market.offers_reference` makes them: :func:`offer_book`; the leases signed and
-what offering returned learnt, as :func:`landsim.market.sign_reference` does it:
-:func:`sign_and_learn`. The year's released land (:func:`release_plots`), who farms what nobody
-took (:func:`farm_unplaced`) and the leases that end (:func:`end_leases`), as
-:mod:`landsim.market`'s references do it.
+:func:`clear_offers`.
 
 Parts: :func:`auction_villages` (every village of a market, in one call), :func:`village_bids`
 (a village's bid matrix, plots x bidders), :func:`auction_rounds` (a village's rounds, on a
@@ -36,7 +30,6 @@ import math
 import numpy as np
 
 from landsim.compiled import kernel
-from landsim.demography_kernels import offer_kin
 
 __all__ = [
     "auction_rounds",
@@ -48,12 +41,6 @@ __all__ = [
     "kin_loans",
     "renewals",
     "clear_offers",
-    "bidder_table",
-    "offer_book",
-    "sign_and_learn",
-    "release_plots",
-    "farm_unplaced",
-    "end_leases",
 ]
 
 
@@ -403,10 +390,8 @@ def renewals(o, b, close, rent, plot, bidder, tech, distance_cost, days_left, ro
 
 @kernel
 def clear_offers(offer, bidder, kin, tech, plot_mu, distance_cost, kin_lease_value, floor):
-    """A whole market on one thread, as :func:`landsim.clearing.clear_market` clears it stage
-    by stage (renewals: :func:`renewals`; loans to kin: :func:`landsim.clearing._kin_loans`
-    and :func:`kin_loans`; auctions: :func:`landsim.clearing._auctions` and
-    :func:`auction_villages`), with the same operations in the same order, in one call.
+    """A whole market in one call, as :func:`landsim.clearing.clear_market` clears it stage by
+    stage (:func:`_renewal_stage`, :func:`_kin_stage`, :func:`auction_villages`).
 
     Args:
         offer: per offer ``(village, row, col, hilly, quality, reserve, market_value, holder,
@@ -449,77 +434,23 @@ def clear_offers(offer, bidder, kin, tech, plot_mu, distance_cost, kin_lease_val
         spread[p] = sd_gross * quality[p] * yf
         per_mu[p] = days_hilly if hilly[p] else days_flat
         need[p] = per_mu[p] * plot_mu
-    n = 0
     # stage 1: renewals, by sitting lessee, then offer
-    o = np.flatnonzero(sitting >= 0)
-    if o.size:
-        o = o[np.argsort(sitting[o], kind="mergesort")]
-        b = sitting[o]
-        close = sitting_closeness[o]
-        rent = sitting_rent[o]
-        ok, family = renewals(
-            o, b, close, rent, (hilly, quality, need, row_o, col_o, holder),
-            (risk, wage, row_b, col_b, household), tech, distance_cost, days_left, room,
-        )  # fmt: skip
-        for i in range(o.size):
-            if ok[i]:
-                is_open[o[i]] = False
-                room[b[i]] -= 1
-                days_left[b[i]] -= need[o[i]] if family[i] else 0.0
-                out_o[n], out_b[n], out_rent[n], out_close[n] = o[i], b[i], rent[i], close[i]
-                out_renewed[n] = True
-                n += 1
-    # stage 2: loans to kin, closest ties first (np.lexsort((b, o, -c)) as stable sorts)
+    n = _renewal_stage(
+        (sitting, sitting_rent, sitting_closeness), (hilly, quality, need, row_o, col_o, holder),
+        (risk, wage, row_b, col_b, household), tech, distance_cost, is_open, room, days_left,
+        (out_o, out_b, out_rent, out_close, out_renewed),
+    )  # fmt: skip
+    # stage 2: loans to kin, closest ties first
     if k_offer.size:
-        keep = np.zeros(k_offer.size, np.bool_)
-        for i in range(k_offer.size):
-            oi, bi, c = k_offer[i], k_bidder[i], k_close[i]
-            m = before[oi] - per_mu[oi] * wage[bi] - risk[bi] * spread[oi]
-            value = c * kin_lease_value
-            keep[i] = (
-                m >= 0 and value >= reserve[oi] and value >= market_value[oi]
-                and holder[oi] != household[bi] and c > 0 and is_open[oi]
-            )  # fmt: skip
-        idx = np.flatnonzero(keep)
-        idx = idx[np.argsort(k_bidder[idx], kind="mergesort")]
-        idx = idx[np.argsort(k_offer[idx], kind="mergesort")]
-        idx = idx[np.argsort(-k_close[idx], kind="mergesort")]
-        for i in idx:
-            oi, bi = k_offer[i], k_bidder[i]
-            if is_open[oi] and room[bi] > 0 and days_left[bi] >= need[oi]:
-                is_open[oi] = False
-                room[bi] -= 1
-                days_left[bi] -= need[oi]
-                out_o[n], out_b[n], out_rent[n], out_close[n] = oi, bi, 0.0, k_close[i]
-                n += 1
+        n = _kin_stage(
+            kin, (before, spread, per_mu, need, reserve, market_value, holder),
+            (household, wage, risk), kin_lease_value, is_open, room, days_left,
+            (out_o, out_b, out_rent, out_close), n,
+        )  # fmt: skip
     # stage 3: auctions, village by village
     o_all = np.flatnonzero(is_open)
     if o_all.size:
-        b_order = np.argsort(b_village, kind="mergesort")
-        o_order = o_all[np.argsort(village[o_all], kind="mergesort")]
-        n_v = 1
-        for i in range(1, o_order.size):
-            if village[o_order[i]] != village[o_order[i - 1]]:
-                n_v += 1
-        o_bounds = np.empty(n_v + 1, np.int64)
-        b_first = np.empty(n_v, np.int64)
-        b_end = np.empty(n_v, np.int64)
-        v = 0
-        o_bounds[0] = 0
-        for i in range(1, o_order.size):
-            if village[o_order[i]] != village[o_order[i - 1]]:
-                v += 1
-                o_bounds[v] = i
-        o_bounds[n_v] = o_order.size
-        j = 0
-        for v in range(n_v):
-            key = village[o_order[o_bounds[v]]]
-            while j < n_b and b_village[b_order[j]] < key:
-                j += 1
-            b_first[v] = j
-            while j < n_b and b_village[b_order[j]] <= key:
-                j += 1
-            b_end[v] = j
+        o_order, o_bounds, b_order, b_first, b_end = _by_village(o_all, village, b_village)
         plot = (before, spread, per_mu, need, floor, row_o, col_o, holder)
         wo, wb, rent, fam = auction_villages(
             o_order, o_bounds, b_order, b_first, b_end, plot,
@@ -540,268 +471,93 @@ def clear_offers(offer, bidder, kin, tech, plot_mu, distance_cost, kin_lease_val
 
 
 @kernel
-def bidder_table(plot, member, household, numbers):
-    """The market's bidders, as :func:`landsim.market.bidders_reference` finds them with NumPy
-    (the same operations in the same order; the sums over plots and members in their order).
-
-    Args:
-        plot: per plot ``(holder, hilly, kept, kind, operator)``; ``kept`` is a mask.
-        member: per member ``(household, age, resident)``.
-        household: per household ``(alive, village, row, col, days, wage)``.
-        numbers: ``(labour_days_flat, labour_days_hilly, plot_mu, lessee_mu_per_worker,
-            labour_decline_age, labour_zero_age, aging_speed, bidder_max_head_age,
-            risk_aversion, risk_aversion_old, lease kind)``.
-
-    Returns:
-        ``(household, village, row, col, wage, days, room, risk)`` of the bidders.
-    """
-    holder, hilly, kept, kind, operator = plot
-    m_hh, m_age, m_res = member
-    alive, village, home_row, home_col, days, wage = household
-    flat, hilly_days, mu, per_worker, decline, zero, speed, max_age, ra, ra_old, lease = numbers
-    n_h = alive.size
-    own_days = np.zeros(n_h)
-    operated = np.zeros(n_h, np.int64)
-    for p in range(holder.size):
-        if kept[p]:
-            own_days[holder[p]] += (hilly_days if hilly[p] else flat) * mu
-            operated[holder[p]] += 1
-    for p in range(holder.size):
-        if kind[p] == lease:
-            operated[operator[p]] += 1
-    span = (zero - decline) / speed
-    workers = np.zeros(n_h)
-    head = np.zeros(n_h)
-    for i in range(m_hh.size):
-        age = m_age[i]
-        cap = 1.0 - (age - decline) / span
-        cap = 0.0 if cap < 0.0 else (1.0 if cap > 1.0 else cap)
-        cap = 0.0 if age < 16 else cap
-        workers[m_hh[i]] += cap * (1.0 if m_res[i] else 0.0)
-        if m_res[i] and age > head[m_hh[i]]:
-            head[m_hh[i]] = age
-    room = np.empty(n_h)
-    n = 0
-    for h in range(n_h):
-        room[h] = np.floor(per_worker * workers[h] / mu + 1e-9) - operated[h]
-        if alive[h] and head[h] > 0 and head[h] <= max_age and room[h] >= 1:
+def _kin_stage(kin, plot, bidder, kin_lease_value, is_open, room, days_left, out, n):
+    """Stage 2 of :func:`clear_offers`: the loans to kin (``np.lexsort((b, o, -c))`` as three
+    stable sorts), written to ``out`` from position ``n``; returns the new count."""
+    k_offer, k_bidder, k_close = kin
+    before, spread, per_mu, need, reserve, market_value, holder = plot
+    household, wage, risk = bidder
+    out_o, out_b, out_rent, out_close = out
+    keep = np.zeros(k_offer.size, np.bool_)
+    for i in range(k_offer.size):
+        oi, bi, c = k_offer[i], k_bidder[i], k_close[i]
+        m = before[oi] - per_mu[oi] * wage[bi] - risk[bi] * spread[oi]
+        value = c * kin_lease_value
+        keep[i] = (
+            m >= 0 and value >= reserve[oi] and value >= market_value[oi]
+            and holder[oi] != household[bi] and c > 0 and is_open[oi]
+        )  # fmt: skip
+    idx = np.flatnonzero(keep)
+    idx = idx[np.argsort(k_bidder[idx], kind="mergesort")]
+    idx = idx[np.argsort(k_offer[idx], kind="mergesort")]
+    idx = idx[np.argsort(-k_close[idx], kind="mergesort")]
+    for i in idx:
+        oi, bi = k_offer[i], k_bidder[i]
+        if is_open[oi] and room[bi] > 0 and days_left[bi] >= need[oi]:
+            is_open[oi] = False
+            room[bi] -= 1
+            days_left[bi] -= need[oi]
+            out_o[n], out_b[n], out_rent[n], out_close[n] = oi, bi, 0.0, k_close[i]
             n += 1
-    b = np.empty(n, np.int64)
-    out_days = np.empty(n)
-    out_room = np.empty(n, np.int64)
-    risk = np.empty(n)
-    n = 0
-    for h in range(n_h):
-        if alive[h] and head[h] > 0 and head[h] <= max_age and room[h] >= 1:
-            b[n] = h
-            spare = days[h] - own_days[h]
-            out_days[n] = spare if (spare > 0.0 or spare != spare) else 0.0
-            out_room[n] = np.int64(room[h])
-            old = (head[h] - 60.0) / 20.0
-            risk[n] = ra + ra_old * (0.0 if old < 0.0 else (1.0 if old > 1.0 else old))
-            n += 1
-    return b, village[b], home_row[b], home_col[b], wage[b], out_days, out_room, risk
+    return n
 
 
 @kernel
-def offer_book(plot, offered, own_value, lease_return, household, n_h, ties):
-    """The market's offers and kin pairs, as :func:`landsim.market.offers_reference` makes them
-    with NumPy: the offered plots' attributes, each holder's reserve and market value, each
-    plot's sitting lessee by its bidder index; the kin pairs between holders and bidders
-    (:func:`landsim.demography_kernels.offer_kin`); and a loan to kin renewed on kin terms only
-    while a tie joins holder and sitting lessee (its closeness, the last such pair's).
-
-    Args:
-        plot: per plot ``(village, row, col, hilly, quality, holder, sitting, sitting_rent,
-            sitting_closeness)``.
-        offered: the offered plots (indices).
-        own_value: each plot's value to its holder (yuan/mu).
-        lease_return: expected return per offered plot, villages x (flat, hilly).
-        household: the bidders' households.
-        n_h: household slots.
-        ties: the kin ties ``(src, dst, closeness)``.
-
-    Returns:
-        ``(village, row, col, hilly, quality, reserve, market_value, holder, sitting,
-        sitting_rent, sitting_closeness, kin offer, kin bidder, kin closeness)``.
-    """
-    village, row, col, hilly, quality, holder, sitting_p, rent_p, close_p = plot
-    n = offered.size
-    bidder_of = np.full(n_h, -1, np.int64)
-    is_bidder = np.zeros(n_h, np.bool_)
-    for i in range(household.size):
-        bidder_of[household[i]] = i
-        is_bidder[household[i]] = True
-    reserve = np.empty(n)
-    market_value = np.empty(n)
-    sitting = np.empty(n, np.int64)
-    is_holder = np.zeros(n_h, np.bool_)
-    o_holder = holder[offered]
-    for i in range(n):
-        p = offered[i]
-        x = own_value[p]
-        reserve[i] = x if (x > 0.0 or x != x) else 0.0
-        market_value[i] = lease_return[village[p], 1 if hilly[p] else 0]
-        s = sitting_p[p]
-        sitting[i] = bidder_of[s] if s >= 0 else -1
-        if o_holder[i] >= 0:
-            is_holder[o_holder[i]] = True
-    closeness = close_p[offered]
-    k_offer, k_bidder, k_close = offer_kin(
-        ties[0], ties[1], ties[2], is_holder, is_bidder, bidder_of, o_holder.astype(np.int64)
-    )
-    # loans to kin: the closeness of the last pair joining the plot and its sitting lessee
-    found = np.zeros(n)
-    for k in range(k_offer.size):
-        o = k_offer[k]
-        if sitting[o] >= 0 and closeness[o] > 0 and k_bidder[k] == sitting[o]:
-            found[o] = k_close[k]
-    for o in range(n):
-        if sitting[o] >= 0 and closeness[o] > 0:
-            closeness[o] = found[o]
-            if found[o] <= 0:
-                sitting[o] = -1
-    return (
-        village[offered], row[offered], col[offered], hilly[offered], quality[offered],
-        reserve, market_value, o_holder, sitting, rent_p[offered], closeness,
-        k_offer, k_bidder, k_close,
-    )  # fmt: skip
-
-
-@kernel
-def sign_and_learn(plot, lease, year, lease_kind, offered, learn):
-    """Sign the leases and learn what offering a plot returned, as
-    :func:`landsim.market.sign_reference` does with NumPy (the sums by village and terrain in
-    the leases' order).
-
-    Args:
-        plot: per plot ``(kind, operator, rent, lease_start, lease_end, written, closeness,
-            village, hilly)``; the first seven are written.
-        lease: per lease ``(offer, plot, lessee, rent, kin, closeness, written, term)``.
-        year: this year.
-        lease_kind: the kind of a household lease.
-        offered: the offered plots (indices).
-        learn: ``(lease_return, kin_lease_value, expectation_weight)``; the expected return
-            per offered plot, villages x (flat, hilly), is updated.
-    """
-    kind, operator, rent, start, end, written, closeness, village, hilly = plot
-    l_offer, l_plot, lessee, l_rent, kin, l_close, l_written, term = lease
-    lease_return, kin_value, weight = learn
-    for i in range(l_plot.size):
-        p = l_plot[i]
-        kind[p] = lease_kind
-        operator[p] = lessee[i]
-        rent[p] = l_rent[i]
-        start[p] = year
-        end[p] = year + term[i] - 1
-        written[p] = l_written[i]
-        closeness[p] = l_close[i]
-    n_v = lease_return.shape[0]
-    n_off = np.zeros((n_v, 2), np.int64)
-    ret = np.zeros((n_v, 2))
-    for i in range(offered.size):
-        p = offered[i]
-        n_off[village[p], 1 if hilly[p] else 0] += 1
-    for i in range(l_offer.size):
-        p = offered[l_offer[i]]
-        ret[village[p], 1 if hilly[p] else 0] += l_close[i] * kin_value if kin[i] else l_rent[i]
+def _by_village(o_all, village, b_village):
+    """The open offers ``o_all`` and the bidders by village, as
+    :func:`landsim.clearing._auctions` groups them for :func:`auction_villages`:
+    ``(o_order, o_bounds, b_order, b_first, b_end)``."""
+    n_b = b_village.size
+    b_order = np.argsort(b_village, kind="mergesort")
+    o_order = o_all[np.argsort(village[o_all], kind="mergesort")]
+    n_v = 1
+    for i in range(1, o_order.size):
+        if village[o_order[i]] != village[o_order[i - 1]]:
+            n_v += 1
+    o_bounds = np.empty(n_v + 1, np.int64)
+    b_first = np.empty(n_v, np.int64)
+    b_end = np.empty(n_v, np.int64)
+    v = 0
+    o_bounds[0] = 0
+    for i in range(1, o_order.size):
+        if village[o_order[i]] != village[o_order[i - 1]]:
+            v += 1
+            o_bounds[v] = i
+    o_bounds[n_v] = o_order.size
+    j = 0
     for v in range(n_v):
-        for t in range(2):
-            if n_off[v, t] > 0:
-                x = lease_return[v, t]
-                lease_return[v, t] = x + weight * (ret[v, t] / n_off[v, t] - x)
+        key = village[o_order[o_bounds[v]]]
+        while j < n_b and b_village[b_order[j]] < key:
+            j += 1
+        b_first[v] = j
+        while j < n_b and b_village[b_order[j]] <= key:
+            j += 1
+        b_end[v] = j
+    return o_order, o_bounds, b_order, b_first, b_end
 
 
 @kernel
-def release_plots(plot, free, channel_free, own_value_free, kinds):
-    """The year's released land, as :func:`landsim.market.release_reference` finds it with
-    NumPy: plots under no running lease are idle and without operator until placed; each
-    free plot's channel (-1: kept) and value to its holder (``-inf`` where not decided on);
-    the collective's unlet plots; the released plots (marked in ``plot``'s ``released``).
-
-    Args:
-        plot: per plot ``(kind, operator, lease_end, holder, released)``; ``kind``,
-            ``operator`` and ``released`` are written.
-        free: the plots decided on (indices).
-        channel_free: their channels.
-        own_value_free: their values to their holders (yuan/mu).
-        kinds: ``(IDLE, NOBODY, COLLECTIVE)``.
-
-    Returns:
-        ``(channel, own_value, free_coll)``, per plot.
-    """
-    kind, operator, lease_end, holder, released = plot
-    idle, nobody, collective = kinds
-    n = kind.size
-    channel = np.full(n, -1, np.int8)
-    own_value = np.full(n, -np.inf)
-    for i in range(free.size):
-        channel[free[i]] = channel_free[i]
-        own_value[free[i]] = own_value_free[i]
-    free_coll = np.zeros(n, np.bool_)
-    for p in range(n):
-        if lease_end[p] < 0:
-            kind[p] = idle
-            operator[p] = nobody
-            free_coll[p] = holder[p] == collective
-        released[p] = channel[p] >= 0 or free_coll[p]
-    return channel, own_value, free_coll
-
-
-@kernel
-def farm_unplaced(plot, kept, released, own_value, idle_value, kinds):
-    """Who farms the plots nobody took, as :func:`landsim.market.who_farms_reference` decides
-    it with NumPy: kept plots, and released ones whose value to their holder is at least
-    ``idle_value``, are farmed by their holders, when not leased or in custody.
-
-    Args:
-        plot: per plot ``(kind, operator, lease_end, holder)``; ``kind`` and ``operator``
-            are written.
-        kept: the kept plots (indices).
-        released: per plot, released this year.
-        own_value: per plot, its value to its holder (yuan/mu).
-        idle_value: what leaving a plot idle is worth (yuan/mu).
-        kinds: ``(CUSTODY, OWN)``.
-    """
-    kind, operator, lease_end, holder = plot
-    custody, own = kinds
-    farm = np.zeros(kind.size, np.bool_)
-    for i in range(kept.size):
-        farm[kept[i]] = True
-    for p in range(kind.size):
-        placed = lease_end[p] >= 0 or kind[p] == custody
-        fallback = released[p] and not placed and own_value[p] >= idle_value
-        if (farm[p] or fallback) and not placed and holder[p] >= 0:
-            kind[p] = own
-            operator[p] = holder[p]
-
-
-@kernel
-def end_leases(plot, year, kinds):
-    """Leases whose last year has passed end, as :func:`landsim.market.expire_reference` ends
-    them with NumPy: the sitting lessee of an oral household lease (its rent and kin
-    closeness) is kept; the plot is idle, without operator, rent or lease.
-
-    Args:
-        plot: per plot ``(kind, operator, rent, lease_start, lease_end, written, closeness,
-            sitting, sitting_rent, sitting_closeness)``, all written.
-        year: this year.
-        kinds: ``(HOUSEHOLD_LEASE, IDLE, NOBODY)``.
-    """
-    kind, operator, rent, start, end, written, closeness = plot[:7]
-    sitting, sitting_rent, sitting_closeness = plot[7:]
-    lease, idle, nobody = kinds
-    for p in range(kind.size):
-        sitting[p] = nobody
-        if end[p] >= 0 and end[p] < year:
-            if kind[p] == lease and not written[p]:
-                sitting[p] = operator[p]
-                sitting_rent[p] = rent[p]
-                sitting_closeness[p] = closeness[p]
-            kind[p] = idle
-            operator[p] = nobody
-            rent[p] = 0.0
-            start[p] = -1
-            end[p] = -1
-            written[p] = False
-            closeness[p] = 0.0
+def _renewal_stage(sit, plot, bidder, tech, distance_cost, is_open, room, days_left, out):
+    """Stage 1 of :func:`clear_offers`: the renewals (:func:`renewals`), by sitting lessee,
+    then offer, written to ``out`` from its start; returns their count."""
+    sitting, sitting_rent, sitting_closeness = sit
+    need = plot[2]
+    out_o, out_b, out_rent, out_close, out_renewed = out
+    n = 0
+    o = np.flatnonzero(sitting >= 0)
+    if o.size == 0:
+        return n
+    o = o[np.argsort(sitting[o], kind="mergesort")]
+    b = sitting[o]
+    close = sitting_closeness[o]
+    rent = sitting_rent[o]
+    ok, family = renewals(o, b, close, rent, plot, bidder, tech, distance_cost, days_left, room)
+    for i in range(o.size):
+        if ok[i]:
+            is_open[o[i]] = False
+            room[b[i]] -= 1
+            days_left[b[i]] -= need[o[i]] if family[i] else 0.0
+            out_o[n], out_b[n], out_rent[n], out_close[n] = o[i], b[i], rent[i], close[i]
+            out_renewed[n] = True
+            n += 1
+    return n

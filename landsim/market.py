@@ -33,7 +33,12 @@ import numpy as np
 
 from landsim import compiled, services
 from landsim.clearing import Bidders, KinPairs, Leases, Offers, Technology, clear_market
-from landsim.clearing_kernels import (
+from landsim.cooperatives import pool_offered_land
+from landsim.farming import day_market
+from landsim.kin import kin_pairs_reference
+from landsim.labour import labour_capacity, learn_job_chance
+from landsim.land_use import idle_value, risk_aversion
+from landsim.market_kernels import (
     bidder_table,
     end_leases,
     farm_unplaced,
@@ -41,11 +46,6 @@ from landsim.clearing_kernels import (
     release_plots,
     sign_and_learn,
 )
-from landsim.cooperatives import pool_offered_land
-from landsim.farming import day_market
-from landsim.kin import kin_pairs_reference
-from landsim.labour import labour_capacity, learn_job_chance
-from landsim.land_use import idle_value, risk_aversion
 from landsim.params import Assumptions, Params
 from landsim.population import Population
 from landsim.world import COLLECTIVE, COOP, CUSTODY, HOUSEHOLD_LEASE, IDLE, NOBODY, OWN, Plots
@@ -84,7 +84,7 @@ SETTLE_TOLERANCE = 0.003
 def expire_leases(plots: Plots, year: int) -> None:
     """Leases whose last year has passed return plots to their holders; the lessee of an oral
     household lease sits on the plot and may renew it in this year's market. On the compiled
-    kernel :func:`landsim.clearing_kernels.end_leases`; :func:`expire_reference` when
+    kernel :func:`landsim.market_kernels.end_leases`; :func:`expire_reference` when
     compilation is off."""
     if not compiled.enabled():
         expire_reference(plots, year)
@@ -99,7 +99,7 @@ def expire_leases(plots: Plots, year: int) -> None:
 
 def expire_reference(plots: Plots, year: int) -> None:
     """:func:`expire_leases` written with NumPy: the reference that
-    :func:`landsim.clearing_kernels.end_leases` must equal."""
+    :func:`landsim.market_kernels.end_leases` must equal."""
     p = plots
     ending = p.leased() & (p.lease_end < year)
     oral = np.flatnonzero(ending & (p.kind == HOUSEHOLD_LEASE) & ~p.written)  # by index: cheaper
@@ -133,7 +133,7 @@ def _release(
     """Plots under no running lease are idle and without operator until placed; the free
     plots' ``channel`` (-1: kept) and ``own_value`` spread over all plots (-1 and ``-inf``
     elsewhere), the collective's unlet plots, and the released plots (``p.released``). On the
-    compiled kernel :func:`landsim.clearing_kernels.release_plots`; :func:`release_reference`
+    compiled kernel :func:`landsim.market_kernels.release_plots`; :func:`release_reference`
     when compilation is off.
 
     Returns:
@@ -155,7 +155,7 @@ def release_reference(
     p: Plots, free: np.ndarray, channel_free: np.ndarray, own_value_free: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_release` written with NumPy: the reference that
-    :func:`landsim.clearing_kernels.release_plots` must equal."""
+    :func:`landsim.market_kernels.release_plots` must equal."""
     leased = p.leased()
     unleased = np.flatnonzero(~leased)  # writes by index cost less than by mask
     p.kind[unleased] = IDLE
@@ -195,7 +195,7 @@ def who_farms(
     """Kept plots (``kept``), and released plots nobody took whose holder can and will farm
     them (``own_value >= idle``, what leaving it idle is worth), are farmed by their holders;
     the rest of the unplaced land lies idle. On the compiled kernel
-    :func:`landsim.clearing_kernels.farm_unplaced`; :func:`who_farms_reference` when
+    :func:`landsim.market_kernels.farm_unplaced`; :func:`who_farms_reference` when
     compilation is off, or for arrays of other types than the kernel's."""
     p = plots
     if not compiled.enabled() or own_value.dtype != np.float64 or released.dtype != np.bool_:
@@ -219,7 +219,7 @@ def who_farms_reference(
     idle: float = 0.0,
 ) -> None:
     """:func:`who_farms` written with NumPy: the reference that
-    :func:`landsim.clearing_kernels.farm_unplaced` must equal."""
+    :func:`landsim.market_kernels.farm_unplaced` must equal."""
     p = plots
     placed = p.leased() | (p.kind == CUSTODY)
     farm = np.zeros(p.n, dtype=bool)
@@ -284,7 +284,7 @@ def _offers_and_kin(
     """The offers (:func:`_offers`), with loans to kin renewed on kin terms only while a tie
     still joins holder and lessee (:func:`_loans_still_kin`), and the kin pairs between
     holders and bidders (:func:`landsim.kin.kin_pairs`); on the compiled kernel
-    :func:`landsim.clearing_kernels.offer_book`, :func:`offers_reference` when compilation is
+    :func:`landsim.market_kernels.offer_book`, :func:`offers_reference` when compilation is
     off."""
     p, n_h = town.plots, town.population.n_households
     if not compiled.enabled():
@@ -304,7 +304,7 @@ def offers_reference(
     town: Town, offered: np.ndarray, own_value: np.ndarray, bidders: Bidders
 ) -> tuple[Offers, KinPairs]:
     """:func:`_offers_and_kin` written with NumPy: the reference that
-    :func:`landsim.clearing_kernels.offer_book` must equal."""
+    :func:`landsim.market_kernels.offer_book` must equal."""
     p, n_h = town.plots, town.population.n_households
     offers = _offers(p, town.villages.lease_return, offered, own_value, bidders, n_h)
     kin = kin_pairs_reference(town.kin, offers.holder, bidders.household, n_h)
@@ -322,7 +322,7 @@ def _sign(
 ) -> None:
     """Sign the leases (``written`` ones for ``terms`` years, the rest oral, for one) and learn
     what offering a plot returned (:func:`_learn`); on the compiled kernel
-    :func:`landsim.clearing_kernels.sign_and_learn`, :func:`sign_reference` when compilation
+    :func:`landsim.market_kernels.sign_and_learn`, :func:`sign_reference` when compilation
     is off."""
     if not compiled.enabled():
         sign_reference(town, params, offered, leases, written, terms, year)
@@ -350,7 +350,7 @@ def sign_reference(
     year: int,
 ) -> None:
     """:func:`_sign` written with NumPy: the reference that
-    :func:`landsim.clearing_kernels.sign_and_learn` must equal."""
+    :func:`landsim.market_kernels.sign_and_learn` must equal."""
     p = town.plots
     p.kind[leases.plot] = HOUSEHOLD_LEASE
     p.operator[leases.plot] = leases.lessee
@@ -424,7 +424,7 @@ def _bidders(p: Plots, pop: Population, use: LandUse, a: Assumptions, mu: float)
     manage more land: ``lessee_mu_per_worker`` per full resident worker, less the land they
     keep farming and the land they lease in already. Their own days are what their field
     days leave after the plots they keep (leased land beyond them is farmed with hired
-    labour). On the compiled kernel :func:`landsim.clearing_kernels.bidder_table`;
+    labour). On the compiled kernel :func:`landsim.market_kernels.bidder_table`;
     :func:`bidders_reference` when compilation is off."""
     kept = np.zeros(p.n, dtype=bool)
     kept[use.plots[use.choices.keep]] = True
@@ -450,7 +450,7 @@ def bidders_reference(
     mu: float,
 ) -> Bidders:
     """:func:`_bidders` written with NumPy, on the arrays
-    :func:`landsim.clearing_kernels.bidder_table` takes: the reference it must equal."""
+    :func:`landsim.market_kernels.bidder_table` takes: the reference it must equal."""
     holder, hilly, kept, kind, operator = plot
     m_hh, m_age, res = member
     alive, village, home_row, home_col, days, wage = household
