@@ -78,7 +78,7 @@ def test_calibrate_size_flags_replace_the_files_settings():
     assert config.world == SIZES["S"]
     assert (config.seeds, config.years, config.population, config.generations) == (1, 6, 4, 1)
     plain = load_config("calibrate_town")
-    assert (plain.seeds, plain.population, plain.generations) == (2, 30, 8)
+    assert (plain.seeds, plain.population, plain.generations) == (2, 120, 8)
 
 
 def test_the_size_flag_offers_the_sizes_of_validate():
