@@ -18,7 +18,7 @@ from landsim.params import Params
 if TYPE_CHECKING:
     from landsim.recording import Recording
 
-__all__ = ["RunSpec", "run", "simulate", "replicate_seeds", "label"]
+__all__ = ["RunSpec", "run", "simulate", "replicate_seeds", "label", "compile_kernels"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,18 @@ def label(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
         df.insert(i, key, value)
     df["seed"] = spec.seed
     return df
+
+
+def compile_kernels(scenario: str = "tri_party_governance", years: int = 2) -> None:
+    """Run a bundled scenario (co-ops, the service firm, subsidies: most of the model) for a few
+    years and throw the result away, so that its compiled kernels are compiled, or loaded from
+    Numba's cache, before a user waits on them.
+
+    After installing landsim the first compile takes about 40 s on the developers' 2-core
+    machine (docs/performance.md); from Numba's cache it takes about 0.2 s. ``landsim app`` calls
+    this in a background thread as it starts, so that the first page does not wait.
+    """
+    from landsim.scenario import load_scenario
+
+    params = load_scenario(scenario).params
+    run(RunSpec(params=params.model_dump(mode="json"), seed=1, years=years))

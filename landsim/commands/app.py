@@ -22,6 +22,8 @@ import logging
 import os
 import re
 import sys
+import threading
+import time
 from pathlib import Path
 
 from landsim.errors import UserError
@@ -139,6 +141,7 @@ def serve(
 
         os.environ.update(announce(host, port))
     _freeze_startup_objects()
+    _compile_in_background(log)
     uvicorn.run(
         # solara's app behind landsim's gate: secrets out of addresses, a cap on sessions, and
         # the allow-list of what a browser may send (landsim/app/server.py, boundary.py)
@@ -152,6 +155,28 @@ def serve(
         # students (py-spy, benchmarks/classroom_load.py)
         ws_per_message_deflate=False,
     )
+
+
+def _compile_in_background(log: logging.Logger) -> threading.Thread:
+    """Compile the model's kernels (:func:`landsim.runner.compile_kernels`) in a daemon thread
+    while the server starts, so that the first page after installing does not wait ~40 s for
+    them; a page opened meanwhile waits only for what is left. A failure is logged, not fatal:
+    the page would compile what it needs itself."""
+
+    def work() -> None:
+        from landsim.runner import compile_kernels
+
+        t0 = time.perf_counter()
+        try:
+            compile_kernels()
+        except Exception:  # noqa: BLE001 - the server serves on; the page compiles on demand
+            log.exception("compiling the model's kernels ahead of the first page failed")
+            return
+        log.info("the model's kernels are ready (%.1f s)", time.perf_counter() - t0)
+
+    thread = threading.Thread(target=work, name="landsim-compile", daemon=True)
+    thread.start()
+    return thread
 
 
 def _restart_on_system_malloc() -> None:

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import TAB_TIMEOUT
 
 import landsim
 from landsim import bundled
@@ -70,7 +71,9 @@ def test_installed_app_lists_every_bundled_scenario(wheel_app, browser):
     try:
         page = context.new_page()
         page.goto(wheel_app)
-        page.locator(".landsim-step").wait_for(state="visible", timeout=60_000)
+        # a fresh install has no compiled kernels yet: the server compiles them as it starts
+        # (about 40 s on the developers' machine), and the first page waits for what is left
+        page.locator(".landsim-step").wait_for(state="visible", timeout=TAB_TIMEOUT)
         page.locator(".landsim-scenario-a .v-select__slot").click()
         options = page.get_by_role("option")
         options.first.wait_for(state="visible")
