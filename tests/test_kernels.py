@@ -181,3 +181,15 @@ def test_the_cache_goes_to_the_users_folder_when_the_package_is_read_only(monkey
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
     assert compiled.cache_dir() is None
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+
+
+@pytest.mark.skipif(not compiled.enabled(), reason="LANDSIM_NO_JIT=1: nothing is compiled")
+def test_compile_kernels_leaves_a_towns_kernels_compiled():
+    """``landsim app`` warms up with :func:`landsim.runner.compile_kernels`: afterwards the
+    kernels of a town's year (its one-call market, the co-ops', farming's) are compiled."""
+    from landsim import clearing_kernels, coop_kernels, farming_kernels
+    from landsim.runner import compile_kernels
+
+    compile_kernels(years=1)
+    for k in (clearing_kernels.clear_offers, coop_kernels.pool_inputs, farming_kernels.harvest):
+        assert k.dispatcher().signatures, k.__name__
