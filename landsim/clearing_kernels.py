@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from landsim.compiled import kernel
+from landsim.sort_kernels import stable_argsort
 
 __all__ = [
     "auction_rounds",
@@ -188,8 +189,8 @@ def village_rounds(bids, days_per_mu, need, floor, wage, hired_wage, days_left, 
                     room[live[r]] = 0
         # by winner, gain (highest first), plot: np.lexsort((j, -gain, winner)) as two stable
         # sorts (j is already ascending)
-        by_gain = np.argsort(-gain, kind="mergesort")
-        order = by_gain[np.argsort(winner[by_gain], kind="mergesort")]
+        by_gain = stable_argsort(-gain)
+        order = by_gain[stable_argsort(winner[by_gain])]
         used = np.zeros(j.size)
         for i in range(j.size):
             if on_family[i]:
@@ -488,9 +489,9 @@ def _kin_stage(kin, plot, bidder, kin_lease_value, is_open, room, days_left, out
             and holder[oi] != household[bi] and c > 0 and is_open[oi]
         )  # fmt: skip
     idx = np.flatnonzero(keep)
-    idx = idx[np.argsort(k_bidder[idx], kind="mergesort")]
-    idx = idx[np.argsort(k_offer[idx], kind="mergesort")]
-    idx = idx[np.argsort(-k_close[idx], kind="mergesort")]
+    idx = idx[stable_argsort(k_bidder[idx])]
+    idx = idx[stable_argsort(k_offer[idx])]
+    idx = idx[stable_argsort(-k_close[idx])]
     for i in idx:
         oi, bi = k_offer[i], k_bidder[i]
         if is_open[oi] and room[bi] > 0 and days_left[bi] >= need[oi]:
@@ -508,8 +509,8 @@ def _by_village(o_all, village, b_village):
     :func:`landsim.clearing._auctions` groups them for :func:`auction_villages`:
     ``(o_order, o_bounds, b_order, b_first, b_end)``."""
     n_b = b_village.size
-    b_order = np.argsort(b_village, kind="mergesort")
-    o_order = o_all[np.argsort(village[o_all], kind="mergesort")]
+    b_order = stable_argsort(b_village)
+    o_order = o_all[stable_argsort(village[o_all])]
     n_v = 1
     for i in range(1, o_order.size):
         if village[o_order[i]] != village[o_order[i - 1]]:
@@ -547,7 +548,7 @@ def _renewal_stage(sit, plot, bidder, tech, distance_cost, is_open, room, days_l
     o = np.flatnonzero(sitting >= 0)
     if o.size == 0:
         return n
-    o = o[np.argsort(sitting[o], kind="mergesort")]
+    o = o[stable_argsort(sitting[o])]
     b = sitting[o]
     close = sitting_closeness[o]
     rent = sitting_rent[o]

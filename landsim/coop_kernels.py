@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from landsim.compiled import kernel
+from landsim.sort_kernels import stable_argsort
 
 __all__ = [
     "pairwise_sum",
@@ -189,7 +190,7 @@ def book_selection(net, room, surplus, mission, mission_share):
     """Which plots a co-op's books allow it to take, best first, as
     :func:`landsim.cooperatives.book_selection` chooses them (``mission``: the loss per mu it
     takes at most, ``coop_social_mission``; ``mission_share``: ``coop_mission_share``)."""
-    order = np.argsort(-net, kind="mergesort")[: max(room, 0)]
+    order = stable_argsort(-net)[: max(room, 0)]
     kept = np.empty(order.size, np.int64)
     n = 0
     for o in order:

@@ -193,3 +193,23 @@ def test_compile_kernels_leaves_a_towns_kernels_compiled():
     compile_kernels(years=1)
     for k in (clearing_kernels.clear_offers, coop_kernels.pool_inputs, farming_kernels.harvest):
         assert k.dispatcher().signatures, k.__name__
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.one_of(
+        hnp.arrays(np.int64, st.integers(0, 70), elements=st.integers(-3, 3)),
+        hnp.arrays(
+            np.float64,
+            st.integers(0, 70),
+            elements=st.sampled_from([-1.5, -0.0, 0.0, 0.25, 2.0, np.nan, np.inf, -np.inf]),
+        ),
+    )
+)
+def test_the_stable_sort_kernel_orders_as_numpys_stable_argsort(keys):
+    """Ties (many, by construction) keep their order, -0.0 ties 0.0, NaN goes last."""
+    from landsim.sort_kernels import stable_argsort
+
+    expected = np.argsort(keys, kind="stable")
+    np.testing.assert_array_equal(stable_argsort(keys), expected)
+    np.testing.assert_array_equal(stable_argsort.py_func(keys), expected)
