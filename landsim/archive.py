@@ -80,6 +80,14 @@ ZIP_ERRORS = (
 )
 
 
+#: zlib's level for the arrays: the fastest (1). A checkpoint is written after every step of
+#: the app's runs and every year of a checkpointed run; at level 1 the default town's takes
+#: 16 ms instead of the default level's (6) 25 ms, for 122 KB instead of 115 KB
+COMPRESS_LEVEL = 1
+#: the member's attribute for its level: ``compress_level`` from Python 3.13, before it private
+_LEVEL = "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel"
+
+
 def _header_bytes(dtype: np.dtype, shape: tuple[int, ...]) -> int:
     """Bytes of the ``.npy`` header NumPy writes for an array of ``dtype`` and ``shape``."""
     buf = io.BytesIO()
@@ -105,6 +113,7 @@ def write(
             arr = np.ascontiguousarray(arr)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
+            setattr(info, _LEVEL, COMPRESS_LEVEL)
             info.comment = json.dumps({"dtype": arr.dtype.str, "shape": arr.shape}).encode()
             with zf.open(info, "w", force_zip64=True) as out:
                 np.lib.format.write_array(out, arr, allow_pickle=False)

@@ -649,6 +649,28 @@ def test_year0_flows_are_missing_and_every_chart_line_is_named():
     assert "户主65岁以上" in legend_html(income, ["A"], "zh")
 
 
+def test_year0_flows_of_any_frame_are_made_missing_and_the_models_are_not_copied():
+    """A frame whose year-0 flows are numbers (one read from a file) gets them as NaN, in a
+    copy; the model's outcomes, whose flows are missing already, come back as they are."""
+    import pandas as pd
+
+    from landsim.app.charts import without_year0_flows
+    from landsim.model import LandModel
+
+    given = pd.DataFrame(
+        {"year": [0, 1], "household_income_mean": [5.0, 6.0], "abandonment_rate": [0.1, 0.2]}
+    )
+    out = without_year0_flows(given)
+    assert (
+        np.isnan(out["household_income_mean"].iloc[0]) and out["household_income_mean"].iloc[1] == 6
+    )
+    assert given["household_income_mean"].iloc[0] == 5.0 and out["abandonment_rate"].iloc[0] == 0.1
+    m = LandModel(rng=1)
+    m.step()
+    df = m.outcomes()
+    assert without_year0_flows(df) is df
+
+
 def test_a_students_map_outlines_their_plots_on_the_towns_picture_drawn_once(room):
     """The student's map is the town's picture (one PNG per town and year, shared by every
     page) with two rings per plot of the household; a new year draws a new picture."""

@@ -89,10 +89,13 @@ def without_year0_flows(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` (yearly outcomes) with the money and harvest flows of year 0 missing (NaN):
     year 0 is the state before the first season, so its flows are undefined, not zero."""
     cols = [c for c in FLOW_METRICS if c in df.columns]
-    if df.empty or not cols or not (df["year"] == 0).any():
+    year0 = df["year"].to_numpy() == 0 if "year" in df.columns else np.zeros(0, bool)
+    if df.empty or not cols or not year0.any():
         return df
+    if all(np.isnan(df[c].to_numpy(dtype=float)[year0]).all() for c in cols):
+        return df  # missing already, as the model's outcomes() gives them: no copy
     out = df.copy()
-    out.loc[out["year"] == 0, cols] = np.nan
+    out.loc[year0, cols] = np.nan
     return out
 
 
