@@ -102,9 +102,10 @@ def Shield(on_refused, lang="en", children=[]):  # noqa: B006 - solara passes ch
 def LeverControls(session: Session, index: int, lang: str, stamp: int, guarded):
     """Sliders and pickers for the levers of run ``index``, and the seed.
 
-    ``stamp`` changes whenever the session does: the session object itself stays the same, so
-    without it reacton would see equal arguments and skip the redraw. ``guarded(action)`` runs
-    a change and shows a refused value as a message.
+    ``stamp`` changes whenever a control does (not when the runs step, which changes no
+    lever): the session object itself stays the same, so without it reacton would see equal
+    arguments and skip the redraw. ``guarded(action)`` runs a change and shows a refused value
+    as a message.
     """
     run = session.runs[index]
     values = run.levers
@@ -182,6 +183,9 @@ def Page():
     session, tab = solara.use_memo(lambda: _open_tab(asked), [asked])
     solara.use_effect(lambda: _show_tab(router, tab), [tab, router.search])
     stamp = solara.use_reactive(0)  # bumped whenever a model or a control changed
+    # bumped when a control changed, not when the runs stepped: the lever panel redraws only
+    # then (a step changes no lever; redrawing its sliders was a third of a step's time)
+    controls = solara.use_reactive(0)
     lang = solara.use_reactive("en")
     layer = solara.use_reactive("operator")
     lesson_id = solara.use_reactive(None)
@@ -191,22 +195,26 @@ def Page():
     titles = solara.use_memo(scenario_titles, [])
     lg = lang.value
 
-    def changed():
+    def changed(step: bool = False):
         _keep(session, tab)
+        if not step:
+            controls.value += 1
         stamp.value += 1
 
-    def guarded(action):
+    def guarded(action, step: bool = False):
         try:
             action()
             error.value = None
         except UserError as exc:  # a refused value or an invalid scenario file: its message
             playing.value = False
             error.value = str(exc)
+            step = False
         except Exception as exc:  # shown on the page: a teacher must see what went wrong
             traceback.print_exc()
             playing.value = False
             error.value = f"{type(exc).__name__}: {exc}"
-        changed()
+            step = False
+        changed(step)
 
     def refused(message):
         playing.value = False
@@ -227,7 +235,7 @@ def Page():
         return set_value
 
     def do_step():
-        guarded(session.step)
+        guarded(session.step, step=True)
 
     def do_reset():
         playing.value = False
@@ -361,7 +369,7 @@ def Page():
                             solara.Button(
                                 tr(key, lg), value=i, text=True, classes=[f"landsim-edit-{'ab'[i]}"]
                             )
-                LeverControls(session, index, lg, stamp.value, guarded)
+                LeverControls(session, index, lg, controls.value, guarded)
                 pending = session.pending
                 solara.Text(
                     tr("levers_pending" if pending else "levers_applied", lg),
