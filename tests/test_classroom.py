@@ -709,3 +709,21 @@ def test_each_lease_setting_applies_to_every_scenario_a_class_can_start():
             assert lv.coop_lease_years_min <= lv.coop_lease_years
             if leases == "class":
                 assert lv.coop_lease_years == 1
+
+
+def test_the_map_draws_the_same_picture_with_its_boundaries_kept_between_years():
+    """The village boundaries are worked out once per model and scale; each year's map is the
+    picture drawn from scratch (the same PNG as with nothing kept), and what is kept cannot be
+    written to by a caller."""
+    from landsim.app import mapview
+    from landsim.model import LandModel
+
+    m = LandModel(rng=2)
+    for _ in range(2):
+        m.step()
+        kept = mapview.map_png(m, "operator")
+        mapview._EDGES.clear()
+        assert mapview.map_png(m, "operator") == kept
+    edge = mapview.boundary_pixels(m, 3)
+    assert edge.any() and not edge.flags.writeable
+    assert mapview.boundary_pixels(m, 3) is edge

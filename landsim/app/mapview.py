@@ -17,7 +17,9 @@ back to the collective are grey on the household layers.
 from __future__ import annotations
 
 import io
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib import colormaps
@@ -108,22 +110,38 @@ def pick_scale(width: int, height: int, target: int = 600) -> int:
     return int(min(12, max(2, target // max(width, height))))
 
 
+#: each model's village boundaries by scale: a model's villages never move, and working them
+#: out took a third of a map's time (the app draws a map on every step)
+_EDGES: weakref.WeakKeyDictionary[Any, dict[int, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def boundary_pixels(model, k: int) -> np.ndarray:
+    """The pixels of ``model``'s map at ``k`` pixels per plot that draw a village boundary
+    (a boolean image), worked out once per model and scale."""
+    by_scale = _EDGES.setdefault(model, {})
+    if k not in by_scale:
+        p = model.plots
+        cells = _village_cells(model).reshape(p.height, p.width)
+        village = cells.repeat(k, axis=0).repeat(k, axis=1)
+        edge = np.zeros(village.shape, dtype=bool)
+        # a boundary is two pixels wide: the last pixel of one village and the first of the next
+        vert = village[:, 1:] != village[:, :-1]
+        edge[:, 1:] |= vert
+        edge[:, :-1] |= vert
+        horiz = village[1:, :] != village[:-1, :]
+        edge[1:, :] |= horiz
+        edge[:-1, :] |= horiz
+        edge.flags.writeable = False
+        by_scale[k] = edge
+    return by_scale[k]
+
+
 def map_png(model, layer: str, scale: int | None = None) -> bytes:
     """The map of ``model`` for ``layer`` as PNG bytes, with village boundaries."""
     p = model.plots
     k = scale or pick_scale(p.width, p.height)
     img = layer_rgb(model, layer).repeat(k, axis=0).repeat(k, axis=1)
-    cells = _village_cells(model).reshape(p.height, p.width)
-    village = cells.repeat(k, axis=0).repeat(k, axis=1)
-    edge = np.zeros(village.shape, dtype=bool)
-    # a boundary is two pixels wide: the last pixel of one village and the first of the next
-    vert = village[:, 1:] != village[:, :-1]
-    edge[:, 1:] |= vert
-    edge[:, :-1] |= vert
-    horiz = village[1:, :] != village[:-1, :]
-    edge[1:, :] |= horiz
-    edge[:-1, :] |= horiz
-    img[edge] = BOUNDARY_COLOUR
+    img[boundary_pixels(model, k)] = BOUNDARY_COLOUR
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="png", compress_level=1)
     return buf.getvalue()
