@@ -83,8 +83,9 @@ def compile_kernels(scenario: str = "tri_party_governance", years: int = 2) -> N
     Numba's cache, before a user waits on them.
 
     After installing landsim the first compile takes about 40 s on the developers' 2-core
-    machine (docs/performance.md); from Numba's cache it takes about 0.2 s. ``landsim app`` calls
-    this in a background thread as it starts, so that the first page does not wait.
+    machine (docs/performance.md); from Numba's cache, in a new process, about 0.9 s (loading
+    the kernels, and the run). ``landsim app`` calls this in a background thread as it starts,
+    so that the first page does not wait.
     """
     from landsim.scenario import load_scenario
 
