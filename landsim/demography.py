@@ -11,7 +11,8 @@ Summary of rules (in the order :func:`run_year` applies them):
   ``migration_elasticity``, where the gap is what a year away earns (the migrant wage less
   living costs in the city, over the months worked) less what the member earns at home (its
   share of the household's farm margin and the local day work it can expect to sell); a
-  migrant aged 50 or more comes home with ``return_rate`` x (reference / gap) ^ elasticity.
+  migrant aged ``return_age`` or more comes home with ``return_rate`` x (reference / gap) ^
+  elasticity.
 * **Heirs** (:func:`pass_on_land`): the contract rights of a household that died out pass to
   its closest living kin household, or return to the village collective without one; leases it
   granted continue with the heir, leases it held as lessee end.
@@ -79,13 +80,10 @@ __all__ = [
     "endow_reference",
     "recontract",
     "LEAVE_AGES",
-    "RETURN_AGE",
 ]
 
 #: residents of these ages may leave for work in the cities
 LEAVE_AGES = (18, 45)
-#: migrants from this age may come home
-RETURN_AGE = 50
 #: a gap below this share of the reference counts as this share (a return chance stays finite)
 _GAP_FLOOR = 0.05
 #: no plots
@@ -226,9 +224,10 @@ def age_one_year(
 
     Death: Gompertz hazard ``q(age) = min(1, multiplier * a * exp(b * age))``.
     Birth: a living household with a resident aged 20-38 has a child with ``birth_rate``.
-    Migration: each resident aged 18-45 leaves, and each migrant aged 50 or more comes home,
-    with the chances :func:`move_chances` gives for its earnings ``gap`` (measured before the
-    year's aging; ``None``: the reference gap, so ``migration_rate`` and ``return_rate``).
+    Migration: each resident aged 18-45 leaves, and each migrant aged ``return_age`` or more
+    comes home, with the chances :func:`move_chances` gives for its earnings ``gap`` (measured
+    before the year's aging; ``None``: the reference gap, so ``migration_rate`` and
+    ``return_rate``).
 
     Runs on the compiled kernels :func:`landsim.demography_kernels.grow_older` and
     :func:`~landsim.demography_kernels.deaths_and_moves` (the exponential of the Gompertz
@@ -258,7 +257,7 @@ def age_one_year(
         die_draw,
         draws,
         (gap, ratio**e, ratio ** (-e), float(a.migration_rate), float(a.return_rate)),
-        (float(LEAVE_AGES[0]), float(LEAVE_AGES[1]), float(RETURN_AGE), 20.0, 38.0),
+        (float(LEAVE_AGES[0]), float(LEAVE_AGES[1]), float(a.return_age), 20.0, 38.0),
     )
     pop.engaged[died_out] = False
     born = cand[rng.random(cand.size) < a.birth_rate]
@@ -282,7 +281,7 @@ def age_one_year_reference(
         gap = np.full(pop.m_age.size, a.migration_reference_gap)
     leave, back = move_chances(gap, a)
     young = pop.m_alive & ~pop.m_away & (pop.m_age >= LEAVE_AGES[0]) & (pop.m_age <= LEAVE_AGES[1])
-    older_away = pop.m_alive & pop.m_away & (pop.m_age >= RETURN_AGE)
+    older_away = pop.m_alive & pop.m_away & (pop.m_age >= a.return_age)
     pop.m_away = (pop.m_away | (young & (draws < leave))) & ~(older_away & (draws < back))
     living = np.bincount(pop.m_hh[pop.m_alive], minlength=pop.n_households) > 0
     died_out = np.flatnonzero(pop.hh_alive & ~living)

@@ -412,8 +412,16 @@ class Assumptions(_Section):
         0.1,
         ge=0,
         le=1,
-        description="yearly chance a migrant aged 50+ comes home at the reference gap (1/yr)",
+        description="yearly chance a migrant aged return_age or more comes home at the "
+        "reference gap (1/yr)",
         json_schema_extra=_plausible(0.05, 0.15),
+    )
+    return_age: float = Field(
+        50,
+        ge=19,
+        le=90,
+        description="age from which a migrant may come home (years)",
+        json_schema_extra=_plausible(35, 55),
     )
     migration_elasticity: float = Field(
         1.0,

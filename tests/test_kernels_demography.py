@@ -83,15 +83,20 @@ def test_oldest_member_kernel_equals_its_numpy_reference(seed, n_m, n_h):
 
 
 @settings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 100_000), gap=st.sampled_from([None, -500.0, 0.0, 9000.0]))
-def test_aging_kernels_equal_their_numpy_reference(seed, gap):
+@given(
+    seed=st.integers(0, 100_000),
+    gap=st.sampled_from([None, -500.0, 0.0, 9000.0]),
+    return_age=st.sampled_from([31.0, 45.0, 50.0]),
+)
+def test_aging_kernels_equal_their_numpy_reference(seed, gap, return_age):
     """On random populations (the old, the dead, migrants, households about to die out), a
     year's aging, deaths, moves and births are the same with the kernels, drawn in the same
     order from the generator."""
     _, pop, _, params = _shuffled_state(seed)
     pop.m_age[:] += np.random.default_rng(seed).choice([0.0, 30.0], pop.m_age.size)
     a = params.assumptions
-    a = a.model_copy(update={"mortality_multiplier": 20.0, "birth_rate": 0.5})
+    update = {"mortality_multiplier": 20.0, "birth_rate": 0.5, "return_age": return_age}
+    a = a.model_copy(update=update)
     gaps = None if gap is None else np.linspace(-gap, gap, pop.m_age.size)
     want_pop, got_pop = copy.deepcopy(pop), copy.deepcopy(pop)
     want_rng, got_rng = np.random.default_rng(seed), np.random.default_rng(seed)
@@ -283,3 +288,21 @@ def test_recontracting_is_the_same_with_and_without_compilation(seed, share, col
     assert got_next == want_next
     for name in ("holder", "kind", "operator", "rent", "lease_end"):
         assert _same_bits(getattr(got, name), getattr(want, name)), name
+
+
+@pytest.mark.parametrize("aging", ["age_one_year", "age_one_year_reference"])
+def test_migrants_come_home_from_the_return_age(aging):
+    """A migrant aged 44 (45 after the year's aging) may come home when ``return_age`` is 40,
+    not when it is 50; ``return_rate`` 1 makes the chance 1 at the reference gap."""
+    _, pop, _, params = _shuffled_state(7)
+    pop.m_alive[:] = True
+    pop.m_age[:] = 44.0
+    pop.m_away[:] = True
+    update = {"mortality_multiplier": 0.0, "return_rate": 1.0, "migration_rate": 0.0}
+    home = {}
+    for return_age in (40.0, 50.0):
+        a = params.assumptions.model_copy(update={**update, "return_age": return_age})
+        p = copy.deepcopy(pop)
+        getattr(demography, aging)(p, a, np.random.default_rng(1))
+        home[return_age] = int((~p.m_away[: pop.m_age.size]).sum())
+    assert home == {40.0: pop.m_age.size, 50.0: 0}
