@@ -6,7 +6,8 @@ server is measured, not Chromium), and has each click Step ``--steps`` times, al
 same time. It reports:
 
 * the Step round trip (click sent -> server done redrawing), median and 95th percentile over
-  every click of every tab;
+  every click of every tab, and the server's CPU time per click (steadier than the round trip
+  when other work shares the machine);
 * the server's resident memory (RSS) before any tab, with every tab open after its steps, and
   after the tabs were closed and the server culled their sessions — for ``--rounds`` waves of
   tabs one after the other: Python keeps freed memory for reuse rather than returning it, so
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -53,6 +55,12 @@ def thread_count(pid: int) -> int:
         if line.startswith("Threads:"):
             return int(line.split()[1])
     raise RuntimeError(f"no Threads for pid {pid}")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system, all threads) process ``pid`` has used (seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -117,7 +125,8 @@ def soak(
 def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, lock) -> dict:
     """One wave of tabs: open, step, close, wait for the culling; its figures."""
     opened: list[HeadlessTab] = []
-    start = threading.Barrier(tabs)
+    cpu: list[float] = []  # the server's CPU time when every tab is open, and after the steps
+    start = threading.Barrier(tabs, action=lambda: cpu.append(cpu_s(pid)))
 
     def drive() -> None:
         try:
@@ -145,6 +154,7 @@ def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, l
     for t in threads:
         t.join(600)
     wall = time.perf_counter() - started
+    cpu.append(cpu_s(pid))
     during = rss_mb(pid)
     for tab in opened:
         tab.close()
@@ -162,6 +172,10 @@ def _wave(url, pid, log_path, tabs, steps, pace, cull_wait, latencies, errors, l
     return {
         "sessions_in_memory_after_cull": int(counts[-1]) if counts else None,
         "wall_s": round(wall, 2),
+        # server CPU per click while the tabs stepped: steadier than wall time on a busy host
+        "cpu_ms_per_click": round(1000 * (cpu[1] - cpu[0]) / (tabs * steps), 1)
+        if len(cpu) == 2
+        else None,
         "rss_mb_during": round(during, 1),
         "rss_mb_after_cull": round(after, 1),
         "culled_within_s": round(culled_after, 1) if culled_after is not None else None,
@@ -308,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for i, w in enumerate(figures["waves"], 1):
         print(
-            f"  wave {i}: {w['wall_s']} s; RSS with every tab open {w['rss_mb_during']} MB, "
+            f"  wave {i}: {w['wall_s']} s, server CPU {w['cpu_ms_per_click']} ms per click; "
+            f"RSS with every tab open {w['rss_mb_during']} MB, "
             f"after the dropped tabs were culled {w['rss_mb_after_cull']} MB (culled within "
             f"{w['culled_within_s']} s of closing; --cull-after {figures['cull_after']}); "
             f"sessions still in memory: {w['sessions_in_memory_after_cull']}"

@@ -14,7 +14,9 @@ the component with ``use_memo``, never at module level, so a class of thirty doe
 model). Why not Mesa's ``SolaraViz``: its controls drive one model, rebuild it from slider values
 only (a scenario file's levers would be overwritten by the slider defaults) and are labelled in
 English; compare mode steps two models in lockstep and lessons switch scenarios, so the page
-drives the models itself and redraws when ``stamp`` changes.
+drives the models itself and redraws when ``stamp`` changes. Only two components read it: a
+step redraws the model view and then the run card (:func:`LiveModelView`, :func:`RunCard`),
+not the whole page.
 
 A tab survives a server restart: its address carries an id (``?tab=...``), and after every
 change the session is saved under that id in :func:`~landsim.app.tabs.tabs_dir` (one
@@ -175,6 +177,52 @@ def LeverControls(session: Session, index: int, lang: str, stamp: int, guarded):
 
 
 @solara.component
+def RunCard(session: Session, shown, playing, error, lang: str, on_reset, on_step):
+    """The year, Reset, Play/Pause and Step, and the last error.
+
+    It reads ``shown``, the stamp that :func:`LiveModelView` has drawn, so it redraws after the
+    map and the charts (the year it shows is never ahead of them), and a step redraws this card
+    and the model view, not the whole page: the page itself reads neither stamp.
+    """
+    shown.value  # noqa: B018 - read to redraw after the model view
+    with solara.Card(tr("run", lang)):
+        solara.Text(
+            tr("year_of", lang, year=session.year, years=session.horizon),
+            classes=["landsim-year"],
+        )
+        with solara.Row():
+            solara.Button(
+                tr("reset", lang), on_click=on_reset, color="primary", classes=["landsim-reset"]
+            )
+            solara.Button(
+                tr("pause", lang) if playing.value else tr("play", lang),
+                on_click=lambda: playing.set(not playing.value),
+                color="primary",
+                classes=["landsim-play"],
+            )
+            solara.Button(
+                tr("step", lang),
+                on_click=on_step,
+                color="primary",
+                disabled=playing.value,
+                classes=["landsim-step"],
+            )
+        if session.year >= session.horizon:
+            solara.Text(tr("end_of_run", lang, years=session.horizon), style={"font-size": "13px"})
+        if error.value:
+            solara.Error(error.value, classes=["landsim-error"])
+        RefusalNotice(lang)
+
+
+@solara.component
+def LiveModelView(session: Session, layer: str, lang: str, stamp, shown):
+    """:func:`~landsim.app.views.ModelView`, redrawn whenever the reactive ``stamp`` changes;
+    once drawn, it hands the stamp on to ``shown`` (the run card's cue)."""
+    ModelView(session, layer, lang, stamp.value)
+    solara.use_effect(lambda: shown.set(stamp.value), [stamp.value])
+
+
+@solara.component
 def Page():
     """One browser tab: its own session, language, map layer and lesson."""
     router = solara.use_router()
@@ -183,6 +231,9 @@ def Page():
     session, tab = solara.use_memo(lambda: _open_tab(asked), [asked])
     solara.use_effect(lambda: _show_tab(router, tab), [tab, router.search])
     stamp = solara.use_reactive(0)  # bumped whenever a model or a control changed
+    # the stamp the model view has drawn: the run card follows it, so that the year it shows
+    # never runs ahead of the map and the charts
+    shown = solara.use_reactive(0)
     # bumped when a control changed, not when the runs stepped: the lever panel redraws only
     # then (a step changes no lever; redrawing its sliders was a third of a step's time)
     controls = solara.use_reactive(0)
@@ -312,38 +363,7 @@ def Page():
 
     with solara.Sidebar():
         with Shield(refused, lg):
-            with solara.Card(tr("run", lg)):
-                solara.Text(
-                    tr("year_of", lg, year=session.year, years=session.horizon),
-                    classes=["landsim-year"],
-                )
-                with solara.Row():
-                    solara.Button(
-                        tr("reset", lg),
-                        on_click=do_reset,
-                        color="primary",
-                        classes=["landsim-reset"],
-                    )
-                    solara.Button(
-                        tr("pause", lg) if playing.value else tr("play", lg),
-                        on_click=lambda: playing.set(not playing.value),
-                        color="primary",
-                        classes=["landsim-play"],
-                    )
-                    solara.Button(
-                        tr("step", lg),
-                        on_click=do_step,
-                        color="primary",
-                        disabled=playing.value,
-                        classes=["landsim-step"],
-                    )
-                if session.year >= session.horizon:
-                    solara.Text(
-                        tr("end_of_run", lg, years=session.horizon), style={"font-size": "13px"}
-                    )
-                if error.value:
-                    solara.Error(error.value, classes=["landsim-error"])
-                RefusalNotice(lg)
+            RunCard(session, shown, playing, error, lg, do_reset, do_step)
 
             with solara.Card(tr("scenario", lg)):
                 _scenario_select(session, 0, titles, lg, choose(0))
@@ -406,7 +426,7 @@ def Page():
                         solara.Button(
                             tr(f"layer.{x}", lg), value=x, text=True, classes=[f"landsim-layer-{x}"]
                         )
-                ModelView(session, layer.value, lg, stamp.value)
+                LiveModelView(session, layer.value, lg, stamp, shown)
             if open_one:
                 LessonPanel(
                     open_one,
