@@ -14,6 +14,9 @@ Parts:
 * :func:`kernel`: decorate a kernel. Numba is imported and the kernel compiled on its first
   call (importing landsim stays fast); the machine code is cached on disk (``cache=True``), so
   only the first run after an install or a change pays the compile (docs/performance.md).
+* :func:`cache_ready` and :func:`mark_cache_ready`: whether this code's kernels are in Numba's
+  cache yet (a marker that :func:`landsim.runner.compile_kernels` writes); a process pool whose
+  cache is cold has one worker compile while the others run on the references.
 * :func:`enabled`: whether kernels run compiled. ``LANDSIM_NO_JIT=1`` in the environment runs
   every rule on its NumPy reference instead (Numba's own ``NUMBA_DISABLE_JIT=1`` also works,
   but runs the kernels as slow Python).
@@ -31,7 +34,9 @@ Parts:
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import sys
 import tempfile
 import threading
 import types
@@ -46,6 +51,8 @@ __all__ = [
     "kernel",
     "enabled",
     "cache_dir",
+    "cache_ready",
+    "mark_cache_ready",
     "threads",
     "single_threaded",
     "in_parallel",
@@ -199,6 +206,43 @@ def cache_dir() -> Path | None:
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
             return folder
     return None
+
+
+@functools.cache
+def _kernels_key() -> str:
+    """What the cache's kernels depend on: the kernel modules' text, Numba's version and
+    Python's (a change to any of them makes Numba compile again)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{version('numba')} {sys.version}".encode())
+    for path in sorted(Path(__file__).parent.glob("*_kernels.py")) + [Path(__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _ready_marker() -> Path:
+    """The file that says this code's kernels are in Numba's cache (in the cache's folder, so
+    that deleting the cache deletes it too)."""
+    cache_dir()
+    folder = os.environ.get("NUMBA_CACHE_DIR") or SOURCES
+    return Path(folder) / f"landsim-kernels-{_kernels_key()}.ready"
+
+
+def cache_ready() -> bool:
+    """Whether the kernels of this code are in Numba's cache (:func:`mark_cache_ready` said so
+    after a warm-up run), or need none (compilation is off)."""
+    return not enabled() or _ready_marker().exists()
+
+
+def mark_cache_ready() -> None:
+    """Note that a warm-up run (:func:`landsim.runner.compile_kernels`) has put this code's
+    kernels in Numba's cache; a cache that cannot be written is left unmarked."""
+    marker = _ready_marker()
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass
 
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:

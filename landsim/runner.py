@@ -85,9 +85,14 @@ def compile_kernels(scenario: str = "tri_party_governance", years: int = 2) -> N
     After installing landsim the first compile takes about 40 s on the developers' 2-core
     machine (docs/performance.md); from Numba's cache, in a new process, about 0.9 s (loading
     the kernels, and the run). ``landsim app`` calls this in a background thread as it starts,
-    so that the first page does not wait.
+    so that the first page does not wait; a local process pool has one of its workers call it
+    while the others run on the NumPy references (:class:`landsim.sweep.executors.
+    LocalExecutor`). Afterwards :func:`landsim.compiled.cache_ready` is true.
     """
+    from landsim import compiled
     from landsim.scenario import load_scenario
 
     params = load_scenario(scenario).params
     run(RunSpec(params=params.model_dump(mode="json"), seed=1, years=years))
+    if compiled.enabled():
+        compiled.mark_cache_ready()

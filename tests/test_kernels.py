@@ -193,6 +193,7 @@ def test_compile_kernels_leaves_a_towns_kernels_compiled():
     compile_kernels(years=1)
     for k in (clearing_kernels.clear_offers, coop_kernels.pool_inputs, farming_kernels.harvest):
         assert k.dispatcher().signatures, k.__name__
+    assert compiled.cache_ready()  # process pools now run on the kernels from the start
 
 
 @settings(max_examples=200, deadline=None)

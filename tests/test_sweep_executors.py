@@ -199,3 +199,38 @@ def test_aggregates_over_years_match_the_yearly_table(tmp_path):
     pd.testing.assert_series_equal(
         runs["household_income_mean:max"], stats.max(), check_names=False
     )
+
+
+@pytest.mark.skipif(
+    os.environ.get("LANDSIM_NO_JIT", "") not in ("", "0", "false", "no"),
+    reason="LANDSIM_NO_JIT=1: nothing is compiled",
+)
+def test_a_cold_kernel_cache_is_warmed_by_one_worker_and_changes_no_number(
+    experiment, serial_result, tmp_path
+):
+    """With no mark of a warm kernel cache, one worker compiles (here: loads) the kernels while
+    the other runs on the NumPy references; the numbers are the serial ones, and the cache is
+    marked warm afterwards."""
+    from landsim import compiled
+
+    marker = compiled._ready_marker()
+    marker.unlink(missing_ok=True)
+    assert not compiled.cache_ready()
+    run_sweep(experiment, tmp_path, LocalExecutor(2), progress=False)
+    assert_same(tmp_path, serial_result)
+    assert compiled.cache_ready()
+
+
+def test_runs_use_the_references_until_the_cache_is_warm(tmp_path, monkeypatch):
+    """A pool's run before the kernels are in the cache runs with compilation off, and leaves
+    the switch as it found it."""
+    from landsim import compiled
+    from landsim.sweep import executors
+
+    marker = tmp_path / "ready"
+    monkeypatch.setattr(compiled, "_ready_marker", lambda: marker)
+    monkeypatch.delenv(compiled.NO_JIT_VARIABLE, raising=False)
+    assert executors._run_while_compiling(lambda _: compiled.enabled(), None) is False
+    assert compiled.enabled()
+    marker.touch()
+    assert executors._run_while_compiling(lambda _: compiled.enabled(), None) is True

@@ -29,12 +29,14 @@ import queue
 import signal
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
+from landsim import compiled
 from landsim.errors import UserError
 from landsim.processes import worker_init
 from landsim.provenance import code_identity, identity_mismatch
@@ -175,6 +177,26 @@ def _start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def _warm_up() -> None:
+    """Compile the model's kernels into Numba's cache (a pool worker's first job when the cache
+    is cold; :func:`landsim.runner.compile_kernels`)."""
+    from landsim.runner import compile_kernels
+
+    compile_kernels()
+
+
+def _run_while_compiling(fn: Fn, task: Any) -> Any:
+    """``fn(task)`` on the compiled kernels once they are in Numba's cache, on the NumPy
+    references until then (they give the same numbers: ``tests/test_golden.py``)."""
+    if compiled.cache_ready():
+        return fn(task)
+    os.environ[compiled.NO_JIT_VARIABLE] = "1"
+    try:
+        return fn(task)
+    finally:
+        del os.environ[compiled.NO_JIT_VARIABLE]
+
+
 class LocalExecutor(Executor):
     """A pool of ``workers`` processes on this machine (default: every available core).
 
@@ -182,6 +204,11 @@ class LocalExecutor(Executor):
     them is cheap, and they share no threads or state with the main process (safe inside a
     threaded host such as a notebook or a test runner). Finished runs arrive on a queue:
     ``concurrent.futures.wait()`` can leave its locks held if Ctrl-C lands inside it.
+
+    When the model's kernels are not yet in Numba's cache (the first runs after an install or
+    an upgrade, :func:`landsim.compiled.cache_ready`), one worker compiles them while the others
+    run on the NumPy references, and every run that starts after that uses the kernels: the
+    one-time compile is paid once, beside useful work, rather than by every worker at once.
     """
 
     def __init__(self, workers: int | None = None, in_flight_per_worker: int = 4):
@@ -207,19 +234,26 @@ class LocalExecutor(Executor):
         pending: dict[Future, Any] = {}
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         pool: ProcessPoolExecutor | None = None
+        warming: Future | None = None
+        cold = self.workers > 1 and not compiled.cache_ready()
 
         def fill() -> None:
             while len(pending) < self.window:
                 task = next(it, None)
                 if task is None:
                     return
-                future = pool.submit(fn, task)
+                if cold:
+                    future = pool.submit(_run_while_compiling, fn, task)
+                else:
+                    future = pool.submit(fn, task)
                 pending[future] = task
                 future.add_done_callback(finished.put)
 
         try:
             with _sigint_deferred():  # the first submits start the worker processes
                 pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
+                # the first worker free compiles; its result is not one of the runs
+                warming = pool.submit(_warm_up) if cold else None
                 fill()
             while pending:
                 done = [finished.get()]
@@ -248,6 +282,14 @@ class LocalExecutor(Executor):
                 future.cancel()
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        failed = warming is not None and not warming.cancelled() and warming.exception()
+        if failed:  # the runs' numbers are right, only slower
+            warnings.warn(
+                f"compiling the model's kernels failed ({failed!r}): the runs used "
+                "the NumPy rules (the same numbers, several times slower)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
 
 class DaskExecutor(Executor):
