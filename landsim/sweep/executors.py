@@ -40,6 +40,7 @@ from landsim import compiled
 from landsim.errors import UserError
 from landsim.processes import worker_init
 from landsim.provenance import code_identity, identity_mismatch
+from landsim.runner import compile_kernels
 
 __all__ = [
     "Executor",
@@ -177,14 +178,6 @@ def _start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _warm_up() -> None:
-    """Compile the model's kernels into Numba's cache (a pool worker's first job when the cache
-    is cold; :func:`landsim.runner.compile_kernels`)."""
-    from landsim.runner import compile_kernels
-
-    compile_kernels()
-
-
 def _run_while_compiling(fn: Fn, task: Any) -> Any:
     """``fn(task)`` on the compiled kernels once they are in Numba's cache, on the NumPy
     references until then (they give the same numbers: ``tests/test_golden.py``)."""
@@ -253,7 +246,7 @@ class LocalExecutor(Executor):
             with _sigint_deferred():  # the first submits start the worker processes
                 pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
                 # the first worker free compiles; its result is not one of the runs
-                warming = pool.submit(_warm_up) if cold else None
+                warming = pool.submit(compile_kernels) if cold else None
                 fill()
             while pending:
                 done = [finished.get()]
