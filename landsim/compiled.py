@@ -16,7 +16,8 @@ Parts:
   only the first run after an install or a change pays the compile (docs/performance.md).
 * :func:`cache_ready` and :func:`mark_cache_ready`: whether this code's kernels are in Numba's
   cache yet (a marker that :func:`landsim.runner.compile_kernels` writes); a process pool whose
-  cache is cold has one worker compile while the others run on the references.
+  cache is cold has its first two workers compile half of the kernels each
+  (:func:`compiling_part`, :data:`PARTS`) while the others run on the references.
 * :func:`enabled`: whether kernels run compiled. ``LANDSIM_NO_JIT=1`` in the environment runs
   every rule on its NumPy reference instead (Numba's own ``NUMBA_DISABLE_JIT=1`` also works,
   but runs the kernels as slow Python).
@@ -33,6 +34,7 @@ Parts:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -40,7 +42,7 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,9 @@ __all__ = [
     "cache_dir",
     "cache_ready",
     "mark_cache_ready",
+    "compiling_part",
+    "part_of",
+    "PARTS",
     "threads",
     "single_threaded",
     "in_parallel",
@@ -234,15 +239,55 @@ def cache_ready() -> bool:
     return not enabled() or _ready_marker().exists()
 
 
-def mark_cache_ready() -> None:
+def mark_cache_ready(part: int | None = None) -> None:
     """Note that a warm-up run (:func:`landsim.runner.compile_kernels`) has put this code's
-    kernels in Numba's cache; a cache that cannot be written is left unmarked."""
+    kernels in Numba's cache — all of them, or those of one of the :data:`PARTS` (the cache is
+    ready once every part is); a cache that cannot be written is left unmarked."""
     marker = _ready_marker()
+    parts = [marker.with_name(f"{marker.name}.part{k}") for k in range(PARTS)]
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        if part is not None:
+            parts[part].touch()  # first its own, so that the last part to end sees them all
+        if part is None or all(p.exists() for p in parts):
+            marker.touch()
     except OSError:
         pass
+
+
+#: the kernels split in two, for a warm-up shared by two processes (:func:`compiling_part`):
+#: part 0 is the market's (its auctions, ``clearing_kernels.clear_offers``, take a third of the
+#: whole compile: docs/performance.md), part 1 every other phase's; about 22 s and 25 s here
+PARTS = 2
+_PART_ZERO = frozenset(
+    {"landsim.clearing_kernels", "landsim.market_kernels", "landsim.sort_kernels"}
+)
+
+#: while a warm-up compiles one part, the kernels of the others run as plain Python (a
+#: warm-up's results are thrown away); ``None``: every kernel runs compiled
+_only_part: int | None = None
+
+
+def part_of(module: str) -> int:
+    """Which of the :data:`PARTS` the kernels of ``module`` (a module's name) belong to."""
+    return 0 if module in _PART_ZERO else 1
+
+
+@contextlib.contextmanager
+def compiling_part(part: int | None) -> Iterator[None]:
+    """Within the block only the kernels of ``part`` compile (or load from the cache); the
+    others run as plain Python, slowly. ``None``: every kernel compiles. For a warm-up run
+    only: its results are thrown away (the kernels' Python is not what the model runs when
+    compilation is off — that is the phase modules' NumPy references)."""
+    global _only_part
+    if part is not None and not 0 <= part < PARTS:
+        raise ValueError(f"part must be one of 0..{PARTS - 1} or None, got {part}")
+    before = _only_part
+    _only_part = part
+    try:
+        yield
+    finally:
+        _only_part = before
 
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -276,8 +321,12 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
             compiled.append(jitted)
         return compiled[0]
 
+    part = part_of(fn.__module__)
+
     @functools.wraps(fn)
     def call(*args: Any) -> Any:
+        if _only_part is not None and _only_part != part:  # a warm-up of another part
+            return fn(*args)
         return _numpy_dtypes((compiled[0] if compiled else dispatcher())(*args))
 
     call.py_func = fn  # type: ignore[attr-defined]

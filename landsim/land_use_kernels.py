@@ -199,6 +199,6 @@ def pick_channels(weights, draws, released, codes, n):
         c1 = c0 + weights[r, 1]
         c2 = c1 + weights[r, 2]
         d = draws[k]
-        col = (d > c0 / c2) + (d > c1 / c2) + (d > c2 / c2)
+        col = int(d > c0 / c2) + int(d > c1 / c2) + int(d > c2 / c2)
         channel[k] = codes[min(col, 2)]
     return channel

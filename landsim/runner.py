@@ -77,22 +77,27 @@ def label(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     return df
 
 
-def compile_kernels(scenario: str = "tri_party_governance", years: int = 2) -> None:
+def compile_kernels(
+    scenario: str = "tri_party_governance", years: int = 2, part: int | None = None
+) -> None:
     """Run a bundled scenario (co-ops, the service firm, subsidies: most of the model) for a few
     years and throw the result away, so that its compiled kernels are compiled, or loaded from
     Numba's cache, before a user waits on them.
 
-    After installing landsim the first compile takes about 40 s on the developers' 2-core
+    After installing landsim the first compile takes about 45 s on the developers' 2-core
     machine (docs/performance.md); from Numba's cache, in a new process, about 0.9 s (loading
     the kernels, and the run). ``landsim app`` calls this in a background thread as it starts,
-    so that the first page does not wait; a local process pool has one of its workers call it
-    while the others run on the NumPy references (:class:`landsim.sweep.executors.
-    LocalExecutor`). Afterwards :func:`landsim.compiled.cache_ready` is true.
+    so that the first page does not wait. ``part``: compile only the kernels of that one of
+    :data:`landsim.compiled.PARTS` (the others run as plain Python in this warm-up): a local
+    process pool has two workers compile a part each, side by side, while the others run on
+    the NumPy references (:class:`landsim.sweep.executors.LocalExecutor`). Afterwards
+    :func:`landsim.compiled.cache_ready` is true (with ``part``, once every part has run).
     """
     from landsim import compiled
     from landsim.scenario import load_scenario
 
     params = load_scenario(scenario).params
-    run(RunSpec(params=params.model_dump(mode="json"), seed=1, years=years))
+    with compiled.compiling_part(part):
+        run(RunSpec(params=params.model_dump(mode="json"), seed=1, years=years))
     if compiled.enabled():
-        compiled.mark_cache_ready()
+        compiled.mark_cache_ready(part)

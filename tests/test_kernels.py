@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,9 @@ from landsim.clearing import (
     clear_market,
 )
 from landsim.clearing_kernels import auction_rounds
+
+#: every module of kernels, by name
+KERNEL_MODULES = [f"landsim.{p.stem}" for p in (compiled.SOURCES.parent).glob("*_kernels.py")]
 
 # few distinct values, so that bids, prices, gains and days tie often
 BIDS = st.sampled_from([-np.inf, -30.0, 0.0, 40.0, 95.5, 120.0, 120.0, 300.25, 600.0])
@@ -194,6 +198,48 @@ def test_compile_kernels_leaves_a_towns_kernels_compiled():
     for k in (clearing_kernels.clear_offers, coop_kernels.pool_inputs, farming_kernels.harvest):
         assert k.dispatcher().signatures, k.__name__
     assert compiled.cache_ready()  # process pools now run on the kernels from the start
+
+
+@pytest.mark.skipif(not compiled.enabled(), reason="LANDSIM_NO_JIT=1: nothing is compiled")
+@pytest.mark.parametrize("part", range(compiled.PARTS))
+def test_a_warm_up_of_one_part_runs_the_other_kernels_as_python_with_the_same_numbers(part):
+    """Two processes share a cold compile, a part each (``compile_kernels(part=...)``); the
+    other part's kernels run as plain Python meanwhile, so they must run there at all, and they
+    give the compiled kernels' numbers (numpy and Numba differ, e.g. on adding booleans)."""
+    from landsim.runner import RunSpec, run
+    from landsim.scenario import load_scenario, set_key
+
+    params = load_scenario("tri_party_governance").params
+    for key, value in {"world.width": 24, "world.height": 20, "world.villages_x": 2}.items():
+        params = set_key(params, key, value)
+    params = set_key(params, "world.households_per_village", 40)
+    spec = RunSpec(params=params.model_dump(mode="json"), seed=3, years=3)
+    compiled_run = run(spec)
+    with compiled.compiling_part(part):
+        partly_python = run(spec)
+    pd.testing.assert_frame_equal(partly_python, compiled_run)
+    assert {compiled.part_of(m) for m in KERNEL_MODULES} == set(range(compiled.PARTS))
+
+
+def test_the_cache_is_ready_once_every_part_has_compiled(tmp_path, monkeypatch):
+    """``mark_cache_ready(part)`` marks one part; the cache is ready when all have been
+    marked, in any order (two processes end in either), or when the whole was compiled."""
+    monkeypatch.setattr(compiled, "_ready_marker", lambda: tmp_path / "landsim-kernels-k.ready")
+    monkeypatch.delenv(compiled.NO_JIT_VARIABLE, raising=False)
+    for last in range(compiled.PARTS):
+        for f in tmp_path.iterdir():
+            f.unlink()
+        for k in [k for k in range(compiled.PARTS) if k != last]:
+            compiled.mark_cache_ready(k)
+            assert not compiled.cache_ready()
+        compiled.mark_cache_ready(last)
+        assert compiled.cache_ready()
+    (tmp_path / "landsim-kernels-k.ready").unlink()
+    compiled.mark_cache_ready()
+    assert compiled.cache_ready()
+    with pytest.raises(ValueError, match="part must be"):
+        with compiled.compiling_part(compiled.PARTS):
+            pass
 
 
 @settings(max_examples=200, deadline=None)

@@ -205,16 +205,17 @@ def test_aggregates_over_years_match_the_yearly_table(tmp_path):
     os.environ.get("LANDSIM_NO_JIT", "") not in ("", "0", "false", "no"),
     reason="LANDSIM_NO_JIT=1: nothing is compiled",
 )
-def test_a_cold_kernel_cache_is_warmed_by_one_worker_and_changes_no_number(
+def test_a_cold_kernel_cache_is_warmed_by_two_workers_and_changes_no_number(
     experiment, serial_result, tmp_path
 ):
-    """With no mark of a warm kernel cache, one worker compiles (here: loads) the kernels while
-    the other runs on the NumPy references; the numbers are the serial ones, and the cache is
-    marked warm afterwards."""
+    """With no mark of a warm kernel cache, two workers compile (here: load) a part of the
+    kernels each, the runs that start meanwhile run on the NumPy references; the numbers are the
+    serial ones, and the cache is marked warm afterwards."""
     from landsim import compiled
 
     marker = compiled._ready_marker()
-    marker.unlink(missing_ok=True)
+    for part in [marker, *marker.parent.glob(f"{marker.name}.part*")]:
+        part.unlink(missing_ok=True)
     assert not compiled.cache_ready()
     run_sweep(experiment, tmp_path, LocalExecutor(2), progress=False)
     assert_same(tmp_path, serial_result)

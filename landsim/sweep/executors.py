@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from landsim import compiled
@@ -199,9 +200,10 @@ class LocalExecutor(Executor):
     ``concurrent.futures.wait()`` can leave its locks held if Ctrl-C lands inside it.
 
     When the model's kernels are not yet in Numba's cache (the first runs after an install or
-    an upgrade, :func:`landsim.compiled.cache_ready`), one worker compiles them while the others
-    run on the NumPy references, and every run that starts after that uses the kernels: the
-    one-time compile is paid once, beside useful work, rather than by every worker at once.
+    an upgrade, :func:`landsim.compiled.cache_ready`), the first two workers free compile half
+    of them each (:data:`landsim.compiled.PARTS`) while the others run on the NumPy
+    references, and every run that starts after that uses the kernels: the one-time compile is
+    paid once, split between two processes, rather than by every worker at once.
     """
 
     def __init__(self, workers: int | None = None, in_flight_per_worker: int = 4):
@@ -227,7 +229,7 @@ class LocalExecutor(Executor):
         pending: dict[Future, Any] = {}
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         pool: ProcessPoolExecutor | None = None
-        warming: Future | None = None
+        warming: list[Future] = []
         cold = self.workers > 1 and not compiled.cache_ready()
 
         def fill() -> None:
@@ -245,8 +247,10 @@ class LocalExecutor(Executor):
         try:
             with _sigint_deferred():  # the first submits start the worker processes
                 pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
-                # the first worker free compiles; its result is not one of the runs
-                warming = pool.submit(compile_kernels) if cold else None
+                # the first workers free compile; their results are not among the runs
+                if cold:
+                    parts = range(compiled.PARTS)
+                    warming = [pool.submit(partial(compile_kernels, part=k)) for k in parts]
                 fill()
             while pending:
                 done = [finished.get()]
@@ -275,7 +279,7 @@ class LocalExecutor(Executor):
                 future.cancel()
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        failed = warming is not None and not warming.cancelled() and warming.exception()
+        failed = next((f.exception() for f in warming if not f.cancelled() and f.exception()), None)
         if failed:  # the runs' numbers are right, only slower
             warnings.warn(
                 f"compiling the model's kernels failed ({failed!r}): the runs used "
