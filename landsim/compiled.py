@@ -263,9 +263,10 @@ _PART_ZERO = frozenset(
     {"landsim.clearing_kernels", "landsim.market_kernels", "landsim.sort_kernels"}
 )
 
-#: while a warm-up compiles one part, the kernels of the others run as plain Python (a
-#: warm-up's results are thrown away); ``None``: every kernel runs compiled
-_only_part: int | None = None
+#: ``.part``: while a warm-up on this thread compiles one part, the kernels of the others run
+#: as plain Python (a warm-up's results are thrown away); absent: every kernel runs compiled.
+#: Per thread, so that the app's pages are not slowed by its warm-up thread.
+_warm_up = threading.local()
 
 
 def part_of(module: str) -> int:
@@ -279,15 +280,14 @@ def compiling_part(part: int | None) -> Iterator[None]:
     others run as plain Python, slowly. ``None``: every kernel compiles. For a warm-up run
     only: its results are thrown away (the kernels' Python is not what the model runs when
     compilation is off — that is the phase modules' NumPy references)."""
-    global _only_part
     if part is not None and not 0 <= part < PARTS:
         raise ValueError(f"part must be one of 0..{PARTS - 1} or None, got {part}")
-    before = _only_part
-    _only_part = part
+    before = getattr(_warm_up, "part", None)
+    _warm_up.part = part
     try:
         yield
     finally:
-        _only_part = before
+        _warm_up.part = before
 
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -325,7 +325,8 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def call(*args: Any) -> Any:
-        if _only_part is not None and _only_part != part:  # a warm-up of another part
+        only = getattr(_warm_up, "part", None)
+        if only is not None and only != part:  # a warm-up of another part on this thread
             return fn(*args)
         return _numpy_dtypes((compiled[0] if compiled else dispatcher())(*args))
 

@@ -221,6 +221,22 @@ def test_a_warm_up_of_one_part_runs_the_other_kernels_as_python_with_the_same_nu
     assert {compiled.part_of(m) for m in KERNEL_MODULES} == set(range(compiled.PARTS))
 
 
+@pytest.mark.skipif(not compiled.enabled(), reason="LANDSIM_NO_JIT=1: nothing is compiled")
+def test_the_apps_warm_up_has_a_child_process_compile_half(monkeypatch):
+    """``landsim app``'s warm-up (``compile_kernels_in_two``) on a cold cache: a child process
+    compiles (here: loads) part 0 while this one does part 1; the child's mark proves it ran."""
+    from landsim import runner
+
+    marker = compiled._ready_marker()
+    for f in [marker, *marker.parent.glob(f"{marker.name}.part*")]:
+        f.unlink(missing_ok=True)
+    monkeypatch.setattr(runner, "_cores", lambda: 2)
+    runner.compile_kernels_in_two()
+    assert marker.with_name(f"{marker.name}.part0").exists()
+    assert marker.with_name(f"{marker.name}.part1").exists()
+    assert compiled.cache_ready()
+
+
 def test_the_cache_is_ready_once_every_part_has_compiled(tmp_path, monkeypatch):
     """``mark_cache_ready(part)`` marks one part; the cache is ready when all have been
     marked, in any order (two processes end in either), or when the whole was compiled."""

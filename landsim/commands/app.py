@@ -159,16 +159,17 @@ def serve(
 
 def _compile_in_background(log: logging.Logger) -> threading.Thread:
     """Compile the model's kernels (:func:`landsim.runner.compile_kernels`) in a daemon thread
-    while the server starts, so that the first page after installing does not wait ~40 s for
-    them; a page opened meanwhile waits only for what is left. A failure is logged, not fatal:
+    while the server starts (a child process compiling half of them beside it), so that the
+    first page after installing does not wait ~45 s for them; a page opened meanwhile waits
+    only for what is left. A failure is logged, not fatal:
     the page would compile what it needs itself."""
 
     def work() -> None:
-        from landsim.runner import compile_kernels
+        from landsim.runner import compile_kernels_in_two
 
         t0 = time.perf_counter()
         try:
-            compile_kernels()
+            compile_kernels_in_two()
         except Exception:  # noqa: BLE001 - the server serves on; the page compiles on demand
             log.exception("compiling the model's kernels ahead of the first page failed")
             return
