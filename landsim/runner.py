@@ -123,9 +123,18 @@ def compile_kernels_in_two() -> None:
     )
     try:
         compile_kernels(part=1)
+        child.wait(timeout=CHILD_COMPILE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pass  # a stuck child: this process compiles what it left
     finally:
+        child.kill()  # nothing if it has ended; a stuck or orphaned child does not outlive it
         child.wait()
     compile_kernels()  # loads the child's half (or compiles what it left)
+
+
+#: how long :func:`compile_kernels_in_two` waits for its child after its own half (seconds;
+#: the child's half takes about 25 s on the developers' machine)
+CHILD_COMPILE_TIMEOUT = 300.0
 
 
 def _cores() -> int:
