@@ -72,7 +72,7 @@ def test_installed_app_lists_every_bundled_scenario(wheel_app, browser):
         page = context.new_page()
         page.goto(wheel_app)
         # a fresh install has no compiled kernels yet: the server compiles them as it starts
-        # (about 40 s on the developers' machine), and the first page waits for what is left
+        # (about 30 s on the developers' machine), and the first page waits for what is left
         page.locator(".landsim-step").wait_for(state="visible", timeout=TAB_TIMEOUT)
         page.locator(".landsim-scenario-a .v-select__slot").click()
         options = page.get_by_role("option")
