@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import landsim.runner
@@ -156,6 +157,67 @@ def test_bundled_patterns_file_loads():
     spec = load_spec(SPEC_FILE)
     assert sorted(p.id for p in spec.patterns) == list(range(1, 10))
     assert len(spec.levels) >= 10
+
+
+HORIZON_SPEC = """\
+title = "horizons"
+years = 6
+level_size = "S"
+scenarios = ["baseline"]
+
+[[variant]]
+name = "cheap_grain"
+scenario = "baseline"
+set = { "assumptions.price_index" = 0.8 }
+
+[[variant]]
+name = "no_migration"
+scenario = "baseline"
+set = { "assumptions.migration_rate" = 0.0 }
+
+[[level]]
+name = "transfer rate, years 1-2"
+a = { run = "cheap_grain", column = "transfer_rate", years = [1, 2] }
+b = { run = "baseline", column = "transfer_rate", years = [2] }
+range = [-1.0, 1.0]
+
+[[pattern]]
+id = 1
+name = "migration"
+mechanism = "m"
+
+[[pattern.check]]
+label = "abandonment, year 3"
+a = { run = "baseline", column = "abandonment_rate", years = [3] }
+b = { run = "no_migration", column = "abandonment_rate" }
+"""
+
+
+def test_each_run_simulates_only_the_years_its_checks_read(tmp_path):
+    """A run ends at the last year a level or check reads from it (all years: the spec's), and
+    a check's numbers are the same as with every run simulated to the spec's horizon."""
+    import dataclasses
+
+    from landsim.runner import run
+    from landsim.validation import evaluate, horizon, run_specs
+
+    spec = load_spec(write(tmp_path, HORIZON_SPEC))
+    assert {r: horizon(spec, r) for r in spec.runs} == {
+        "baseline": 3,
+        "cheap_grain": 2,
+        "no_migration": 6,
+    }
+    short = run_specs(spec, ["S"], 2)
+    assert sorted({s.tags["run"]: s.years for s in short}.items()) == [
+        ("baseline", 3),
+        ("cheap_grain", 2),
+        ("no_migration", 6),
+    ]
+    full = [dataclasses.replace(s, years=spec.years) for s in short]
+    by_horizon = evaluate(spec, pd.concat([run(s) for s in short]))
+    by_full = evaluate(spec, pd.concat([run(s) for s in full]))
+    for table, expected in zip(by_horizon, by_full, strict=True):
+        pd.testing.assert_frame_equal(table, expected)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ __all__ = [
     "load_spec",
     "run_key",
     "run_specs",
+    "horizon",
     "run_all",
     "evaluate",
     "levels_size",
@@ -421,8 +422,25 @@ def run_specs(
             data = params.model_dump(mode="json")
             for i, seed in enumerate(reps):
                 tags = {"size": size, "run": name, "replicate": i, "key": run_key(size, name, i)}
-                out.append(RunSpec(data, seed, years=spec.years, tags=tags))
+                out.append(RunSpec(data, seed, years=horizon(spec, name), tags=tags))
     return out
+
+
+def horizon(spec: Spec, run: str) -> int:
+    """The years ``run`` has to simulate: the last year any level or pattern check of ``spec``
+    reads from it, or ``spec.years`` when one reads all its years (or none reads it). A run
+    ends there: the years before do not depend on the horizon, so a check's numbers are the
+    same, and the response checks of years 1-10 cost a third of a 30-year run."""
+    last = 0
+    checks = [lv.check for lv in spec.levels] + [c for p in spec.patterns for c in p.checks]
+    for check in checks:
+        for m in (check.a, check.b):
+            if m is None or m.run != run:
+                continue
+            if not m.years:
+                return spec.years
+            last = max(last, *m.years)
+    return min(last, spec.years) if last else spec.years
 
 
 def _size_keys(size: str) -> dict[str, Any]:
