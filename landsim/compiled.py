@@ -59,6 +59,7 @@ __all__ = [
     "part_of",
     "PARTS",
     "threads",
+    "cores",
     "single_threaded",
     "in_parallel",
     "split_groups",
@@ -136,8 +137,13 @@ def threads() -> int:
             return 1
     if _single or threading.current_thread() is not threading.main_thread():
         return 1
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return len(cores) if cores else os.cpu_count() or 1
+    return cores()
+
+
+def cores() -> int:
+    """The cores this process may use (CPU affinity, else ``os.cpu_count()``)."""
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return len(mine) if mine else os.cpu_count() or 1
 
 
 def in_parallel(fn: Callable[..., Any], parts: list[tuple[Any, ...]]) -> list[Any]:

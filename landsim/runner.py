@@ -7,7 +7,6 @@ seed through :func:`replicate_seeds` (``numpy.random.SeedSequence.spawn``).
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -114,7 +113,7 @@ def compile_kernels_in_two() -> None:
 
     from landsim import compiled
 
-    if compiled.cache_ready() or _cores() < 2:
+    if compiled.cache_ready() or compiled.cores() < 2:
         compile_kernels()
         return
     code = "from landsim.runner import compile_kernels; compile_kernels(part=0)"
@@ -135,9 +134,3 @@ def compile_kernels_in_two() -> None:
 #: how long :func:`compile_kernels_in_two` waits for its child after its own half (seconds;
 #: the child's half takes about 25 s on the developers' machine)
 CHILD_COMPILE_TIMEOUT = 300.0
-
-
-def _cores() -> int:
-    """The cores this process may use."""
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return len(cores) if cores else os.cpu_count() or 1

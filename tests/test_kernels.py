@@ -230,7 +230,7 @@ def test_the_apps_warm_up_has_a_child_process_compile_half(monkeypatch):
     marker = compiled._ready_marker()
     for f in [marker, *marker.parent.glob(f"{marker.name}.part*")]:
         f.unlink(missing_ok=True)
-    monkeypatch.setattr(runner, "_cores", lambda: 2)
+    monkeypatch.setattr(compiled, "cores", lambda: 2)
     runner.compile_kernels_in_two()
     assert marker.with_name(f"{marker.name}.part0").exists()
     assert marker.with_name(f"{marker.name}.part1").exists()

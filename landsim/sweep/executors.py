@@ -70,10 +70,7 @@ class WorkerLost(RuntimeError):
 
 def available_cores() -> int:
     """Cores this process may use (CPU affinity, else ``os.cpu_count()``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    return compiled.cores()
 
 
 class Executor:
