@@ -17,6 +17,9 @@ Summary of rules (:func:`farm`):
 * **Day labour** (:func:`labour_use`, :func:`landsim.labour.open_market`): each village's
   day-labour market sells the days its households offer against the local jobs and the days
   lessees hire; households are paid ``day_wage`` for the days they sell, and only those.
+* **Technology** (:func:`advance_technology`): at the start of each year the days a mu needs,
+  own and lessees', fall by ``labour_saving_flat`` on flat land and ``labour_saving_hilly`` on
+  hills (machines reach further; 0 by default: they stay as set).
 * **Other incomes**: migrants send ``remit_share`` of their wage for the months they work
   home; members 60 and older get the rural pension; contract holders receive the farmland
   subsidy (``farmland_subsidy_per_mu``; with ``farmland_subsidy_conditional`` only for land
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "draw_shock",
+    "advance_technology",
     "PlotFlows",
     "plot_flows",
     "plot_flows_reference",
@@ -56,6 +60,27 @@ __all__ = [
     "farmland_subsidy",
     "subsidised_reference",
 ]
+
+
+#: the days a mu needs that machines cut each year, and the rate that cuts them
+SAVED_DAYS = {
+    "labour_days_flat": "labour_saving_flat",
+    "lease_labour_days_flat": "labour_saving_flat",
+    "labour_days_hilly": "labour_saving_hilly",
+    "lease_labour_days_hilly": "labour_saving_hilly",
+}
+
+
+def advance_technology(params: Params) -> Params:
+    """The parameters of a new year in which machines have reached further: each of
+    :data:`SAVED_DAYS` times ``1 - `` its rate (``params`` itself when both rates are 0). The
+    trend goes on from whatever value is in effect, so a timeline that sets a labour need sets
+    the level the trend continues from."""
+    a = params.assumptions
+    if not (a.labour_saving_flat or a.labour_saving_hilly):
+        return params
+    days = {k: getattr(a, k) * (1.0 - getattr(a, rate)) for k, rate in SAVED_DAYS.items()}
+    return params.model_copy(update={"assumptions": a.model_copy(update=days)})
 
 
 def draw_shock(a: Assumptions, rng: np.random.Generator) -> float:

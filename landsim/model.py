@@ -135,6 +135,7 @@ class LandModel(mesa.Model):
         if self._rewinding:  # loading a checkpoint: Mesa counts the years already run
             return
         self._apply_timeline()  # dated policy changes take effect at the start of the year
+        self.params = farming.advance_technology(self.params)  # machines reach further
         t, p, rng, year, d = self.town, self.params, self.rng, self.year, self._decisions
         government.start_year(t.government, t.ledger, p.levers)  # the budget arrives
         services.start_year(t.firm)  # the firm's counters start again

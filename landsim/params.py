@@ -513,6 +513,21 @@ class Assumptions(_Section):
         description="labour of a lessee on hills, where machines save little (days/mu)",
         json_schema_extra=_plausible(10, 16),
     )
+    labour_saving_flat: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="share by which the days a mu of flat land needs, own and lessees', "
+        "fall each year as machines reach further (1/yr; 0: they stay)",
+        json_schema_extra=_plausible(0.0, 0.045),
+    )
+    labour_saving_hilly: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="the same for hills, where machines arrive later (1/yr; 0: they stay)",
+        json_schema_extra=_plausible(0.0, 0.02),
+    )
     hilly_yield_factor: float = Field(
         0.75,
         gt=0,

@@ -430,3 +430,41 @@ def test_plot_values_are_the_values_the_decision_weighs():
     best = np.maximum.reduce([values.lease, values.coop, values.custody, values.idle])
     assert np.array_equal(use.choices.keep, np.isfinite(values.own) & (values.own >= best))
     assert np.allclose(use.choices.own_value, values.own)
+
+
+def test_machines_cut_the_days_a_mu_needs_each_year_from_the_value_in_effect():
+    """``labour_saving_flat`` / ``_hilly``: each year the own and lessees' days a mu needs fall
+    by the rate, compounding, from whatever value is in effect; with both 0 nothing changes."""
+    from landsim.farming import advance_technology
+    from landsim.scenario import set_key
+
+    m = run_years(tiny_model(labour_saving_flat=0.03, labour_saving_hilly=0.01), 3)
+    a = m.params.assumptions
+    assert a.labour_days_flat == pytest.approx(10 * 0.97**3)
+    assert a.lease_labour_days_flat == pytest.approx(3 * 0.97**3)
+    assert a.labour_days_hilly == pytest.approx(13 * 0.99**3)
+    assert a.lease_labour_days_hilly == pytest.approx(13 * 0.99**3)
+    set_by_timeline = set_key(m.params, "assumptions.labour_days_flat", 8.0)
+    assert advance_technology(set_by_timeline).assumptions.labour_days_flat == pytest.approx(7.76)
+    plain = Params()
+    assert advance_technology(plain) is plain
+    assert run_years(tiny_model(), 3).params.assumptions.labour_days_flat == 10
+
+
+def test_machines_that_save_days_keep_more_hills_farmed_as_the_town_ages():
+    """Over 15 years of an aging town, hills are abandoned when their holders' days run out;
+    machines that cut the days a mu needs (4 % a year on flat land, 2 % on hills) leave fewer
+    hills idle at year 15 (paired seeds, 95 % interval below 0)."""
+    from landsim.scenario import load_scenario, set_key
+
+    base = load_scenario("baseline").params
+    saving = set_key(set_key(base, "assumptions.labour_saving_flat", 0.04),
+                     "assumptions.labour_saving_hilly", 0.02)  # fmt: skip
+    seeds = replicate_seeds(31, 8)
+    idle = {}
+    for name, params in (("none", base), ("machines", saving)):
+        data = params.model_dump(mode="json")
+        runs = [run(RunSpec(params=data, seed=s, years=15)) for s in seeds]
+        idle[name] = np.array([r.abandonment_rate_hilly.iloc[-1] for r in runs])
+    d = idle["machines"] - idle["none"]
+    assert d.mean() + 1.96 * d.std(ddof=1) / np.sqrt(d.size) < 0
