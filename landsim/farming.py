@@ -19,7 +19,7 @@ Summary of rules (:func:`farm`):
   lessees hire; households are paid ``day_wage`` for the days they sell, and only those.
 * **Technology** (:func:`advance_technology`): at the start of each year the days a mu needs,
   own and lessees', fall by ``labour_saving_flat`` on flat land and ``labour_saving_hilly`` on
-  hills (machines reach further; 0 by default: they stay as set).
+  hills (machines reach further: 2.5 % and 0.3 % a year in the baseline).
 * **Other incomes**: migrants send ``remit_share`` of their wage for the months they work
   home; members 60 and older get the rural pension; contract holders receive the farmland
   subsidy (``farmland_subsidy_per_mu``; with ``farmland_subsidy_conditional`` only for land

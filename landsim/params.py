@@ -514,7 +514,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(10, 16),
     )
     labour_saving_flat: float = Field(
-        0.0,
+        0.025,
         ge=0,
         lt=1,
         description="share by which the days a mu of flat land needs, own and lessees', "
@@ -522,7 +522,7 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(0.0, 0.045),
     )
     labour_saving_hilly: float = Field(
-        0.0,
+        0.003,
         ge=0,
         lt=1,
         description="the same for hills, where machines arrive later (1/yr; 0: they stay)",

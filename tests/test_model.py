@@ -446,9 +446,11 @@ def test_machines_cut_the_days_a_mu_needs_each_year_from_the_value_in_effect():
     assert a.lease_labour_days_hilly == pytest.approx(13 * 0.99**3)
     set_by_timeline = set_key(m.params, "assumptions.labour_days_flat", 8.0)
     assert advance_technology(set_by_timeline).assumptions.labour_days_flat == pytest.approx(7.76)
-    plain = Params()
-    assert advance_technology(plain) is plain
-    assert run_years(tiny_model(), 3).params.assumptions.labour_days_flat == 10
+    still = set_key(set_key(Params(), "assumptions.labour_saving_flat", 0.0),
+                    "assumptions.labour_saving_hilly", 0.0)  # fmt: skip
+    assert advance_technology(still) is still
+    m = run_years(tiny_model(labour_saving_flat=0.0, labour_saving_hilly=0.0), 3)
+    assert m.params.assumptions.labour_days_flat == 10
 
 
 def test_machines_that_save_days_keep_more_hills_farmed_as_the_town_ages():
@@ -457,8 +459,10 @@ def test_machines_that_save_days_keep_more_hills_farmed_as_the_town_ages():
     hills idle at year 15 (paired seeds, 95 % interval below 0)."""
     from landsim.scenario import load_scenario, set_key
 
-    base = load_scenario("baseline").params
-    saving = set_key(set_key(base, "assumptions.labour_saving_flat", 0.04),
+    saving = load_scenario("baseline").params
+    base = set_key(set_key(saving, "assumptions.labour_saving_flat", 0.0),
+                   "assumptions.labour_saving_hilly", 0.0)  # fmt: skip
+    saving = set_key(set_key(saving, "assumptions.labour_saving_flat", 0.04),
                      "assumptions.labour_saving_hilly", 0.02)  # fmt: skip
     seeds = replicate_seeds(31, 8)
     idle = {}
