@@ -46,6 +46,7 @@ __all__ = [
 #: market, the year's outcomes and the closing of the books are the metrics
 PHASES: dict[str, str] = {
     "model._apply_timeline": "policy",
+    "farming.advance_technology": "farming",
     "government.start_year": "policy",
     "services.start_year": "policy",
     "cooperatives.found_coops": "policy",
