@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from landsim.calibration import load_config
-from landsim.calibration.smc import Simulator, history, range_distance
+from landsim.calibration.smc import RangeDistance, Simulator, history, range_distance
 from landsim.cli import main
 from landsim.errors import UserError
 from landsim.runner import run
@@ -215,13 +215,14 @@ def test_a_pattern_check_is_a_target_with_a_one_sided_range(tmp_path):
         ),
         ("tolerance = 0.1", r"target\[3\]: name either a level or a pattern check"),
         (
-            'level = "transfer rate"\nmargin = 0.1',
-            r"target\[3\]\.margin: applies only to a pattern",
+            'level = "transfer rate"\nmargin = 0.15',
+            r"target\[3\]\.margin: 0\.15 leaves nothing of the range \[0\.2, 0\.4\]",
         ),
     ],
 )
 def test_a_target_names_one_level_or_one_check(tmp_path, target, message):
-    """A target with both, or neither, of level and check, or a margin on a level, is refused."""
+    """A target with both, or neither, of level and check, or a margin that leaves nothing of a
+    level's range, is refused."""
     text = (
         CONFIG
         + f"\n[[target]]\n{target}\n"
@@ -229,6 +230,25 @@ def test_a_target_names_one_level_or_one_check(tmp_path, target, message):
     )
     with pytest.raises(UserError, match=message):
         load_config(write_config(tmp_path, text))
+
+
+def test_a_margin_on_a_level_aims_inside_its_range(tmp_path):
+    """``margin`` on a level moves each finite end of its range inward for the distance (the
+    fit is not a knife edge), while the level, and so every report, keeps the sourced range."""
+    plain = 'level = "transfer rate"\ntolerance = 0.02\n'
+    assert plain in CONFIG
+    config = load_config(write_config(tmp_path, CONFIG.replace(plain, plain + "margin = 0.05\n")))
+    target = config.targets[0]
+    assert (target.level.low, target.level.high) == (0.2, 0.4)
+    assert target.aim() == pytest.approx((0.25, 0.35))
+    distance = RangeDistance(config)
+    assert distance({"transfer rate": 0.3, "abandonment out of reach": 0.95}) == 0.0
+    assert distance({"transfer rate": 0.22, "abandonment out of reach": 0.95}) == pytest.approx(
+        1.5
+    )
+    assert RangeDistance(load_config(write_config(tmp_path, CONFIG)))(
+        {"transfer rate": 0.22, "abandonment out of reach": 0.95}
+    ) == 0.0
 
 
 def test_bundled_calibration_config_loads():

@@ -23,6 +23,8 @@ Format (``experiments/calibrate_town.toml`` is the bundled example)::
     [[target]]
     level = "transfer rate, years 1-10"
     tolerance = 0.02             # distance outside the range counted as one unit
+    margin = 0.03                # optional: aim this far inside each finite end of the range,
+                                 # so that the fit is not a knife edge
 
     [[target]]                   # a pattern check as a target: its effect (mean over the
     check = "faster aging raises year-30 abandonment"  # replicates) must lie on the check's
@@ -116,10 +118,25 @@ class Prior:
 @dataclass(frozen=True)
 class Target:
     """A level of the patterns file (or a pattern check read as one, see
-    :func:`check_as_level`) and the distance outside its range that counts as 1."""
+    :func:`check_as_level`) and the distance outside its range that counts as 1.
+
+    ``margin`` (levels only; a check folds its margin into its level) moves each finite end of
+    the range inward: the calibration aims at ``aim()``, while reports keep the sourced range.
+    """
 
     level: Level
     tolerance: float
+    margin: float = 0.0
+
+    def aim(self) -> tuple[float, float]:
+        """The range the calibration aims at: the level's range with ``margin`` off each
+        finite end."""
+        low, high = self.level.low, self.level.high
+        if math.isfinite(low):
+            low += self.margin
+        if math.isfinite(high):
+            high -= self.margin
+        return low, high
 
 
 def check_as_level(pattern: Pattern, check: Check, margin: float) -> Level:
@@ -305,15 +322,22 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ca
             pattern, check = checks[t.check]
             targets.append(Target(check_as_level(pattern, check, t.margin), t.tolerance))
             continue
-        if t.margin:
-            problems.append(f"{where}.margin: applies only to a pattern check (check =)")
         if t.level not in levels:
             problems.append(
                 f"{where}.level: {t.level!r} is not a level of "
                 f"{spec_path.name}{_did_you_mean(t.level, levels)}"
             )
             continue
-        targets.append(Target(levels[t.level], t.tolerance))
+        target = Target(levels[t.level], t.tolerance, t.margin)
+        low, high = target.aim()
+        if low > high:
+            lv = levels[t.level]
+            problems.append(
+                f"{where}.margin: {t.margin:g} leaves nothing of the range "
+                f"[{lv.low:g}, {lv.high:g}]; it must be less than half the range's width"
+            )
+            continue
+        targets.append(target)
     world = {**SIZES[data.size], **data.world}
     for key, value in data.world.items():
         try:

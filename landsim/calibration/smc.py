@@ -97,12 +97,11 @@ class Simulator:
 
 
 class RangeDistance:
-    """Distance of levels from their sourced ranges, in tolerances (picklable)."""
+    """Distance of levels from their sourced ranges (less any margin), in tolerances
+    (picklable)."""
 
     def __init__(self, config: CalibrationConfig):
-        self.bounds = {
-            t.level.name: (t.level.low, t.level.high, t.tolerance) for t in config.targets
-        }
+        self.bounds = {t.level.name: (*t.aim(), t.tolerance) for t in config.targets}
 
     def __call__(self, x: dict[str, float], x0: dict[str, float] | None = None) -> float:
         """Distance of the levels ``x`` (``x0``, pyabc's observation, is not used)."""
