@@ -56,6 +56,7 @@ from landsim.labour import (
     WORK_AGE,
     employability,
     labour_capacity,
+    local_day_wage,
 )
 from landsim.params import Assumptions, Params
 from landsim.population import Population, draw_taste
@@ -155,7 +156,7 @@ def home_earnings(
     work = (
         float(a.labour_decline_age),
         float((a.labour_zero_age - a.labour_decline_age) / a.aging_speed),
-        float(a.day_wage),
+        float(local_day_wage(a)),
         float(a.local_work_days),
         EMPLOYABLE_FULL_AGE,
         EMPLOYABLE_ZERO_AGE,
@@ -195,7 +196,7 @@ def home_earnings_reference(
     h = pop.m_hh
     share = margin[h] * cap / np.maximum(workers[h] + cap * pop.m_away, 1e-9)
     chance = job_chance[pop.hh_village[h]]
-    local = a.day_wage * chance * a.local_work_days * cap * employability(pop.m_age)
+    local = local_day_wage(a) * chance * a.local_work_days * cap * employability(pop.m_age)
     return share + local
 
 

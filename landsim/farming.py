@@ -36,7 +36,7 @@ import numpy as np
 
 from landsim import compiled, services
 from landsim.farming_kernels import harvest, household_incomes, labour_days, subsidised_plots
-from landsim.labour import HelperPool, household_labour, open_market
+from landsim.labour import HelperPool, household_labour, local_day_wage, open_market
 from landsim.ledger import Post
 from landsim.params import Assumptions, Params
 from landsim.population import Population
@@ -118,14 +118,15 @@ def farm(town: Town, params: Params, rng: np.random.Generator) -> tuple[float, H
     farm_days, hired = labour_use(p, pop, a, mu)
     pool, sold = open_market(pop, a, params.world.n_villages, farm_days, hired)
     households = np.arange(n_h)
+    wage = local_day_wage(a)
     posts: list[Post] = [
         (acc.outside, f.own_holder, "crop_sales", f.own_sales),
         (f.own_holder, acc.outside, "input_costs", f.own_costs),
         (acc.outside, f.lessee, "crop_sales", f.lease_sales),
         (f.lessee, acc.outside, "input_costs", f.lease_costs),
         (f.lessee, f.payee, "rent", f.rent),
-        (households, acc.outside, "hired_labour", hired * a.day_wage),
-        (acc.outside, households, "local_wage", sold * a.day_wage),
+        (households, acc.outside, "hired_labour", hired * wage),
+        (acc.outside, households, "local_wage", sold * wage),
     ]
     if f.custody.size:
         posts.append((acc.outside, p.holder[f.custody], "crop_sales", f.custody_sales))

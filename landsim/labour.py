@@ -19,6 +19,9 @@ Summary of rules:
   sells its offer x ``min(1, demand / offer)`` at ``day_wage``; the ledger pays only days sold.
   Co-ops and the service firm then hire from the days left unsold (:func:`hire_villagers`;
   outsiders where the village has too few); a co-op hires its own members first.
+* **The local wage follows the migrant wage** (:func:`local_day_wage`): local employers compete
+  with the cities for the same workers, so the day wage is ``day_wage`` x (``offfarm_wage_month``
+  / ``local_wage_reference_month``) ^ ``local_wage_link``.
 * **The price of time** (:func:`shadow_wage`, :func:`household_labour`): a farm day is worth
   what the ledger would pay for its best alternative: ``day_wage`` x the chance of selling a
   day that the village's households expect (learned from past years' markets,
@@ -88,10 +91,17 @@ def employability(age: np.ndarray) -> np.ndarray:
     return np.where(age < WORK_AGE[0], 0.0, e)
 
 
+def local_day_wage(a: Assumptions) -> float:
+    """The local day wage this year (yuan/day): ``day_wage`` at the reference migrant wage,
+    moving with the migrant wage by the elasticity ``local_wage_link`` (0 keeps it fixed)."""
+    return a.day_wage * (a.offfarm_wage_month / a.local_wage_reference_month) ** a.local_wage_link
+
+
 def shadow_wage(age: np.ndarray, job_chance: np.ndarray | float, a: Assumptions) -> np.ndarray:
-    """Value of a member's day (yuan/day): ``day_wage x job_chance x employability``, or the
-    value of a day without paid work (``shadow_wage_elderly``) where that is more."""
-    return np.maximum(a.day_wage * job_chance * employability(age), a.shadow_wage_elderly)
+    """Value of a member's day (yuan/day): :func:`local_day_wage` x ``job_chance`` x
+    employability, or the value of a day without paid work (``shadow_wage_elderly``) where that
+    is more."""
+    return np.maximum(local_day_wage(a) * job_chance * employability(age), a.shadow_wage_elderly)
 
 
 def household_labour(

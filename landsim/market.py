@@ -36,7 +36,7 @@ from landsim.clearing import Bidders, KinPairs, Leases, Offers, Technology, clea
 from landsim.cooperatives import pool_offered_land
 from landsim.farming import day_market
 from landsim.kin import kin_pairs_reference
-from landsim.labour import labour_capacity, learn_job_chance
+from landsim.labour import labour_capacity, learn_job_chance, local_day_wage
 from landsim.land_use import idle_value, risk_aversion
 from landsim.market_kernels import (
     bidder_table,
@@ -243,7 +243,7 @@ def technology(a: Assumptions, mu: float) -> Technology:
         hilly_yield=a.hilly_yield_factor,
         days_flat=a.lease_labour_days_flat,
         days_hilly=a.lease_labour_days_hilly,
-        hired_wage=a.day_wage,
+        hired_wage=local_day_wage(a),
         plot_mu=mu,
         yield_sd=a.yield_shock_sd,
     )

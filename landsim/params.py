@@ -471,7 +471,23 @@ class Assumptions(_Section):
         json_schema_extra=_plausible(3700, 4500),
     )
     day_wage: float = Field(
-        120, ge=0, description="local day wage (yuan/day)", json_schema_extra=_plausible(100, 150)
+        120,
+        ge=0,
+        description="local day wage at the reference migrant wage (yuan/day)",
+        json_schema_extra=_plausible(100, 150),
+    )
+    local_wage_reference_month: float = Field(
+        4100,
+        gt=0,
+        description="migrant wage at which the local day wage is day_wage (yuan/month)",
+        json_schema_extra=_plausible(3700, 4500),
+    )
+    local_wage_link: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        description="elasticity of the local day wage to the migrant wage (0: fixed)",
+        json_schema_extra=_plausible(0.5, 1.2),
     )
     pension_month: float = Field(
         123,

@@ -13,6 +13,7 @@ from landsim.labour import (
     household_labour,
     labour_capacity,
     learn_job_chance,
+    local_day_wage,
     ration,
     shadow_wage,
 )
@@ -131,6 +132,22 @@ def test_a_day_is_worth_more_where_local_work_is_easier_to_find():
     a = Assumptions()
     low, high = (shadow_wage(np.array([40.0]), c, a)[0] for c in (0.2, 0.8))
     assert high > low
+
+
+def test_the_local_wage_follows_the_migrant_wage_by_its_elasticity():
+    """At the reference migrant wage the local day wage is ``day_wage``; a higher migrant wage
+    raises it by ``local_wage_link`` (1: in proportion; 0: not at all), and with it the value
+    of a farm day."""
+    a = Assumptions()
+    assert local_day_wage(a) == a.day_wage
+    richer = a.model_copy(update={"offfarm_wage_month": 1.5 * a.local_wage_reference_month})
+    assert local_day_wage(richer) == pytest.approx(1.5 * a.day_wage)
+    half = richer.model_copy(update={"local_wage_link": 0.5})
+    assert local_day_wage(half) == pytest.approx(a.day_wage * 1.5**0.5)
+    fixed = richer.model_copy(update={"local_wage_link": 0.0})
+    assert local_day_wage(fixed) == a.day_wage
+    age = np.array([40.0])
+    assert shadow_wage(age, 0.5, richer)[0] > shadow_wage(age, 0.5, fixed)[0]
 
 
 def test_unsold_days_are_rationed_by_demand():
