@@ -261,6 +261,8 @@ def test_bundled_calibration_config_loads():
         "fast_aging",
         "coop_guaranteed_dividend",
         "coop_weak_management",
+        "guarantee_700",
+        "guarantee_910",
     }
 
 
