@@ -290,3 +290,44 @@ def test_help_has_an_example(command, capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"  landsim {command} " in out
+
+
+def test_a_pattern_with_many_checks_wraps_its_panels(tmp_path):
+    """A pattern with more checks than a row holds (pattern 9 has 13) is drawn in rows of
+    ``PANELS_PER_ROW`` panels, so its figure stays readable instead of a strip 40 panels wide."""
+    from PIL import Image
+
+    from landsim.validation import Check, Measure, Pattern
+    from landsim.validation.report import PANELS_PER_ROW, pattern_figure
+
+    n = 2 * PANELS_PER_ROW + 1
+    checks = tuple(
+        Check(Measure("baseline", "x", ()), None, "diff", "above", 0.0, f"check {i}")
+        for i in range(n)
+    )
+    pattern = Pattern(9, "many checks", "", checks)
+    table = pd.DataFrame(
+        [
+            {
+                "pattern": 9,
+                "check": f"check {i}",
+                "size": size,
+                "effect": 1.0,
+                "ci_low": 0.5,
+                "ci_high": 1.5,
+                "holds": True,
+                "threshold": "> 0",
+            }
+            for i in range(n)
+            for size in ("S", "D")
+        ]
+    )
+    wide, narrow = tmp_path / "wide.png", tmp_path / "narrow.png"
+    pattern_figure(pattern, table, wide)
+    pattern_figure(
+        Pattern(1, "one check", "", checks[:1]), table[table["check"] == "check 0"], narrow
+    )
+    width, height = Image.open(wide).size
+    one_width, one_height = Image.open(narrow).size
+    assert width <= PANELS_PER_ROW * one_width * 1.1
+    assert height >= 2.5 * one_height

@@ -32,12 +32,25 @@ def passed(patterns: pd.DataFrame, levels: pd.DataFrame, strict: bool = False) -
     return ok_patterns and bool(counted["inside"].all())
 
 
+#: panels a row of a pattern's figure holds before it wraps (pattern 9 has 13 checks)
+PANELS_PER_ROW = 5
+
+
 def pattern_figure(pattern: Pattern, table: pd.DataFrame, path: Path) -> None:
-    """One panel per check: effect and 95 % interval at each size, threshold as a line."""
+    """One panel per check: effect and 95 % interval at each size, threshold as a line; at
+    most :data:`PANELS_PER_ROW` panels a row."""
     rows = table[table["pattern"] == pattern.id]
     checks = list(dict.fromkeys(rows["check"]))
-    fig, _ = new_figure(3.4 * max(len(checks), 1), 3.6)
-    axes = fig.subplots(1, max(len(checks), 1), squeeze=False)[0]
+    n = max(len(checks), 1)
+    ncols = min(n, PANELS_PER_ROW)
+    nrows = -(-n // ncols)
+    fig, _ = new_figure(3.4 * ncols, 0.4 + 3.3 * nrows)
+    grid = fig.subplots(nrows, ncols, squeeze=False)
+    axes = list(grid.ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in grid[:, 0]:
+        ax.set_ylabel("effect (95% CI)")
     for ax, check in zip(axes, checks, strict=False):
         g = rows[rows["check"] == check]
         sizes = [s for s in SIZES if s in set(g["size"])]
@@ -53,7 +66,6 @@ def pattern_figure(pattern: Pattern, table: pd.DataFrame, path: Path) -> None:
         ax.set_xlim(-0.6, len(sizes) - 0.4)
         ax.set_xlabel("world size")
         ax.set_title(_wrap(check, 38), fontsize=8)
-    axes[0].set_ylabel("effect (95% CI)")
     fig.suptitle(_wrap(f"{pattern.id}. {pattern.name}", 70), fontsize=9)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
