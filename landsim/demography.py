@@ -125,7 +125,8 @@ def home_earnings(
     Its share, by labour capacity, of the expected margin of the land its household farms
     (own plots: harvest less cash costs; leased-in plots: also less rent), counting a migrant
     as one more worker; plus the local day work it can expect to sell
-    (``day_wage x job_chance x local_work_days x capacity x employability``). Runs on the
+    (:func:`~landsim.labour.local_day_wage` x ``job_chance x local_work_days x capacity x
+    employability``). Runs on the
     compiled kernels :func:`landsim.demography_kernels.household_margin` and
     :func:`~landsim.demography_kernels.member_earnings`; :func:`home_earnings_reference` when
     compilation is off.

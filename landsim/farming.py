@@ -10,13 +10,14 @@ Summary of rules (:func:`farm`):
 * **Household leases**: the lessee sells the harvest, pays cash costs at its scale
   (``scale_cost_cut`` off on flat land only: machines save little on hills) and the rent (to
   the holder, or to the village collective for its land), and hires day labour at
-  ``day_wage`` for leased land beyond its own field days.
+  the local day wage (:func:`landsim.labour.local_day_wage`) for leased land beyond its own
+  field days.
 * **Custody**: the holder keeps the harvest and pays the firm its price (hills at
   ``hilly_cost_factor`` times it); the firm hires villagers first
   (:mod:`landsim.services`).
 * **Day labour** (:func:`labour_use`, :func:`landsim.labour.open_market`): each village's
   day-labour market sells the days its households offer against the local jobs and the days
-  lessees hire; households are paid ``day_wage`` for the days they sell, and only those.
+  lessees hire; households are paid the local day wage for the days they sell, and only those.
 * **Technology** (:func:`advance_technology`): at the start of each year the days a mu needs,
   own and lessees', fall by ``labour_saving_flat`` on flat land and ``labour_saving_hilly`` on
   hills (machines reach further: 2.5 % and 0.3 % a year in the baseline).

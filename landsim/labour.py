@@ -16,14 +16,15 @@ Summary of rules:
   its residents (18 and older) have for local work, weighted by employability, less the days
   it farms; demand is ``local_job_days`` per resident aged 18-64 (local non-farm work) plus the
   days lessees hire for land beyond their own field days. Days are rationed: each household
-  sells its offer x ``min(1, demand / offer)`` at ``day_wage``; the ledger pays only days sold.
-  Co-ops and the service firm then hire from the days left unsold (:func:`hire_villagers`;
-  outsiders where the village has too few); a co-op hires its own members first.
+  sells its offer x ``min(1, demand / offer)`` at the local day wage (next); the ledger pays
+  only days sold. Co-ops and the service firm then hire from the days left unsold
+  (:func:`hire_villagers`; outsiders where the village has too few); a co-op hires its own
+  members first.
 * **The local wage follows the migrant wage** (:func:`local_day_wage`): local employers compete
   with the cities for the same workers, so the day wage is ``day_wage`` x (``offfarm_wage_month``
   / ``local_wage_reference_month``) ^ ``local_wage_link``.
 * **The price of time** (:func:`shadow_wage`, :func:`household_labour`): a farm day is worth
-  what the ledger would pay for its best alternative: ``day_wage`` x the chance of selling a
+  what the ledger would pay for its best alternative: the local day wage x the chance of selling a
   day that the village's households expect (learned from past years' markets,
   :func:`learn_job_chance`; a co-op's work for its own members is not counted: it comes with
   membership, not with the open market) x the member's employability, or, where that is less,

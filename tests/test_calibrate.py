@@ -243,12 +243,13 @@ def test_a_margin_on_a_level_aims_inside_its_range(tmp_path):
     assert target.aim() == pytest.approx((0.25, 0.35))
     distance = RangeDistance(config)
     assert distance({"transfer rate": 0.3, "abandonment out of reach": 0.95}) == 0.0
-    assert distance({"transfer rate": 0.22, "abandonment out of reach": 0.95}) == pytest.approx(
-        1.5
+    assert distance({"transfer rate": 0.22, "abandonment out of reach": 0.95}) == pytest.approx(1.5)
+    assert (
+        RangeDistance(load_config(write_config(tmp_path, CONFIG)))(
+            {"transfer rate": 0.22, "abandonment out of reach": 0.95}
+        )
+        == 0.0
     )
-    assert RangeDistance(load_config(write_config(tmp_path, CONFIG)))(
-        {"transfer rate": 0.22, "abandonment out of reach": 0.95}
-    ) == 0.0
 
 
 def test_bundled_calibration_config_loads():
