@@ -120,6 +120,11 @@ def test_diagnostics_are_written(calibrated):
     assert list(gens["generation"]) == [0, 1]
     assert (gens["acceptance_rate"] > 0).all() and (gens["acceptance_rate"] <= 1).all()
     assert gens["epsilon"].iloc[1] < gens["epsilon"].iloc[0]  # the schedule tightens
+    # the prior sample is equally weighted; importance weights after it are worth fewer
+    assert gens["effective_particles"].iloc[0] == pytest.approx(4.0)
+    assert (gens["effective_particles"] >= 1).all() and (
+        gens["effective_particles"] <= 4 + 1e-9
+    ).all()
     for name in ("marginals.png", "pairs.png", "epsilon.png"):
         assert (calibrated / name).read_bytes()[:4] == b"\x89PNG"
     pred = pd.read_csv(calibrated / "predictive.csv")
@@ -127,6 +132,20 @@ def test_diagnostics_are_written(calibrated):
     assert not pred["inside"].iloc[1]  # out of reach stays out of reach
     assert "Posterior-predictive check" in (calibrated / "report.md").read_text()
     assert json.loads((calibrated / "provenance.json").read_text())["wall_seconds"] > 0
+
+
+def test_a_posterior_on_few_effective_particles_is_flagged():
+    """Kish's effective sample size: n for equal weights, 1 for one weight; below a tenth of
+    the population the calibration warns, naming the count, before anyone adopts its mean."""
+    from landsim.calibration.outputs import effective_particles, few_effective_particles
+
+    assert effective_particles([0.25] * 4) == pytest.approx(4.0)
+    assert effective_particles([1.0, 0.0, 0.0]) == pytest.approx(1.0)
+    assert effective_particles([0.5, 0.5, 0.0, 0.0]) == pytest.approx(2.0)
+    gens = pd.DataFrame({"particles": [120, 120], "effective_particles": [120.0, 2.0]})
+    warning = few_effective_particles(gens)
+    assert warning is not None and "2.0 effective particles of 120" in warning
+    assert few_effective_particles(gens.assign(effective_particles=[120.0, 30.0])) is None
 
 
 def test_calibrated_scenario_loads(calibrated):

@@ -2,8 +2,8 @@
 
 * ``posterior.parquet`` — every particle of every generation (``generation``, ``weight``, the
   parameters, ``distance``); the last generation is the posterior;
-* ``generations.csv`` and ``epsilon.png`` — epsilon, simulations and acceptance rate per
-  generation;
+* ``generations.csv`` and ``epsilon.png`` — epsilon, simulations, acceptance rate and
+  effective particles per generation;
 * ``marginals.png`` and ``pairs.png`` — the posterior's marginals (against the prior range)
   and pair plot;
 * ``predictive.csv`` — the posterior-predictive check: every target simulated at draws from the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from landsim.provenance import atomic_path
 __all__ = [
     "posterior_table",
     "generations_table",
+    "effective_particles",
+    "few_effective_particles",
     "summarize_posterior",
     "predictive_check",
     "calibrated_toml",
@@ -62,14 +65,47 @@ def posterior_table(hist: Any) -> pd.DataFrame:
     return out
 
 
-def generations_table(hist: Any) -> pd.DataFrame:
-    """Epsilon, particles, simulations and acceptance rate per generation."""
+def generations_table(hist: Any, post: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Epsilon, particles, simulations and acceptance rate per generation, and with the
+    posterior table (:func:`posterior_table`) each generation's effective particles."""
     pops = hist.get_all_populations()
     pops = pops[pops["t"] >= 0].copy()
     pops["particles"] = [hist.get_nr_particles_per_population().get(t, 0) for t in pops["t"]]
     pops["acceptance_rate"] = pops["particles"] / pops["samples"].where(pops["samples"] > 0)
-    return pops[["t", "epsilon", "particles", "samples", "acceptance_rate"]].rename(
-        columns={"t": "generation", "samples": "simulations"}
+    columns = ["t", "epsilon", "particles", "samples", "acceptance_rate"]
+    if post is not None:
+        ess = post.groupby("generation")["weight"].apply(effective_particles)
+        pops["effective_particles"] = pops["t"].map(ess)
+        columns.append("effective_particles")
+    return pops[columns].rename(columns={"t": "generation", "samples": "simulations"})
+
+
+def effective_particles(weights: Any) -> float:
+    """Kish's effective sample size of importance weights, ``(sum w)^2 / sum w^2``: how many
+    equally weighted particles the population is worth (its size when all weights are equal,
+    1 when one particle carries all the weight)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+
+
+#: below this share of the population, the last generation's effective particles are too few
+#: for its mean and intervals to describe more than a handful of particles
+FEW_EFFECTIVE = 0.1
+
+
+def few_effective_particles(gens: pd.DataFrame) -> str | None:
+    """A warning when the last generation's weights rest on few particles, else None."""
+    if "effective_particles" not in gens or gens.empty:
+        return None
+    last = gens.iloc[-1]
+    ess, n = float(last["effective_particles"]), int(last["particles"])
+    if ess >= FEW_EFFECTIVE * n:
+        return None
+    return (
+        f"the posterior rests on {ess:.1f} effective particles of {n} (weights collapsed onto a "
+        "few particles): its mean is close to those particles' values and its intervals are "
+        "too narrow; read the marginals with care, and before adopting the mean check it with "
+        "landsim validate (or run more particles)"
     )
 
 
@@ -179,10 +215,12 @@ def calibrated_toml(
     out: Path,
     date: str,
     generations: int | None = None,
+    warning: str | None = None,
 ) -> str:
     """A scenario that extends the base with the posterior means (spread in comments).
 
-    ``generations``: how many ran (fewer than the config's when epsilon reached its minimum).
+    ``generations``: how many ran (fewer than the config's when epsilon reached its minimum);
+    ``warning``: printed in the header (:func:`few_effective_particles`).
     """
     ran = config.generations if generations is None else generations
     early = (
@@ -207,6 +245,7 @@ def calibrated_toml(
         "# against the sourced levels (and any pattern checks) of the validation patterns file.",
         "# Values are posterior means;",
         "# the comment after each gives the posterior sd and 90 % interval and the prior range.",
+        *("# " + line for line in textwrap.wrap(f"Warning: {warning}.", 92) if warning),
         f'extends = "{extends}"',
         f'title = "Calibrated: {config.title}"',
         "",

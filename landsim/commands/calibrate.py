@@ -89,6 +89,7 @@ def main(args: argparse.Namespace) -> int:
     from landsim.calibration import load_config
     from landsim.calibration.outputs import (
         calibrated_toml,
+        few_effective_particles,
         generations_table,
         plot_generations,
         plot_marginals,
@@ -144,12 +145,15 @@ def main(args: argparse.Namespace) -> int:
         import pyarrow as pa
 
         write_atomic(pa.Table.from_pandas(post, preserve_index=False), out / "posterior.parquet")
-        gens = generations_table(hist)
+        gens = generations_table(hist, post)
+        warning = few_effective_particles(gens)
         with atomic_path(out / "generations.csv") as tmp:
             gens.to_csv(tmp, index=False)
         summary = summarize_posterior(post, config)
         print("\nposterior (last generation)\n" + summary.to_string(index=False))
         print("\n" + gens.to_string(index=False))
+        if warning:
+            print(f"landsim calibrate: warning: {warning}", file=sys.stderr)
         print(f"\nposterior-predictive check ({args.predictive_draws} draws) ...", file=sys.stderr)
         from landsim.sweep.executors import make_executor
 
@@ -164,7 +168,8 @@ def main(args: argparse.Namespace) -> int:
         date = now()[:10]
         with atomic_path(out / "calibrated.toml") as tmp:
             tmp.write_text(
-                calibrated_toml(config, summary, out, date, len(gens)) + "\n", encoding="utf-8"
+                calibrated_toml(config, summary, out, date, len(gens), warning) + "\n",
+                encoding="utf-8",
             )
         seconds = time.monotonic() - t0
         report = [
@@ -175,6 +180,7 @@ def main(args: argparse.Namespace) -> int:
             "",
             "## Posterior",
             "",
+            *([f"**Warning:** {warning}.", ""] if warning else []),
             posterior_markdown(summary),
             "",
             "## Generations",
