@@ -148,6 +148,20 @@ def test_a_posterior_on_few_effective_particles_is_flagged():
     assert few_effective_particles(gens.assign(effective_particles=[120.0, 30.0])) is None
 
 
+def test_the_proposal_kernel_is_widened_by_kernel_scale(tmp_path):
+    """[abc] kernel_scale multiplies the covariance of pyabc's proposal kernel (1 by default,
+    pyabc's own; the bundled calibration widens it to 2 so its weights do not collapse)."""
+    from landsim.calibration.smc import _abc
+
+    def scaling(text: str) -> float:
+        abc = _abc(load_config(write_config(tmp_path, text)), sampler=None)
+        return abc.transitions[0].scaling
+
+    assert scaling(CONFIG) == 1.0
+    assert scaling(CONFIG.replace("seed = 3", "seed = 3\nkernel_scale = 2.0")) == 2.0
+    assert load_config(REPO / "experiments" / "calibrate_town.toml").kernel_scale == 2.0
+
+
 def test_calibrated_scenario_loads(calibrated):
     """calibrated.toml extends the baseline with the posterior means and passes check."""
     assert main(["check", str(calibrated / "calibrated.toml")]) == 0
@@ -306,6 +320,10 @@ def test_bundled_calibration_config_loads():
         ),
         (("tolerance = 0.02", "tolerance = 0"), r"target\[1\]\.tolerance: input should be greater"),
         (("population = 4", "population = 1"), r"abc\.population: input should be greater"),
+        (
+            ("population = 4", "population = 4\nkernel_scale = 0"),
+            r"abc\.kernel_scale: input should be greater than 0",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_rule(tmp_path, change, message):

@@ -12,6 +12,8 @@ Format (``experiments/calibrate_town.toml`` is the bundled example)::
     population = 40              # particles per generation
     generations = 4
     min_epsilon = 0.0            # stop early when every accepted particle is this close
+    kernel_scale = 1.0           # x the proposal kernel's covariance (pyabc's ``scaling``);
+                                 # 2 keeps the weights from collapsing onto a few particles
     seed = 1                     # root of the sampler's and the runs' random numbers
 
     [[parameter]]
@@ -71,6 +73,7 @@ class _AbcIn(BaseModel):
     population: int = Field(40, ge=2)
     generations: int = Field(4, ge=1)
     min_epsilon: float = Field(0.0, ge=0)
+    kernel_scale: float = Field(1.0, gt=0, le=10)
     seed: int = Field(1, ge=0, le=SEED_MAX)
 
 
@@ -177,6 +180,7 @@ class CalibrationConfig:
     generations: int
     min_epsilon: float
     seed: int
+    kernel_scale: float
     priors: tuple[Prior, ...]
     targets: tuple[Target, ...]
     text: str
@@ -359,6 +363,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ca
         generations=data.abc.generations,
         min_epsilon=data.abc.min_epsilon,
         seed=data.abc.seed,
+        kernel_scale=data.abc.kernel_scale,
         priors=tuple(priors),
         targets=tuple(targets),
         text=text,

@@ -105,7 +105,7 @@ def few_effective_particles(gens: pd.DataFrame) -> str | None:
         f"the posterior rests on {ess:.1f} effective particles of {n} (weights collapsed onto a "
         "few particles): its mean is close to those particles' values and its intervals are "
         "too narrow; read the marginals with care, and before adopting the mean check it with "
-        "landsim validate (or run more particles)"
+        "landsim validate (or widen the proposal: [abc] kernel_scale = 2)"
     )
 
 

@@ -186,6 +186,10 @@ def _abc(config: CalibrationConfig, sampler: Any) -> Any:
         prior,
         RangeDistance(config),
         population_size=config.population,
+        # the proposal: a normal kernel around the last generation's particles, its
+        # covariance x kernel_scale (docs/validation.md, Calibration: at pyabc's 1 the
+        # importance weights of ten parameters collapsed onto a few particles)
+        transitions=pyabc.MultivariateNormalTransition(scaling=config.kernel_scale),
         sampler=sampler,
     )
 
