@@ -319,16 +319,36 @@ def plot_pairs(post: pd.DataFrame, config: CalibrationConfig, path: Path) -> Non
 
 
 def plot_generations(gens: pd.DataFrame, path: Path) -> None:
-    """Epsilon and acceptance rate per generation."""
+    """Epsilon per generation; acceptance rate and effective particles (as a share of the
+    particles, with the warning line of :data:`FEW_EFFECTIVE`) per generation."""
     fig, _ = new_figure(7.0, 2.8)
     a, b = fig.subplots(1, 2)
     a.plot(gens["generation"], gens["epsilon"], "o-")
     a.set_xlabel("generation")
-    a.set_ylabel("epsilon (tolerances outside ranges)")
-    b.plot(gens["generation"], gens["acceptance_rate"], "o-", color="tab:orange")
+    a.set_ylabel("epsilon\n(tolerances outside ranges)")
+    b.plot(
+        gens["generation"],
+        gens["acceptance_rate"],
+        "o-",
+        color="tab:orange",
+        label="acceptance rate",
+    )
+    if "effective_particles" in gens:
+        share = gens["effective_particles"] / gens["particles"]
+        b.plot(
+            gens["generation"],
+            share,
+            "s-",
+            color="tab:green",
+            label="effective particles / particles",
+        )
+        b.axhline(
+            FEW_EFFECTIVE, color="tab:red", lw=0.8, ls="--", label="too few effective particles"
+        )
+        b.legend(fontsize=7, loc="upper right")
     b.set_xlabel("generation")
-    b.set_ylabel("acceptance rate")
-    b.set_ylim(0, 1)
+    b.set_ylabel("share")
+    b.set_ylim(0, 1.05)
     for ax in (a, b):
         ax.set_xticks(list(gens["generation"]))
     _save(fig, path)
