@@ -104,8 +104,7 @@ def main(argv: list[str]) -> None:
     ess = []
     for t in range(hist.max_t + 1):
         _, w = hist.get_distribution(t=t)
-        w = np.asarray(w)
-        ess.append(f"{1 / np.sum(w**2):.0f}")
+        ess.append(f"{pyabc.weighted_statistics.effective_sample_size(np.asarray(w)):.0f}")
     pops = hist.get_all_populations()
     print(
         f"{which} seed {seed}: effective particles {' '.join(ess)} | epsilon "

@@ -83,9 +83,12 @@ def generations_table(hist: Any, post: pd.DataFrame | None = None) -> pd.DataFra
 def effective_particles(weights: Any) -> float:
     """Kish's effective sample size of importance weights, ``(sum w)^2 / sum w^2``: how many
     equally weighted particles the population is worth (its size when all weights are equal,
-    1 when one particle carries all the weight)."""
+    1 when one particle carries all the weight; 0 when none carries any). pyabc's own
+    formula; pyabc is imported by then (the weights come from its history)."""
+    from pyabc.weighted_statistics import effective_sample_size
+
     w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+    return float(effective_sample_size(w)) if np.any(w > 0) else 0.0
 
 
 #: below this share of the population, the last generation's effective particles are too few
