@@ -85,10 +85,16 @@ def now() -> str:
 
 
 def command_line() -> str:
-    """The command as typed (``landsim compare a.toml b.toml --replicates 5``)."""
+    """The command as typed (``landsim compare a.toml b.toml --replicates 5``; ``python -m
+    landsim ...`` when run as a module, where ``sys.argv[0]`` is the package's
+    ``__main__.py``)."""
     args = list(sys.argv)
     if args:
-        args[0] = Path(args[0]).name
+        first = Path(args[0])
+        if first.name == "__main__.py":
+            args[0:1] = ["python", "-m", first.parent.name]
+        else:
+            args[0] = first.name
     return shlex.join(args)
 
 

@@ -365,3 +365,23 @@ def test_summary_uses_each_scenarios_final_year() -> None:
     assert s.loc["a", "mean"] == pytest.approx(0.3)
     assert s.loc["b", "mean"] == pytest.approx(0.6)
     assert (s["n"] == 2).all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "typed"),
+    [
+        (["/venv/bin/landsim", "compare", "a b.toml"], "landsim compare 'a b.toml'"),
+        (
+            ["/repo/landsim/__main__.py", "calibrate", "c.toml"],
+            "python -m landsim calibrate c.toml",
+        ),
+    ],
+)
+def test_provenance_records_the_command_as_typed(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], typed: str
+) -> None:
+    """The command line in provenance is what the user typed, also under ``python -m``."""
+    from landsim import provenance
+
+    monkeypatch.setattr("sys.argv", argv)
+    assert provenance.command_line() == typed
