@@ -331,3 +331,18 @@ def test_a_pattern_with_many_checks_wraps_its_panels(tmp_path):
     one_width, one_height = Image.open(narrow).size
     assert width <= PANELS_PER_ROW * one_width * 1.1
     assert height >= 2.5 * one_height
+
+
+def test_each_panel_says_the_unit_of_its_effect():
+    """A check's effect is in the unit of the column it compares (yuan, a fraction of what),
+    or a relative change for a ratio: the pattern figures label every panel with it."""
+    from landsim.validation import Check, Measure
+    from landsim.validation.report import effect_unit
+
+    def check(column, kind="diff"):
+        return Check(Measure("baseline", column, ()), None, kind, "above", 0.0, "c")
+
+    assert effect_unit(check("household_income_mean")) == "yuan/household/yr"
+    assert effect_unit(check("abandonment_rate_hilly")) == "fraction of hilly plots"
+    assert effect_unit(check("trust_mean")) == "0-1 scale"
+    assert effect_unit(check("transfer_rate_hilly", "ratio")) == "relative change"

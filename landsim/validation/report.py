@@ -14,12 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from landsim.dictionary import describe
 from landsim.figures import new_figure
 from landsim.provenance import atomic_path, write_json
-from landsim.validation import SIZES, Pattern, Spec
+from landsim.validation import SIZES, Check, Pattern, Spec
 from landsim.validation.tables import UNDERPOWERED_MARK, UNDERPOWERED_NOTE, levels_title, mark
 
-__all__ = ["pattern_figure", "write_report", "passed"]
+__all__ = ["pattern_figure", "effect_unit", "write_report", "passed"]
 
 
 def passed(patterns: pd.DataFrame, levels: pd.DataFrame, strict: bool = False) -> bool:
@@ -49,9 +50,12 @@ def pattern_figure(pattern: Pattern, table: pd.DataFrame, path: Path) -> None:
     axes = list(grid.ravel())
     for ax in axes[n:]:
         ax.set_visible(False)
-    for ax in grid[:, 0]:
-        ax.set_ylabel("effect (95% CI)")
+    units = {c.label: effect_unit(c) for c in pattern.checks}
     for ax, check in zip(axes, checks, strict=False):
+        unit = units.get(check, "")
+        ax.set_ylabel(
+            _wrap(f"effect, {unit} (95% CI)" if unit else "effect (95% CI)", 34), fontsize=8
+        )
         g = rows[rows["check"] == check]
         sizes = [s for s in SIZES if s in set(g["size"])]
         for i, size in enumerate(sizes):
@@ -69,6 +73,21 @@ def pattern_figure(pattern: Pattern, table: pd.DataFrame, path: Path) -> None:
     fig.suptitle(_wrap(f"{pattern.id}. {pattern.name}", 70), fontsize=9)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
+
+
+def effect_unit(check: Check) -> str:
+    """The unit of a check's effect: the unit of the column it compares (the data
+    dictionary's), or "relative change" for a ratio (``a / b - 1``)."""
+    if check.kind == "ratio":
+        return "relative change"
+    if check.a.column is None:
+        return ""
+    unit = describe(check.a.column).unit
+    return (
+        "0-1 scale"
+        if unit == "fraction (0-1)"
+        else unit.replace("fraction (0-1) of", "fraction of")
+    )
 
 
 def _wrap(text: str, width: int) -> str:
